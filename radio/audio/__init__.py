@@ -1,0 +1,1 @@
+"""Audio: decoding, the station's music kit, mixing, mastering and export."""

@@ -1,0 +1,117 @@
+"""Thin command layer: parse arguments, call a stage, present what it returns.
+
+Nothing here decides anything about audio or text; errors from the stages arrive as
+``RadioError`` and are printed verbatim, in Vietnamese, with a non-zero exit code.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from radio.errors import RadioError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="radio — sản xuất chuyên mục cải cách hành chính cho đài truyền thanh xã.")
+console = Console()
+errors = Console(stderr=True)
+
+
+class RichProgress:
+    """Adapts the stages' Progress protocol to rich progress bars, one bar per stage."""
+
+    def __init__(self, bars: Progress) -> None:
+        self.bars = bars
+        self.tasks: dict[str, int] = {}
+
+    def start(self, stage: str, total: int) -> None:
+        self.tasks[stage] = self.bars.add_task(stage, total=total)
+
+    def advance(self, stage: str, amount: int = 1) -> None:
+        self.bars.advance(self.tasks[stage], amount)
+
+    def finish(self, stage: str) -> None:
+        task = self.tasks[stage]
+        self.bars.update(task, completed=self.bars.tasks[task].total)
+
+
+def _bars() -> Progress:
+    return Progress(TextColumn("{task.description:<34}"), BarColumn(), MofNCompleteColumn(),
+                    TimeElapsedColumn(), console=console, transient=False,
+                    disable=not console.is_terminal and "PYTEST_CURRENT_TEST" in __import__("os").environ)
+
+
+@app.command()
+def demo(out: Path = typer.Option(Path("audio_out"), "--out", help="Thư mục ghi chương trình."),
+         engine: Optional[str] = typer.Option(None, "--engine",
+                                              help="Dùng bộ đọc khác cho mọi giọng (ví dụ dummy).")) -> None:
+    """Sản xuất trọn vẹn chương trình mẫu của xã An Lạc (không cần mạng)."""
+    from radio.pipeline import demo as run_demo
+
+    with _bars() as bars:
+        _composition, production = run_demo(out, engine_override=engine,
+                                            progress=RichProgress(bars))
+    audio = production.manifest["audio"]
+    minutes, seconds = divmod(round(audio["duration_s"]), 60)
+    for warning in production.warnings:
+        console.print(f"[yellow]Cảnh báo:[/] {warning}")
+    console.print(f"[green]Đã xong.[/] Tệp chương trình: {production.mp3}")
+    console.print(f"Thời lượng: {minutes} phút {seconds:02d} giây · "
+                  f"Âm lượng: {audio['integrated_lufs']:.1f} LUFS · "
+                  f"Đỉnh thực: {audio['true_peak_dbtp']:.1f} dBTP")
+    console.print(f"Kịch bản: {production.script_path} · Mô tả: {production.manifest_path}")
+    clips = production.manifest["clips"]
+    console.print(f"Câu đọc mới: {clips['synthesized']} · dùng lại từ bộ nhớ đệm: {clips['reused']}")
+
+
+@app.command()
+def normalize(text: list[str] = typer.Argument(None, help="Câu cần chuyển; bỏ trống để đọc từ stdin.")) -> None:
+    """In cách đọc của từng câu (số, ngày tháng, chữ viết tắt...)."""
+    from radio.speech.normalize import Normalizer
+
+    normalizer = Normalizer()
+    lines = text if text else (line.rstrip("\n") for line in sys.stdin)
+    for line in lines:
+        typer.echo(normalizer(line).text)
+
+
+@app.command()
+def voices() -> None:
+    """Liệt kê các bộ đọc, giọng đọc và tình trạng sẵn sàng."""
+    from radio.speech.engines import engine_names, get_engine
+
+    for name in engine_names():
+        engine = get_engine(name)
+        reason = engine.unavailable_reason()
+        state = "[green]sẵn sàng[/]" if reason is None else f"[red]không dùng được[/]: {reason}"
+        console.print(f"[bold]{name}[/] — {state}")
+        for voice in engine.voices():
+            console.print(f"  {voice.id:<22} {voice.description}")
+
+
+def main() -> None:
+    try:
+        app(standalone_mode=False)
+    except RadioError as exc:
+        errors.print(f"[bold red]Lỗi:[/] {exc}", highlight=False, markup=True)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        errors.print("Đã dừng theo yêu cầu. Những câu đã đọc xong được giữ lại; chạy lại lệnh để làm tiếp.")
+        sys.exit(130)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except Exception as exc:  # click usage errors
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        raise
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,154 @@
+"""Read YAML files into validated models; every problem names the file and the line."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from radio.errors import ConfigError
+from radio.fileio import write_text
+
+M = TypeVar("M", bound=BaseModel)
+LineMap = dict[tuple[Any, ...], int]
+
+# Pydantic's error types in the officer's language; anything unlisted falls back to
+# pydantic's own (English) text so no detail is lost.
+_ERROR_TEXT = {
+    "missing": "thiếu trường bắt buộc",
+    "extra_forbidden": "trường không được phép (có thể gõ sai tên)",
+    "string_type": "phải là một chuỗi chữ",
+    "string_too_short": "không được để trống",
+    "string_pattern_mismatch": "sai định dạng",
+    "int_parsing": "phải là số nguyên",
+    "int_type": "phải là số nguyên",
+    "float_parsing": "phải là một số",
+    "float_type": "phải là một số",
+    "bool_parsing": "phải là true hoặc false",
+    "list_type": "phải là một danh sách (các dòng bắt đầu bằng '- ')",
+    "dict_type": "phải là một nhóm khoá: giá trị",
+    "model_type": "phải là một nhóm khoá: giá trị",
+    "too_short": "danh sách không được để trống",
+    "literal_error": "giá trị không nằm trong các lựa chọn cho phép",
+    "greater_than": "giá trị quá nhỏ",
+    "greater_than_equal": "giá trị quá nhỏ",
+    "less_than": "giá trị quá lớn",
+    "less_than_equal": "giá trị quá lớn",
+    "value_error": "giá trị không hợp lệ",
+}
+
+_FORMAT_HINTS = {
+    "month": "tháng viết dạng NĂM-THÁNG, ví dụ 2026-12",
+    "start": "giờ viết dạng GIỜ:PHÚT, ví dụ 06:00 hoặc 17:30",
+    "id": "chỉ dùng chữ thường không dấu, số và dấu gạch ngang, ví dụ dai-xa-an-lac",
+    "voice": "dùng id của một phát thanh viên khai báo trong station.yaml",
+    "station": "dùng id của đài, chữ thường không dấu, ví dụ an-lac",
+}
+
+
+def read_yaml(path: Path) -> tuple[Any, LineMap]:
+    """Parse ``path``; return the data and a map from key path to 1-based line."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(path, "không tìm thấy tệp.",
+                          hint="kiểm tra lại đường dẫn và tên tệp.") from None
+    except UnicodeDecodeError:
+        raise ConfigError(path, "tệp không phải văn bản UTF-8.",
+                          hint="lưu lại tệp với mã hoá UTF-8 (Notepad: Lưu thành → UTF-8).") from None
+    except OSError as exc:
+        raise ConfigError(path, f"không đọc được tệp ({exc.strerror}).") from None
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        problem = getattr(exc, "problem", None) or "lỗi cú pháp"
+        raise ConfigError(
+            path, f"lỗi cú pháp YAML ({problem}).", line=line,
+            hint="kiểm tra thụt lề (dùng dấu cách, không dùng Tab), dấu ':' sau tên trường "
+                 "và dấu ngoặc kép đóng mở đủ cặp.",
+        ) from None
+    lines: LineMap = {}
+    if node is not None:
+        _index_lines(node, (), lines)
+    return data, lines
+
+
+def _index_lines(node: yaml.Node, path: tuple[Any, ...], lines: LineMap) -> None:
+    lines[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            key_path = path + (key_node.value,)
+            _index_lines(value_node, key_path, lines)
+            # A key's own line is more useful than where its (block) value starts.
+            lines[key_path] = key_node.start_mark.line + 1
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _index_lines(item, path + (index,), lines)
+
+
+def line_of(lines: LineMap, loc: tuple[Any, ...]) -> int | None:
+    """Line of the deepest part of ``loc`` that exists in the file."""
+    for end in range(len(loc), -1, -1):
+        if loc[:end] in lines:
+            return lines[loc[:end]]
+    return None
+
+
+def _describe(error: dict[str, Any]) -> str:
+    loc = tuple(error["loc"])
+    field = ".".join(str(part) for part in loc) or "(toàn tệp)"
+    kind = error["type"]
+    text = _ERROR_TEXT.get(kind, error["msg"])
+    if kind == "value_error":
+        text = str(error.get("ctx", {}).get("error", error["msg"]))
+    if kind == "literal_error" and "expected" in error.get("ctx", {}):
+        text += f" ({error['ctx']['expected']})"
+    hint = _FORMAT_HINTS.get(str(loc[-1])) if loc and kind == "string_pattern_mismatch" else None
+    message = f"trường '{field}' {text}."
+    return f"{message} Gợi ý: {hint}." if hint else message
+
+
+def validate(path: Path, data: Any, lines: LineMap, model: type[M]) -> M:
+    if data is None:
+        raise ConfigError(path, "tệp trống.", hint="điền nội dung theo tệp mẫu (radio init).")
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        errors = exc.errors()
+        first = errors[0]
+        line = line_of(lines, tuple(first["loc"]))
+        problem = _describe(first)
+        if len(errors) > 1:
+            problem += f" (và {len(errors) - 1} lỗi khác trong cùng tệp)"
+        raise ConfigError(path, problem, line=line) from None
+
+
+def load_model(path: Path | str, model: type[M]) -> M:
+    path = Path(path)
+    data, lines = read_yaml(path)
+    return validate(path, data, lines, model)
+
+
+class _LiteralDumper(yaml.SafeDumper):
+    """Multi-line text as ``|`` blocks, so officers edit paragraphs, not escaped strings."""
+
+
+def _str_representer(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_LiteralDumper.add_representer(str, _str_representer)
+
+
+def dump_yaml(data: Any) -> str:
+    return yaml.dump(data, Dumper=_LiteralDumper, allow_unicode=True, sort_keys=False, width=100)
+
+
+def save_model(path: Path | str, model: BaseModel, header: str = "") -> None:
+    data = model.model_dump(mode="json", exclude_none=True)
+    write_text(path, header + dump_yaml(data))

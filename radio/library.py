@@ -1,0 +1,64 @@
+"""The packaged topic and procedure library, with a station's own files taking precedence."""
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+from pydantic import Field
+
+from radio.config import load_model
+from radio.errors import ConfigError
+from radio.models import Model
+
+PACKAGE_TEMPLATES = Path(str(resources.files("radio").joinpath("templates")))
+
+
+class Topic(Model):
+    id: str
+    title: str
+    covers: str
+    lead: str
+    points: list[str] = Field(min_length=1)
+    closing_thought: str = ""
+
+
+class Procedure(Model):
+    id: str
+    title: str
+    covers: str
+    purpose: str
+    who: str
+    papers: list[str] = Field(min_length=1)
+    steps: list[str] = Field(min_length=1)
+    fee: str
+    time_limit: str
+    where: str
+    tips: list[str] = Field(default_factory=list)
+
+
+def search_dirs(station_dir: Path | None, kind: str) -> list[Path]:
+    dirs = [station_dir / "templates" / kind] if station_dir else []
+    return dirs + [PACKAGE_TEMPLATES / kind]
+
+
+def _load(kind: str, model: type, item_id: str, station_dir: Path | None, referenced_from: Path,
+          line: int | None):
+    for folder in search_dirs(station_dir, kind):
+        path = folder / f"{item_id}.yaml"
+        if path.exists():
+            return load_model(path, model)
+    known = sorted({p.stem for folder in search_dirs(station_dir, kind) if folder.is_dir()
+                    for p in folder.glob("*.yaml")})
+    label = "chủ đề" if kind == "topics" else "thủ tục"
+    raise ConfigError(referenced_from, f"không có {label} '{item_id}' trong thư viện.", line=line,
+                      hint=f"chọn một trong: {', '.join(known)}.")
+
+
+def load_topic(topic_id: str, station_dir: Path | None, referenced_from: Path,
+               line: int | None = None) -> Topic:
+    return _load("topics", Topic, topic_id, station_dir, referenced_from, line)
+
+
+def load_procedure(procedure_id: str, station_dir: Path | None, referenced_from: Path,
+                   line: int | None = None) -> Procedure:
+    return _load("procedures", Procedure, procedure_id, station_dir, referenced_from, line)

@@ -1,0 +1,174 @@
+"""Typed data models, validated once at the edge (``radio.config``) and trusted after."""
+from __future__ import annotations
+
+import hashlib
+import re
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
+SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
+TIME_PATTERN = r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$"
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class Model(BaseModel):
+    # Unknown keys are almost always typos in a hand-edited YAML file: refuse them.
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class Person(Model):
+    name: str
+    title: str
+
+
+class OneStopDesk(Model):
+    place: str
+    address: str | None = None
+    hours: list[str] = Field(min_length=1)
+
+
+class Slot(Model):
+    id: str = Field(pattern=SLUG_PATTERN)
+    name: str
+    start: str = Field(pattern=TIME_PATTERN)
+    length_min: int = Field(gt=0, le=24 * 60)
+    weekdays: list[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]] = list(WEEKDAYS)
+
+
+class Announcer(Model):
+    id: str = Field(pattern=SLUG_PATTERN)
+    name: str
+    engine: str = "offline"
+    voice: str = "vi"
+    speed: float = Field(default=1.0, ge=0.5, le=2.0)
+
+
+class AudioSettings(Model):
+    target_lufs: float = Field(default=-16.0, ge=-36, le=-8)
+    true_peak_dbtp: float = Field(default=-1.0, ge=-9, le=0)
+    sample_rate: Literal[22050, 32000, 44100, 48000] = 44100
+    bitrate_kbps: Literal[64, 96, 128, 160, 192, 256, 320] = 128
+    sentence_pause_s: float = Field(default=0.45, ge=0, le=3)
+    paragraph_pause_s: float = Field(default=0.9, ge=0, le=5)
+    segment_gap_s: float = Field(default=0.6, ge=0, le=5)
+
+
+class ProgrammeRules(Model):
+    column: str = "Chuyên mục Cải cách hành chính"
+    min_minutes: float = Field(default=10, gt=0)
+    max_minutes: float = Field(default=15, gt=0)
+
+    @model_validator(mode="after")
+    def _range_is_ordered(self) -> "ProgrammeRules":
+        if self.min_minutes >= self.max_minutes:
+            raise ValueError("min_minutes phải nhỏ hơn max_minutes")
+        return self
+
+
+class Station(Model):
+    id: str = Field(pattern=SLUG_PATTERN)
+    name: str
+    commune: str
+    # Since 2025 local government has two tiers; older plans still name a district.
+    district: str | None = None
+    province: str
+    hotline: str
+    email: str | None = None
+    website: str | None = None
+    one_stop: OneStopDesk
+    officer: Person
+    reviewer: Person | None = None
+    slots: list[Slot] = Field(min_length=1)
+    announcers: list[Announcer] = Field(min_length=1)
+    audio: AudioSettings = AudioSettings()
+    programme: ProgrammeRules = ProgrammeRules()
+
+    @field_validator("announcers")
+    @classmethod
+    def _unique_announcers(cls, value: list[Announcer]) -> list[Announcer]:
+        ids = [a.id for a in value]
+        if len(set(ids)) != len(ids):
+            raise ValueError("mỗi phát thanh viên phải có id khác nhau")
+        return value
+
+    def announcer(self, announcer_id: str) -> Announcer:
+        for announcer in self.announcers:
+            if announcer.id == announcer_id:
+                return announcer
+        known = ", ".join(a.id for a in self.announcers)
+        raise KeyError(f"không có phát thanh viên '{announcer_id}' (có: {known})")
+
+
+class NewsItem(Model):
+    title: str
+    text: str
+
+
+class QAPair(Model):
+    question: str
+    answer: str
+    asked_by: str | None = None
+
+
+class Story(Model):
+    title: str
+    text: str
+
+
+class Brief(Model):
+    month: str = Field(pattern=MONTH_PATTERN)
+    topic: str
+    procedure: str
+    title: str | None = None
+    news: list[NewsItem] = Field(default_factory=list)
+    qa: list[QAPair] = Field(default_factory=list)
+    model_story: Story | None = None
+    figures: dict[str, str | int | float] = Field(default_factory=dict)
+    reminders: list[str] = Field(default_factory=list)
+
+
+SegmentKind = Literal["opening", "news", "topic", "procedure", "qa", "model", "reminder",
+                      "closing", "extra"]
+
+
+class Segment(Model):
+    id: str = Field(pattern=SLUG_PATTERN)
+    kind: SegmentKind
+    title: str
+    voice: str = Field(pattern=SLUG_PATTERN)
+    text: str = Field(min_length=1)
+    stinger_before: bool = True
+    estimated_s: float | None = None
+
+
+class Script(Model):
+    station: str = Field(pattern=SLUG_PATTERN)
+    month: str = Field(pattern=MONTH_PATTERN)
+    title: str
+    segments: list[Segment] = Field(min_length=1)
+
+    @field_validator("segments")
+    @classmethod
+    def _unique_segments(cls, value: list[Segment]) -> list[Segment]:
+        ids = [s.id for s in value]
+        duplicates = sorted({i for i in ids if ids.count(i) > 1})
+        if duplicates:
+            raise ValueError(f"id đoạn bị trùng: {', '.join(duplicates)}")
+        return value
+
+    def content_hash(self) -> str:
+        """Hash of what will be heard: the approval binds to this, not to YAML layout."""
+        digest = hashlib.sha256()
+        for part in (self.station, self.month, self.title):
+            digest.update(part.encode() + b"\0")
+        for seg in self.segments:
+            for part in (seg.id, seg.kind, seg.title, seg.voice, _squash(seg.text),
+                         str(seg.stinger_before)):
+                digest.update(part.encode() + b"\0")
+        return digest.hexdigest()
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"[ \t]+", " ", text.strip())

@@ -1,0 +1,177 @@
+"""The production line: a script goes in, a mastered, tagged, measured programme comes out.
+
+Each stage lives in its own module; this one only wires them together, writes the results
+atomically and describes them in ``manifest.json``.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from importlib import resources
+from pathlib import Path
+
+from radio import __version__
+from radio.audio import export, ffmpeg
+from radio.audio.kit import default_kit
+from radio.audio.master import master, measure
+from radio.audio.mix import mix
+from radio.compose import Composition, compose
+from radio.config import load_model, save_model
+from radio.errors import AudioError
+from radio.fileio import atomic_path, write_json
+from radio.models import Script, Station
+from radio.progress import Progress, Silent
+from radio.speech.cache import ClipCache
+from radio.speech.normalize import Normalizer, load_lexicon
+from radio.speech.synthesize import synthesize_script
+
+SAMPLE_STATION = "an-lac"
+SAMPLE_MONTH = "2026-12"
+MASTER_STAGE = "Chuẩn hoá âm lượng và xuất MP3"
+LOUDNESS_TOLERANCE_LU = 0.3
+SCRIPT_HEADER = ("# Kịch bản chương trình — có thể sửa nội dung các đoạn (text) trước khi duyệt.\n"
+                 "# Sau khi sửa, chạy lại lệnh sản xuất; chỉ những câu đã sửa được đọc lại.\n")
+
+
+@dataclass
+class Production:
+    mp3: Path
+    manifest_path: Path
+    script_path: Path
+    manifest: dict
+    warnings: list[str] = field(default_factory=list)
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def programme_dir(out_dir: Path, station_id: str, month: str) -> Path:
+    return out_dir / station_id / month
+
+
+def produce(station: Station, script: Script, out_dir: Path, *, station_dir: Path | None = None,
+            engine_override: str | None = None, progress: Progress | None = None,
+            script_path: Path | None = None) -> Production:
+    progress = progress or Silent()
+    settings = station.audio
+    target_dir = programme_dir(out_dir, station.id, script.month)
+    lexicon = load_lexicon(station_dir / "lexicon.yaml" if station_dir else None)
+    cache = ClipCache(out_dir / station.id / ".cache" / "clips")
+    spoken = synthesize_script(script, station, Normalizer(lexicon), cache,
+                               engine_override=engine_override, progress=progress)
+    mixed = mix(script, spoken, default_kit(settings.sample_rate), settings, progress)
+
+    progress.start(MASTER_STAGE, 3)
+    mp3 = target_dir / "programme.mp3"
+    year, month = script.month.split("-")
+    tags = export.Tags(
+        title=script.title, artist=station.name,
+        album=f"{station.programme.column} năm {year}", date=script.month, track=int(month),
+        comment=f"script_sha256={script.content_hash()}", script_sha256=script.content_hash())
+    # MP3 encoding can push true peak up a little; re-master with more margin until the file
+    # that will air — not the buffer before encoding — meets the limit.
+    # What airs is the MP3, not the buffer before it: LAME shifts loudness (about −0.4 LU
+    # here) and adds peaks. So the encoded file is measured, and mastering is corrected and
+    # repeated until the file itself is on target.
+    margin, offset = 0.0, 0.0
+    with atomic_path(mp3) as tmp:
+        for attempt in range(3):
+            mastered, _ = master(mixed.samples, mixed.sample_rate, settings.target_lufs + offset,
+                                 settings.true_peak_dbtp, extra_margin_db=margin)
+            progress.advance(MASTER_STAGE)
+            export.write_mp3(mastered, mixed.sample_rate, tmp, settings.bitrate_kbps)
+            export.write_tags(tmp, tags)
+            decoded = ffmpeg.decode(tmp, mixed.sample_rate)[:, 0]
+            shipped = measure(decoded, mixed.sample_rate)
+            loudness_error = settings.target_lufs - shipped.integrated_lufs
+            peak_excess = shipped.true_peak_dbtp - settings.true_peak_dbtp
+            if abs(loudness_error) <= LOUDNESS_TOLERANCE_LU and peak_excess <= 0:
+                break
+            offset += loudness_error
+            margin += max(0.0, peak_excess + 0.1)
+        else:
+            raise AudioError(
+                f"Sau {attempt + 1} lần thử, tệp MP3 vẫn chưa đạt âm lượng {settings.target_lufs} LUFS "
+                f"với đỉnh dưới {settings.true_peak_dbtp} dBTP "
+                f"(đo được {shipped.integrated_lufs:.1f} LUFS, {shipped.true_peak_dbtp:.1f} dBTP).",
+                hint="giảm mức âm lượng mục tiêu (audio.target_lufs) trong station.yaml.")
+    del mastered
+    progress.finish(MASTER_STAGE)
+
+    if script_path is None:
+        script_path = target_dir / "script.yaml"
+        save_model(script_path, script, SCRIPT_HEADER)
+    manifest = _manifest(station, script, mp3, decoded.size / mixed.sample_rate, shipped,
+                         mixed, spoken, settings)
+    manifest_path = target_dir / "manifest.json"
+    write_json(manifest_path, manifest)
+    warnings = []
+    duration = manifest["audio"]["duration_s"]
+    rules = station.programme
+    if not rules.min_minutes * 60 <= duration <= rules.max_minutes * 60:
+        warnings.append(f"Chương trình dài {duration / 60:.1f} phút, ngoài khoảng "
+                        f"{rules.min_minutes:g}–{rules.max_minutes:g} phút theo kế hoạch.")
+    return Production(mp3, manifest_path, script_path, manifest, warnings)
+
+
+def _manifest(station, script, mp3, duration_s, shipped, mixed, spoken, settings) -> dict:
+    engines = sorted(set(spoken.engines.values()))
+    first_engine, _, first_voice = engines[0].partition(":")
+    return {
+        "station": station.id,
+        "station_name": station.name,
+        "month": script.month,
+        "title": script.title,
+        "script_sha256": script.content_hash(),
+        "produced_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "radio_version": __version__,
+        "audio": {
+            "path": mp3.name,
+            "sha256": sha256_file(mp3),
+            "duration_s": round(duration_s, 3),
+            "integrated_lufs": round(shipped.integrated_lufs, 2),
+            "true_peak_dbtp": round(shipped.true_peak_dbtp, 2),
+            "sample_rate": mixed.sample_rate,
+            "channels": 1,
+            "bitrate_kbps": settings.bitrate_kbps,
+            "target_lufs": settings.target_lufs,
+            "true_peak_limit_dbtp": settings.true_peak_dbtp,
+        },
+        "engine": {"name": first_engine, "voice": first_voice,
+                   "announcers": dict(sorted(spoken.engines.items()))},
+        "segments": [
+            {"id": t.id, "kind": t.kind, "title": t.title, "start_s": round(t.start_s, 3),
+             "duration_s": round(t.duration_s, 3)}
+            for t in mixed.segments
+        ],
+        "clips": {"synthesized": spoken.synthesized, "reused": spoken.reused},
+    }
+
+
+def sample_station_dir() -> Path:
+    return Path(str(resources.files("radio").joinpath("samples", SAMPLE_STATION)))
+
+
+def load_station(station_dir: Path) -> Station:
+    return load_model(station_dir / "station.yaml", Station)
+
+
+def demo(out_dir: Path, *, engine_override: str | None = None,
+         progress: Progress | None = None) -> tuple[Composition, Production]:
+    """Compose and produce the bundled sample commune's programme into ``out_dir``."""
+    station_dir = sample_station_dir()
+    station = load_station(station_dir)
+    composition = compose(station, station_dir, station_dir / "months" / f"{SAMPLE_MONTH}.yaml")
+    script_path = programme_dir(out_dir, station.id, SAMPLE_MONTH) / "script.yaml"
+    save_model(script_path, composition.script, SCRIPT_HEADER)
+    production = produce(station, composition.script, out_dir, station_dir=station_dir,
+                         engine_override=engine_override, progress=progress,
+                         script_path=script_path)
+    production.warnings[:0] = composition.warnings
+    return composition, production

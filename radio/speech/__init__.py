@@ -1,0 +1,1 @@
+"""Speech: text normalization, engines, clip cache and the synthesis stage."""

@@ -1,0 +1,129 @@
+"""The default engine: eSpeak NG's Vietnamese voices, offline, through ctypes.
+
+The library and its data come from the ``espeakng-loader`` wheel, so a pip install is all a
+machine needs. eSpeak keeps global state, so calls are serialized with a lock; it is fast
+enough (hundreds of times real time) that this never matters.
+"""
+from __future__ import annotations
+
+import ctypes
+import threading
+
+import numpy as np
+from pydub import AudioSegment
+
+from radio.errors import SpeechError
+from radio.speech.engines import Voice
+
+_AUDIO_OUTPUT_SYNCHRONOUS = 2
+_CHARS_UTF8 = 1
+_PARAM_RATE = 1
+_BASE_WPM = 165  # speed 1.0; commune loudspeakers favour a calm pace below eSpeak's 175
+
+VOICES = [
+    Voice("vi", "Giọng miền Bắc (nam)"),
+    Voice("vi+f3", "Giọng miền Bắc (nữ)"),
+    Voice("vi-vn-x-central", "Giọng miền Trung (nam)"),
+    Voice("vi-vn-x-central+f3", "Giọng miền Trung (nữ)"),
+    Voice("vi-vn-x-south", "Giọng miền Nam (nam)"),
+    Voice("vi-vn-x-south+f3", "Giọng miền Nam (nữ)"),
+]
+
+_SynthCallback = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int,
+                                  ctypes.c_void_p)
+
+
+class _ESpeak:
+    """The loaded library, initialised once per process."""
+
+    def __init__(self) -> None:
+        import espeakng_loader
+
+        self.lib = ctypes.CDLL(espeakng_loader.get_library_path())
+        lib = self.lib
+        lib.espeak_Initialize.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_char_p, ctypes.c_int]
+        lib.espeak_SetVoiceByName.argtypes = [ctypes.c_char_p]
+        lib.espeak_SetParameter.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int]
+        lib.espeak_Synth.argtypes = [ctypes.c_char_p, ctypes.c_size_t, ctypes.c_uint, ctypes.c_int,
+                                     ctypes.c_uint, ctypes.c_uint, ctypes.c_void_p, ctypes.c_void_p]
+        lib.espeak_Info.restype = ctypes.c_char_p
+        lib.espeak_Info.argtypes = [ctypes.c_void_p]
+        data = espeakng_loader.get_data_path().encode()
+        self.sample_rate = lib.espeak_Initialize(_AUDIO_OUTPUT_SYNCHRONOUS, 0, data, 0)
+        if self.sample_rate <= 0:
+            raise OSError("espeak_Initialize failed")
+        self.version = lib.espeak_Info(None).decode()
+        self._chunks: list[np.ndarray] = []
+        # Keep a reference: ctypes callbacks are freed when the Python object dies.
+        self._callback = _SynthCallback(self._collect)
+        lib.espeak_SetSynthCallback(self._callback)
+        self.lock = threading.Lock()
+
+    def _collect(self, wav, count, _events) -> int:
+        if count > 0:
+            self._chunks.append(np.ctypeslib.as_array(wav, shape=(count,)).copy())
+        return 0
+
+    def speak(self, text: str, voice: str, wpm: int) -> np.ndarray:
+        with self.lock:
+            if self.lib.espeak_SetVoiceByName(voice.encode()) != 0:
+                raise SpeechError(
+                    f"Bộ đọc ngoại tuyến không có giọng '{voice}'.",
+                    hint="chọn một giọng trong danh sách của lệnh 'radio voices' "
+                         "(ví dụ vi, vi+f3, vi-vn-x-south) và sửa station.yaml.",
+                )
+            self.lib.espeak_SetParameter(_PARAM_RATE, wpm, 0)
+            self._chunks = []
+            data = text.encode("utf-8")
+            status = self.lib.espeak_Synth(data, len(data) + 1, 0, 0, 0, _CHARS_UTF8, None, None)
+            if status != 0:
+                raise SpeechError(f"Bộ đọc ngoại tuyến báo lỗi {status} khi đọc: «{text[:60]}…».")
+            chunks, self._chunks = self._chunks, []
+        return np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.int16)
+
+
+_espeak: _ESpeak | None = None
+_espeak_error: str | None = None
+_init_lock = threading.Lock()
+
+
+def _library() -> _ESpeak:
+    global _espeak, _espeak_error
+    with _init_lock:
+        if _espeak is None and _espeak_error is None:
+            try:
+                _espeak = _ESpeak()
+            except (ImportError, OSError, RuntimeError) as exc:
+                _espeak_error = str(exc)
+    if _espeak is None:
+        raise SpeechError(
+            f"Không khởi động được bộ đọc ngoại tuyến eSpeak NG ({_espeak_error}).",
+            hint="cài lại phần mềm bằng lệnh cài đặt trong README (scripts/setup); "
+                 "gói espeakng-loader cung cấp thư viện và dữ liệu giọng tiếng Việt.",
+        )
+    return _espeak
+
+
+class OfflineEngine:
+    name = "offline"
+    parallel = 1
+    max_chars = 4000
+
+    def version(self) -> str:
+        return f"espeak-ng {_library().version}"
+
+    def voices(self) -> list[Voice]:
+        return list(VOICES)
+
+    def unavailable_reason(self) -> str | None:
+        try:
+            _library()
+        except SpeechError as exc:
+            return exc.message
+        return None
+
+    def synthesize(self, text: str, voice: str, speed: float) -> AudioSegment:
+        espeak = _library()
+        samples = espeak.speak(text, voice, round(_BASE_WPM * speed))
+        return AudioSegment(samples.tobytes(), frame_rate=espeak.sample_rate, sample_width=2,
+                            channels=1)
