@@ -11,6 +11,7 @@ from typing import Optional
 
 import typer
 from rich.console import Console
+from rich.text import Text
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from radio.errors import RadioError
@@ -42,7 +43,26 @@ class RichProgress:
 def _bars() -> Progress:
     return Progress(TextColumn("{task.description:<34}"), BarColumn(), MofNCompleteColumn(),
                     TimeElapsedColumn(), console=console, transient=False,
-                    disable=not console.is_terminal and "PYTEST_CURRENT_TEST" in __import__("os").environ)
+                    disable=not console.is_terminal)
+
+
+def _report(production) -> None:
+    audio = production.manifest["audio"]
+    minutes, seconds = divmod(round(audio["duration_s"]), 60)
+    for warning in production.warnings:
+        console.print(f"[yellow]Cảnh báo:[/] {warning}")
+    console.print(f"[green]Đã xong.[/] Tệp chương trình: {production.mp3}")
+    console.print(f"Thời lượng: {minutes} phút {seconds:02d} giây · "
+                  f"Âm lượng: {audio['integrated_lufs']:.1f} LUFS · "
+                  f"Đỉnh thực: {audio['true_peak_dbtp']:.1f} dBTP")
+    console.print(f"Kịch bản: {production.script_path}")
+    console.print(f"Mô tả chương trình: {production.manifest_path}")
+    clips = production.manifest["clips"]
+    console.print(f"Câu đọc mới: {clips['synthesized']} · dùng lại từ bộ nhớ đệm: {clips['reused']}")
+
+
+STATION_OPTION = typer.Option(Path("."), "--station", "-s",
+                              help="Thư mục của đài (chứa station.yaml).")
 
 
 @app.command()
@@ -55,17 +75,35 @@ def demo(out: Path = typer.Option(Path("audio_out"), "--out", help="Thư mục g
     with _bars() as bars:
         _composition, production = run_demo(out, engine_override=engine,
                                             progress=RichProgress(bars))
-    audio = production.manifest["audio"]
-    minutes, seconds = divmod(round(audio["duration_s"]), 60)
-    for warning in production.warnings:
+    _report(production)
+
+
+@app.command()
+def compose(month: str = typer.Argument(..., help="Tháng, dạng NĂM-THÁNG, ví dụ 2026-12."),
+            station: Path = STATION_OPTION) -> None:
+    """Soạn kịch bản tháng từ bản tin months/THÁNG.yaml và các mẫu đoạn."""
+    from radio.pipeline import compose_month
+
+    composition, script_path = compose_month(station, month)
+    for warning in composition.warnings:
         console.print(f"[yellow]Cảnh báo:[/] {warning}")
-    console.print(f"[green]Đã xong.[/] Tệp chương trình: {production.mp3}")
-    console.print(f"Thời lượng: {minutes} phút {seconds:02d} giây · "
-                  f"Âm lượng: {audio['integrated_lufs']:.1f} LUFS · "
-                  f"Đỉnh thực: {audio['true_peak_dbtp']:.1f} dBTP")
-    console.print(f"Kịch bản: {production.script_path} · Mô tả: {production.manifest_path}")
-    clips = production.manifest["clips"]
-    console.print(f"Câu đọc mới: {clips['synthesized']} · dùng lại từ bộ nhớ đệm: {clips['reused']}")
+    minutes, seconds = divmod(round(composition.estimated_s), 60)
+    console.print(f"[green]Đã soạn[/] {script_path}: {len(composition.script.segments)} đoạn, "
+                  f"ước tính {minutes} phút {seconds:02d} giây.")
+
+
+@app.command()
+def produce(month: str = typer.Argument(..., help="Tháng, dạng NĂM-THÁNG, ví dụ 2026-12."),
+            station: Path = STATION_OPTION,
+            out: Optional[Path] = typer.Option(None, "--out", help="Thư mục ghi (mặc định STATION/audio_out)."),
+            engine: Optional[str] = typer.Option(None, "--engine", help="Dùng bộ đọc khác cho mọi giọng.")) -> None:
+    """Sản xuất tệp MP3 từ kịch bản scripts/THÁNG.yaml (đọc, trộn nhạc, chuẩn hoá âm lượng)."""
+    from radio.pipeline import produce_month
+
+    with _bars() as bars:
+        production = produce_month(station, month, out, engine_override=engine,
+                                   progress=RichProgress(bars))
+    _report(production)
 
 
 @app.command()
@@ -97,7 +135,7 @@ def main() -> None:
     try:
         app(standalone_mode=False)
     except RadioError as exc:
-        errors.print(f"[bold red]Lỗi:[/] {exc}", highlight=False, markup=True)
+        errors.print(Text.assemble(("Lỗi: ", "bold red"), str(exc)), soft_wrap=True)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         errors.print("Đã dừng theo yêu cầu. Những câu đã đọc xong được giữ lại; chạy lại lệnh để làm tiếp.")

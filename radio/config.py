@@ -102,6 +102,8 @@ def _describe(error: dict[str, Any]) -> str:
     loc = tuple(error["loc"])
     field = ".".join(str(part) for part in loc) or "(toàn tệp)"
     kind = error["type"]
+    if kind == "missing":
+        return f"thiếu trường bắt buộc '{field}'."
     text = _ERROR_TEXT.get(kind, error["msg"])
     if kind == "value_error":
         text = str(error.get("ctx", {}).get("error", error["msg"]))
@@ -112,6 +114,9 @@ def _describe(error: dict[str, Any]) -> str:
     return f"{message} Gợi ý: {hint}." if hint else message
 
 
+_MAX_LISTED_ERRORS = 5
+
+
 def validate(path: Path, data: Any, lines: LineMap, model: type[M]) -> M:
     if data is None:
         raise ConfigError(path, "tệp trống.", hint="điền nội dung theo tệp mẫu (radio init).")
@@ -119,12 +124,16 @@ def validate(path: Path, data: Any, lines: LineMap, model: type[M]) -> M:
         return model.model_validate(data)
     except ValidationError as exc:
         errors = exc.errors()
-        first = errors[0]
-        line = line_of(lines, tuple(first["loc"]))
+        first, rest = errors[0], errors[1:]
         problem = _describe(first)
-        if len(errors) > 1:
-            problem += f" (và {len(errors) - 1} lỗi khác trong cùng tệp)"
-        raise ConfigError(path, problem, line=line) from None
+        if rest:
+            listed = [f"\n  - dòng {line_of(lines, tuple(e['loc']))}: {_describe(e)}"
+                      for e in rest[:_MAX_LISTED_ERRORS - 1]]
+            more = len(rest) - len(listed)
+            problem += "\nCác lỗi khác trong cùng tệp:" + "".join(listed)
+            if more:
+                problem += f"\n  - và {more} lỗi khác."
+        raise ConfigError(path, problem, line=line_of(lines, tuple(first["loc"]))) from None
 
 
 def load_model(path: Path | str, model: type[M]) -> M:

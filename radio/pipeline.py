@@ -6,21 +6,24 @@ atomically and describes them in ``manifest.json``.
 from __future__ import annotations
 
 import hashlib
+import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from importlib import resources
 from pathlib import Path
 
+import numpy as np
+
 from radio import __version__
 from radio.audio import export, ffmpeg
 from radio.audio.kit import default_kit
-from radio.audio.master import master, measure
+from radio.audio.master import Mastering, db_to_gain, integrated_loudness, measure
 from radio.audio.mix import mix
 from radio.compose import Composition, compose
 from radio.config import load_model, save_model
-from radio.errors import AudioError
+from radio.errors import AudioError, ConfigError
 from radio.fileio import atomic_path, write_json
-from radio.models import Script, Station
+from radio.models import AudioSettings, Script, Station
 from radio.progress import Progress, Silent
 from radio.speech.cache import ClipCache
 from radio.speech.normalize import Normalizer, load_lexicon
@@ -30,6 +33,7 @@ SAMPLE_STATION = "an-lac"
 SAMPLE_MONTH = "2026-12"
 MASTER_STAGE = "Chuẩn hoá âm lượng và xuất MP3"
 LOUDNESS_TOLERANCE_LU = 0.3
+TRUE_PEAK_MARGIN_DB = 0.3  # LAME adds overshoots; start with room for them
 SCRIPT_HEADER = ("# Kịch bản chương trình — có thể sửa nội dung các đoạn (text) trước khi duyệt.\n"
                  "# Sau khi sửa, chạy lại lệnh sản xuất; chỉ những câu đã sửa được đọc lại.\n")
 
@@ -79,11 +83,12 @@ def produce(station: Station, script: Script, out_dir: Path, *, station_dir: Pat
     # What airs is the MP3, not the buffer before it: LAME shifts loudness (about −0.4 LU
     # here) and adds peaks. So the encoded file is measured, and mastering is corrected and
     # repeated until the file itself is on target.
-    margin, offset = 0.0, 0.0
+    mastering = Mastering(mixed.samples, mixed.sample_rate)
+    ceiling = settings.true_peak_dbtp - TRUE_PEAK_MARGIN_DB
+    target = settings.target_lufs - codec_loudness_shift(mastering, settings)
     with atomic_path(mp3) as tmp:
         for attempt in range(3):
-            mastered, _ = master(mixed.samples, mixed.sample_rate, settings.target_lufs + offset,
-                                 settings.true_peak_dbtp, extra_margin_db=margin)
+            mastered, _ = mastering.render(target, ceiling)
             progress.advance(MASTER_STAGE)
             export.write_mp3(mastered, mixed.sample_rate, tmp, settings.bitrate_kbps)
             export.write_tags(tmp, tags)
@@ -93,8 +98,8 @@ def produce(station: Station, script: Script, out_dir: Path, *, station_dir: Pat
             peak_excess = shipped.true_peak_dbtp - settings.true_peak_dbtp
             if abs(loudness_error) <= LOUDNESS_TOLERANCE_LU and peak_excess <= 0:
                 break
-            offset += loudness_error
-            margin += max(0.0, peak_excess + 0.1)
+            target += loudness_error
+            ceiling -= max(0.0, peak_excess + 0.1)
         else:
             raise AudioError(
                 f"Sau {attempt + 1} lần thử, tệp MP3 vẫn chưa đạt âm lượng {settings.target_lufs} LUFS "
@@ -118,6 +123,20 @@ def produce(station: Station, script: Script, out_dir: Path, *, station_dir: Pat
         warnings.append(f"Chương trình dài {duration / 60:.1f} phút, ngoài khoảng "
                         f"{rules.min_minutes:g}–{rules.max_minutes:g} phút theo kế hoạch.")
     return Production(mp3, manifest_path, script_path, manifest, warnings)
+
+
+def codec_loudness_shift(mastering: Mastering, settings: AudioSettings) -> float:
+    """How much the MP3 encoder changes loudness (LAME CBR loses about 0.4 LU), measured on
+    a 30-second excerpt so the full programme is normally mastered and encoded only once."""
+    rate = mastering.rate
+    middle = mastering.samples.size // 2
+    excerpt = mastering.samples[max(0, middle - 15 * rate): middle + 15 * rate]
+    excerpt = excerpt * np.float32(db_to_gain(settings.target_lufs - integrated_loudness(excerpt, rate)))
+    with tempfile.TemporaryDirectory(prefix="radio-probe-") as scratch:
+        probe = Path(scratch) / "probe.mp3"
+        export.write_mp3(excerpt, rate, probe, settings.bitrate_kbps)
+        decoded = ffmpeg.decode(probe, rate)[:, 0]
+    return integrated_loudness(decoded, rate) - integrated_loudness(excerpt, rate)
 
 
 def _manifest(station, script, mp3, duration_s, shipped, mixed, spoken, settings) -> dict:
@@ -160,6 +179,32 @@ def sample_station_dir() -> Path:
 
 def load_station(station_dir: Path) -> Station:
     return load_model(station_dir / "station.yaml", Station)
+
+
+def compose_month(station_dir: Path, month: str) -> tuple[Composition, Path]:
+    """Compose ``months/<month>.yaml`` of a station folder into ``scripts/<month>.yaml``."""
+    station = load_station(station_dir)
+    composition = compose(station, station_dir, station_dir / "months" / f"{month}.yaml")
+    script_path = station_dir / "scripts" / f"{month}.yaml"
+    save_model(script_path, composition.script, SCRIPT_HEADER)
+    return composition, script_path
+
+
+def produce_month(station_dir: Path, month: str, out_dir: Path | None = None, *,
+                  engine_override: str | None = None,
+                  progress: Progress | None = None) -> Production:
+    """Produce the (possibly hand-edited) ``scripts/<month>.yaml`` of a station folder."""
+    station = load_station(station_dir)
+    script_path = station_dir / "scripts" / f"{month}.yaml"
+    if not script_path.exists():
+        raise ConfigError(script_path, "chưa có kịch bản của tháng này.",
+                          hint=f"chạy 'radio compose {month}' trước để tạo kịch bản.")
+    script = load_model(script_path, Script)
+    if script.station != station.id:
+        raise ConfigError(script_path, f"kịch bản thuộc đài '{script.station}', không phải "
+                          f"'{station.id}'.", hint="kiểm tra trường station của kịch bản.")
+    return produce(station, script, out_dir or station_dir / "audio_out", station_dir=station_dir,
+                   engine_override=engine_override, progress=progress, script_path=script_path)
 
 
 def demo(out_dir: Path, *, engine_override: str | None = None,

@@ -21,7 +21,7 @@ _LOOKAHEAD_S = 0.008
 _OVERSAMPLE = 4
 _CHUNK = 1 << 20
 _TOLERANCE_LU = 0.1
-_TRUE_PEAK_MARGIN_DB = 0.3  # MP3 encoding adds overshoots; leave room for them
+_TRUE_PEAK_MARGIN_DB = 0.3  # MP3 encoding adds overshoots; start with room for them
 
 
 @dataclass(frozen=True)
@@ -120,28 +120,58 @@ def compress(samples: np.ndarray, rate: int, threshold_db: float, ratio: float =
     return out
 
 
-def master(samples: np.ndarray, rate: int, target_lufs: float, true_peak_limit: float,
-           *, extra_margin_db: float = 0.0) -> tuple[np.ndarray, Measurement]:
-    measured = integrated_loudness(samples, rate)
-    if not np.isfinite(measured):
-        raise AudioError("Chương trình không có tiếng (toàn im lặng), không thể chuẩn hoá âm lượng.",
-                         hint="kiểm tra kịch bản có nội dung và bộ đọc hoạt động (lệnh radio voices).")
-    # Compress above the level speech will sit at, measured relative to the input's loudness.
-    samples = compress(samples, rate, threshold_db=measured + 4.0)
-    measured = integrated_loudness(samples, rate)
-    ceiling = db_to_gain(true_peak_limit - _TRUE_PEAK_MARGIN_DB - extra_margin_db)
-    gain_db = target_lufs - measured
-    previous: tuple[float, float] | None = None
-    for _ in range(8):
-        result = limit(samples * np.float32(db_to_gain(gain_db)), ceiling, rate)
-        loudness = integrated_loudness(result, rate)
-        if abs(loudness - target_lufs) <= _TOLERANCE_LU:
-            break
-        # Limiting eats part of every gain step; estimate how much from the last step
-        # (secant method) so the loop lands in two or three passes instead of eight.
+class Mastering:
+    """One programme's mastering: compress once, then find the gain that lands on target.
+
+    The gain search remembers what it learned (gain → loudness after limiting), so asking
+    again for a slightly different target — as the export stage does to compensate for the
+    MP3 codec — costs one or two limiter passes, not a full new search.
+    """
+
+    def __init__(self, samples: np.ndarray, rate: int) -> None:
+        measured = integrated_loudness(samples, rate)
+        if not np.isfinite(measured):
+            raise AudioError("Chương trình không có tiếng (toàn im lặng), không thể chuẩn hoá âm lượng.",
+                             hint="kiểm tra kịch bản có nội dung và bộ đọc hoạt động (lệnh radio voices).")
+        self.rate = rate
+        # Compress above the level speech will sit at, relative to the input's loudness.
+        self.samples = compress(samples, rate, threshold_db=measured + 4.0)
+        self.loudness = integrated_loudness(self.samples, rate)
+        self._history: dict[float, list[tuple[float, float]]] = {}
+
+    def render(self, target_lufs: float, true_peak_ceiling_db: float) -> tuple[np.ndarray, float]:
+        """Samples at ``target_lufs`` (±0.1 LU) with every peak under the ceiling."""
+        history = self._history.setdefault(round(true_peak_ceiling_db, 3), [])
+        ceiling = db_to_gain(true_peak_ceiling_db)
+        gain_db = self._first_guess(history, target_lufs)
+        for _ in range(8):
+            result = limit(self.samples * np.float32(db_to_gain(gain_db)), ceiling, self.rate)
+            loudness = integrated_loudness(result, self.rate)
+            history.append((gain_db, loudness))
+            if abs(loudness - target_lufs) <= _TOLERANCE_LU:
+                break
+            gain_db = self._next_guess(history, target_lufs)
+        return result, loudness
+
+    def _first_guess(self, history: list[tuple[float, float]], target: float) -> float:
+        if not history:
+            return target - self.loudness
+        gain, loudness = min(history, key=lambda item: abs(item[1] - target))
+        return gain + (target - loudness)
+
+    @staticmethod
+    def _next_guess(history: list[tuple[float, float]], target: float) -> float:
+        gain, loudness = history[-1]
         slope = 1.0
-        if previous is not None and gain_db != previous[0]:
-            slope = float(np.clip((loudness - previous[1]) / (gain_db - previous[0]), 0.2, 1.0))
-        previous = (gain_db, loudness)
-        gain_db += (target_lufs - loudness) / slope
+        if len(history) > 1 and gain != history[-2][0]:
+            # Limiting eats part of every gain step; the secant through the last two tries
+            # tells how much, so the search lands in two or three passes.
+            slope = float(np.clip((loudness - history[-2][1]) / (gain - history[-2][0]), 0.2, 1.0))
+        return gain + (target - loudness) / slope
+
+
+def master(samples: np.ndarray, rate: int, target_lufs: float, true_peak_limit: float
+           ) -> tuple[np.ndarray, Measurement]:
+    """One-shot mastering with the default true-peak safety margin."""
+    result, _ = Mastering(samples, rate).render(target_lufs, true_peak_limit - _TRUE_PEAK_MARGIN_DB)
     return result, measure(result, rate)

@@ -1,0 +1,57 @@
+"""Shared fixtures and independent measuring tools.
+
+Loudness and true peak are measured with ffmpeg's ebur128 filter — a separate BS.1770
+implementation from the pyloudnorm meter the code under test uses to set the gain.
+"""
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from radio.audio.ffmpeg import ffmpeg_exe
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Ebur128:
+    integrated_lufs: float
+    true_peak_dbtp: float
+
+
+def ebur128(path: Path) -> Ebur128:
+    result = subprocess.run(
+        [ffmpeg_exe(), "-hide_banner", "-nostats", "-i", str(path), "-af",
+         "ebur128=peak=true:framelog=quiet", "-f", "null", "-"],
+        capture_output=True, text=True, check=True)
+    summary = result.stderr[result.stderr.rindex("Summary:"):]
+    integrated = float(re.search(r"I:\s+(-?[\d.]+) LUFS", summary).group(1))
+    peak = float(re.search(r"Peak:\s+(-?[\d.]+|-inf) dBFS", summary).group(1))
+    return Ebur128(integrated, peak)
+
+
+def decode(path: Path, rate: int = 44100) -> np.ndarray:
+    raw = subprocess.run([ffmpeg_exe(), "-v", "error", "-i", str(path), "-f", "f32le", "-ac", "1",
+                          "-ar", str(rate), "-"], capture_output=True, check=True).stdout
+    return np.frombuffer(raw, dtype=np.float32)
+
+
+def run_cli(*args: str, cwd: Path | None = None, stdin: str | None = None
+            ) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "radio", *args], capture_output=True, text=True,
+                          cwd=cwd, input=stdin, timeout=600)
+
+
+@pytest.fixture(scope="session")
+def demo_output(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
+    """The real `radio demo`, run once, as a user would: through the command line."""
+    out = tmp_path_factory.mktemp("demo") / "audio_out"
+    result = run_cli("demo", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    return out / "an-lac" / "2026-12", result

@@ -1,0 +1,114 @@
+"""The walking skeleton, judged on the programme it actually writes."""
+from __future__ import annotations
+
+import hashlib
+import json
+
+import numpy as np
+import pytest
+import yaml
+from mutagen.id3 import ID3
+from mutagen.mp3 import MP3
+
+from radio.models import Script
+from tests.conftest import decode, ebur128
+
+pytestmark = pytest.mark.xdist_group("demo")
+
+
+@pytest.fixture(scope="module")
+def programme(demo_output):
+    folder, _ = demo_output
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    return folder, manifest
+
+
+def test_programme_lasts_ten_to_fifteen_minutes(programme):
+    folder, _ = programme
+    seconds = decode(folder / "programme.mp3").size / 44100
+    assert 600 <= seconds <= 900
+
+
+def test_loudness_is_on_target_by_an_independent_meter(programme):
+    folder, _ = programme
+    measured = ebur128(folder / "programme.mp3")
+    assert abs(measured.integrated_lufs - (-16.0)) <= 0.5
+
+
+def test_true_peak_stays_under_the_limit(programme):
+    folder, _ = programme
+    assert ebur128(folder / "programme.mp3").true_peak_dbtp <= -1.0
+
+
+def test_tags_are_readable(programme):
+    folder, manifest = programme
+    tags = ID3(folder / "programme.mp3")
+    assert tags.version[:2] == (2, 4)
+    assert str(tags["TIT2"]) == manifest["title"] == "Chuyên mục Cải cách hành chính tháng 12/2026"
+    assert str(tags["TPE1"]) == "Đài Truyền thanh xã An Lạc"
+    assert str(tags["TALB"]) == "Chuyên mục Cải cách hành chính năm 2026"
+    assert str(tags["TDRC"]) == "2026-12"
+    assert str(tags["TRCK"]) == "12"
+    assert str(tags["TCON"]) == "Speech"
+    info = MP3(folder / "programme.mp3").info
+    assert info.channels == 1 and info.sample_rate == 44100 and info.bitrate == 128000
+
+
+def test_manifest_describes_the_file(programme):
+    folder, manifest = programme
+    mp3 = folder / manifest["audio"]["path"]
+    assert manifest["audio"]["sha256"] == hashlib.sha256(mp3.read_bytes()).hexdigest()
+    duration = decode(mp3).size / 44100
+    assert manifest["audio"]["duration_s"] == pytest.approx(duration, abs=0.05)
+    assert manifest["station"] == "an-lac" and manifest["month"] == "2026-12"
+    assert manifest["engine"]["name"] == "offline"
+    assert manifest["audio"]["sample_rate"] == 44100 and manifest["audio"]["channels"] == 1
+    assert abs(manifest["audio"]["integrated_lufs"] - ebur128(mp3).integrated_lufs) <= 0.3
+    clips = manifest["clips"]
+    assert clips["synthesized"] + clips["reused"] > 50
+
+
+def test_segments_are_in_order_and_inside_the_file(programme):
+    _, manifest = programme
+    segments = manifest["segments"]
+    kinds = [s["kind"] for s in segments]
+    assert kinds[0] == "intro" and kinds[-1] == "outro"
+    for required in ("opening", "news", "topic", "procedure", "reminder", "closing"):
+        assert required in kinds
+    starts = [s["start_s"] for s in segments]
+    assert starts == sorted(starts)
+    end = segments[-1]["start_s"] + segments[-1]["duration_s"]
+    assert end == pytest.approx(manifest["audio"]["duration_s"], abs=0.1)
+
+
+def test_every_speech_segment_contains_speech(programme):
+    folder, manifest = programme
+    samples = decode(folder / "programme.mp3")
+    frame = 441  # 10 ms
+    for segment in manifest["segments"]:
+        if segment["kind"] in ("intro", "outro"):
+            continue
+        start = int(segment["start_s"] * 44100)
+        body = samples[start:start + int(segment["duration_s"] * 44100)]
+        frames = body[: body.size // frame * frame].reshape(-1, frame)
+        level = 20 * np.log10(np.sqrt((frames ** 2).mean(axis=1)) + 1e-9)
+        voiced = level > -40
+        # Speech is mostly sound with short gaps: neither silence nor one continuous tone.
+        assert 0.5 < voiced.mean() < 0.97, segment["id"]
+        # Syllable rhythm: the level goes up and down several times a second.
+        onsets = np.count_nonzero(np.diff(voiced.astype(int)) == 1)
+        assert onsets / segment["duration_s"] > 0.5, segment["id"]
+
+
+def test_script_is_written_and_matches_the_manifest(programme):
+    folder, manifest = programme
+    script = Script.model_validate(yaml.safe_load((folder / "script.yaml").read_text("utf-8")))
+    assert script.content_hash() == manifest["script_sha256"]
+    voices = {s.voice for s in script.segments}
+    assert voices == {"nu", "nam"}  # two announcers alternate
+
+
+def test_cli_reports_path_duration_and_loudness(demo_output):
+    folder, result = demo_output
+    assert str(folder / "programme.mp3") in result.stdout.replace("\n", "")
+    assert "phút" in result.stdout and "LUFS" in result.stdout

@@ -1,0 +1,75 @@
+"""What the announcer says for what the officer wrote."""
+import pytest
+
+from radio.speech.normalize import Lexicon, Normalizer, load_lexicon
+from radio.speech.numbers import integer_words
+from tests.conftest import run_cli
+
+
+@pytest.mark.parametrize("number, spoken", [
+    (0, "không"), (5, "năm"), (10, "mười"), (11, "mười một"), (15, "mười lăm"),
+    (21, "hai mươi mốt"), (24, "hai mươi tư"), (25, "hai mươi lăm"), (40, "bốn mươi"),
+    (101, "một trăm linh một"), (105, "một trăm linh năm"), (110, "một trăm mười"),
+    (1005, "một nghìn không trăm linh năm"), (2026, "hai nghìn không trăm hai mươi sáu"),
+    (1_250_000, "một triệu hai trăm năm mươi nghìn"),
+    (1_000_001, "một triệu không trăm linh một"),
+    (3_000_000_000, "ba tỷ"),
+])
+def test_integers(number, spoken):
+    assert integer_words(number) == spoken
+
+
+@pytest.mark.parametrize("written, spoken", [
+    ("đạt 85,5%", "đạt tám mươi lăm phẩy năm phần trăm"),
+    ("ngày 15/7/2021", "ngày mười lăm tháng bảy năm hai nghìn không trăm hai mươi mốt"),
+    ("tháng 4/2026", "tháng tư năm hai nghìn không trăm hai mươi sáu"),
+    ("Quý I/2024", "Quý một năm hai nghìn không trăm hai mươi tư"),
+    ("lần thứ XXII", "lần thứ hai mươi hai"),
+    ("từ 7h30 đến 11h00", "từ bảy giờ ba mươi phút đến mười một giờ"),
+    ("thứ 2 đến thứ 6", "thứ hai đến thứ sáu"),
+    ("Tin thứ 1", "Tin thứ nhất"),
+    ("10-15 phút", "mười đến mười lăm phút"),
+    ("giai đoạn 2021-2030", "giai đoạn hai nghìn không trăm hai mươi mốt đến hai nghìn không trăm ba mươi"),
+    ("25/25 thôn", "hai mươi lăm trên hai mươi lăm thôn"),
+    ("03 tin, bài/tháng", "ba tin, bài mỗi tháng"),
+    ("1.250.000 đồng", "một triệu hai trăm năm mươi nghìn đồng"),
+    ("đường dây nóng 0237.3856.789",
+     "đường dây nóng không hai ba bảy, ba tám năm sáu, bảy tám chín"),
+    ("Nghị quyết số 76/NQ-CP", "Nghị quyết số bảy mươi sáu của Chính phủ"),
+    ("Nghị định 61/2018/NĐ-CP",
+     "Nghị định sáu mươi mốt năm hai nghìn không trăm mười tám của Chính phủ"),
+    ("UBND xã, HĐND xã", "Ủy ban nhân dân xã, Hội đồng nhân dân xã"),
+    ("công tác CCHC, TTHC", "công tác cải cách hành chính, thủ tục hành chính"),
+    ("dichvucong.gov.vn", "dịch vụ công chấm gờ o vê chấm vê en"),
+    ("TCVN ISO 9001:2015",
+     "tiêu chuẩn Việt Nam i xô chín nghìn không trăm linh một năm hai nghìn không trăm mười lăm"),
+])
+def test_sentences(written, spoken):
+    assert Normalizer()(written).text == spoken
+
+
+def test_unknown_caps_are_spelled_and_reported():
+    result = Normalizer()("Đoàn HTX đã đến")
+    assert result.text == "Đoàn hát tê ích đã đến"
+    assert result.unknown == ("HTX",)
+
+
+def test_changes_are_recorded_for_the_review_copy():
+    result = Normalizer()("UBND xã đạt 90%")
+    rules = {c.rule for c in result.changes}
+    assert {"abbreviation", "percent"} <= rules
+
+
+def test_station_lexicon_overrides_and_extends(tmp_path):
+    path = tmp_path / "lexicon.yaml"
+    path.write_text("abbreviations:\n  HTX: hợp tác xã\n  UBND: ủy ban\n", encoding="utf-8")
+    normalizer = Normalizer(load_lexicon(path))
+    assert normalizer("HTX và UBND").text == "hợp tác xã và ủy ban"
+    assert Normalizer(Lexicon())("UBND").unknown == ("UBND",)
+
+
+def test_cli_keeps_one_output_line_per_input_line():
+    lines = ["UBND xã", "", "đạt 85,5%"]
+    result = run_cli("normalize", stdin="\n".join(lines) + "\n")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["Ủy ban nhân dân xã", "", "đạt tám mươi lăm phẩy năm phần trăm"]

@@ -1,0 +1,86 @@
+"""Producing a script: the clip cache, and nothing made is lost or half-written."""
+import errno
+import json
+import os
+
+import pytest
+
+from radio.errors import OutputError, SpeechError
+from radio.models import Script, Segment
+from radio.pipeline import load_station, produce, sample_station_dir
+from radio.speech.engines.dummy import DummyEngine
+
+
+@pytest.fixture(scope="module")
+def station():
+    return load_station(sample_station_dir())
+
+
+def short_script(closing="Cảm ơn bà con đã lắng nghe. Hẹn gặp lại."):
+    return Script(station="an-lac", month="2026-12", title="Thử nghiệm", segments=[
+        Segment(id="01-opening", kind="opening", title="Mở đầu", voice="nu",
+                text="Đây là Đài Truyền thanh xã An Lạc. Kính thưa bà con nhân dân trong xã."),
+        Segment(id="02-closing", kind="closing", title="Kết thúc", voice="nam", text=closing),
+    ])
+
+
+def manifest_of(production):
+    return json.loads(production.manifest_path.read_text(encoding="utf-8"))
+
+
+def test_second_production_synthesizes_nothing_and_an_edit_only_its_sentence(tmp_path, station):
+    first = produce(station, short_script(), tmp_path)
+    assert manifest_of(first)["clips"] == {"synthesized": 4, "reused": 0}
+    again = produce(station, short_script(), tmp_path)
+    assert manifest_of(again)["clips"] == {"synthesized": 0, "reused": 4}
+    edited = produce(station, short_script("Cảm ơn bà con đã chú ý lắng nghe. Hẹn gặp lại."), tmp_path)
+    assert manifest_of(edited)["clips"] == {"synthesized": 1, "reused": 3}
+
+
+def test_corrupt_cached_clip_is_synthesized_again(tmp_path, station):
+    produce(station, short_script(), tmp_path)
+    clips = sorted((tmp_path / "an-lac" / ".cache" / "clips").rglob("*.wav"))
+    clips[0].write_bytes(b"RIFF garbage")
+    again = produce(station, short_script(), tmp_path)
+    assert manifest_of(again)["clips"] == {"synthesized": 1, "reused": 3}
+
+
+def test_failed_production_keeps_the_previous_programme(tmp_path, station, monkeypatch):
+    done = produce(station, short_script(), tmp_path)
+    before = done.mp3.read_bytes(), done.manifest_path.read_bytes()
+
+    def broken(self, text, voice, speed):
+        raise SpeechError("Bộ đọc gặp sự cố.")
+
+    monkeypatch.setattr("radio.speech.engines.offline.OfflineEngine.synthesize", broken)
+    with pytest.raises(SpeechError):
+        produce(station, short_script("Một câu hoàn toàn mới."), tmp_path)
+    assert (done.mp3.read_bytes(), done.manifest_path.read_bytes()) == before
+    leftovers = [p.name for p in done.mp3.parent.iterdir() if p.name.startswith(".")]
+    assert leftovers == []
+
+
+def test_full_disk_is_reported_in_vietnamese_and_leaves_no_partial_file(tmp_path, station, monkeypatch):
+    done = produce(station, short_script(), tmp_path)
+    before = done.manifest_path.read_bytes()
+    real_replace = os.replace
+
+    def full(src, dst):
+        if str(dst).endswith("manifest.json"):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", full)
+    with pytest.raises(OutputError) as caught:
+        produce(station, short_script(), tmp_path)
+    assert "ổ đĩa đã đầy" in str(caught.value)
+    assert done.manifest_path.read_bytes() == before
+    assert not [p for p in done.manifest_path.parent.iterdir() if p.name.startswith(".manifest")]
+
+
+def test_engine_override_uses_the_dummy_engine(tmp_path, station):
+    done = produce(station, short_script(), tmp_path, engine_override="dummy")
+    manifest = manifest_of(done)
+    assert manifest["engine"]["name"] == "dummy"
+    assert manifest["audio"]["integrated_lufs"] == pytest.approx(-16, abs=0.5)
+    assert DummyEngine().version() == "dummy-1"
