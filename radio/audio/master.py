@@ -8,6 +8,7 @@ programme never needs more than a few copies of itself.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -67,6 +68,23 @@ def measure(samples: np.ndarray, rate: int) -> Measurement:
                        gain_to_db(float(np.max(np.abs(samples))) if samples.size else 0.0))
 
 
+def _apply_gain_in_chunks(samples: np.ndarray, gain: Callable[[np.ndarray], np.ndarray],
+                          context: int) -> np.ndarray:
+    """``samples * gain(samples)``, computed a chunk at a time to bound memory.
+
+    Each chunk's gain is computed with ``context`` samples of the neighbours on both sides,
+    so filters see the same signal they would on the whole programme.
+    """
+    out = np.empty_like(samples)
+    for begin in range(0, samples.size, _CHUNK):
+        lo, hi = max(0, begin - context), min(samples.size, begin + _CHUNK + context)
+        block = samples[lo:hi]
+        factor = gain(block)
+        start, count = begin - lo, min(_CHUNK, samples.size - begin)
+        out[begin:begin + count] = block[start:start + count] * factor[start:start + count]
+    return out
+
+
 def _peak_envelope(block: np.ndarray) -> np.ndarray:
     """Per-sample peak including the inter-sample peaks a DAC or MP3 decoder will make."""
     upsampled = resample_poly(block, _OVERSAMPLE, 1)[: block.size * _OVERSAMPLE]
@@ -82,18 +100,13 @@ def limit(samples: np.ndarray, ceiling: float, rate: int) -> np.ndarray:
     while changing gradually enough not to distort.
     """
     window = max(3, int(_LOOKAHEAD_S * rate)) | 1
-    out = np.empty_like(samples)
-    pad = 2 * window
-    for begin in range(0, samples.size, _CHUNK):
-        lo, hi = max(0, begin - pad), min(samples.size, begin + _CHUNK + pad)
-        block = samples[lo:hi]
+
+    def gain(block: np.ndarray) -> np.ndarray:
         need = np.minimum(1.0, ceiling / np.maximum(_peak_envelope(block), 1e-9)).astype(np.float32)
         held = minimum_filter1d(need, size=2 * window + 1, mode="nearest")
-        gain = np.minimum(uniform_filter1d(held, size=window, mode="nearest"), need)
-        start = begin - lo
-        count = min(_CHUNK, samples.size - begin)
-        out[begin:begin + count] = block[start:start + count] * gain[start:start + count]
-    return out
+        return np.minimum(uniform_filter1d(held, size=window, mode="nearest"), need)
+
+    return _apply_gain_in_chunks(samples, gain, context=2 * window)
 
 
 def compress(samples: np.ndarray, rate: int, threshold_db: float, ratio: float = 3.0) -> np.ndarray:
@@ -103,21 +116,16 @@ def compress(samples: np.ndarray, rate: int, threshold_db: float, ratio: float =
     alone would have to take 5 dB off every syllable to reach −16 LUFS under −1 dBTP.
     """
     window = max(1, int(0.010 * rate))
-    out = np.empty_like(samples)
-    pad = 4 * window
-    for begin in range(0, samples.size, _CHUNK):
-        lo, hi = max(0, begin - pad), min(samples.size, begin + _CHUNK + pad)
-        block = samples[lo:hi]
+
+    def gain(block: np.ndarray) -> np.ndarray:
         power = uniform_filter1d(block * block, size=window, mode="nearest")
         level_db = 10 * np.log10(np.maximum(power, 1e-12)) + 3.01  # RMS of a sine reads as its peak
         over = np.maximum(level_db - threshold_db, 0)
-        gain = (10 ** (-(over * (1 - 1 / ratio)) / 20)).astype(np.float32)
-        gain = uniform_filter1d(minimum_filter1d(gain, size=window, mode="nearest"),
+        reduction = (10 ** (-(over * (1 - 1 / ratio)) / 20)).astype(np.float32)
+        return uniform_filter1d(minimum_filter1d(reduction, size=window, mode="nearest"),
                                 size=3 * window, mode="nearest")
-        start = begin - lo
-        count = min(_CHUNK, samples.size - begin)
-        out[begin:begin + count] = block[start:start + count] * gain[start:start + count]
-    return out
+
+    return _apply_gain_in_chunks(samples, gain, context=4 * window)
 
 
 class Mastering:
