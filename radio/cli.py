@@ -11,8 +11,8 @@ from typing import Optional
 
 import typer
 from rich.console import Console
-from rich.text import Text
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.text import Text
 
 from radio.errors import RadioError
 
@@ -132,23 +132,13 @@ def voices() -> None:
 
 
 def main() -> None:
+    # Standalone mode: typer itself answers --help and wrong arguments; a stage's RadioError
+    # passes through it and is shown here, verbatim, without a traceback.
     try:
-        app(standalone_mode=False)
+        app()
     except RadioError as exc:
         errors.print(Text.assemble(("Lỗi: ", "bold red"), str(exc)), soft_wrap=True)
         sys.exit(exc.exit_code)
-    except KeyboardInterrupt:
-        errors.print("Đã dừng theo yêu cầu. Những câu đã đọc xong được giữ lại; chạy lại lệnh để làm tiếp.")
-        sys.exit(130)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
-    except Exception as exc:  # click usage errors
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        raise
 
 
 if __name__ == "__main__":
