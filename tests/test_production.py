@@ -82,5 +82,7 @@ def test_engine_override_uses_the_dummy_engine(tmp_path, station):
     done = produce(station, short_script(), tmp_path, engine_override="dummy")
     manifest = manifest_of(done)
     assert manifest["engine"]["name"] == "dummy"
+    # The sample station's voices do not exist in the dummy engine; the announcers still differ.
+    assert manifest["engine"]["announcers"] == {"nu": "dummy:low", "nam": "dummy:high"}
     assert manifest["audio"]["integrated_lufs"] == pytest.approx(-16, abs=0.5)
     assert DummyEngine().version() == "dummy-1"

@@ -83,7 +83,8 @@ def synthesize_script(script: Script, station: Station, normalizer: Normalizer, 
             raise SpeechError(f"Đoạn '{segment.id}' của kịch bản: {exc.args[0]}.",
                               hint="sửa trường voice của đoạn này trong kịch bản.") from None
         engine = get_engine(engine_override or announcer.engine)
-        voice = announcer.voice if engine_override is None else _voice_for(engine, announcer.voice)
+        voice = (announcer.voice if engine_override is None
+                 else _voice_for(engine, announcer.voice, station.announcers.index(announcer)))
         reason = engine.unavailable_reason()
         if reason:
             raise SpeechError(reason)
@@ -124,6 +125,8 @@ def synthesize_script(script: Script, station: Station, normalizer: Normalizer, 
     return spoken
 
 
-def _voice_for(engine: Engine, wanted: str) -> str:
+def _voice_for(engine: Engine, wanted: str, announcer_index: int) -> str:
+    """The announcer's voice if the override engine has it, else a distinct one per announcer
+    so the two announcers still sound different."""
     ids = [v.id for v in engine.voices()]
-    return wanted if wanted in ids else ids[0]
+    return wanted if wanted in ids else ids[announcer_index % len(ids)]
