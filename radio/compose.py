@@ -10,7 +10,7 @@ import jinja2
 from radio.config import line_of, read_yaml, validate
 from radio.errors import TemplateError
 from radio.library import load_procedure, load_topic, search_dirs
-from radio.models import Brief, Script, Segment, Station
+from radio.models import Brief, ProgrammeRules, Script, Segment, Station
 
 # Syllables per second of the offline voices at speed 1.0, measured on the sample programme;
 # good enough to tell an officer early that a script is far too long or short.
@@ -117,10 +117,13 @@ def compose(station: Station, station_dir: Path | None, brief_path: Path) -> Com
     title = brief.title or f"{station.programme.column} tháng {month}/{year}"
     script = Script(station=station.id, month=brief.month, title=title, segments=segments)
     estimated = sum(s.estimated_s or 0 for s in segments) + MUSIC_S
-    warnings = []
-    rules = station.programme
-    if not rules.min_minutes * 60 <= estimated <= rules.max_minutes * 60:
-        warnings.append(
-            f"Kịch bản ước tính dài {estimated / 60:.1f} phút, ngoài khoảng "
-            f"{rules.min_minutes:g}–{rules.max_minutes:g} phút; nên thêm hoặc bớt nội dung.")
-    return Composition(script, estimated, warnings)
+    warning = length_warning("Kịch bản ước tính", estimated, station.programme)
+    return Composition(script, estimated, [warning] if warning else [])
+
+
+def length_warning(what: str, seconds: float, rules: ProgrammeRules) -> str | None:
+    """The plans ask for 10–15 minutes a month; say so when a programme misses that."""
+    if rules.min_minutes * 60 <= seconds <= rules.max_minutes * 60:
+        return None
+    return (f"{what} dài {seconds / 60:.1f} phút, ngoài khoảng {rules.min_minutes:g}–"
+            f"{rules.max_minutes:g} phút theo kế hoạch; nên thêm hoặc bớt nội dung.")

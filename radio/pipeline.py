@@ -17,9 +17,9 @@ import numpy as np
 from radio import __version__
 from radio.audio import export, ffmpeg
 from radio.audio.kit import default_kit
-from radio.audio.master import Mastering, db_to_gain, integrated_loudness, measure
-from radio.audio.mix import mix
-from radio.compose import Composition, compose
+from radio.audio.master import Mastering, Measurement, db_to_gain, integrated_loudness, measure
+from radio.audio.mix import Mix, mix
+from radio.compose import Composition, compose, length_warning
 from radio.config import load_model, save_model
 from radio.errors import AudioError, ConfigError
 from radio.fileio import atomic_path, write_json
@@ -71,18 +71,36 @@ def produce(station: Station, script: Script, out_dir: Path, *, station_dir: Pat
                                engine_override=engine_override, progress=progress)
     mixed = mix(script, spoken, default_kit(settings.sample_rate), settings, progress)
 
-    progress.start(MASTER_STAGE, 3)
     mp3 = target_dir / "programme.mp3"
+    shipped, duration_s = _master_and_export(mixed, settings, mp3, _tags(station, script), progress)
+
+    if script_path is None:
+        script_path = target_dir / "script.yaml"
+        save_model(script_path, script, SCRIPT_HEADER)
+    manifest = _manifest(station, script, mp3, duration_s, shipped, mixed, spoken, settings)
+    manifest_path = target_dir / "manifest.json"
+    write_json(manifest_path, manifest)
+    warning = length_warning("Chương trình", duration_s, station.programme)
+    return Production(mp3, manifest_path, script_path, manifest, [warning] if warning else [])
+
+
+def _tags(station: Station, script: Script) -> export.Tags:
     year, month = script.month.split("-")
-    tags = export.Tags(
+    return export.Tags(
         title=script.title, artist=station.name,
         album=f"{station.programme.column} năm {year}", date=script.month, track=int(month),
         comment=f"script_sha256={script.content_hash()}", script_sha256=script.content_hash())
-    # MP3 encoding can push true peak up a little; re-master with more margin until the file
-    # that will air — not the buffer before encoding — meets the limit.
-    # What airs is the MP3, not the buffer before it: LAME shifts loudness (about −0.4 LU
-    # here) and adds peaks. So the encoded file is measured, and mastering is corrected and
-    # repeated until the file itself is on target.
+
+
+def _master_and_export(mixed: Mix, settings: AudioSettings, mp3: Path, tags: export.Tags,
+                       progress: Progress) -> tuple[Measurement, float]:
+    """Master, encode and tag ``mp3``; return the encoded file's own measurement and length.
+
+    What airs is the MP3, not the buffer before it: LAME shifts loudness (about −0.4 LU here)
+    and adds peaks. So the encoded file is decoded and measured, and mastering is corrected
+    and repeated until the file itself is on target. The old file stays until then.
+    """
+    progress.start(MASTER_STAGE, 3)
     mastering = Mastering(mixed.samples, mixed.sample_rate)
     ceiling = settings.true_peak_dbtp - TRUE_PEAK_MARGIN_DB
     target = settings.target_lufs - codec_loudness_shift(mastering, settings)
@@ -106,23 +124,8 @@ def produce(station: Station, script: Script, out_dir: Path, *, station_dir: Pat
                 f"với đỉnh dưới {settings.true_peak_dbtp} dBTP "
                 f"(đo được {shipped.integrated_lufs:.1f} LUFS, {shipped.true_peak_dbtp:.1f} dBTP).",
                 hint="giảm mức âm lượng mục tiêu (audio.target_lufs) trong station.yaml.")
-    del mastered
     progress.finish(MASTER_STAGE)
-
-    if script_path is None:
-        script_path = target_dir / "script.yaml"
-        save_model(script_path, script, SCRIPT_HEADER)
-    manifest = _manifest(station, script, mp3, decoded.size / mixed.sample_rate, shipped,
-                         mixed, spoken, settings)
-    manifest_path = target_dir / "manifest.json"
-    write_json(manifest_path, manifest)
-    warnings = []
-    duration = manifest["audio"]["duration_s"]
-    rules = station.programme
-    if not rules.min_minutes * 60 <= duration <= rules.max_minutes * 60:
-        warnings.append(f"Chương trình dài {duration / 60:.1f} phút, ngoài khoảng "
-                        f"{rules.min_minutes:g}–{rules.max_minutes:g} phút theo kế hoạch.")
-    return Production(mp3, manifest_path, script_path, manifest, warnings)
+    return shipped, decoded.size / mixed.sample_rate
 
 
 def codec_loudness_shift(mastering: Mastering, settings: AudioSettings) -> float:

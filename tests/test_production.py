@@ -86,3 +86,9 @@ def test_engine_override_uses_the_dummy_engine(tmp_path, station):
     assert manifest["engine"]["announcers"] == {"nu": "dummy:low", "nam": "dummy:high"}
     assert manifest["audio"]["integrated_lufs"] == pytest.approx(-16, abs=0.5)
     assert DummyEngine().version() == "dummy-1"
+
+
+def test_a_short_programme_is_produced_with_a_length_warning(tmp_path, station):
+    done = produce(station, short_script(), tmp_path)
+    assert len(done.warnings) == 1
+    assert "ngoài khoảng 10–15 phút" in done.warnings[0]
