@@ -159,6 +159,7 @@ def _manifest(station, script, mp3, duration_s, shipped, mixed, spoken, settings
             "duration_s": round(duration_s, 3),
             "integrated_lufs": round(shipped.integrated_lufs, 2),
             "true_peak_dbtp": round(shipped.true_peak_dbtp, 2),
+            "sample_peak_dbfs": round(shipped.sample_peak_dbfs, 2),
             "sample_rate": mixed.sample_rate,
             "channels": 1,
             "bitrate_kbps": settings.bitrate_kbps,

@@ -8,7 +8,7 @@ the reading, and unknown all-caps tokens are spelled and reported for lint.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -258,9 +258,6 @@ class Normalizer:
             text = pattern.sub(record, text)
         text = re.sub(r"[ \t]{2,}", " ", text).strip()
         return Normalized(text, tuple(changes), tuple(dict.fromkeys(unknown)))
-
-    def normalize_all(self, texts: Iterable[str]) -> list[Normalized]:
-        return [self(t) for t in texts]
 
 
 def _month_words(month: int) -> str:

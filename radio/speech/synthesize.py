@@ -23,7 +23,6 @@ _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"”»)]?\s+(?=\S)")
 class Sentence:
     written: str
     spoken: Normalized
-    voice_id: str
     paragraph_end: bool
     audio: AudioSegment | None = None
 
@@ -92,7 +91,7 @@ def synthesize_script(script: Script, station: Station, normalizer: Normalizer, 
         sentences = []
         for written, paragraph_end in split_sentences(segment.text, engine.max_chars):
             normalized = normalizer(written)
-            sentence = Sentence(written, normalized, announcer.id, paragraph_end)
+            sentence = Sentence(written, normalized, paragraph_end)
             sentences.append(sentence)
             key = ClipKey(engine.name, engine.version(), voice, announcer.speed, normalized.text)
             jobs.append((sentence, engine, key))
