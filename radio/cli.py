@@ -12,6 +12,7 @@ from typing import Optional
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
 from rich.text import Text
 
 from radio.errors import RadioError
@@ -80,16 +81,24 @@ def demo(out: Path = typer.Option(Path("audio_out"), "--out", help="Thư mục g
 
 @app.command()
 def compose(month: str = typer.Argument(..., help="Tháng, dạng NĂM-THÁNG, ví dụ 2026-12."),
-            station: Path = STATION_OPTION) -> None:
+            station: Path = STATION_OPTION,
+            allow_length: bool = typer.Option(False, "--allow-length",
+                                              help="Vẫn ghi kịch bản dù ngoài khoảng 10–15 phút."),
+            fit: bool = typer.Option(False, "--fit",
+                                     help="Tự bỏ đoạn không bắt buộc hoặc thêm đoạn tìm hiểu thêm cho vừa thời lượng.")) -> None:
     """Soạn kịch bản tháng từ bản tin months/THÁNG.yaml và các mẫu đoạn."""
     from radio.pipeline import compose_month
 
-    composition, script_path = compose_month(station, month)
+    composition, script_path = compose_month(station, month, allow_length=allow_length, fit=fit)
+    for change in composition.changes:
+        console.print(f"Điều chỉnh: {change}")
     for warning in composition.warnings:
         console.print(f"[yellow]Cảnh báo:[/] {warning}")
     minutes, seconds = divmod(round(composition.estimated_s), 60)
     console.print(f"[green]Đã soạn[/] {script_path}: {len(composition.script.segments)} đoạn, "
                   f"ước tính {minutes} phút {seconds:02d} giây.")
+    for segment in composition.script.segments:
+        console.print(f"  {segment.id:<14} {segment.voice:<5} {segment.estimated_s:6.1f} giây  {segment.title}")
 
 
 @app.command()
@@ -104,6 +113,47 @@ def produce(month: str = typer.Argument(..., help="Tháng, dạng NĂM-THÁNG, v
         production = produce_month(station, month, out, engine_override=engine,
                                    progress=RichProgress(bars))
     _report(production)
+
+
+@app.command()
+def init(folder: Path = typer.Argument(..., help="Thư mục mới cho đài.")) -> None:
+    """Tạo thư mục làm việc của đài với các tệp mẫu có ghi chú."""
+    from radio.workspace import init_station
+
+    for path in init_station(folder):
+        console.print(f"Đã tạo {path}")
+    console.print(f"Tiếp theo: sửa {folder / 'station.yaml'} cho đúng với đài của xã.")
+
+
+@app.command()
+def plan(year: int = typer.Argument(..., help="Năm, ví dụ 2027."),
+         station: Path = STATION_OPTION) -> None:
+    """Đề xuất chủ đề 12 tháng sao cho cả năm phủ hết nội dung của kế hoạch."""
+    from radio.library import all_topics
+    from radio.plan import make_plan
+
+    year_plan, coverage, path = make_plan(station, year)
+    titles = {t.id: t.title for t in all_topics(station)}
+    table = Table(title=f"Kế hoạch chủ đề năm {year}")
+    for column in ("Tháng", "Chủ đề", "Thủ tục hướng dẫn"):
+        table.add_column(column)
+    for month in year_plan.months:
+        table.add_row(month.month, titles.get(month.topic, month.topic), month.procedure)
+    console.print(table)
+    console.print("Nội dung của kế hoạch năm và tháng đề cập:")
+    for row in coverage:
+        console.print(f"  {row.item.title}: {', '.join(row.months)}")
+    console.print(f"[green]Đã lưu[/] {path}")
+
+
+@app.command(name="new-month")
+def new_month(month: str = typer.Argument(..., help="Tháng, dạng NĂM-THÁNG, ví dụ 2027-01."),
+              station: Path = STATION_OPTION) -> None:
+    """Tạo bản tin months/THÁNG.yaml, điền sẵn chủ đề và thủ tục theo kế hoạch năm."""
+    from radio.workspace import new_month as make_brief
+
+    path = make_brief(station, month)
+    console.print(f"[green]Đã tạo[/] {path}. Điền tin tức, hỏi – đáp rồi chạy: radio compose {month}")
 
 
 @app.command()

@@ -1,4 +1,9 @@
-"""Compose stage: station + month brief + templates → an editable Script."""
+"""Compose stage: station + month brief + templates → an editable Script that fits the slot.
+
+The duration estimate lays the script out exactly as the mixer will (same pauses, same
+music kit) with sentence lengths predicted from each voice's measured speaking rate, so an
+officer learns before synthesis whether the programme lands in 10–15 minutes.
+"""
 from __future__ import annotations
 
 import re
@@ -7,16 +12,17 @@ from pathlib import Path
 
 import jinja2
 
+from radio.audio.kit import default_kit
+from radio.audio.mix import KitLengths, SentenceSlot, layout
 from radio.config import line_of, read_yaml, validate
-from radio.errors import TemplateError
-from radio.library import load_procedure, load_topic, search_dirs
-from radio.models import Brief, ProgrammeRules, Script, Segment, Station
-
-# Syllables per second of the offline voices at speed 1.0, measured on the sample programme;
-# good enough to tell an officer early that a script is far too long or short.
-SYLLABLES_PER_SECOND = 3.75
-PAUSE_PER_SENTENCE_S = 0.5
-MUSIC_S = 22.0  # intro + outro + stingers of the default kit
+from radio.errors import ConfigError, RadioError, TemplateError
+from radio.library import Topic, all_topics, load_procedure, load_topic, search_dirs
+from radio.models import Brief, ExtraSegment, ProgrammeRules, Script, Segment, Station
+from radio.paths import user_cache_dir
+from radio.speech.calibrate import RateStore, syllables
+from radio.speech.engines import get_engine
+from radio.speech.normalize import Normalizer, load_lexicon
+from radio.speech.synthesize import split_sentences
 
 
 @dataclass(frozen=True)
@@ -24,6 +30,7 @@ class SegmentPlan:
     kind: str
     title: str
     template: str
+    extra: dict | None = None
 
 
 @dataclass
@@ -31,12 +38,11 @@ class Composition:
     script: Script
     estimated_s: float
     warnings: list[str] = field(default_factory=list)
+    changes: list[str] = field(default_factory=list)  # what --fit added or dropped
 
 
-def estimate_seconds(text: str, speed: float) -> float:
-    syllables = len(re.findall(r"\w+", text))
-    sentences = max(1, len(re.findall(r"[.!?:;]\s", text + " ")))
-    return syllables / (SYLLABLES_PER_SECOND * speed) + sentences * PAUSE_PER_SENTENCE_S
+class LengthError(RadioError):
+    """The composed script would not fit the programme length the plans ask for."""
 
 
 def _environment(station_dir: Path | None) -> jinja2.Environment:
@@ -59,6 +65,8 @@ def _plan(brief: Brief) -> list[SegmentPlan]:
         plan.append(SegmentPlan("qa", "Hỏi – đáp", "qa"))
     if brief.model_story:
         plan.append(SegmentPlan("model", "Gương điển hình", "model"))
+    for extra in brief.extra_segments:
+        plan.append(SegmentPlan("extra", extra.title, "extra", extra.model_dump()))
     plan.append(SegmentPlan("reminder", "Thông báo, nhắc nhở", "reminder"))
     plan.append(SegmentPlan("closing", "Kết thúc", "closing"))
     return plan
@@ -82,21 +90,58 @@ def _render(env: jinja2.Environment, name: str, context: dict, brief_path: Path)
     return re.sub(r"\n{3,}", "\n\n", text).strip()
 
 
-def _titles_for_contents(plan: list[SegmentPlan], topic_title: str) -> list[str]:
-    names = {"news": "tin tức cải cách hành chính trong tháng", "topic": topic_title.lower(),
+def _contents(plan: list[SegmentPlan], topic_title: str) -> list[str]:
+    names = {"news": "tin tức cải cách hành chính trong tháng", "topic": topic_title[:1].lower() + topic_title[1:],
              "procedure": "hướng dẫn thủ tục hành chính", "qa": "hỏi – đáp về thủ tục hành chính",
              "model": "gương điển hình tiêu biểu", "reminder": "thông báo, nhắc nhở"}
-    return [names[p.kind] for p in plan if p.kind in names]
+    return [names.get(p.kind, p.title[:1].lower() + p.title[1:]) for p in plan
+            if p.kind not in ("opening", "closing")]
 
 
 def load_brief(path: Path) -> tuple[Brief, dict]:
     data, lines = read_yaml(path)
-    return validate(path, data, lines, Brief), lines
+    brief = validate(path, data, lines, Brief)
+    _refuse_placeholders(path)
+    return brief, lines
 
 
-def compose(station: Station, station_dir: Path | None, brief_path: Path) -> Composition:
-    brief, lines = load_brief(brief_path)
-    topic = load_topic(brief.topic, station_dir, brief_path, line_of(lines, ("topic",)))
+def _refuse_placeholders(path: Path) -> None:
+    from radio.workspace import PLACEHOLDERS
+
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.lstrip().startswith("#") and any(p in line for p in PLACEHOLDERS):
+            raise ConfigError(path, "bản tin còn nội dung mẫu chưa được thay.", line=number,
+                              hint="thay dòng này bằng nội dung thật của tháng, hoặc xoá mục đó.")
+
+
+class Estimator:
+    """Predicts a script's produced length from measured speaking rates."""
+
+    def __init__(self, station: Station, station_dir: Path | None,
+                 rates: RateStore | None = None) -> None:
+        self.station = station
+        self.rates = rates or RateStore(user_cache_dir() / "speaking-rates.json")
+        self.normalizer = Normalizer(load_lexicon(station_dir / "lexicon.yaml" if station_dir else None))
+        self.rate_hz = station.audio.sample_rate
+        self.kit = KitLengths.of(default_kit(self.rate_hz))
+
+    def estimate(self, script: Script) -> tuple[float, list[float]]:
+        slots = []
+        for segment in script.segments:
+            announcer = self.station.announcer(segment.voice)
+            engine = get_engine(announcer.engine)
+            rate = self.rates.rate(engine, announcer.voice, announcer.speed)
+            slots.append([
+                SentenceSlot(int(rate.clip_seconds(syllables(self.normalizer(text).text)) * self.rate_hz),
+                             paragraph_end)
+                for text, paragraph_end in split_sentences(segment.text, engine.max_chars)])
+        plan = layout(script, slots, self.kit, self.station.audio, self.rate_hz)
+        speech = [t.duration_s for t in plan.timings if t.kind not in ("intro", "outro")]
+        return plan.total / self.rate_hz, speech
+
+
+def _build(station: Station, station_dir: Path | None, brief: Brief, brief_path: Path,
+           topic: Topic, lines: dict) -> Script:
     procedure = load_procedure(brief.procedure, station_dir, brief_path,
                                line_of(lines, ("procedure",)))
     year, month = (int(part) for part in brief.month.split("-"))
@@ -104,21 +149,91 @@ def compose(station: Station, station_dir: Path | None, brief_path: Path) -> Com
     env = _environment(station_dir)
     context = {"station": station, "brief": brief, "topic": topic, "procedure": procedure,
                "month": month, "year": year, "figures": brief.figures,
-               "contents": _titles_for_contents(plan, topic.title)}
+               "contents": _contents(plan, topic.title)}
     voices = [a.id for a in station.announcers]
     segments = []
     for index, item in enumerate(plan):
-        text = _render(env, item.template, context, brief_path)
-        voice = voices[index % len(voices)]  # two announcers alternate, as commune radio does
-        speed = station.announcer(voice).speed
+        text = _render(env, item.template, {**context, "extra": item.extra}, brief_path)
+        chosen = (item.extra or {}).get("voice") or brief.voices.get(item.kind)
+        voice = chosen or voices[index % len(voices)]  # announcers alternate, as commune radio does
+        try:
+            station.announcer(voice)
+        except KeyError as exc:
+            key = ("voices", item.kind) if item.kind in brief.voices else ("extra_segments",)
+            raise RadioError(f"Tệp {brief_path}, dòng {line_of(lines, key)}: {exc.args[0]}.",
+                             hint="dùng id của một phát thanh viên trong station.yaml.") from None
         segments.append(Segment(id=f"{index + 1:02d}-{item.kind}", kind=item.kind, title=item.title,
-                                voice=voice, text=text, stinger_before=index > 0,
-                                estimated_s=round(estimate_seconds(text, speed), 1)))
+                                voice=voice, text=text, stinger_before=index > 0))
     title = brief.title or f"{station.programme.column} tháng {month}/{year}"
-    script = Script(station=station.id, month=brief.month, title=title, segments=segments)
-    estimated = sum(s.estimated_s or 0 for s in segments) + MUSIC_S
-    warning = length_warning("Kịch bản ước tính", estimated, station.programme)
-    return Composition(script, estimated, [warning] if warning else [])
+    return Script(station=station.id, month=brief.month, title=title, segments=segments)
+
+
+def _estimated(script: Script, estimator: Estimator) -> tuple[Script, float]:
+    total, per_segment = estimator.estimate(script)
+    segments = [s.model_copy(update={"estimated_s": round(e, 1)})
+                for s, e in zip(script.segments, per_segment)]
+    return script.model_copy(update={"segments": segments}), total
+
+
+def _shorter(brief: Brief) -> tuple[Brief, str] | None:
+    """The next optional thing to drop when a programme is too long."""
+    if brief.extra_segments:
+        return (brief.model_copy(update={"extra_segments": brief.extra_segments[:-1]}),
+                f"bỏ đoạn thêm «{brief.extra_segments[-1].title}»")
+    if brief.model_story:
+        return brief.model_copy(update={"model_story": None}), "bỏ đoạn gương điển hình"
+    if len(brief.qa) > 1:
+        return brief.model_copy(update={"qa": brief.qa[:-1]}), "bỏ câu hỏi – đáp cuối"
+    if len(brief.news) > 1:
+        return brief.model_copy(update={"news": brief.news[:-1]}), "bỏ tin cuối"
+    return None
+
+
+def _longer(brief: Brief, evergreen: list[Topic]) -> tuple[Brief, str] | None:
+    """The next evergreen explainer to add when a programme is too short."""
+    used = {e.title for e in brief.extra_segments}
+    for topic in evergreen:
+        title = f"Tìm hiểu thêm: {topic.title}"
+        if title in used:
+            continue
+        extra = ExtraSegment(title=title, text="\n\n".join([topic.lead, *topic.points]))
+        return (brief.model_copy(update={"extra_segments": [*brief.extra_segments, extra]}),
+                f"thêm đoạn «{title}»")
+    return None
+
+
+def compose(station: Station, station_dir: Path | None, brief_path: Path, *,
+            allow_length: bool = False, fit: bool = False,
+            estimator: Estimator | None = None) -> Composition:
+    brief, lines = load_brief(brief_path)
+    topic = load_topic(brief.topic, station_dir, brief_path, line_of(lines, ("topic",)))
+    estimator = estimator or Estimator(station, station_dir)
+    rules = station.programme
+    low, high = rules.min_minutes * 60, rules.max_minutes * 60
+    script, total = _estimated(_build(station, station_dir, brief, brief_path, topic, lines), estimator)
+    changes: list[str] = []
+    if fit:
+        evergreen = [t for t in all_topics(station_dir) if t.id != topic.id]
+        for _ in range(12):
+            step = _shorter(brief) if total > high else _longer(brief, evergreen) if total < low else None
+            if step is None:
+                break
+            candidate, change = step
+            trial, trial_total = _estimated(
+                _build(station, station_dir, candidate, brief_path, topic, lines), estimator)
+            if total < low and trial_total > high:
+                break  # the shortest evergreen addition would overshoot; keep what we have
+            brief, script, total = candidate, trial, trial_total
+            changes.append(change)
+    warning = length_warning("Kịch bản ước tính", total, rules)
+    if warning and not allow_length:
+        advice = ("thêm tin, câu hỏi – đáp hoặc đoạn thêm (extra_segments) vào bản tin"
+                  if total < low else "bớt tin, câu hỏi – đáp hoặc rút gọn nội dung")
+        raise LengthError(
+            f"{warning} Kịch bản chưa được ghi.",
+            hint=f"{advice}; hoặc chạy lại với --fit để phần mềm tự điều chỉnh, "
+                 f"hoặc --allow-length để vẫn ghi kịch bản này.")
+    return Composition(script, total, [warning] if warning else [], changes)
 
 
 def length_warning(what: str, seconds: float, rules: ProgrammeRules) -> str | None:

@@ -16,7 +16,7 @@ PACKAGE_TEMPLATES = Path(str(resources.files("radio").joinpath("templates")))
 class Topic(Model):
     id: str
     title: str
-    covers: str
+    covers: list[str] = Field(min_length=1)
     lead: str
     points: list[str] = Field(min_length=1)
     closing_thought: str = ""
@@ -25,7 +25,7 @@ class Topic(Model):
 class Procedure(Model):
     id: str
     title: str
-    covers: str
+    covers: list[str] = Field(default_factory=list)
     purpose: str
     who: str
     papers: list[str] = Field(min_length=1)
@@ -62,3 +62,41 @@ def load_topic(topic_id: str, station_dir: Path | None, referenced_from: Path,
 def load_procedure(procedure_id: str, station_dir: Path | None, referenced_from: Path,
                    line: int | None = None) -> Procedure:
     return _load("procedures", Procedure, procedure_id, station_dir, referenced_from, line)
+
+
+class PlanItem(Model):
+    id: str
+    title: str
+
+
+class PlanItems(Model):
+    items: list[PlanItem] = Field(min_length=1)
+
+
+def all_topics(station_dir: Path | None) -> list[Topic]:
+    """Every topic, a station's own replacing a packaged one of the same id."""
+    seen: dict[str, Topic] = {}
+    for folder in reversed(search_dirs(station_dir, "topics")):
+        for path in sorted(folder.glob("*.yaml")) if folder.is_dir() else []:
+            topic = load_model(path, Topic)
+            seen[topic.id] = topic
+    return sorted(seen.values(), key=lambda t: t.id)
+
+
+def all_procedures(station_dir: Path | None) -> list[Procedure]:
+    seen: dict[str, Procedure] = {}
+    for folder in reversed(search_dirs(station_dir, "procedures")):
+        for path in sorted(folder.glob("*.yaml")) if folder.is_dir() else []:
+            procedure = load_model(path, Procedure)
+            seen[procedure.id] = procedure
+    return sorted(seen.values(), key=lambda p: p.id)
+
+
+def plan_items_path(station_dir: Path | None) -> Path:
+    own = station_dir / "plan.yaml" if station_dir else None
+    return own if own and own.exists() else PACKAGE_TEMPLATES / "plan.yaml"
+
+
+def load_plan_items(station_dir: Path | None) -> tuple[list[PlanItem], Path]:
+    path = plan_items_path(station_dir)
+    return load_model(path, PlanItems).items, path

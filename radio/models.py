@@ -117,6 +117,12 @@ class Story(Model):
     text: str
 
 
+class ExtraSegment(Model):
+    title: str
+    text: str
+    voice: str | None = Field(default=None, pattern=SLUG_PATTERN)
+
+
 class Brief(Model):
     month: str = Field(pattern=MONTH_PATTERN)
     topic: str
@@ -127,6 +133,9 @@ class Brief(Model):
     model_story: Story | None = None
     figures: dict[str, str | int | float] = Field(default_factory=dict)
     reminders: list[str] = Field(default_factory=list)
+    extra_segments: list[ExtraSegment] = Field(default_factory=list)
+    # Which announcer reads which kind of segment, e.g. {news: nam}; others alternate.
+    voices: dict[str, str] = Field(default_factory=dict)
 
 
 SegmentKind = Literal["opening", "news", "topic", "procedure", "qa", "model", "reminder",

@@ -185,10 +185,15 @@ def load_station(station_dir: Path) -> Station:
     return load_model(station_dir / "station.yaml", Station)
 
 
-def compose_month(station_dir: Path, month: str) -> tuple[Composition, Path]:
-    """Compose ``months/<month>.yaml`` of a station folder into ``scripts/<month>.yaml``."""
+def compose_month(station_dir: Path, month: str, *, allow_length: bool = False,
+                  fit: bool = False) -> tuple[Composition, Path]:
+    """Compose ``months/<month>.yaml`` of a station folder into ``scripts/<month>.yaml``.
+
+    Nothing is written unless the whole script could be composed (and fits, unless
+    ``allow_length``)."""
     station = load_station(station_dir)
-    composition = compose(station, station_dir, station_dir / "months" / f"{month}.yaml")
+    composition = compose(station, station_dir, station_dir / "months" / f"{month}.yaml",
+                          allow_length=allow_length, fit=fit)
     script_path = station_dir / "scripts" / f"{month}.yaml"
     save_model(script_path, composition.script, SCRIPT_HEADER)
     return composition, script_path

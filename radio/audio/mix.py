@@ -5,7 +5,6 @@ programme-length array no matter how many clips there are.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,14 +20,6 @@ STAGE = "Trộn âm thanh"
 _SPEECH_LEVEL = 0.5  # headroom before mastering sets the real level
 _MUSIC_LEVEL = 0.35
 _TALK_UP_S = 0.9  # speech starts over the intro's ringing tail, as announcers do
-
-
-@dataclass(frozen=True)
-class Placement:
-    """Where a sound goes; speech is converted only when written, to keep one copy alive."""
-    start: int
-    length: int
-    render: Callable[[], np.ndarray]
 
 
 @dataclass(frozen=True)
@@ -67,52 +58,87 @@ def resampled_length(audio: AudioSegment, rate: int) -> int:
     return -(-frames * up // down)
 
 
-def _music(start: int, samples: np.ndarray) -> Placement:
-    return Placement(start, samples.size, lambda: samples * _MUSIC_LEVEL)
+@dataclass(frozen=True)
+class SentenceSlot:
+    length: int  # samples
+    paragraph_end: bool
 
 
-def _speech(start: int, audio: AudioSegment, rate: int) -> Placement:
-    return Placement(start, resampled_length(audio, rate),
-                     lambda: to_float(audio, rate) * _SPEECH_LEVEL)
+@dataclass(frozen=True)
+class KitLengths:
+    intro: int
+    stinger: int
+    outro: int
+
+    @classmethod
+    def of(cls, kit: Kit) -> "KitLengths":
+        return cls(kit.intro.size, kit.stinger.size, kit.outro.size)
+
+
+@dataclass
+class Layout:
+    """Where everything goes, in samples; used to mix and, with estimated lengths, to
+    predict a script's duration before any audio exists."""
+    stingers: list[int]
+    speech: list[list[int]]  # start of each sentence, per segment
+    timings: list[SegmentTiming]
+    outro: int
+    total: int
+
+
+def layout(script: Script, sentences: list[list[SentenceSlot]], kit: KitLengths,
+           settings: AudioSettings, rate: int) -> Layout:
+    seconds = lambda s: int(round(s * rate))  # noqa: E731
+    timings = [SegmentTiming("intro", "intro", "Nhạc hiệu mở đầu", 0.0, kit.intro / rate)]
+    stingers: list[int] = []
+    speech: list[list[int]] = []
+    cursor = max(0, kit.intro - seconds(_TALK_UP_S))
+    for index, (segment, slots) in enumerate(zip(script.segments, sentences)):
+        if index > 0 and segment.stinger_before:
+            cursor += seconds(settings.segment_gap_s)
+            stingers.append(cursor)
+            cursor += kit.stinger
+        cursor += seconds(settings.segment_gap_s)
+        start = cursor
+        starts = []
+        for position, slot in enumerate(slots):
+            if position:
+                cursor += seconds(settings.paragraph_pause_s if slots[position - 1].paragraph_end
+                                  else settings.sentence_pause_s)
+            starts.append(cursor)
+            cursor += slot.length
+        speech.append(starts)
+        timings.append(SegmentTiming(segment.id, segment.kind, segment.title, start / rate,
+                                     (cursor - start) / rate))
+    cursor += seconds(settings.segment_gap_s)
+    timings.append(SegmentTiming("outro", "outro", "Nhạc hiệu kết thúc", cursor / rate,
+                                 kit.outro / rate))
+    return Layout(stingers, speech, timings, cursor, cursor + kit.outro)
 
 
 def mix(script: Script, spoken: SpokenScript, kit: Kit, settings: AudioSettings,
         progress: Progress | None = None) -> Mix:
     progress = progress or Silent()
     rate = kit.sample_rate
-    seconds = lambda s: int(round(s * rate))  # noqa: E731
-    progress.start(STAGE, len(script.segments) + 2)
-    placements = [_music(0, kit.intro)]
-    timings = [SegmentTiming("intro", "intro", "Nhạc hiệu mở đầu", 0.0, kit.intro.size / rate)]
-    cursor = max(0, kit.intro.size - seconds(_TALK_UP_S))
-    progress.advance(STAGE)
-    for index, (segment, voiced) in enumerate(zip(script.segments, spoken.segments)):
-        if index > 0 and segment.stinger_before:
-            cursor += seconds(settings.segment_gap_s)
-            placements.append(_music(cursor, kit.stinger))
-            cursor += kit.stinger.size
-        cursor += seconds(settings.segment_gap_s)
-        start = cursor
-        for position, sentence in enumerate(voiced.sentences):
-            if position:
-                previous = voiced.sentences[position - 1]
-                cursor += seconds(settings.paragraph_pause_s if previous.paragraph_end
-                                  else settings.sentence_pause_s)
-            placement = _speech(cursor, sentence.audio, rate)
-            placements.append(placement)
-            cursor += placement.length
-        timings.append(SegmentTiming(segment.id, segment.kind, segment.title, start / rate,
-                                     (cursor - start) / rate))
+    progress.start(STAGE, len(script.segments) + 1)
+    slots = [[SentenceSlot(resampled_length(sentence.audio, rate), sentence.paragraph_end)
+              for sentence in voiced.sentences] for voiced in spoken.segments]
+    plan = layout(script, slots, KitLengths.of(kit), settings, rate)
+    out = np.zeros(plan.total, dtype=np.float32)
+
+    def add(start: int, samples: np.ndarray, level: float) -> None:
+        samples = samples[: out.size - start]
+        out[start:start + samples.size] += samples * np.float32(level)
+
+    add(0, kit.intro, _MUSIC_LEVEL)
+    for start in plan.stingers:
+        add(start, kit.stinger, _MUSIC_LEVEL)
+    add(plan.outro, kit.outro, _MUSIC_LEVEL)
+    # Speech is converted one clip at a time, so only one copy of the programme is alive.
+    for voiced, starts, segment_slots in zip(spoken.segments, plan.speech, slots):
+        for sentence, start, slot in zip(voiced.sentences, starts, segment_slots):
+            add(start, to_float(sentence.audio, rate)[: slot.length], _SPEECH_LEVEL)
         progress.advance(STAGE)
-    cursor += seconds(settings.segment_gap_s)
-    placements.append(_music(cursor, kit.outro))
-    timings.append(SegmentTiming("outro", "outro", "Nhạc hiệu kết thúc", cursor / rate,
-                                 kit.outro.size / rate))
-    total = max(p.start + p.length for p in placements)
-    out = np.zeros(total, dtype=np.float32)
-    for placement in placements:
-        samples = placement.render()[: placement.length]
-        out[placement.start:placement.start + samples.size] += samples
     progress.advance(STAGE)
     progress.finish(STAGE)
-    return Mix(out, rate, timings)
+    return Mix(out, rate, plan.timings)

@@ -1,0 +1,108 @@
+"""A station's working folder: create it, and start each month's brief from the year plan."""
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+from radio.errors import OutputError
+from radio.fileio import write_text
+from radio.library import load_procedure, load_topic
+from radio.pipeline import sample_station_dir
+from radio.models import MONTH_PATTERN
+from radio.plan import load_or_propose
+
+FOLDER_GUIDE = """Thư mục làm việc của đài truyền thanh xã
+=========================================
+
+station.yaml         hồ sơ của đài: tên xã, đường dây nóng, giờ làm việc, giờ phát, giọng đọc
+months/              bản tin từng tháng (NĂM-THÁNG.yaml): chủ đề, tin tức, hỏi – đáp...
+months/vi-du.yaml    một bản tin mẫu đầy đủ để tham khảo
+plans/NĂM.yaml       kế hoạch chủ đề cả năm (lệnh: radio plan NĂM)
+scripts/             kịch bản đã soạn (lệnh: radio compose NĂM-THÁNG), có thể sửa trước khi duyệt
+audio_out/           chương trình đã sản xuất (lệnh: radio produce NĂM-THÁNG)
+plan.yaml            (tuỳ chọn) danh mục nội dung của kế hoạch năm của địa phương, thay danh mục có sẵn
+lexicon.yaml         (tuỳ chọn) cách đọc chữ viết tắt, tên riêng của địa phương
+templates/           (tuỳ chọn) mẫu đoạn, chủ đề, thủ tục riêng của đài, cùng tên sẽ thay mẫu có sẵn
+
+Các lệnh chạy trong thư mục này, ví dụ:
+  radio plan 2027
+  radio new-month 2027-01
+  radio compose 2027-01
+  radio produce 2027-01
+"""
+
+# Lines of the new-month template an officer must replace; compose refuses to air them.
+PLACEHOLDERS = ("Tiêu đề tin thứ nhất", "Nội dung tin: số hồ sơ", "Câu hỏi của người dân.",
+                "Câu trả lời ngắn gọn, dễ hiểu.", "Tên người hoặc mô hình", "Câu chuyện về cách làm hay.",
+                "ông/bà ..., thôn ...")
+
+BRIEF_TEMPLATE = """# Bản tin tháng {month} — điền nội dung riêng của tháng rồi chạy: radio compose {month}
+# Chủ đề và thủ tục được đề xuất theo kế hoạch năm (plans/{year}.yaml); có thể đổi.
+month: {month}
+topic: {topic}          # {topic_title}
+procedure: {procedure}  # {procedure_title}
+
+# Tin tức cải cách hành chính trong tháng (nên có 2–3 tin, mỗi tin vài câu).
+news:
+  - title: Tiêu đề tin thứ nhất
+    text: |
+      Nội dung tin: số hồ sơ đã tiếp nhận, tỷ lệ nộp trực tuyến, việc mới của xã...
+
+# Câu hỏi của người dân và câu trả lời (hỏi – đáp).
+qa:
+  - asked_by: ông/bà ..., thôn ...
+    question: |
+      Câu hỏi của người dân.
+    answer: |
+      Câu trả lời ngắn gọn, dễ hiểu.
+
+# Gương điển hình (tuỳ chọn; xoá cả mục nếu tháng này không có).
+model_story:
+  title: Tên người hoặc mô hình
+  text: |
+    Câu chuyện về cách làm hay.
+
+# Nhắc nhở thêm trong đoạn thông báo (tuỳ chọn).
+reminders: []
+
+# Đoạn thêm (tuỳ chọn), ví dụ thông báo riêng của xã:
+# extra_segments:
+#   - title: Thông báo về ...
+#     text: |
+#       Nội dung.
+#     voice: nam
+"""
+
+
+def init_station(folder: Path) -> list[Path]:
+    """Create a working folder from the sample station; never overwrite an existing one."""
+    if (folder / "station.yaml").exists():
+        raise OutputError(f"Thư mục {folder} đã có station.yaml; không ghi đè.",
+                          hint="chọn một thư mục mới hoặc sửa trực tiếp tệp đang có.")
+    sample = sample_station_dir()
+    (folder / "months").mkdir(parents=True, exist_ok=True)
+    created = [folder / "station.yaml", folder / "months" / "vi-du.yaml", folder / "HUONG-DAN.txt"]
+    shutil.copyfile(sample / "station.yaml", created[0])
+    shutil.copyfile(sample / "months" / "2026-12.yaml", created[1])
+    write_text(created[2], FOLDER_GUIDE)
+    for sub in ("plans", "scripts"):
+        (folder / sub).mkdir(exist_ok=True)
+    return created
+
+
+def new_month(station_dir: Path, month: str) -> Path:
+    if not re.match(MONTH_PATTERN, month):
+        raise OutputError(f"Tháng '{month}' không đúng dạng NĂM-THÁNG.", hint="ví dụ: 2027-01.")
+    path = station_dir / "months" / f"{month}.yaml"
+    if path.exists():
+        raise OutputError(f"Đã có bản tin {path}; không ghi đè.",
+                          hint="sửa trực tiếp tệp này, hoặc xoá nó nếu muốn tạo lại.")
+    year = int(month[:4])
+    planned = load_or_propose(station_dir, year).for_month(month)
+    topic = load_topic(planned.topic, station_dir, station_dir / "plans" / f"{year}.yaml")
+    procedure = load_procedure(planned.procedure, station_dir, station_dir / "plans" / f"{year}.yaml")
+    write_text(path, BRIEF_TEMPLATE.format(month=month, year=year, topic=topic.id,
+                                           topic_title=topic.title, procedure=procedure.id,
+                                           procedure_title=procedure.title))
+    return path
