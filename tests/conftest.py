@@ -5,9 +5,11 @@ implementation from the pyloudnorm meter the code under test uses to set the gai
 """
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +19,12 @@ import pytest
 from radio.audio.ffmpeg import ffmpeg_exe
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def pytest_configure(config):
+    # Measured speaking rates go to a per-run cache, not the developer's home folder;
+    # subprocesses inherit it through the environment.
+    os.environ["RADIO_CACHE_DIR"] = tempfile.mkdtemp(prefix="radio-test-cache-")
 
 
 @dataclass(frozen=True)
