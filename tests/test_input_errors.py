@@ -79,3 +79,13 @@ def test_station_template_overrides_the_packaged_one(station):
     assert result.returncode == 0, result.stderr
     script = (station / "scripts" / "2026-12.yaml").read_text(encoding="utf-8")
     assert "Xin chào và hẹn gặp lại xã An Lạc." in script
+
+
+def test_missing_station_field_names_it_and_writes_nothing(station):
+    lines = (station / "station.yaml").read_text(encoding="utf-8").splitlines()
+    kept = [line for line in lines if not line.startswith("hotline:")]
+    (station / "station.yaml").write_text("\n".join(kept) + "\n", encoding="utf-8")
+    result = run_cli("compose", "2026-12", "--station", str(station))
+    assert result.returncode == 1
+    assert "station.yaml, dòng" in result.stderr and "thiếu trường bắt buộc 'hotline'" in result.stderr
+    assert not (station / "scripts" / "2026-12.yaml").exists()
