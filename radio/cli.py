@@ -157,14 +157,23 @@ def new_month(month: str = typer.Argument(..., help="Tháng, dạng NĂM-THÁNG,
 
 
 @app.command()
-def normalize(text: list[str] = typer.Argument(None, help="Câu cần chuyển; bỏ trống để đọc từ stdin.")) -> None:
-    """In cách đọc của từng câu (số, ngày tháng, chữ viết tắt...)."""
-    from radio.speech.normalize import Normalizer
+def normalize(text: list[str] = typer.Argument(None, help="Câu cần chuyển; bỏ trống để đọc từ stdin."),
+              explain: bool = typer.Option(False, "--explain", help="Cho biết quy tắc nào đã đổi chữ nào."),
+              station: Optional[Path] = typer.Option(None, "--station", "-s",
+                                                     help="Dùng thêm từ điển lexicon.yaml của đài.")) -> None:
+    """In cách đọc của từng câu (số, ngày tháng, chữ viết tắt...): một dòng ra cho mỗi dòng vào."""
+    from radio.speech.normalize import RULE_NAMES, Normalizer, load_lexicon
 
-    normalizer = Normalizer()
+    normalizer = Normalizer(load_lexicon(station / "lexicon.yaml" if station else None))
     lines = text if text else (line.rstrip("\n") for line in sys.stdin)
     for line in lines:
-        typer.echo(normalizer(line).text)
+        result = normalizer(line)
+        typer.echo(result.text)
+        if explain:
+            for change in result.changes:
+                typer.echo(f"    [{RULE_NAMES.get(change.rule, change.rule)}] {change.written} → {change.spoken}")
+            for token in result.unknown:
+                typer.echo(f"    [chưa có trong từ điển] {token}: nên thêm vào lexicon.yaml của đài")
 
 
 @app.command()

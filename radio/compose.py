@@ -124,17 +124,23 @@ class Estimator:
         self.normalizer = Normalizer(load_lexicon(station_dir / "lexicon.yaml" if station_dir else None))
         self.rate_hz = station.audio.sample_rate
         self.kit = KitLengths.of(default_kit(self.rate_hz))
+        self.unknown: dict[str, list[str]] = {}
 
     def estimate(self, script: Script) -> tuple[float, list[float]]:
+        self.unknown = {}  # unread abbreviations → segment ids, for the officer's lint
         slots = []
         for segment in script.segments:
             announcer = self.station.announcer(segment.voice)
             engine = get_engine(announcer.engine)
             rate = self.rates.rate(engine, announcer.voice, announcer.speed)
-            slots.append([
-                SentenceSlot(int(rate.clip_seconds(syllables(self.normalizer(text).text)) * self.rate_hz),
-                             paragraph_end)
-                for text, paragraph_end in split_sentences(segment.text, engine.max_chars)])
+            segment_slots = []
+            for text, paragraph_end in split_sentences(segment.text, engine.max_chars):
+                spoken = self.normalizer(text)
+                for token in spoken.unknown:
+                    self.unknown.setdefault(token, []).append(segment.id)
+                seconds = rate.clip_seconds(syllables(spoken.text))
+                segment_slots.append(SentenceSlot(int(seconds * self.rate_hz), paragraph_end))
+            slots.append(segment_slots)
         plan = layout(script, slots, self.kit, self.station.audio, self.rate_hz)
         speech = [t.duration_s for t in plan.timings if t.kind not in ("intro", "outro")]
         return plan.total / self.rate_hz, speech
@@ -226,6 +232,9 @@ def compose(station: Station, station_dir: Path | None, brief_path: Path, *,
             brief, script, total = candidate, trial, trial_total
             changes.append(change)
     warning = length_warning("Kịch bản ước tính", total, rules)
+    lint = [f"Chữ viết tắt chưa có trong từ điển, sẽ được đánh vần: {token} "
+            f"(đoạn {', '.join(dict.fromkeys(ids))}); nên thêm cách đọc vào lexicon.yaml của đài."
+            for token, ids in sorted(estimator.unknown.items())]
     if warning and not allow_length:
         advice = ("thêm tin, câu hỏi – đáp hoặc đoạn thêm (extra_segments) vào bản tin"
                   if total < low else "bớt tin, câu hỏi – đáp hoặc rút gọn nội dung")
@@ -233,7 +242,7 @@ def compose(station: Station, station_dir: Path | None, brief_path: Path, *,
             f"{warning} Kịch bản chưa được ghi.",
             hint=f"{advice}; hoặc chạy lại với --fit để phần mềm tự điều chỉnh, "
                  f"hoặc --allow-length để vẫn ghi kịch bản này.")
-    return Composition(script, total, [warning] if warning else [], changes)
+    return Composition(script, total, ([warning] if warning else []) + lint, changes)
 
 
 def length_warning(what: str, seconds: float, rules: ProgrammeRules) -> str | None:

@@ -169,3 +169,11 @@ def test_hand_edited_script_with_a_broken_edit_names_the_line(station_dir):
     result = run_cli("produce", "2026-12", "--station", str(station_dir))
     assert result.returncode == 1
     assert f"{script}, dòng" in result.stderr
+
+
+def test_compose_reports_unknown_abbreviations(station_dir, estimator):
+    data = yaml.safe_load(SAMPLE_BRIEF.read_text(encoding="utf-8"))
+    data["news"][0]["text"] += " HTX Thành Công đã hỗ trợ bà con."
+    path = brief_with(station_dir, "2027-07", news=data["news"])
+    composition = compose(load_station(station_dir), station_dir, path, estimator=estimator)
+    assert any("HTX" in w and "02-news" in w for w in composition.warnings)

@@ -73,3 +73,13 @@ def test_cli_keeps_one_output_line_per_input_line():
     result = run_cli("normalize", stdin="\n".join(lines) + "\n")
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == ["Ủy ban nhân dân xã", "", "đạt tám mươi lăm phẩy năm phần trăm"]
+
+
+def test_explain_names_the_rule_behind_each_change():
+    result = run_cli("normalize", "--explain", "HTX đạt 85,5% lúc 7h30")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "hát tê ích đạt tám mươi lăm phẩy năm phần trăm lúc bảy giờ ba mươi phút"
+    assert "    [phần trăm] 85,5% → tám mươi lăm phẩy năm phần trăm" in lines
+    assert "    [giờ] 7h30 → bảy giờ ba mươi phút" in lines
+    assert any("[chưa có trong từ điển] HTX" in line for line in lines)

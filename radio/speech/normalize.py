@@ -33,6 +33,18 @@ ROMAN_CONTEXT = r"(?:[Qq]uý|[Ll]ần thứ|[Kk]hóa|[Kk]hoá|[Pp]hần|[Cc]hư�
 UPPER = "A-ZĂÂĐÊÔƠƯ"
 
 
+# How each rule is named to an officer in `radio normalize --explain`.
+RULE_NAMES = {
+    "markup": "ký hiệu định dạng", "end_mark": "dấu kết thúc văn bản", "iso_datetime": "ngày giờ ISO",
+    "email": "thư điện tử", "web": "địa chỉ trang web", "phone": "số điện thoại",
+    "document": "số hiệu văn bản", "code": "ký hiệu văn bản", "standard": "số hiệu tiêu chuẩn",
+    "date": "ngày tháng", "quarter": "quý", "month_year": "tháng năm", "time": "giờ",
+    "roman": "số La Mã", "range": "khoảng số", "percent": "phần trăm", "weekday": "thứ trong tuần",
+    "per": "mỗi (dấu /)", "ratio": "tỷ số", "unit": "đơn vị", "abbreviation": "chữ viết tắt",
+    "number": "số", "unknown": "chữ viết tắt chưa biết (đánh vần)", "symbol": "ký hiệu",
+}
+
+
 @dataclass(frozen=True)
 class Change:
     rule: str
@@ -117,9 +129,14 @@ class Normalizer:
             ("email", re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b"), self._email),
             ("web", re.compile(r"\b(?:https?://)?(?:[\w-]+\.)+(?:vn|com|org|net)(?:/[\w/.-]*)?\b"),
              self._web),
+            ("markup", re.compile(r"[#*]+"), lambda m: " "),
+            ("end_mark", re.compile(r"\./\.$|\./\.(?=\s)"), lambda m: "."),
+            ("iso_datetime", re.compile(r"\b(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::\d{2}(?:\.\d+)?)?"
+                                       r"(?:Z|[+-]\d{2}:?\d{2})?)?(?![\w-])"), self._iso),
             ("phone", re.compile(r"(?<![\d.,])0\d{2,3}(?:[. ]?\d{2,4}){2,3}(?![\d,])"), self._phone),
-            ("document", re.compile(rf"\b(\d+)((?:/\d{{4}})?)[/-]((?:[{UPPER}]+)(?:[-/][{UPPER}]+)*)\b"),
+            ("document", re.compile(rf"\b(\d+)((?:/\d{{4}})?)[/-]([{UPPER}][{UPPER}a-z]*(?:[-/][{UPPER}][{UPPER}a-z]*)*)\b"),
              self._document),
+            ("code", re.compile(rf"(?<![\w/])/?([{UPPER}]+(?:-[{UPPER}]+)+)(?![\w])"), self._bare_code),
             ("standard", re.compile(r"\b(\d{4,5}):(\d{4})\b"), self._standard),
             ("date", re.compile(r"\b(?:([Nn]gày)\s+)?([0-3]?\d)/([01]?\d)/(\d{4})\b"), self._date),
             ("quarter", re.compile(rf"\b([Qq]uý)\s+([IVX]+|[1-4])/(\d{{4}})\b"), self._quarter),
@@ -127,10 +144,10 @@ class Normalizer:
             ("time", re.compile(r"\b([01]?\d|2[0-3])\s?(?:h|giờ|:)\s?([0-5]\d)?(?:\s?phút)?(?![\w:])"),
              self._time),
             ("roman", re.compile(rf"\b({ROMAN_CONTEXT})\s+([IVXLC]+)\b"), self._roman),
-            ("range", re.compile(r"\b(\d+(?:[.,]\d+)?)\s?[-–]\s?(\d+(?:[.,]\d+)?)\b"), self._range),
+            ("range", re.compile(r"\b(\d+(?:[.,]\d+)?)\s?[-–]\s?(\d+(?:[.,]\d+)?)\b(\s?%)?"), self._range),
             ("percent", re.compile(r"(\d+(?:[.,]\d+)?)\s?%"), self._percent),
             ("weekday", re.compile(r"\b([Tt]hứ)\s+([1-8])\b"), self._weekday),
-            ("per", re.compile(r"(?<=[^\W\d])\s?/\s?(tháng|năm|ngày|tuần|quý|người|hồ sơ)\b"),
+            ("per", re.compile(r"(?<=[^\W\d])\s?/\s?(tháng|năm|ngày|tuần|quý|người|hồ sơ|lần|buổi|kỳ|đợt|hộ|ca)\b"),
              self._per),
             ("ratio", re.compile(r"\b(\d+)\s?/\s?(\d+)\b"), self._ratio),
             ("unit", re.compile(rf"(?<=\d)\s?({unit_pattern})\b"), self._unit),
@@ -138,7 +155,7 @@ class Normalizer:
             ("number", re.compile(r"(?<![\w,])\d{1,3}(?:\.\d{3})+(?:,\d+)?(?![\d])|(?<![\w.,])\d+(?:,\d+)?(?![\d])"),
              lambda m: _number(m.group(0))),
             ("unknown", re.compile(rf"\b[{UPPER}][{UPPER}0-9]{{1,}}\b"), self._unknown),
-            ("symbol", re.compile(r"\s?&\s?|\s[–—-]\s"), self._symbol),
+            ("symbol", re.compile(r"\s?&\s?|\s[–—-]\s|(?<=\w):(?=\w)|\s?\+\s?"), self._symbol),
         ]
 
     # -- handlers -------------------------------------------------------------------------
@@ -178,6 +195,23 @@ class Normalizer:
         name = self.lexicon.abbreviations.get(parts[-1]) or spell(parts[-1])
         return f"{words} của {name}" if len(parts) > 1 else f"{words} {name}"
 
+    def _bare_code(self, m: re.Match[str]) -> str:
+        """A document code without its number ('Số: /KH-UBND' in an unsigned draft)."""
+        parts = m.group(1).split("-")
+        if any(p not in self.lexicon.abbreviations for p in parts) and m.group(1) in self.lexicon.abbreviations:
+            return self.lexicon.abbreviations[m.group(1)]
+        return " ".join(self.lexicon.abbreviations.get(p) or spell(p) for p in parts)
+
+    def _iso(self, m: re.Match[str]) -> str:
+        year, month, day, hour, minute = m.groups()
+        spoken = (f"ngày {integer_words(int(day))} tháng {_month_words(int(month))} "
+                  f"năm {integer_words(int(year))}")
+        if hour is not None:
+            spoken += f", {integer_words(int(hour))} giờ"
+            if int(minute):
+                spoken += f" {integer_words(int(minute))} phút"
+        return spoken
+
     def _standard(self, m: re.Match[str]) -> str:
         return f"{integer_words(int(m.group(1)))} năm {integer_words(int(m.group(2)))}"
 
@@ -213,7 +247,8 @@ class Normalizer:
         return f"{m.group(1)} {integer_words(value)}" if value else m.group(0)
 
     def _range(self, m: re.Match[str]) -> str:
-        return f"{_number(m.group(1))} đến {_number(m.group(2))}"
+        spoken = f"{_number(m.group(1))} đến {_number(m.group(2))}"
+        return spoken + " phần trăm" if m.group(3) else spoken
 
     def _percent(self, m: re.Match[str]) -> str:
         return f"{_number(m.group(1))} phần trăm"
@@ -241,7 +276,7 @@ class Normalizer:
         return spell(token)
 
     def _symbol(self, m: re.Match[str]) -> str:
-        return " và " if "&" in m.group(0) else ", "
+        return {"&": " và ", ":": ": ", "+": " cộng "}.get(m.group(0).strip(), ", ")
 
     # -- driver ---------------------------------------------------------------------------
     def __call__(self, text: str) -> Normalized:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 DIGITS = ("không", "một", "hai", "ba", "bốn", "năm", "sáu", "bảy", "tám", "chín")
-SCALES = ("", "nghìn", "triệu", "tỷ")
 ROMAN = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100, "D": 500, "M": 1000}
 
 
@@ -33,31 +32,30 @@ def _below_thousand(n: int, padded: bool) -> list[str]:
     return words + _below_hundred(rest, after_hundreds=True)
 
 
+def _below_billion(n: int, padded: bool) -> list[str]:
+    """Words for 0 < n < 10⁹; ``padded`` when a higher group was read before it."""
+    words: list[str] = []
+    for group, scale in ((n // 1_000_000, "triệu"), (n // 1000 % 1000, "nghìn"), (n % 1000, "")):
+        if group == 0:
+            continue
+        words += _below_thousand(group, padded=padded)
+        if scale:
+            words.append(scale)
+        padded = True
+    return words
+
+
 def integer_words(n: int) -> str:
     """Read a non-negative integer the way a Northern announcer does."""
     if n < 0:
         return "âm " + integer_words(-n)
     if n == 0:
         return "không"
-    if n >= 1000 ** 4:
-        # "nghìn tỷ", "triệu tỷ": recurse on the billions.
-        high, low = divmod(n, 1000 ** 3)
-        rest = integer_words(low) if low else ""
-        glue = " không trăm" if low and low < 100_000_000 else ""
-        return f"{integer_words(high)} tỷ{glue} {rest}".strip() if rest else f"{integer_words(high)} tỷ"
-    groups: list[int] = []
-    while n:
-        n, group = divmod(n, 1000)
-        groups.append(group)
-    words: list[str] = []
-    top = len(groups) - 1
-    for index in range(top, -1, -1):
-        group = groups[index]
-        if group == 0:
-            continue
-        words += _below_thousand(group, padded=index < top)
-        if SCALES[index]:
-            words.append(SCALES[index])
+    # Above a billion the count of billions is itself read as a number ("một nghìn tỷ").
+    billions, rest = divmod(n, 1_000_000_000)
+    words = [integer_words(billions), "tỷ"] if billions else []
+    if rest:
+        words += _below_billion(rest, padded=bool(billions))
     return " ".join(words)
 
 
