@@ -38,7 +38,7 @@ RULE_NAMES = {
     "markup": "ký hiệu định dạng", "end_mark": "dấu kết thúc văn bản", "iso_datetime": "ngày giờ ISO",
     "email": "thư điện tử", "web": "địa chỉ trang web", "phone": "số điện thoại",
     "document": "số hiệu văn bản", "code": "ký hiệu văn bản", "standard": "số hiệu tiêu chuẩn",
-    "date": "ngày tháng", "quarter": "quý", "month_year": "tháng năm", "time": "giờ",
+    "date": "ngày tháng", "day_month": "ngày tháng", "quarter": "quý", "month_year": "tháng năm", "time": "giờ",
     "roman": "số La Mã", "range": "khoảng số", "percent": "phần trăm", "weekday": "thứ trong tuần",
     "per": "mỗi (dấu /)", "ratio": "tỷ số", "unit": "đơn vị", "abbreviation": "chữ viết tắt",
     "number": "số", "unknown": "chữ viết tắt chưa biết (đánh vần)", "symbol": "ký hiệu",
@@ -139,6 +139,7 @@ class Normalizer:
             ("code", re.compile(rf"(?<![\w/])/?([{UPPER}]+(?:-[{UPPER}]+)+)(?![\w])"), self._bare_code),
             ("standard", re.compile(r"\b(\d{4,5}):(\d{4})\b"), self._standard),
             ("date", re.compile(r"\b(?:([Nn]gày)\s+)?([0-3]?\d)/([01]?\d)/(\d{4})\b"), self._date),
+            ("day_month", re.compile(r"\b([Nn]gày)\s+([0-3]?\d)/([01]?\d)\b(?!/)"), self._day_month),
             ("quarter", re.compile(rf"\b([Qq]uý)\s+([IVX]+|[1-4])/(\d{{4}})\b"), self._quarter),
             ("month_year", re.compile(r"\b(?:([Tt]háng)\s+)?([01]?\d)/(\d{4})\b"), self._month_year),
             ("time", re.compile(r"\b([01]?\d|2[0-3])\s?(?:h|giờ|:)\s?([0-5]\d)?(?:\s?phút)?(?![\w:])"),
@@ -221,6 +222,12 @@ class Normalizer:
             return m.group(0)
         lead = m.group(1) or "ngày"
         return f"{lead} {integer_words(day)} tháng {_month_words(month)} năm {integer_words(year)}"
+
+    def _day_month(self, m: re.Match[str]) -> str:
+        day, month = int(m.group(2)), int(m.group(3))
+        if not (1 <= day <= 31 and 1 <= month <= 12):
+            return m.group(0)
+        return f"{m.group(1)} {integer_words(day)} tháng {_month_words(month)}"
 
     def _quarter(self, m: re.Match[str]) -> str:
         quarter = roman_value(m.group(2)) or int(m.group(2))
