@@ -4,6 +4,8 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
+from typing import TypeVar
+
 from pydantic import Field
 
 from radio.config import load_model
@@ -11,6 +13,7 @@ from radio.errors import ConfigError
 from radio.models import Model
 
 PACKAGE_TEMPLATES = Path(str(resources.files("radio").joinpath("templates")))
+M = TypeVar("M", bound=Model)
 
 
 class Topic(Model):
@@ -73,23 +76,22 @@ class PlanItems(Model):
     items: list[PlanItem] = Field(min_length=1)
 
 
-def all_topics(station_dir: Path | None) -> list[Topic]:
-    """Every topic, a station's own replacing a packaged one of the same id."""
-    seen: dict[str, Topic] = {}
-    for folder in reversed(search_dirs(station_dir, "topics")):
+def _all(kind: str, model: type[M], station_dir: Path | None) -> list[M]:
+    """Every item of a library kind, a station's own replacing a packaged one of the same id."""
+    seen: dict[str, M] = {}
+    for folder in reversed(search_dirs(station_dir, kind)):
         for path in sorted(folder.glob("*.yaml")) if folder.is_dir() else []:
-            topic = load_model(path, Topic)
-            seen[topic.id] = topic
-    return sorted(seen.values(), key=lambda t: t.id)
+            item = load_model(path, model)
+            seen[item.id] = item
+    return sorted(seen.values(), key=lambda item: item.id)
+
+
+def all_topics(station_dir: Path | None) -> list[Topic]:
+    return _all("topics", Topic, station_dir)
 
 
 def all_procedures(station_dir: Path | None) -> list[Procedure]:
-    seen: dict[str, Procedure] = {}
-    for folder in reversed(search_dirs(station_dir, "procedures")):
-        for path in sorted(folder.glob("*.yaml")) if folder.is_dir() else []:
-            procedure = load_model(path, Procedure)
-            seen[procedure.id] = procedure
-    return sorted(seen.values(), key=lambda p: p.id)
+    return _all("procedures", Procedure, station_dir)
 
 
 def plan_items_path(station_dir: Path | None) -> Path:
