@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from importlib import resources
 from pathlib import Path
-
 from typing import TypeVar
 
 from pydantic import Field
