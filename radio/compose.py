@@ -16,7 +16,7 @@ from radio.audio.kit import default_kit
 from radio.audio.mix import KitLengths, SentenceSlot, layout
 from radio.config import line_of, read_yaml, validate
 from radio.errors import ConfigError, RadioError, TemplateError
-from radio.library import Topic, all_topics, load_procedure, load_topic, search_dirs
+from radio.library import Procedure, Topic, all_topics, load_procedure, load_topic, search_dirs
 from radio.models import Brief, ExtraSegment, ProgrammeRules, Script, Segment, Station
 from radio.paths import user_cache_dir
 from radio.speech.calibrate import RateStore, syllables
@@ -51,8 +51,13 @@ def _environment(station_dir: Path | None) -> jinja2.Environment:
         undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
         keep_trailing_newline=False, autoescape=False,
     )
-    env.filters["lower_first"] = lambda s: s[:1].lower() + s[1:] if s else s
+    env.filters["lower_first"] = _lower_first
     return env
+
+
+def _lower_first(text: str) -> str:
+    """A title used mid-sentence: "Dịch vụ công..." → "dịch vụ công..."."""
+    return text[:1].lower() + text[1:]
 
 
 def _plan(brief: Brief) -> list[SegmentPlan]:
@@ -91,10 +96,10 @@ def _render(env: jinja2.Environment, name: str, context: dict, brief_path: Path)
 
 
 def _contents(plan: list[SegmentPlan], topic_title: str) -> list[str]:
-    names = {"news": "tin tức cải cách hành chính trong tháng", "topic": topic_title[:1].lower() + topic_title[1:],
+    names = {"news": "tin tức cải cách hành chính trong tháng", "topic": _lower_first(topic_title),
              "procedure": "hướng dẫn thủ tục hành chính", "qa": "hỏi – đáp về thủ tục hành chính",
              "model": "gương điển hình tiêu biểu", "reminder": "thông báo, nhắc nhở"}
-    return [names.get(p.kind, p.title[:1].lower() + p.title[1:]) for p in plan
+    return [names.get(p.kind, _lower_first(p.title)) for p in plan
             if p.kind not in ("opening", "closing")]
 
 
@@ -147,9 +152,7 @@ class Estimator:
 
 
 def _build(station: Station, station_dir: Path | None, brief: Brief, brief_path: Path,
-           topic: Topic, lines: dict) -> Script:
-    procedure = load_procedure(brief.procedure, station_dir, brief_path,
-                               line_of(lines, ("procedure",)))
+           topic: Topic, procedure: Procedure, lines: dict) -> Script:
     year, month = (int(part) for part in brief.month.split("-"))
     plan = _plan(brief)
     env = _environment(station_dir)
@@ -213,10 +216,13 @@ def compose(station: Station, station_dir: Path | None, brief_path: Path, *,
             estimator: Estimator | None = None) -> Composition:
     brief, lines = load_brief(brief_path)
     topic = load_topic(brief.topic, station_dir, brief_path, line_of(lines, ("topic",)))
+    procedure = load_procedure(brief.procedure, station_dir, brief_path,
+                               line_of(lines, ("procedure",)))
     estimator = estimator or Estimator(station, station_dir)
     rules = station.programme
     low, high = rules.min_minutes * 60, rules.max_minutes * 60
-    script, total = _estimated(_build(station, station_dir, brief, brief_path, topic, lines), estimator)
+    script, total = _estimated(
+        _build(station, station_dir, brief, brief_path, topic, procedure, lines), estimator)
     changes: list[str] = []
     if fit:
         evergreen = [t for t in all_topics(station_dir) if t.id != topic.id]
@@ -226,7 +232,7 @@ def compose(station: Station, station_dir: Path | None, brief_path: Path, *,
                 break
             candidate, change = step
             trial, trial_total = _estimated(
-                _build(station, station_dir, candidate, brief_path, topic, lines), estimator)
+                _build(station, station_dir, candidate, brief_path, topic, procedure, lines), estimator)
             if total < low and trial_total > high:
                 break  # the shortest evergreen addition would overshoot; keep what we have
             brief, script, total = candidate, trial, trial_total

@@ -17,7 +17,8 @@ import numpy as np
 from radio import __version__
 from radio.audio import export, ffmpeg
 from radio.audio.kit import default_kit
-from radio.audio.master import Mastering, Measurement, db_to_gain, integrated_loudness, measure
+from radio.audio.master import (TRUE_PEAK_MARGIN_DB, Mastering, Measurement, db_to_gain,
+                                integrated_loudness, measure)
 from radio.audio.mix import Mix, mix
 from radio.compose import Composition, compose, length_warning
 from radio.config import load_model, save_model
@@ -33,7 +34,6 @@ SAMPLE_STATION = "an-lac"
 SAMPLE_MONTH = "2026-12"
 MASTER_STAGE = "Chuẩn hoá âm lượng và xuất MP3"
 LOUDNESS_TOLERANCE_LU = 0.3
-TRUE_PEAK_MARGIN_DB = 0.5  # LAME adds overshoots of about 0.2 dB; start with room for them
 # True-peak meters differ by a few hundredths of a dB; stay clear of the limit by this much.
 TRUE_PEAK_SAFETY_DB = 0.1
 SCRIPT_HEADER = ("# Kịch bản chương trình — có thể sửa nội dung các đoạn (text) trước khi duyệt.\n"

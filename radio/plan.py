@@ -54,6 +54,7 @@ def propose(year: int, items: list[PlanItem], topics: list[Topic], procedures: l
                                "templates/topics của đài.")
     uncovered = set(item_ids) - by_procedures
     chosen: list[Topic] = []
+
     def gain(topic: Topic) -> tuple[int, int]:
         # Most new items first; among equals, the topic for the earliest item in the plan.
         positions = [item_ids.index(i) for i in topic.covers if i in uncovered]
