@@ -31,7 +31,11 @@ class RichProgress:
         self.tasks: dict[str, int] = {}
 
     def start(self, stage: str, total: int) -> None:
-        self.tasks[stage] = self.bars.add_task(stage, total=total)
+        # A stage may learn its size late (speech fallback adds sentences): update, not add.
+        if stage in self.tasks:
+            self.bars.update(self.tasks[stage], total=total)
+        else:
+            self.tasks[stage] = self.bars.add_task(stage, total=total)
 
     def advance(self, stage: str, amount: int = 1) -> None:
         self.bars.advance(self.tasks[stage], amount)
@@ -176,18 +180,88 @@ def normalize(text: list[str] = typer.Argument(None, help="Câu cần chuyển; 
                 typer.echo(f"    [chưa có trong từ điển] {token}: nên thêm vào lexicon.yaml của đài")
 
 
-@app.command()
-def voices() -> None:
-    """Liệt kê các bộ đọc, giọng đọc và tình trạng sẵn sàng."""
-    from radio.speech.engines import engine_names, get_engine
+def _station_or_defaults(station: Path):
+    """The station's settings when ``station`` holds a station.yaml, else ``None``."""
+    from radio.pipeline import load_station
 
-    for name in engine_names():
-        engine = get_engine(name)
-        reason = engine.unavailable_reason()
-        state = "[green]sẵn sàng[/]" if reason is None else f"[red]không dùng được[/]: {reason}"
-        console.print(f"[bold]{name}[/] — {state}")
-        for voice in engine.voices():
+    return load_station(station) if (station / "station.yaml").exists() else None
+
+
+@app.command()
+def voices(station: Path = STATION_OPTION) -> None:
+    """Liệt kê các bộ đọc, giọng đọc, tình trạng sẵn sàng và giọng dự phòng của đài."""
+    from radio.speech.engines import engine_statuses
+
+    config = _station_or_defaults(station)
+    for status in engine_statuses(config.speech if config else None, station):
+        state = ("[green]sẵn sàng[/]" if status.unavailable is None
+                 else f"[red]chưa dùng được[/]: {status.unavailable}")
+        console.print(f"[bold]{status.name}[/] — {state}")
+        if status.about:
+            console.print(f"  [dim]{status.about}[/]")
+        for voice in status.voices:
             console.print(f"  {voice.id:<22} {voice.description}")
+    if config:
+        console.print(f"\n[bold]{config.name}[/]")
+        for announcer in config.announcers:
+            console.print(f"  {announcer.name} ({announcer.id}): {announcer.engine}:{announcer.voice}, "
+                          f"tốc độ {announcer.speed:g}")
+        chain = " → ".join(config.speech.fallback) or "không có"
+        console.print(f"  Bộ đọc dự phòng khi bộ đọc chính lỗi: {chain}")
+
+
+cache_app = typer.Typer(no_args_is_help=True, help="Xem và dọn bộ nhớ đệm câu đọc của đài.")
+app.add_typer(cache_app, name="cache")
+
+
+def _cache_of(station: Path, out: Optional[Path]):
+    from radio.pipeline import clip_cache, load_station
+
+    return clip_cache(out or station / "audio_out", load_station(station).id)
+
+
+OUT_OPTION = typer.Option(None, "--out", help="Thư mục chương trình (mặc định STATION/audio_out).")
+
+
+@cache_app.command("stats")
+def cache_stats(station: Path = STATION_OPTION, out: Optional[Path] = OUT_OPTION) -> None:
+    """Số câu đã lưu, dung lượng và thời lượng, theo từng bộ đọc."""
+    stats = _cache_of(station, out).stats()
+    if not stats.clips:
+        console.print(f"Bộ nhớ đệm {stats.root} đang trống.")
+        return
+    table = Table(title=f"Bộ nhớ đệm {stats.root}")
+    for column in ("Bộ đọc", "Số câu", "Dung lượng", "Thời lượng"):
+        table.add_column(column, justify="right" if column != "Bộ đọc" else "left")
+    for name, usage in sorted(stats.engines.items()):
+        table.add_row(name, str(usage.clips), _megabytes(usage.bytes),
+                      f"{usage.seconds / 60:.1f} phút")
+    table.add_row("Tổng", str(stats.clips), _megabytes(stats.bytes), "")
+    console.print(table)
+    console.print(f"Câu lâu nhất chưa được dùng lại: {stats.oldest_unused_days:.0f} ngày.")
+
+
+@cache_app.command("prune")
+def cache_prune(station: Path = STATION_OPTION, out: Optional[Path] = OUT_OPTION,
+                older_than: Optional[float] = typer.Option(
+                    None, "--older-than", help="Xoá câu không được dùng trong chừng ấy ngày."),
+                engine: Optional[str] = typer.Option(None, "--engine",
+                                                     help="Xoá mọi câu của bộ đọc này."),
+                max_mb: Optional[float] = typer.Option(
+                    None, "--max-mb", help="Xoá câu cũ nhất cho tới khi còn dưới chừng ấy MB.")) -> None:
+    """Dọn bộ nhớ đệm; câu bị xoá sẽ được đọc lại khi cần."""
+    if older_than is None and engine is None and max_mb is None:
+        raise RadioError("Chưa chọn cách dọn bộ nhớ đệm.",
+                         hint="thêm --older-than SỐ_NGÀY, --engine TÊN hoặc --max-mb SỐ_MB.")
+    result = _cache_of(station, out).prune(
+        older_than_days=older_than, engine=engine,
+        max_bytes=None if max_mb is None else int(max_mb * 1024 * 1024))
+    console.print(f"Đã xoá {result.removed} câu ({_megabytes(result.freed_bytes)}), "
+                  f"còn {result.kept} câu.")
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1024 / 1024:.1f} MB"
 
 
 def main() -> None:

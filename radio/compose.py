@@ -125,6 +125,7 @@ class Estimator:
     def __init__(self, station: Station, station_dir: Path | None,
                  rates: RateStore | None = None) -> None:
         self.station = station
+        self.station_dir = station_dir
         self.rates = rates or RateStore(user_cache_dir() / "speaking-rates.json")
         self.normalizer = Normalizer(load_lexicon(station_dir / "lexicon.yaml" if station_dir else None))
         self.rate_hz = station.audio.sample_rate
@@ -136,7 +137,7 @@ class Estimator:
         slots = []
         for segment in script.segments:
             announcer = self.station.announcer(segment.voice)
-            engine = get_engine(announcer.engine)
+            engine = get_engine(announcer.engine, self.station.speech, self.station_dir)
             rate = self.rates.rate(engine, announcer.voice, announcer.speed)
             segment_slots = []
             for text, paragraph_end in split_sentences(segment.text, engine.max_chars):

@@ -42,7 +42,42 @@ class Announcer(Model):
     name: str
     engine: str = "offline"
     voice: str = "vi"
+    # Speaking rate; engines change tempo, never pitch.
     speed: float = Field(default=1.0, ge=0.5, le=2.0)
+    # The voice to use when speech falls back to another engine, e.g. {offline: vi+f3}.
+    fallback_voices: dict[str, str] = Field(default_factory=dict)
+
+
+class GttsSettings(Model):
+    # google.com.vn answers in the Vietnamese accent; other domains work too.
+    tld: str = "com.vn"
+    slow: bool = False
+    # Google throttles bursts with HTTP 429; space requests out across all threads.
+    min_interval_s: float = Field(default=0.5, ge=0, le=30)
+    retries: int = Field(default=4, ge=0, le=10)
+    backoff_s: float = Field(default=1.0, ge=0, le=60)
+    timeout_s: float = Field(default=15.0, gt=0, le=300)
+    parallel: int = Field(default=2, ge=1, le=8)
+
+
+class PiperVoiceFile(Model):
+    # Path of the .onnx voice model, relative to the station folder.
+    model: str
+    # The voice's .onnx.json; defaults to the model path + ".json".
+    config: str | None = None
+    speaker: int | None = Field(default=None, ge=0)
+    description: str | None = None
+
+
+class PiperSettings(Model):
+    voices: dict[str, PiperVoiceFile] = Field(default_factory=dict)
+
+
+class SpeechSettings(Model):
+    # Engines tried in order when an announcer's own engine is unavailable or fails.
+    fallback: list[str] = Field(default_factory=lambda: ["offline"])
+    gtts: GttsSettings = GttsSettings()
+    piper: PiperSettings = PiperSettings()
 
 
 class AudioSettings(Model):
@@ -84,6 +119,7 @@ class Station(Model):
     announcers: list[Announcer] = Field(min_length=1)
     audio: AudioSettings = AudioSettings()
     programme: ProgrammeRules = ProgrammeRules()
+    speech: SpeechSettings = SpeechSettings()
 
     @field_validator("announcers")
     @classmethod

@@ -6,6 +6,7 @@ atomically and describes them in ``manifest.json``.
 from __future__ import annotations
 
 import hashlib
+import json
 import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -28,7 +29,7 @@ from radio.models import AudioSettings, Script, Station
 from radio.progress import Progress, Silent
 from radio.speech.cache import ClipCache
 from radio.speech.normalize import Normalizer, load_lexicon
-from radio.speech.synthesize import synthesize_script
+from radio.speech.synthesize import SpokenScript, synthesize_script
 
 SAMPLE_STATION = "an-lac"
 SAMPLE_MONTH = "2026-12"
@@ -68,22 +69,64 @@ def produce(station: Station, script: Script, out_dir: Path, *, station_dir: Pat
     settings = station.audio
     target_dir = programme_dir(out_dir, station.id, script.month)
     lexicon = load_lexicon(station_dir / "lexicon.yaml" if station_dir else None)
-    cache = ClipCache(out_dir / station.id / ".cache" / "clips")
-    spoken = synthesize_script(script, station, Normalizer(lexicon), cache,
+    cache = clip_cache(out_dir, station.id)
+    spoken = synthesize_script(script, station, Normalizer(lexicon), cache, base_dir=station_dir,
                                engine_override=engine_override, progress=progress)
-    mixed = mix(script, spoken, default_kit(settings.sample_rate), settings, progress)
-
-    mp3 = target_dir / "programme.mp3"
-    shipped, duration_s = _master_and_export(mixed, settings, mp3, _tags(station, script), progress)
-
+    key = production_key(station, script, spoken)
+    manifest = _unchanged_output(target_dir, key, spoken)
+    if manifest is None:
+        mixed = mix(script, spoken, default_kit(settings.sample_rate), settings, progress)
+        mp3 = target_dir / "programme.mp3"
+        shipped, duration_s = _master_and_export(mixed, settings, mp3, _tags(station, script),
+                                                 progress)
+        manifest = _manifest(station, script, mp3, duration_s, shipped, mixed, spoken, settings)
+        manifest.update(production_key=key, output_reused=False)
+    manifest_path = target_dir / "manifest.json"
+    write_json(manifest_path, manifest)
     if script_path is None:
         script_path = target_dir / "script.yaml"
         save_model(script_path, script, SCRIPT_HEADER)
-    manifest = _manifest(station, script, mp3, duration_s, shipped, mixed, spoken, settings)
+    warning = length_warning("Chương trình", manifest["audio"]["duration_s"], station.programme)
+    return Production(target_dir / manifest["audio"]["path"], manifest_path, script_path,
+                      manifest, spoken.warnings + ([warning] if warning else []))
+
+
+def production_key(station: Station, script: Script, spoken: SpokenScript) -> str:
+    """Everything the programme's audio depends on: same key, same file."""
+    material = {
+        "radio": __version__,
+        "script": script.content_hash(),
+        "station": station.model_dump(mode="json", include={"name", "audio", "programme"}),
+        "clips": [[segment.engine, segment.voice,
+                   [sentence.clip_digest for sentence in segment.sentences]]
+                  for segment in spoken.segments],
+    }
+    return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()
+
+
+def _unchanged_output(target_dir: Path, key: str, spoken: SpokenScript) -> dict | None:
+    """The programme already made from exactly this input, if its files are intact.
+
+    Re-producing an unchanged script then costs only the cache lookups, and the MP3 (and
+    so the hash an approval is bound to) stays byte for byte the same."""
     manifest_path = target_dir / "manifest.json"
-    write_json(manifest_path, manifest)
-    warning = length_warning("Chương trình", duration_s, station.programme)
-    return Production(mp3, manifest_path, script_path, manifest, [warning] if warning else [])
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        mp3 = target_dir / manifest["audio"]["path"]
+        intact = (manifest.get("production_key") == key
+                  and sha256_file(mp3) == manifest["audio"]["sha256"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if not intact:
+        return None
+    manifest["clips"] = {"synthesized": spoken.synthesized, "reused": spoken.reused}
+    manifest["output_reused"] = True
+    return manifest
+
+
+def clip_cache(out_dir: Path, station_id: str) -> ClipCache:
+    """Each station keeps its own clips beside its programmes."""
+    return ClipCache(out_dir / station_id / ".cache" / "clips")
 
 
 def _tags(station: Station, script: Script) -> export.Tags:
@@ -145,8 +188,8 @@ def codec_loudness_shift(mastering: Mastering, settings: AudioSettings) -> float
 
 
 def _manifest(station, script, mp3, duration_s, shipped, mixed, spoken, settings) -> dict:
-    engines = sorted(set(spoken.engines.values()))
-    first_engine, _, first_voice = engines[0].partition(":")
+    first_engine, _, first_voice = spoken.engines[0].partition(":")
+    voiced = {segment.segment_id: segment for segment in spoken.segments}
     return {
         "station": station.id,
         "station_name": station.name,
@@ -168,15 +211,20 @@ def _manifest(station, script, mp3, duration_s, shipped, mixed, spoken, settings
             "target_lufs": settings.target_lufs,
             "true_peak_limit_dbtp": settings.true_peak_dbtp,
         },
-        "engine": {"name": first_engine, "voice": first_voice,
-                   "announcers": dict(sorted(spoken.engines.items()))},
-        "segments": [
-            {"id": t.id, "kind": t.kind, "title": t.title, "start_s": round(t.start_s, 3),
-             "duration_s": round(t.duration_s, 3)}
-            for t in mixed.segments
-        ],
+        "engine": {"name": first_engine, "voice": first_voice, "used": spoken.engines},
+        "segments": [_segment_record(t, voiced.get(t.id)) for t in mixed.segments],
         "clips": {"synthesized": spoken.synthesized, "reused": spoken.reused},
     }
+
+
+def _segment_record(timing, voiced) -> dict:
+    record = {"id": timing.id, "kind": timing.kind, "title": timing.title,
+              "start_s": round(timing.start_s, 3), "duration_s": round(timing.duration_s, 3)}
+    if voiced is not None:  # intro and outro are music, not speech
+        record["speech"] = {"engine": voiced.engine, "voice": voiced.voice,
+                            "fallback_from": [{"engine": f.engine, "reason": f.reason}
+                                              for f in voiced.fallback_from]}
+    return record
 
 
 def sample_station_dir() -> Path:

@@ -5,7 +5,8 @@ from typing import Protocol
 
 
 class Progress(Protocol):
-    def start(self, stage: str, total: int) -> None: ...
+    def start(self, stage: str, total: int) -> None:
+        """Begin ``stage``, or change its size when it is already running."""
 
     def advance(self, stage: str, amount: int = 1) -> None: ...
 

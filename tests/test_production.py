@@ -37,6 +37,32 @@ def test_second_production_synthesizes_nothing_and_an_edit_only_its_sentence(tmp
     assert manifest_of(edited)["clips"] == {"synthesized": 1, "reused": 3}
 
 
+def test_unchanged_script_keeps_the_very_same_programme_file(tmp_path, station):
+    first = produce(station, short_script(), tmp_path)
+    made = first.mp3.stat().st_mtime_ns, first.mp3.read_bytes()
+    again = produce(station, short_script(), tmp_path)
+    assert manifest_of(again)["output_reused"] is True
+    assert (again.mp3.stat().st_mtime_ns, again.mp3.read_bytes()) == made
+    assert manifest_of(again)["production_key"] == manifest_of(first)["production_key"]
+
+
+def test_a_tampered_programme_file_is_made_again(tmp_path, station):
+    first = produce(station, short_script(), tmp_path)
+    good = first.mp3.read_bytes()
+    first.mp3.write_bytes(good[: len(good) // 2])
+    again = produce(station, short_script(), tmp_path)
+    assert manifest_of(again)["output_reused"] is False
+    assert again.mp3.read_bytes() == good  # mastering is deterministic
+
+
+def test_changed_audio_settings_make_the_programme_again(tmp_path, station):
+    produce(station, short_script(), tmp_path)
+    louder = station.model_copy(update={"audio": station.audio.model_copy(update={"target_lufs": -14.0})})
+    again = produce(louder, short_script(), tmp_path)
+    assert manifest_of(again)["output_reused"] is False
+    assert manifest_of(again)["audio"]["integrated_lufs"] == pytest.approx(-14, abs=0.5)
+
+
 def test_corrupt_cached_clip_is_synthesized_again(tmp_path, station):
     produce(station, short_script(), tmp_path)
     clips = sorted((tmp_path / "an-lac" / ".cache" / "clips").rglob("*.wav"))
@@ -83,7 +109,9 @@ def test_engine_override_uses_the_dummy_engine(tmp_path, station):
     manifest = manifest_of(done)
     assert manifest["engine"]["name"] == "dummy"
     # The sample station's voices do not exist in the dummy engine; the announcers still differ.
-    assert manifest["engine"]["announcers"] == {"nu": "dummy:low", "nam": "dummy:high"}
+    assert sorted(manifest["engine"]["used"]) == ["dummy:high", "dummy:low"]
+    speech = [s["speech"] for s in manifest["segments"] if "speech" in s]
+    assert speech and all(s["engine"] == "dummy" and not s["fallback_from"] for s in speech)
     assert manifest["audio"]["integrated_lufs"] == pytest.approx(-16, abs=0.5)
     assert DummyEngine().version() == "dummy-1"
 

@@ -49,6 +49,13 @@ def run(args: list[str], *, input_bytes: bytes | None = None) -> bytes:
     return result.stdout
 
 
+def _to_float(args: list[str], sample_rate: int, channels: int,
+              input_bytes: bytes | None = None) -> np.ndarray:
+    raw = run([*args, "-vn", "-map", "0:a:0", "-f", "f32le", "-acodec", "pcm_f32le",
+               "-ac", str(channels), "-ar", str(sample_rate), "-"], input_bytes=input_bytes)
+    return np.frombuffer(raw, dtype=np.float32).reshape(-1, channels)
+
+
 def decode(path: Path | str, sample_rate: int, channels: int = 1) -> np.ndarray:
     """Decode any audio file ffmpeg knows to float32 samples, shape (frames, channels)."""
     path = Path(path)
@@ -56,14 +63,27 @@ def decode(path: Path | str, sample_rate: int, channels: int = 1) -> np.ndarray:
         raise AudioError(f"Không tìm thấy tệp âm thanh {path}.",
                          hint="kiểm tra đường dẫn trong station.yaml.")
     try:
-        raw = run(["-i", str(path), "-vn", "-map", "0:a:0", "-f", "f32le", "-acodec", "pcm_f32le",
-                   "-ac", str(channels), "-ar", str(sample_rate), "-"])
+        samples = _to_float(["-i", str(path)], sample_rate, channels)
     except AudioError as exc:
         raise AudioError(f"Tệp âm thanh {path} bị hỏng hoặc không đúng định dạng ({exc.message}).",
                          hint="mở thử tệp bằng trình nghe nhạc; nếu không nghe được, xuất lại tệp "
                               "dạng WAV hoặc MP3.") from None
-    samples = np.frombuffer(raw, dtype=np.float32)
     if samples.size == 0:
         raise AudioError(f"Tệp âm thanh {path} không có tiếng (độ dài bằng 0).",
                          hint="chọn tệp âm thanh khác.")
-    return samples.reshape(-1, channels)
+    return samples
+
+
+def decode_bytes(data: bytes, sample_rate: int, channels: int = 1) -> np.ndarray:
+    """Decode an in-memory file (an engine's MP3 answer); raises AudioError when broken."""
+    return _to_float(["-i", "pipe:0"], sample_rate, channels, input_bytes=data)
+
+
+def change_tempo(samples: np.ndarray, sample_rate: int, factor: float) -> np.ndarray:
+    """Speak faster or slower without changing pitch (ffmpeg's WSOLA ``atempo``)."""
+    if abs(factor - 1.0) < 1e-3:
+        return samples
+    mono = np.ascontiguousarray(samples, dtype=np.float32).reshape(-1)
+    return _to_float(["-f", "f32le", "-ar", str(sample_rate), "-ac", "1", "-i", "pipe:0",
+                      "-filter:a", f"atempo={factor:.4f}"], sample_rate, 1,
+                     input_bytes=mono.tobytes())[:, 0]

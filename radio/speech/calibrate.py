@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from radio.errors import RadioError
+from radio.errors import RadioError, SpeechError
 from radio.fileio import write_json
 from radio.speech.engines import Engine
 
@@ -81,7 +81,11 @@ class RateStore:
         key = f"{engine.name}|{engine.version()}|{voice}|{speed:.3f}"
         rates = self._load()
         if key not in rates:
-            rates[key] = asdict(measure(engine, voice, speed))
+            try:
+                rates[key] = asdict(measure(engine, voice, speed))
+            except SpeechError:
+                # An engine that cannot speak now (gTTS offline) must not block composing.
+                return SpeakingRate(*FALLBACK, measured=False)
             try:
                 write_json(self.path, rates)
             except RadioError:

@@ -2,14 +2,16 @@
 from __future__ import annotations
 
 import re
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import NamedTuple
 
 from pydub import AudioSegment
 
 from radio.audio.ffmpeg import configure_pydub
 from radio.errors import SpeechError
-from radio.models import Script, Station
+from radio.models import Announcer, Script, Segment, Station
 from radio.progress import Progress, Silent
 from radio.speech.cache import ClipCache, ClipKey
 from radio.speech.engines import Engine, get_engine
@@ -25,12 +27,25 @@ class Sentence:
     spoken: Normalized
     paragraph_end: bool
     audio: AudioSegment | None = None
+    from_cache: bool = False
+    #: The clip's cache key digest: what the programme's production key is built from.
+    clip_digest: str = ""
+
+
+@dataclass(frozen=True)
+class Failure:
+    engine: str
+    reason: str
 
 
 @dataclass
 class SpokenSegment:
     segment_id: str
     sentences: list[Sentence]
+    engine: str = ""
+    voice: str = ""
+    #: Engines of the station's chain that were tried first, and why they did not speak.
+    fallback_from: list[Failure] = field(default_factory=list)
 
 
 @dataclass
@@ -38,7 +53,12 @@ class SpokenScript:
     segments: list[SpokenSegment]
     synthesized: int = 0
     reused: int = 0
-    engines: dict[str, str] = field(default_factory=dict)  # announcer id → "engine:voice"
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def engines(self) -> list[str]:
+        """Every "engine:voice" that spoke part of the programme, in order of first use."""
+        return list(dict.fromkeys(f"{s.engine}:{s.voice}" for s in self.segments))
 
 
 def split_sentences(text: str, max_chars: int) -> list[tuple[str, bool]]:
@@ -68,64 +88,183 @@ def _fit(sentence: str, max_chars: int) -> list[str]:
     return parts + ([current] if current else [])
 
 
+class _Skipped(Exception):
+    """A job not attempted because its engine already failed in this production."""
+
+
+@dataclass
+class _Job:
+    """One segment on its way through the station's engine chain."""
+    segment: Segment
+    announcer: Announcer
+    announcer_index: int
+    chain: list[str]
+    spoken: SpokenSegment
+
+
+class _Clip(NamedTuple):
+    job: _Job
+    engine: Engine
+    sentence: Sentence
+    key: ClipKey
+
+
 def synthesize_script(script: Script, station: Station, normalizer: Normalizer, cache: ClipCache,
-                      *, engine_override: str | None = None,
+                      *, base_dir: Path | None = None, engine_override: str | None = None,
                       progress: Progress | None = None) -> SpokenScript:
+    """Speak every segment, through the cache, falling back along the station's engine chain.
+
+    A whole segment is spoken by one engine, so a voice never changes mid-segment. An engine
+    that fails once is not asked again in this production (a dead network would otherwise
+    cost a timeout per segment); its finished clips stay cached for the next run.
+    """
     configure_pydub()
     progress = progress or Silent()
-    spoken = SpokenScript(segments=[])
-    jobs: list[tuple[Sentence, Engine, ClipKey]] = []
-    for segment in script.segments:
-        try:
-            announcer = station.announcer(segment.voice)
-        except KeyError as exc:
-            raise SpeechError(f"Đoạn '{segment.id}' của kịch bản: {exc.args[0]}.",
-                              hint="sửa trường voice của đoạn này trong kịch bản.") from None
-        engine = get_engine(engine_override or announcer.engine)
-        voice = (announcer.voice if engine_override is None
-                 else _voice_for(engine, announcer.voice, station.announcers.index(announcer)))
-        reason = engine.unavailable_reason()
-        if reason:
-            raise SpeechError(reason)
-        spoken.engines[announcer.id] = f"{engine.name}:{voice}"
-        sentences = []
-        for written, paragraph_end in split_sentences(segment.text, engine.max_chars):
-            normalized = normalizer(written)
-            sentence = Sentence(written, normalized, paragraph_end)
-            sentences.append(sentence)
-            key = ClipKey(engine.name, engine.version(), voice, announcer.speed, normalized.text)
-            jobs.append((sentence, engine, key))
-        spoken.segments.append(SpokenSegment(segment.id, sentences))
-
-    progress.start(STAGE, len(jobs))
-    pending = []
-    for sentence, engine, key in jobs:
-        cached = cache.get(key)
-        if cached is not None:
-            sentence.audio = cached
-            spoken.reused += 1
-            progress.advance(STAGE)
-        else:
-            pending.append((sentence, engine, key))
-
-    def render(job: tuple[Sentence, Engine, ClipKey]) -> None:
-        sentence, engine, key = job
-        audio = engine.synthesize(key.text, key.voice, key.speed)
-        # Cache each clip as soon as it exists: an interrupted run resumes from here.
-        cache.put(key, audio)
-        sentence.audio = audio
-
-    workers = min((engine.parallel for _, engine, _ in pending), default=1)
-    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        for _ in pool.map(render, pending):
-            spoken.synthesized += 1
-            progress.advance(STAGE)
+    jobs = [_job(segment, station, engine_override) for segment in script.segments]
+    spoken = SpokenScript(segments=[job.spoken for job in jobs])
+    broken: dict[str, str] = {}
+    waiting = jobs
+    progress.start(STAGE, 0)
+    total = 0
+    while waiting:
+        clips = []
+        for job in waiting:
+            engine, voice = _next_engine(job, station, base_dir, broken)
+            job.spoken.engine, job.spoken.voice = engine.name, voice
+            job.spoken.sentences = _sentences(job.segment, engine, normalizer)
+            total += len(job.spoken.sentences)
+            clips += [_Clip(job, engine, sentence,
+                            ClipKey(engine.name, engine.version(), voice, job.announcer.speed,
+                                    sentence.spoken.text))
+                      for sentence in job.spoken.sentences]
+        progress.start(STAGE, total)
+        missing = []
+        for clip in clips:
+            clip.sentence.clip_digest = clip.key.digest
+            clip.sentence.audio = cache.get(clip.key)
+            clip.sentence.from_cache = clip.sentence.audio is not None
+            if clip.sentence.from_cache:
+                progress.advance(STAGE)
+            else:
+                missing.append(clip)
+        failed = _render(missing, cache, broken, progress)
+        waiting = [job for job in waiting if job.spoken.segment_id in failed]
     progress.finish(STAGE)
+    final = [sentence for segment in spoken.segments for sentence in segment.sentences]
+    spoken.reused = sum(sentence.from_cache for sentence in final)
+    spoken.synthesized = len(final) - spoken.reused
+    spoken.warnings = _fallback_warnings(spoken)
     return spoken
 
 
-def _voice_for(engine: Engine, wanted: str, announcer_index: int) -> str:
-    """The announcer's voice if the override engine has it, else a distinct one per announcer
-    so the two announcers still sound different."""
+def _fallback_warnings(spoken: SpokenScript) -> list[str]:
+    """One line per engine that did not speak, saying which voice spoke instead."""
+    by_failure: dict[Failure, list[str]] = {}
+    for segment in spoken.segments:
+        for failure in segment.fallback_from:
+            by_failure.setdefault(failure, []).append(f"{segment.engine}:{segment.voice}")
+    return [f"Bộ đọc {failure.engine} không dùng được ({failure.reason.rstrip('.')}); "
+            f"{len(spoken_by)} đoạn đã được đọc bằng {', '.join(dict.fromkeys(spoken_by))}."
+            for failure, spoken_by in by_failure.items()]
+
+
+def _job(segment: Segment, station: Station, engine_override: str | None) -> _Job:
+    try:
+        announcer = station.announcer(segment.voice)
+    except KeyError as exc:
+        raise SpeechError(f"Đoạn '{segment.id}' của kịch bản: {exc.args[0]}.",
+                          hint="sửa trường voice của đoạn này trong kịch bản.") from None
+    # An explicit --engine is a choice, not a preference: no fallback behind it.
+    chain = ([engine_override] if engine_override
+             else list(dict.fromkeys([announcer.engine, *station.speech.fallback])))
+    return _Job(segment, announcer, station.announcers.index(announcer), chain,
+                SpokenSegment(segment.id, []))
+
+
+def _next_engine(job: _Job, station: Station, base_dir: Path | None,
+                 broken: dict[str, str]) -> tuple[Engine, str]:
+    tried = {failure.engine for failure in job.spoken.fallback_from}
+    for name in job.chain:
+        if name in tried:
+            continue
+        reason = broken.get(name)
+        if reason is None:
+            engine = get_engine(name, station.speech, base_dir)
+            reason = engine.unavailable_reason()
+            if reason is None:
+                return engine, _voice(engine, job)
+            broken[name] = reason
+        job.spoken.fallback_from.append(Failure(name, reason))
+    reasons = "; ".join(f"{f.engine}: {f.reason}" for f in job.spoken.fallback_from)
+    raise SpeechError(
+        f"Không bộ đọc nào đọc được đoạn '{job.segment.title}' ({reasons}).",
+        hint="xem lý do của từng bộ đọc ở trên; thêm bộ đọc dự phòng bằng "
+             "'fallback: [offline]' trong mục speech của station.yaml. Các câu đã đọc xong "
+             "vẫn nằm trong bộ nhớ đệm.")
+
+
+def _voice(engine: Engine, job: _Job) -> str:
+    announcer = job.announcer
+    if engine.name == announcer.engine:
+        return announcer.voice
+    if engine.name in announcer.fallback_voices:
+        return announcer.fallback_voices[engine.name]
+    # The announcer's voice id belongs to another engine; even where the same id exists
+    # here ("vi"), it says nothing about this engine, so announcers just get distinct voices.
     ids = [v.id for v in engine.voices()]
-    return wanted if wanted in ids else ids[announcer_index % len(ids)]
+    return ids[job.announcer_index % len(ids)]
+
+
+def _sentences(segment: Segment, engine: Engine, normalizer: Normalizer) -> list[Sentence]:
+    return [Sentence(written, normalizer(written), paragraph_end)
+            for written, paragraph_end in split_sentences(segment.text, engine.max_chars)]
+
+
+def _render(clips: list[_Clip], cache: ClipCache, broken: dict[str, str],
+            progress: Progress) -> set[str]:
+    """Synthesize missing clips, each engine in its own pool; return segments that failed."""
+    failed: set[str] = set()
+    pools: dict[str, ThreadPoolExecutor] = {}
+    futures = {}
+    try:
+        for clip in clips:
+            engine = clip.engine
+            if engine.name not in pools:
+                pools[engine.name] = ThreadPoolExecutor(max_workers=max(1, engine.parallel),
+                                                        thread_name_prefix=f"tts-{engine.name}")
+            futures[pools[engine.name].submit(_speak, clip, cache, broken)] = clip
+        for future in as_completed(futures):
+            job, engine = futures[future].job, futures[future].engine
+            try:
+                future.result()
+            except (_Skipped, SpeechError):
+                pass  # the worker has recorded why in ``broken``
+            else:
+                progress.advance(STAGE)
+                continue
+            if job.spoken.segment_id not in failed:
+                failed.add(job.spoken.segment_id)
+                job.spoken.fallback_from.append(Failure(engine.name, broken[engine.name]))
+    finally:
+        # On Ctrl-C, queued clips are dropped at once; finished ones are already cached.
+        for pool in pools.values():
+            pool.shutdown(wait=True, cancel_futures=True)
+    return failed
+
+
+def _speak(clip: _Clip, cache: ClipCache, broken: dict[str, str]) -> None:
+    engine, key = clip.engine, clip.key
+    if engine.name in broken:
+        raise _Skipped()
+    try:
+        audio = engine.synthesize(key.text, key.voice, key.speed)
+    except SpeechError as exc:
+        # Mark the engine broken here, in the worker, so queued clips skip it at once.
+        broken.setdefault(engine.name, exc.message)
+        raise
+    except Exception as exc:  # a vendor engine's own exception must not kill production
+        broken.setdefault(engine.name, f"bộ đọc {engine.name} gặp lỗi: {exc}")
+        raise SpeechError(broken[engine.name]) from exc
+    # Cache each clip as soon as it exists: an interrupted run resumes from here.
+    cache.put(key, audio)
+    clip.sentence.audio = audio

@@ -19,8 +19,12 @@ SYLLABLE_S = 0.26
 
 class DummyEngine:
     name = "dummy"
+    about = "Bộ đọc giả lập để kiểm thử: tạo âm thanh giống tiếng nói, không đọc chữ."
     parallel = 4
     max_chars = 10_000
+
+    def __init__(self, settings=None, base_dir=None) -> None:
+        pass  # nothing to configure
 
     def version(self) -> str:
         return "dummy-1"

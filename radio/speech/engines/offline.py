@@ -106,8 +106,12 @@ def _library() -> _ESpeak:
 
 class OfflineEngine:
     name = "offline"
+    about = "Bộ đọc eSpeak NG, chạy ngay trên máy, không cần mạng (mặc định)."
     parallel = 1
     max_chars = 4000
+
+    def __init__(self, settings=None, base_dir=None) -> None:
+        pass  # nothing to configure
 
     def version(self) -> str:
         return f"espeak-ng {_library().version}"
