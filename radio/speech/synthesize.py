@@ -192,7 +192,7 @@ def _next_engine(job: _Job, station: Station, base_dir: Path | None,
             engine = get_engine(name, station.speech, base_dir)
             reason = engine.unavailable_reason()
             if reason is None:
-                return engine, _voice(engine, job)
+                return engine, _voice(engine, job, station)
             broken[name] = reason
         job.spoken.fallback_from.append(Failure(name, reason))
     reasons = "; ".join(f"{f.engine}: {f.reason}" for f in job.spoken.fallback_from)
@@ -203,16 +203,20 @@ def _next_engine(job: _Job, station: Station, base_dir: Path | None,
              "vẫn nằm trong bộ nhớ đệm.")
 
 
-def _voice(engine: Engine, job: _Job) -> str:
+def _voice(engine: Engine, job: _Job, station: Station) -> str:
     announcer = job.announcer
     if engine.name == announcer.engine:
         return announcer.voice
     if engine.name in announcer.fallback_voices:
         return announcer.fallback_voices[engine.name]
     # The announcer's voice id belongs to another engine; even where the same id exists
-    # here ("vi"), it says nothing about this engine, so announcers just get distinct voices.
+    # here ("vi"), it says nothing about this engine. Announcers just get distinct voices,
+    # avoiding those other announcers have chosen for this engine.
+    claimed = {other.fallback_voices.get(engine.name) for other in station.announcers
+               if other.id != announcer.id}
     ids = [v.id for v in engine.voices()]
-    return ids[job.announcer_index % len(ids)]
+    free = [voice for voice in ids if voice not in claimed] or ids
+    return free[job.announcer_index % len(free)]
 
 
 def _sentences(segment: Segment, engine: Engine, normalizer: Normalizer) -> list[Sentence]:
