@@ -12,7 +12,7 @@ from pathlib import Path
 
 import jinja2
 
-from radio.audio.kit import default_kit
+from radio.audio.kit import load_kit
 from radio.audio.mix import KitLengths, SentenceSlot, layout
 from radio.config import line_of, read_yaml, validate
 from radio.errors import ConfigError, RadioError, TemplateError
@@ -129,7 +129,7 @@ class Estimator:
         self.rates = rates or RateStore(user_cache_dir() / "speaking-rates.json")
         self.normalizer = Normalizer(load_lexicon(station_dir / "lexicon.yaml" if station_dir else None))
         self.rate_hz = station.audio.sample_rate
-        self.kit = KitLengths.of(default_kit(self.rate_hz))
+        self.kit = KitLengths.of(load_kit(station.audio.kit, station_dir, self.rate_hz))
         self.unknown: dict[str, list[str]] = {}
 
     def estimate(self, script: Script) -> tuple[float, list[float]]:

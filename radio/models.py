@@ -13,6 +13,10 @@ TIME_PATTERN = r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$"
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
+SegmentKind = Literal["opening", "news", "topic", "procedure", "qa", "model", "reminder",
+                      "closing", "extra"]
+
+
 class Model(BaseModel):
     # Unknown keys are almost always typos in a hand-edited YAML file: refuse them.
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
@@ -80,14 +84,61 @@ class SpeechSettings(Model):
     piper: PiperSettings = PiperSettings()
 
 
+class KitFiles(Model):
+    """The station's own music, as files in its folder (MP3, WAV, OGG, FLAC; any rate)."""
+    intro: str | None = None
+    outro: str | None = None
+    stinger: str | None = None
+    bed: str | None = None
+
+
+class BedSettings(Model):
+    """Quiet music under speech, ducked while someone speaks and restored in between."""
+    # Which kinds of segment get a bed; [] for none.
+    segments: list[SegmentKind] = Field(default_factory=lambda: ["opening", "closing"])
+    # Bed loudness relative to speech when nobody is speaking.
+    level_db: float = Field(default=-8.0, ge=-40, le=0)
+    # How much quieter the bed gets under speech.
+    duck_db: float = Field(default=12.0, ge=0, le=40)
+    attack_s: float = Field(default=0.15, ge=0.01, le=2)
+    release_s: float = Field(default=0.6, ge=0.05, le=5)
+    # Pauses shorter than this keep the bed down, so it does not pump between sentences.
+    hold_s: float = Field(default=0.8, ge=0, le=5)
+
+
+# Loudness target, high-pass and compression of each preset. "loudspeaker" suits outdoor
+# horns: no bass they cannot play, denser speech that carries over street noise.
+PRESETS = {
+    "standard": {"target_lufs": -16.0, "highpass_hz": None},
+    "ebu-r128": {"target_lufs": -23.0, "highpass_hz": None},
+    "loudspeaker": {"target_lufs": -16.0, "highpass_hz": 120.0},
+}
+
+
 class AudioSettings(Model):
-    target_lufs: float = Field(default=-16.0, ge=-36, le=-8)
+    preset: Literal["standard", "ebu-r128", "loudspeaker"] = "standard"
+    # Left empty, these come from the preset; set, they override it.
+    target_lufs: float | None = Field(default=None, ge=-36, le=-8)
+    highpass_hz: float | None = Field(default=None, ge=20, le=400)
     true_peak_dbtp: float = Field(default=-1.0, ge=-9, le=0)
     sample_rate: Literal[22050, 32000, 44100, 48000] = 44100
     bitrate_kbps: Literal[64, 96, 128, 160, 192, 256, 320] = 128
+    # Also write programme.wav (16-bit) beside the MP3, for systems that take WAV.
+    wav: bool = False
     sentence_pause_s: float = Field(default=0.45, ge=0, le=3)
     paragraph_pause_s: float = Field(default=0.9, ge=0, le=5)
     segment_gap_s: float = Field(default=0.6, ge=0, le=5)
+    kit: KitFiles = KitFiles()
+    bed: BedSettings = BedSettings()
+
+    @model_validator(mode="after")
+    def _fill_from_preset(self) -> "AudioSettings":
+        preset = PRESETS[self.preset]
+        if self.target_lufs is None:
+            self.target_lufs = preset["target_lufs"]
+        if self.highpass_hz is None:
+            self.highpass_hz = preset["highpass_hz"]
+        return self
 
 
 class ProgrammeRules(Model):
@@ -172,10 +223,6 @@ class Brief(Model):
     extra_segments: list[ExtraSegment] = Field(default_factory=list)
     # Which announcer reads which kind of segment, e.g. {news: nam}; others alternate.
     voices: dict[str, str] = Field(default_factory=dict)
-
-
-SegmentKind = Literal["opening", "news", "topic", "procedure", "qa", "model", "reminder",
-                      "closing", "extra"]
 
 
 class Segment(Model):

@@ -5,6 +5,7 @@ atomically and describes them in ``manifest.json``.
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import tempfile
@@ -17,9 +18,9 @@ import numpy as np
 
 from radio import __version__
 from radio.audio import export, ffmpeg
-from radio.audio.kit import default_kit
-from radio.audio.master import (TRUE_PEAK_MARGIN_DB, Mastering, Measurement, db_to_gain,
-                                integrated_loudness, measure)
+from radio.audio.kit import load_kit
+from radio.audio.loudness import integrated_loudness
+from radio.audio.master import TRUE_PEAK_MARGIN_DB, Mastering, chain_for, db_to_gain, limit
 from radio.audio.mix import Mix, mix
 from radio.compose import Composition, compose, length_warning
 from radio.config import load_model, save_model
@@ -35,6 +36,9 @@ SAMPLE_STATION = "an-lac"
 SAMPLE_MONTH = "2026-12"
 MASTER_STAGE = "Chuẩn hoá âm lượng và xuất MP3"
 LOUDNESS_TOLERANCE_LU = 0.3
+# How far the full render may land from its aim before it is redone at once (the file
+# check after encoding still holds the final figure to LOUDNESS_TOLERANCE_LU).
+RENDER_TOLERANCE_LU = 0.25
 # True-peak meters differ by a few hundredths of a dB; stay clear of the limit by this much.
 TRUE_PEAK_SAFETY_DB = 0.1
 SCRIPT_HEADER = ("# Kịch bản chương trình — có thể sửa nội dung các đoạn (text) trước khi duyệt.\n"
@@ -72,14 +76,16 @@ def produce(station: Station, script: Script, out_dir: Path, *, station_dir: Pat
     cache = clip_cache(out_dir, station.id)
     spoken = synthesize_script(script, station, Normalizer(lexicon), cache, base_dir=station_dir,
                                engine_override=engine_override, progress=progress)
-    key = production_key(station, script, spoken)
+    kit = load_kit(settings.kit, station_dir, settings.sample_rate)
+    key = production_key(station, script, spoken, _kit_digest(settings, station_dir))
     manifest = _unchanged_output(target_dir, key, spoken)
     if manifest is None:
-        mixed = mix(script, spoken, default_kit(settings.sample_rate), settings, progress)
+        mixed = mix(script, spoken, kit, settings, progress)
         mp3 = target_dir / "programme.mp3"
-        shipped, duration_s = _master_and_export(mixed, settings, mp3, _tags(station, script),
-                                                 progress)
-        manifest = _manifest(station, script, mp3, duration_s, shipped, mixed, spoken, settings)
+        wav = target_dir / "programme.wav" if settings.wav else None
+        shipped = _master_and_export(mixed, settings, mp3, wav, _tags(station, script, mixed),
+                                     progress)
+        manifest = _manifest(station, script, mp3, wav, shipped, mixed, spoken, settings)
         manifest.update(production_key=key, output_reused=False)
     manifest_path = target_dir / "manifest.json"
     write_json(manifest_path, manifest)
@@ -91,10 +97,19 @@ def produce(station: Station, script: Script, out_dir: Path, *, station_dir: Pat
                       manifest, spoken.warnings + ([warning] if warning else []))
 
 
-def production_key(station: Station, script: Script, spoken: SpokenScript) -> str:
+def _kit_digest(settings: AudioSettings, station_dir: Path | None) -> str:
+    digest = hashlib.sha256()
+    for part, name in sorted(settings.kit.model_dump().items()):
+        if name is not None:
+            digest.update(f"{part}={sha256_file((station_dir or Path.cwd()) / name)};".encode())
+    return digest.hexdigest()
+
+
+def production_key(station: Station, script: Script, spoken: SpokenScript, kit_digest: str) -> str:
     """Everything the programme's audio depends on: same key, same file."""
     material = {
         "radio": __version__,
+        "kit": kit_digest,
         "script": script.content_hash(),
         "station": station.model_dump(mode="json", include={"name", "audio", "programme"}),
         "clips": [[segment.engine, segment.voice,
@@ -129,57 +144,79 @@ def clip_cache(out_dir: Path, station_id: str) -> ClipCache:
     return ClipCache(out_dir / station_id / ".cache" / "clips")
 
 
-def _tags(station: Station, script: Script) -> export.Tags:
+def _tags(station: Station, script: Script, mixed: Mix) -> export.Tags:
     year, month = script.month.split("-")
     return export.Tags(
         title=script.title, artist=station.name,
         album=f"{station.programme.column} năm {year}", date=script.month, track=int(month),
-        comment=f"script_sha256={script.content_hash()}", script_sha256=script.content_hash())
+        comment=f"script_sha256={script.content_hash()}", script_sha256=script.content_hash(),
+        chapters=_chapters(mixed))
 
 
-def _master_and_export(mixed: Mix, settings: AudioSettings, mp3: Path, tags: export.Tags,
-                       progress: Progress) -> tuple[Measurement, float]:
-    """Master, encode and tag ``mp3``; return the encoded file's own measurement and length.
+@dataclass
+class Shipped:
+    """The encoded file as a listener's player decodes it."""
+    loudness: ffmpeg.FileLoudness
+    duration_s: float
+    segment_lufs: dict[str, float]
+
+
+def _master_and_export(mixed: Mix, settings: AudioSettings, mp3: Path, wav: Path | None,
+                       tags: export.Tags, progress: Progress) -> Shipped:
+    """Master, encode and tag ``mp3`` (and ``wav``); return the encoded file's own figures.
 
     What airs is the MP3, not the buffer before it: LAME shifts loudness (about −0.4 LU here)
-    and adds peaks. So the encoded file is decoded and measured, and mastering is corrected
-    and repeated until the file itself is on target. The old file stays until then.
+    and adds peaks. So the encoded file is measured, and mastering is corrected and repeated
+    until the file itself is on target. Old files stay until then.
     """
     progress.start(MASTER_STAGE, 3)
-    mastering = Mastering(mixed.samples, mixed.sample_rate)
+    rate = mixed.sample_rate
+    mastering = Mastering(mixed.samples, rate, chain_for(settings))
+    progress.advance(MASTER_STAGE)
     ceiling = settings.true_peak_dbtp - TRUE_PEAK_MARGIN_DB
-    target = settings.target_lufs - codec_loudness_shift(mastering, settings)
-    with atomic_path(mp3) as tmp:
-        for attempt in range(3):
-            mastered, _ = mastering.render(target, ceiling)
+    aim = settings.target_lufs - codec_loudness_shift(mastering, settings, ceiling)
+    correction = 0.0
+    with contextlib.ExitStack() as files:
+        tmp_mp3 = files.enter_context(atomic_path(mp3))
+        tmp_wav = files.enter_context(atomic_path(wav)) if wav else None
+        for attempt in range(4):
+            with export.Encoder(tmp_mp3, rate, settings.bitrate_kbps, tmp_wav) as encoder:
+                rendered = mastering.render(mastering.gain_for(aim, ceiling) + correction,
+                                            ceiling, [encoder])
             progress.advance(MASTER_STAGE)
-            export.write_mp3(mastered, mixed.sample_rate, tmp, settings.bitrate_kbps)
-            export.write_tags(tmp, tags)
-            decoded = ffmpeg.decode(tmp, mixed.sample_rate)[:, 0]
-            shipped = measure(decoded, mixed.sample_rate)
+            miss = aim - rendered.loudness
+            if abs(miss) > RENDER_TOLERANCE_LU:  # the limiter took more than its excerpts said
+                correction += miss
+                continue
+            export.write_tags(tmp_mp3, tags)
+            shipped = ffmpeg.measure_file(tmp_mp3)
             loudness_error = settings.target_lufs - shipped.integrated_lufs
             peak_excess = shipped.true_peak_dbtp - (settings.true_peak_dbtp - TRUE_PEAK_SAFETY_DB)
             if abs(loudness_error) <= LOUDNESS_TOLERANCE_LU and peak_excess <= 0:
                 break
-            target += loudness_error
+            aim += loudness_error
             ceiling -= max(0.0, peak_excess + 0.1)
         else:
             raise AudioError(
                 f"Sau {attempt + 1} lần thử, tệp MP3 vẫn chưa đạt âm lượng {settings.target_lufs} LUFS "
-                f"với đỉnh dưới {settings.true_peak_dbtp} dBTP "
-                f"(đo được {shipped.integrated_lufs:.1f} LUFS, {shipped.true_peak_dbtp:.1f} dBTP).",
+                f"với đỉnh dưới {settings.true_peak_dbtp} dBTP.",
                 hint="giảm mức âm lượng mục tiêu (audio.target_lufs) trong station.yaml.")
     progress.finish(MASTER_STAGE)
-    return shipped, decoded.size / mixed.sample_rate
+    codec_shift = shipped.integrated_lufs - rendered.loudness
+    segment_lufs = {t.id: round(rendered.meter.integrated(t.start_s, t.start_s + t.duration_s)
+                                + codec_shift, 2) for t in mixed.segments}
+    return Shipped(shipped, rendered.samples / rate, segment_lufs)
 
 
-def codec_loudness_shift(mastering: Mastering, settings: AudioSettings) -> float:
+def codec_loudness_shift(mastering: Mastering, settings: AudioSettings, ceiling: float) -> float:
     """How much the MP3 encoder changes loudness (LAME CBR loses about 0.4 LU), measured on
     a 30-second excerpt so the full programme is normally mastered and encoded only once."""
     rate = mastering.rate
     middle = mastering.samples.size // 2
     excerpt = mastering.samples[max(0, middle - 15 * rate): middle + 15 * rate]
-    excerpt = excerpt * np.float32(db_to_gain(settings.target_lufs - integrated_loudness(excerpt, rate)))
+    excerpt = limit(excerpt * np.float32(db_to_gain(settings.target_lufs
+                                                    - integrated_loudness(excerpt, rate))),
+                    db_to_gain(ceiling), rate)
     with tempfile.TemporaryDirectory(prefix="radio-probe-") as scratch:
         probe = Path(scratch) / "probe.mp3"
         export.write_mp3(excerpt, rate, probe, settings.bitrate_kbps)
@@ -187,9 +224,18 @@ def codec_loudness_shift(mastering: Mastering, settings: AudioSettings) -> float
     return integrated_loudness(decoded, rate) - integrated_loudness(excerpt, rate)
 
 
-def _manifest(station, script, mp3, duration_s, shipped, mixed, spoken, settings) -> dict:
+def _chapters(mixed: Mix) -> list[export.Chapter]:
+    """One chapter per timeline part; each runs until the next begins, as players expect."""
+    timings = mixed.segments
+    ends = [t.start_s for t in timings[1:]] + [mixed.samples.size / mixed.sample_rate]
+    return [export.Chapter(f"ch{index:02d}", t.title, t.start_s, max(end, t.start_s))
+            for index, (t, end) in enumerate(zip(timings, ends))]
+
+
+def _manifest(station, script, mp3, wav, shipped: Shipped, mixed, spoken, settings) -> dict:
     first_engine, _, first_voice = spoken.engines[0].partition(":")
     voiced = {segment.segment_id: segment for segment in spoken.segments}
+    measured = shipped.loudness
     return {
         "station": station.id,
         "station_name": station.name,
@@ -201,25 +247,35 @@ def _manifest(station, script, mp3, duration_s, shipped, mixed, spoken, settings
         "audio": {
             "path": mp3.name,
             "sha256": sha256_file(mp3),
-            "duration_s": round(duration_s, 3),
-            "integrated_lufs": round(shipped.integrated_lufs, 2),
-            "true_peak_dbtp": round(shipped.true_peak_dbtp, 2),
-            "sample_peak_dbfs": round(shipped.sample_peak_dbfs, 2),
+            "duration_s": round(shipped.duration_s, 3),
+            "integrated_lufs": measured.integrated_lufs,
+            "loudness_range_lu": measured.loudness_range_lu,
+            "true_peak_dbtp": measured.true_peak_dbtp,
+            "sample_peak_dbfs": measured.sample_peak_dbfs,
             "sample_rate": mixed.sample_rate,
             "channels": 1,
             "bitrate_kbps": settings.bitrate_kbps,
+            "preset": settings.preset,
             "target_lufs": settings.target_lufs,
             "true_peak_limit_dbtp": settings.true_peak_dbtp,
+            "highpass_hz": settings.highpass_hz,
+            "wav": None if wav is None else {"path": wav.name, "sha256": sha256_file(wav)},
+            "measured_by": "ffmpeg ebur128 (EBU R128) on the encoded file",
         },
         "engine": {"name": first_engine, "voice": first_voice, "used": spoken.engines},
-        "segments": [_segment_record(t, voiced.get(t.id)) for t in mixed.segments],
+        "segments": [_segment_record(t, voiced.get(t.id), shipped.segment_lufs.get(t.id),
+                                     mixed.kit_has_bed and t.kind in settings.bed.segments)
+                     for t in mixed.segments],
         "clips": {"synthesized": spoken.synthesized, "reused": spoken.reused},
     }
 
 
-def _segment_record(timing, voiced) -> dict:
+def _segment_record(timing, voiced, lufs: float | None, bed: bool) -> dict:
     record = {"id": timing.id, "kind": timing.kind, "title": timing.title,
-              "start_s": round(timing.start_s, 3), "duration_s": round(timing.duration_s, 3)}
+              "start_s": round(timing.start_s, 3), "duration_s": round(timing.duration_s, 3),
+              "bed": bed,
+              # Short parts (a 2 s intro) are below BS.1770's gating and have no loudness.
+              "integrated_lufs": lufs if lufs is not None and np.isfinite(lufs) else None}
     if voiced is not None:  # intro and outro are music, not speech
         record["speech"] = {"engine": voiced.engine, "voice": voiced.voice,
                             "fallback_from": [{"engine": f.engine, "reason": f.reason}

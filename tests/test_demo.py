@@ -92,7 +92,9 @@ def test_every_speech_segment_contains_speech(programme):
         body = samples[start:start + int(segment["duration_s"] * 44100)]
         frames = body[: body.size // frame * frame].reshape(-1, frame)
         level = 20 * np.log10(np.sqrt((frames ** 2).mean(axis=1)) + 1e-9)
-        voiced = level > -40
+        # Under a bed the pauses are not silent, only quieter: speech is judged against the
+        # segment's own loudest moments.
+        voiced = level > (np.percentile(level, 90) - 20 if segment["bed"] else -40)
         # Speech is mostly sound with short gaps: neither silence nor one continuous tone.
         assert 0.5 < voiced.mean() < 0.97, segment["id"]
         # Syllable rhythm: the level goes up and down several times a second.

@@ -6,9 +6,12 @@ is not WAV. So every non-WAV file is decoded here, straight to float samples, by
 from __future__ import annotations
 
 import functools
+import math
 import os
+import re
 import shutil
 import subprocess
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -87,3 +90,34 @@ def change_tempo(samples: np.ndarray, sample_rate: int, factor: float) -> np.nda
     return _to_float(["-f", "f32le", "-ar", str(sample_rate), "-ac", "1", "-i", "pipe:0",
                       "-filter:a", f"atempo={factor:.4f}"], sample_rate, 1,
                      input_bytes=mono.tobytes())[:, 0]
+
+
+@dataclass(frozen=True)
+class FileLoudness:
+    integrated_lufs: float
+    loudness_range_lu: float
+    true_peak_dbtp: float
+    sample_peak_dbfs: float
+
+
+def measure_file(path: Path | str) -> FileLoudness:
+    """EBU R128 figures of an encoded file as a player decodes it (ffmpeg's ebur128 filter),
+    streamed: nothing of the file is held in memory here."""
+    command = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-nostats", "-i", str(path),
+               "-af", "ebur128=peak=sample+true:framelog=quiet", "-f", "null", "-"]
+    result = subprocess.run(command, capture_output=True, check=False)
+    log = result.stderr.decode("utf-8", "replace")
+    if result.returncode != 0 or "Summary:" not in log:
+        raise AudioError(f"Không đo được âm lượng của tệp {path}.",
+                         hint="tệp có thể bị hỏng; chạy lại lệnh sản xuất.")
+    summary = log[log.rindex("Summary:"):]
+
+    def value(label: str, unit: str) -> float:
+        found = re.search(rf"{label}\s+(-?[\d.]+|-inf)\s+{unit}", summary)
+        return -math.inf if found is None or found.group(1) == "-inf" else float(found.group(1))
+
+    true_section = summary[summary.index("True peak:"):]
+    sample_section = summary[summary.index("Sample peak:"):summary.index("True peak:")]
+    peak = lambda section: float(re.search(r"Peak:\s+(-?[\d.]+|-inf)", section).group(1))  # noqa: E731
+    return FileLoudness(value("I:", "LUFS"), value("LRA:", "LU"), peak(true_section),
+                        peak(sample_section))

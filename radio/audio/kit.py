@@ -1,14 +1,26 @@
-"""The station's default music kit, composed and rendered here (no third-party recordings).
+"""The music kit: the station's own files, or the default kit composed and rendered here.
 
-A short pentatonic signature tune on a plucked, zither-like timbre (a nod to the đàn tranh
-sound commune listeners know) over a soft pad; an outro that answers it; a stinger that
-separates segments. Rendered with plain additive synthesis, deterministic, in milliseconds.
+The default kit (no third-party recordings): a short pentatonic signature tune on a plucked,
+zither-like timbre (a nod to the đàn tranh sound commune listeners know) over a soft pad; an
+outro that answers it; a stinger that separates segments; and a slow pad for a bed under
+speech. Rendered with plain additive synthesis, deterministic, in milliseconds.
+
+Station files come in any format, rate and channel count; each is decoded by ffmpeg to the
+programme's rate, folded to mono and brought to the kit's reference loudness, so a loud
+commercial jingle and a quiet home recording sit the same way under and around speech.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import functools
+from dataclasses import dataclass, replace
+from pathlib import Path
 
 import numpy as np
+
+from radio.audio import ffmpeg
+from radio.audio.loudness import integrated_loudness
+from radio.errors import AudioError
+from radio.models import KitFiles
 
 # (MIDI note, start beat, length in beats)
 _INTRO = [(67, 0, 1), (69, 1, 1), (72, 2, 1), (74, 3, 1), (76, 4, 1.5), (74, 5.5, 0.5),
@@ -19,7 +31,15 @@ _OUTRO = [(76, 0, 1), (74, 1, 1), (72, 2, 1), (69, 3, 1), (67, 4, 1.5), (69, 5.5
 _OUTRO_PAD = [(53, 0, 6), (57, 0, 6), (60, 0, 6), (48, 6, 4), (55, 6, 4), (64, 6, 4)]
 _STINGER = [(72, 0, 0.5), (76, 0.5, 0.5), (79, 1, 2)]
 _STINGER_PAD = [(60, 0, 3)]
+# Four slow chords (C, Am, F, G), eight beats each: the bed loops them.
+_BED_CHORDS = [(48, 55, 64), (45, 52, 60), (41, 53, 57), (43, 50, 59)]
 _BEAT_S = 0.36
+# Loudness of the kit at mix scale, where speech sits near SPEECH_LUFS; mastering then moves
+# everything together to the station's target.
+SPEECH_LUFS = -25.0
+MUSIC_LUFS = -26.5
+_KIT_NAMES = {"intro": "nhạc hiệu mở đầu", "outro": "nhạc hiệu kết thúc",
+              "stinger": "nhạc cắt giữa các đoạn", "bed": "nhạc nền"}
 
 
 @dataclass(frozen=True)
@@ -28,6 +48,8 @@ class Kit:
     outro: np.ndarray
     stinger: np.ndarray
     sample_rate: int
+    # Looped under speech; normalised to SPEECH_LUFS, the bed settings set its level.
+    bed: np.ndarray | None = None
 
 
 def _hz(note: float) -> float:
@@ -72,10 +94,80 @@ def _render(melody, pad, tail_s: float, rate: int) -> np.ndarray:
     return (out / peak * 0.7).astype(np.float32)
 
 
+def _bed(rate: int) -> np.ndarray:
+    """A seamless loop: each chord swells and fades within its own eight beats."""
+    chord_s = 8 * _BEAT_S
+    t = np.arange(int(chord_s * rate)) / rate
+    swell = np.sin(np.pi * t / chord_s) ** 2
+    chords = []
+    for chord in _BED_CHORDS:
+        tone = sum(np.sin(2 * np.pi * _hz(n) * t) + 0.2 * np.sin(4 * np.pi * _hz(n) * t)
+                   for n in chord)
+        chords.append(tone * (0.6 + 0.4 * swell))
+    loop = np.concatenate(chords)
+    # Crossfade chord joins over 80 ms so the pad never clicks.
+    edge = int(0.08 * rate)
+    ramp = np.sin(np.linspace(0, np.pi / 2, edge)) ** 2
+    for join in range(0, loop.size, t.size):
+        loop[join:join + edge] *= ramp
+        loop[join + t.size - edge: join + t.size] *= ramp[::-1]
+    return loop.astype(np.float32)
+
+
+@functools.lru_cache(maxsize=4)
 def default_kit(sample_rate: int) -> Kit:
     return Kit(
-        intro=_render(_INTRO, _INTRO_PAD, 1.2, sample_rate),
-        outro=_render(_OUTRO, _OUTRO_PAD, 1.5, sample_rate),
-        stinger=_render(_STINGER, _STINGER_PAD, 0.4, sample_rate),
+        intro=at_loudness(_render(_INTRO, _INTRO_PAD, 1.2, sample_rate), sample_rate, MUSIC_LUFS),
+        outro=at_loudness(_render(_OUTRO, _OUTRO_PAD, 1.5, sample_rate), sample_rate, MUSIC_LUFS),
+        stinger=at_loudness(_render(_STINGER, _STINGER_PAD, 0.4, sample_rate), sample_rate,
+                            MUSIC_LUFS),
         sample_rate=sample_rate,
+        bed=at_loudness(_bed(sample_rate), sample_rate, SPEECH_LUFS),
     )
+
+
+def load_kit(files: KitFiles, station_dir: Path | None, sample_rate: int) -> Kit:
+    """The default kit with each part the station names in ``audio.kit`` replaced."""
+    kit = default_kit(sample_rate)
+    chosen = {}
+    for part, name in files.model_dump().items():
+        if name is None:
+            continue
+        path = (station_dir or Path.cwd()) / name
+        samples = _decode_part(path, part, sample_rate)
+        chosen[part] = at_loudness(samples, sample_rate,
+                                   SPEECH_LUFS if part == "bed" else MUSIC_LUFS)
+    return replace(kit, **chosen)
+
+
+def _decode_part(path: Path, part: str, rate: int) -> np.ndarray:
+    where = f"station.yaml, mục audio.kit.{part} ({_KIT_NAMES[part]})"
+    if not path.exists():
+        raise AudioError(f"Không tìm thấy tệp {path} khai báo ở {where}.",
+                         hint="kiểm tra tên tệp và đường dẫn (tính từ thư mục của đài), hoặc "
+                              "xoá dòng đó để dùng nhạc mặc định.")
+    try:
+        samples = ffmpeg.decode(path, rate)[:, 0]
+    except AudioError as exc:
+        raise AudioError(f"{exc.message} Tệp này được khai báo ở {where}.",
+                         hint=exc.hint) from None
+    if not np.isfinite(integrated_loudness(_tiled(samples, rate), rate)):
+        raise AudioError(f"Tệp {path} ({where}) không có tiếng.",
+                         hint="chọn tệp nhạc khác hoặc xoá dòng đó để dùng nhạc mặc định.")
+    return samples
+
+
+def _tiled(samples: np.ndarray, rate: int) -> np.ndarray:
+    """Short sounds (a 0.3 s stinger) repeated past BS.1770's 400 ms block, so they can be
+    measured at all; repetition does not change a sound's loudness."""
+    need = int(0.5 * rate)
+    if 0 < samples.size < need:
+        return np.tile(samples, -(-need // samples.size))
+    return samples
+
+
+def at_loudness(samples: np.ndarray, rate: int, lufs: float) -> np.ndarray:
+    measured = integrated_loudness(_tiled(samples, rate), rate)
+    if not np.isfinite(measured):
+        return samples.astype(np.float32)
+    return (samples * np.float32(10 ** ((lufs - measured) / 20))).astype(np.float32)

@@ -1,29 +1,53 @@
-"""Mastering stage: loudness to the station target, true-peak safe, measured by BS.1770.
+"""Mastering stage: loudness to the station target, true-peak safe, in bounded memory.
 
-Integrated loudness is measured with pyloudnorm (ITU-R BS.1770-4 K-weighting and gating).
-A look-ahead brick-wall limiter holds sample peaks under a ceiling; true peak is then
-checked on a 4× oversampled signal, and gain and ceiling are corrected until both loudness
-and true peak are on target. Everything works on float32 in bounded chunks so a 15-minute
-programme never needs more than a few copies of itself.
+The mixed programme is processed in place (optional loudspeaker high-pass, then a gentle
+compressor), then *rendered* a chunk at a time: gain, a look-ahead true-peak limiter, the
+streaming BS.1770 meter, and whatever sinks the caller passes (the MP3 encoder, a WAV file).
+No second copy of the programme is ever made, so a 15-minute programme at 44.1 kHz needs its
+one 160 MB buffer plus a few chunk-sized temporaries.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import numpy as np
-import pyloudnorm
 from scipy.ndimage import minimum_filter1d, uniform_filter1d
-from scipy.signal import resample_poly
+from scipy.signal import butter, firwin, sosfilt, upfirdn
 
+from radio.audio.loudness import LoudnessMeter, integrated_loudness
 from radio.errors import AudioError
+from radio.models import AudioSettings
 
 _LOOKAHEAD_S = 0.008
 _OVERSAMPLE = 4
+# A 48-tap interpolator, as BS.1770-4's true-peak meter uses: a quarter the cost of scipy's
+# default resampling filter, and accurate to a few hundredths of a dB for this purpose.
+_INTERPOLATOR = (firwin(48, 1 / _OVERSAMPLE, window=("kaiser", 6.0)) * _OVERSAMPLE).astype(np.float32)
+_INTERPOLATOR_DELAY = (_INTERPOLATOR.size - 1) // 2
 _CHUNK = 1 << 20
-_TOLERANCE_LU = 0.1
 # LAME adds overshoots of about 0.3 dB; mastering starts this far under the true-peak limit.
 TRUE_PEAK_MARGIN_DB = 0.5
+_EXCERPTS = 24
+_EXCERPT_S = 3.0
+
+Sink = Callable[[np.ndarray], None]
+
+
+@dataclass(frozen=True)
+class Chain:
+    """What the station's preset asks of mastering, besides the loudness target."""
+    highpass_hz: float | None = None
+    compress_ratio: float = 3.0
+    # Compression starts this many dB above the programme's own loudness.
+    compress_above_db: float = 4.0
+
+
+def chain_for(settings: AudioSettings) -> Chain:
+    if settings.preset == "loudspeaker":
+        # Denser speech carries over street noise; the horns' own range sets the high-pass.
+        return Chain(highpass_hz=settings.highpass_hz, compress_ratio=4.0, compress_above_db=2.0)
+    return Chain(highpass_hz=settings.highpass_hz)
 
 
 @dataclass(frozen=True)
@@ -31,6 +55,16 @@ class Measurement:
     integrated_lufs: float
     true_peak_dbtp: float
     sample_peak_dbfs: float
+
+
+@dataclass
+class Rendered:
+    meter: LoudnessMeter
+    samples: int
+
+    @property
+    def loudness(self) -> float:
+        return self.meter.integrated()
 
 
 def db_to_gain(db: float) -> float:
@@ -41,26 +75,11 @@ def gain_to_db(gain: float) -> float:
     return float(20 * np.log10(max(gain, 1e-12)))
 
 
-def integrated_loudness(samples: np.ndarray, rate: int) -> float:
-    meter = pyloudnorm.Meter(rate)
-    with np.errstate(divide="ignore"):
-        value = float(meter.integrated_loudness(samples.astype(np.float64, copy=False)))
-    return value
-
-
 def true_peak(samples: np.ndarray) -> float:
     """Peak of the 4× oversampled signal, in dBTP (BS.1770-4 Annex 2 in spirit)."""
-    peak = float(np.max(np.abs(samples))) if samples.size else 0.0
-    # Each chunk is read with some context on both sides and only its middle is kept:
-    # a chunk cut out of the middle of a waveform rings at its edges when upsampled.
-    overlap = 256
-    for begin in range(0, samples.size, _CHUNK):
-        lo = max(0, begin - overlap)
-        block = samples[lo: begin + _CHUNK + overlap]
-        upsampled = resample_poly(block, _OVERSAMPLE, 1)
-        keep_from = (begin - lo) * _OVERSAMPLE
-        keep_to = keep_from + min(_CHUNK, samples.size - begin) * _OVERSAMPLE
-        peak = max(peak, float(np.max(np.abs(upsampled[keep_from:keep_to]))))
+    peak = 0.0
+    for begin, block, keep in _blocks(samples, context=256):
+        peak = max(peak, float(_peak_envelope(block)[keep].max(initial=0.0)))
     return gain_to_db(peak)
 
 
@@ -69,118 +88,173 @@ def measure(samples: np.ndarray, rate: int) -> Measurement:
                        gain_to_db(float(np.max(np.abs(samples))) if samples.size else 0.0))
 
 
-def _apply_gain_in_chunks(samples: np.ndarray, gain: Callable[[np.ndarray], np.ndarray],
-                          context: int) -> np.ndarray:
-    """``samples * gain(samples)``, computed a chunk at a time to bound memory.
-
-    Each chunk's gain is computed with ``context`` samples of the neighbours on both sides,
-    so filters see the same signal they would on the whole programme.
-    """
-    out = np.empty_like(samples)
+def _blocks(samples: np.ndarray, context: int):
+    """Chunks of ``samples`` with ``context`` neighbours on both sides, and the slice of each
+    block that is the chunk itself: filters then see the signal they would see whole."""
     for begin in range(0, samples.size, _CHUNK):
         lo, hi = max(0, begin - context), min(samples.size, begin + _CHUNK + context)
-        block = samples[lo:hi]
-        factor = gain(block)
-        start, count = begin - lo, min(_CHUNK, samples.size - begin)
-        out[begin:begin + count] = block[start:start + count] * factor[start:start + count]
-    return out
+        start = begin - lo
+        yield begin, samples[lo:hi], slice(start, start + min(_CHUNK, samples.size - begin))
 
 
 def _peak_envelope(block: np.ndarray) -> np.ndarray:
     """Per-sample peak including the inter-sample peaks a DAC or MP3 decoder will make."""
-    upsampled = resample_poly(block, _OVERSAMPLE, 1)[: block.size * _OVERSAMPLE]
-    between = np.abs(upsampled).reshape(block.size, _OVERSAMPLE).max(axis=1)
-    return np.maximum(np.abs(block), between)
+    upsampled = upfirdn(_INTERPOLATOR, block.astype(np.float32, copy=False), _OVERSAMPLE)
+    upsampled = upsampled[_INTERPOLATOR_DELAY: _INTERPOLATOR_DELAY + block.size * _OVERSAMPLE]
+    phases = np.abs(upsampled, out=upsampled).reshape(block.size, _OVERSAMPLE)
+    peak = np.abs(block)
+    for phase in range(_OVERSAMPLE):  # column by column: far faster than max(axis=1)
+        np.maximum(peak, phases[:, phase], out=peak)
+    return peak
+
+
+def _limiter_gain(block: np.ndarray, ceiling: float, window: int) -> np.ndarray:
+    """Gain that keeps every true peak of ``block`` under ``ceiling``, changing smoothly.
+
+    The needed gain is held over a window (minimum filter) and then smoothed with a moving
+    average narrower than the hold, so the smoothed gain is still ≤ the need at every sample.
+    """
+    need = np.minimum(1.0, ceiling / np.maximum(_peak_envelope(block), 1e-9)).astype(np.float32)
+    held = minimum_filter1d(need, size=2 * window + 1, mode="nearest")
+    return np.minimum(uniform_filter1d(held, size=window, mode="nearest"), need)
 
 
 def limit(samples: np.ndarray, ceiling: float, rate: int) -> np.ndarray:
-    """Look-ahead true-peak limiter: gain never exceeds what keeps every peak under ``ceiling``.
-
-    The needed gain is held over a window (minimum filter) and then smoothed with a moving
-    average narrower than the hold, so the smoothed gain is still ≤ the need at every sample
-    while changing gradually enough not to distort.
-    """
-    window = max(3, int(_LOOKAHEAD_S * rate)) | 1
-
-    def gain(block: np.ndarray) -> np.ndarray:
-        need = np.minimum(1.0, ceiling / np.maximum(_peak_envelope(block), 1e-9)).astype(np.float32)
-        held = minimum_filter1d(need, size=2 * window + 1, mode="nearest")
-        return np.minimum(uniform_filter1d(held, size=window, mode="nearest"), need)
-
-    return _apply_gain_in_chunks(samples, gain, context=2 * window)
+    """Look-ahead true-peak limiter over a whole array (a new array)."""
+    out = np.empty_like(samples)
+    window = _limiter_window(rate)
+    for begin, block, keep in _blocks(samples, 2 * window):
+        out[begin:begin + keep.stop - keep.start] = (block * _limiter_gain(block, ceiling, window))[keep]
+    return out
 
 
-def compress(samples: np.ndarray, rate: int, threshold_db: float, ratio: float = 3.0) -> np.ndarray:
-    """Gentle feed-forward compressor on a 10 ms RMS level, gain smoothed over 30 ms.
+def _limiter_window(rate: int) -> int:
+    return max(3, int(_LOOKAHEAD_S * rate)) | 1
+
+
+def _compressor_gain(block: np.ndarray, rate: int, threshold_db: float, ratio: float) -> np.ndarray:
+    """Feed-forward compression on a 10 ms RMS level, gain smoothed over 30 ms.
 
     eSpeak's voices are peaky (peak-to-loudness ratio near 20 dB); without this the limiter
     alone would have to take 5 dB off every syllable to reach −16 LUFS under −1 dBTP.
     """
     window = max(1, int(0.010 * rate))
+    power = uniform_filter1d(block * block, size=window, mode="nearest")
+    level_db = 10 * np.log10(np.maximum(power, 1e-12)) + 3.01  # RMS of a sine reads as its peak
+    over = np.maximum(level_db - threshold_db, 0)
+    reduction = (10 ** (-(over * (1 - 1 / ratio)) / 20)).astype(np.float32)
+    return uniform_filter1d(minimum_filter1d(reduction, size=window, mode="nearest"),
+                            size=3 * window, mode="nearest")
 
-    def gain(block: np.ndarray) -> np.ndarray:
-        power = uniform_filter1d(block * block, size=window, mode="nearest")
-        level_db = 10 * np.log10(np.maximum(power, 1e-12)) + 3.01  # RMS of a sine reads as its peak
-        over = np.maximum(level_db - threshold_db, 0)
-        reduction = (10 ** (-(over * (1 - 1 / ratio)) / 20)).astype(np.float32)
-        return uniform_filter1d(minimum_filter1d(reduction, size=window, mode="nearest"),
-                                size=3 * window, mode="nearest")
 
-    return _apply_gain_in_chunks(samples, gain, context=4 * window)
+def _gain_in_place(samples: np.ndarray, gain: Callable[[np.ndarray], np.ndarray],
+                   context: int, meter: LoudnessMeter | None = None) -> None:
+    """``samples *= gain(samples)`` a chunk at a time, each chunk's gain computed on the
+    original signal around it (the part before it is kept aside before it is overwritten);
+    ``meter`` measures the result on the way."""
+    before = samples[:0].copy()
+    for begin in range(0, samples.size, _CHUNK):
+        end = min(samples.size, begin + _CHUNK)
+        block = np.concatenate([before, samples[begin:min(samples.size, end + context)]])
+        factor = gain(block)
+        before = samples[max(begin, end - context):end].copy()
+        start = block.size - (min(samples.size, end + context) - begin)
+        samples[begin:end] *= factor[start:start + end - begin]
+        if meter is not None:
+            meter.feed(samples[begin:end])
+
+
+def _highpass_in_place(samples: np.ndarray, rate: int, cutoff_hz: float) -> None:
+    # Horn loudspeakers cannot reproduce bass; removing it leaves their power for speech.
+    sos = butter(4, cutoff_hz, btype="highpass", fs=rate, output="sos")
+    state = np.zeros((sos.shape[0], 2))
+    for begin in range(0, samples.size, _CHUNK):
+        filtered, state = sosfilt(sos, samples[begin:begin + _CHUNK], zi=state)
+        samples[begin:begin + _CHUNK] = filtered
 
 
 class Mastering:
-    """One programme's mastering: compress once, then find the gain that lands on target.
+    """One programme's mastering. Takes over ``samples`` and processes them in place."""
 
-    The gain search remembers what it learned (gain → loudness after limiting), so asking
-    again for a slightly different target — as the export stage does to compensate for the
-    MP3 codec — costs one or two limiter passes, not a full new search.
-    """
-
-    def __init__(self, samples: np.ndarray, rate: int) -> None:
+    def __init__(self, samples: np.ndarray, rate: int, chain: Chain = Chain()) -> None:
+        self.samples = samples
+        self.rate = rate
+        if chain.highpass_hz:
+            _highpass_in_place(samples, rate, chain.highpass_hz)
         measured = integrated_loudness(samples, rate)
         if not np.isfinite(measured):
             raise AudioError("Chương trình không có tiếng (toàn im lặng), không thể chuẩn hoá âm lượng.",
                              hint="kiểm tra kịch bản có nội dung và bộ đọc hoạt động (lệnh radio voices).")
-        self.rate = rate
-        # Compress above the level speech will sit at, relative to the input's loudness.
-        self.samples = compress(samples, rate, threshold_db=measured + 4.0)
-        self.loudness = integrated_loudness(self.samples, rate)
-        self._history: dict[float, list[tuple[float, float]]] = {}
+        threshold = measured + chain.compress_above_db
+        window = max(1, int(0.010 * rate))
+        meter = LoudnessMeter(rate)
+        _gain_in_place(samples, lambda b: _compressor_gain(b, rate, threshold, chain.compress_ratio),
+                       context=4 * window, meter=meter)
+        self.loudness = meter.integrated()
+        self._limiter_loss: dict[tuple[float, float], float] = {}
 
-    def render(self, target_lufs: float, true_peak_ceiling_db: float) -> tuple[np.ndarray, float]:
-        """Samples at ``target_lufs`` (±0.1 LU) with every peak under the ceiling."""
-        history = self._history.setdefault(round(true_peak_ceiling_db, 3), [])
-        ceiling = db_to_gain(true_peak_ceiling_db)
-        gain_db = self._first_guess(history, target_lufs)
-        for _ in range(8):
-            result = limit(self.samples * np.float32(db_to_gain(gain_db)), ceiling, self.rate)
-            loudness = integrated_loudness(result, self.rate)
-            history.append((gain_db, loudness))
-            if abs(loudness - target_lufs) <= _TOLERANCE_LU:
-                break
-            gain_db = self._next_guess(history, target_lufs)
-        return result, loudness
+    def gain_for(self, target_lufs: float, ceiling_db: float) -> float:
+        """The gain that should land on ``target_lufs`` once the limiter has had its share."""
+        gain_db = target_lufs - self.loudness
+        return gain_db + self.limiter_loss(gain_db, ceiling_db)
 
-    def _first_guess(self, history: list[tuple[float, float]], target: float) -> float:
-        if not history:
-            return target - self.loudness
-        gain, loudness = min(history, key=lambda item: abs(item[1] - target))
-        return gain + (target - loudness)
+    def limiter_loss(self, gain_db: float, ceiling_db: float) -> float:
+        """How much loudness the limiter takes at this gain, measured on excerpts spread over
+        the programme (a tenth of its length), so the full render usually lands first time."""
+        key = (round(gain_db, 2), round(ceiling_db, 2))
+        if key not in self._limiter_loss:
+            excerpt = self._excerpts() * np.float32(db_to_gain(gain_db))
+            limited = limit(excerpt, db_to_gain(ceiling_db), self.rate)
+            self._limiter_loss[key] = (integrated_loudness(excerpt, self.rate)
+                                       - integrated_loudness(limited, self.rate))
+        return self._limiter_loss[key]
 
-    @staticmethod
-    def _next_guess(history: list[tuple[float, float]], target: float) -> float:
-        gain, loudness = history[-1]
-        slope = 1.0
-        if len(history) > 1 and gain != history[-2][0]:
-            # Limiting eats part of every gain step; the secant through the last two tries
-            # tells how much, so the search lands in two or three passes.
-            slope = float(np.clip((loudness - history[-2][1]) / (gain - history[-2][0]), 0.2, 1.0))
-        return gain + (target - loudness) / slope
+    def _excerpts(self) -> np.ndarray:
+        length = int(_EXCERPT_S * self.rate)
+        if self.samples.size <= _EXCERPTS * length * 2:
+            return self.samples.copy()
+        starts = np.linspace(0, self.samples.size - length, _EXCERPTS).astype(int)
+        return np.concatenate([self.samples[s:s + length] for s in starts])
+
+    def render(self, gain_db: float, ceiling_db: float, sinks: Iterable[Sink] = ()) -> Rendered:
+        """Stream the finished programme through ``sinks``, measuring it on the way."""
+        sinks = list(sinks)
+        meter = LoudnessMeter(self.rate)
+        gain = np.float32(db_to_gain(gain_db))
+        ceiling = db_to_gain(ceiling_db)
+        window = _limiter_window(self.rate)
+        for _, block, keep in _blocks(self.samples, 2 * window):
+            gained = block * gain
+            out = (gained * _limiter_gain(gained, ceiling, window))[keep]
+            meter.feed(out)
+            for sink in sinks:
+                sink(out)
+        return Rendered(meter, self.samples.size)
+
+    def render_array(self, gain_db: float, ceiling_db: float) -> np.ndarray:
+        out = np.empty_like(self.samples)
+        position = 0
+
+        def keep(chunk: np.ndarray) -> None:
+            nonlocal position
+            out[position:position + chunk.size] = chunk
+            position += chunk.size
+
+        self.render(gain_db, ceiling_db, [keep])
+        return out
 
 
-def master(samples: np.ndarray, rate: int, target_lufs: float, true_peak_limit: float
-           ) -> tuple[np.ndarray, Measurement]:
-    """One-shot mastering with the default true-peak safety margin."""
-    result, _ = Mastering(samples, rate).render(target_lufs, true_peak_limit - TRUE_PEAK_MARGIN_DB)
+def master(samples: np.ndarray, rate: int, target_lufs: float, true_peak_limit: float,
+           chain: Chain = Chain()) -> tuple[np.ndarray, Measurement]:
+    """One-shot mastering of an array (a copy is made) with the default true-peak margin."""
+    mastering = Mastering(samples.copy(), rate, chain)
+    ceiling = true_peak_limit - TRUE_PEAK_MARGIN_DB
+    gain = mastering.gain_for(target_lufs, ceiling)
+    for _ in range(4):
+        result = mastering.render_array(gain, ceiling)
+        miss = target_lufs - integrated_loudness(result, rate)
+        if abs(miss) <= 0.1:
+            break
+        gain += miss  # the limiter eats part of any extra gain; the next pass sees how much
     return result, measure(result, rate)
+

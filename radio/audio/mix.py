@@ -1,7 +1,11 @@
-"""Mix stage: lay speech clips, pauses and the music kit on one timeline.
+"""Mix stage: lay speech clips, pauses, the music kit and ducked beds on one timeline.
 
 The timeline is planned first and the output buffer allocated once, so memory is one
-programme-length array no matter how many clips there are.
+programme-length array no matter how many clips there are. Each segment's speech is brought
+to one reference loudness, so segments spoken by different engines (after a fallback) or
+voices sit level with each other. The bed is ducked by a sidechain on the speech: the
+speech's own level, in 10 ms frames, drives the bed's gain with look-ahead, hold and
+attack/release ramps.
 """
 from __future__ import annotations
 
@@ -11,15 +15,19 @@ import numpy as np
 from pydub import AudioSegment
 from scipy.signal import resample_poly
 
-from radio.audio.kit import Kit
-from radio.models import AudioSettings, Script
+from radio.audio.kit import SPEECH_LUFS, Kit
+from radio.audio.loudness import integrated_loudness
+from radio.models import AudioSettings, BedSettings, Script
 from radio.progress import Progress, Silent
 from radio.speech.synthesize import SpokenScript
 
 STAGE = "Trộn âm thanh"
-_SPEECH_LEVEL = 0.5  # headroom before mastering sets the real level
-_MUSIC_LEVEL = 0.35
 _TALK_UP_S = 0.9  # speech starts over the intro's ringing tail, as announcers do
+_FRAME_S = 0.01  # sidechain resolution
+_SPEECH_PRESENT_DB = SPEECH_LUFS - 25  # frame energy above this counts as speech
+_BED_FADE_IN_S = 1.0
+_BED_FADE_OUT_S = 1.5
+_BED_MERGE_S = 4.0  # beds of segments closer than this play on through the gap
 
 
 @dataclass(frozen=True)
@@ -36,6 +44,7 @@ class Mix:
     samples: np.ndarray  # mono float32
     sample_rate: int
     segments: list[SegmentTiming]
+    kit_has_bed: bool = False
 
 
 def to_float(audio: AudioSegment, rate: int) -> np.ndarray:
@@ -125,20 +134,99 @@ def mix(script: Script, spoken: SpokenScript, kit: Kit, settings: AudioSettings,
               for sentence in voiced.sentences] for voiced in spoken.segments]
     plan = layout(script, slots, KitLengths.of(kit), settings, rate)
     out = np.zeros(plan.total, dtype=np.float32)
+    hop = int(rate * _FRAME_S)
+    speech_energy = np.zeros(plan.total // hop + 2)
 
-    def add(start: int, samples: np.ndarray, level: float) -> None:
+    def add(start: int, samples: np.ndarray) -> None:
         samples = samples[: out.size - start]
-        out[start:start + samples.size] += samples * np.float32(level)
+        out[start:start + samples.size] += samples
 
-    add(0, kit.intro, _MUSIC_LEVEL)
+    add(0, kit.intro)
     for start in plan.stingers:
-        add(start, kit.stinger, _MUSIC_LEVEL)
-    add(plan.outro, kit.outro, _MUSIC_LEVEL)
-    # Speech is converted one clip at a time, so only one copy of the programme is alive.
+        add(start, kit.stinger)
+    add(plan.outro, kit.outro)
+    # Speech is converted one segment at a time, so only one copy of the programme is alive.
     for voiced, starts, segment_slots in zip(spoken.segments, plan.speech, slots):
-        for sentence, start, slot in zip(voiced.sentences, starts, segment_slots):
-            add(start, to_float(sentence.audio, rate)[: slot.length], _SPEECH_LEVEL)
+        clips = [to_float(sentence.audio, rate)[: slot.length]
+                 for sentence, slot in zip(voiced.sentences, segment_slots)]
+        level = _segment_gain(clips, rate)
+        for clip, start in zip(clips, starts):
+            clip *= level
+            add(start, clip)
+            _add_energy(speech_energy, clip, start, hop)
         progress.advance(STAGE)
+    if kit.bed is not None:
+        for begin, end in bed_spans(plan.timings, settings.bed, rate):
+            _add_bed(out, kit.bed, begin, end, speech_energy, settings.bed, rate)
     progress.advance(STAGE)
     progress.finish(STAGE)
-    return Mix(out, rate, plan.timings)
+    return Mix(out, rate, plan.timings, kit.bed is not None)
+
+
+def _segment_gain(clips: list[np.ndarray], rate: int) -> np.float32:
+    loudness = integrated_loudness(np.concatenate(clips), rate) if clips else float("-inf")
+    if not np.isfinite(loudness):
+        return np.float32(1.0)
+    return np.float32(10 ** ((SPEECH_LUFS - loudness) / 20))
+
+
+def _add_energy(energy: np.ndarray, clip: np.ndarray, start: int, hop: int) -> None:
+    frames = clip.size // hop
+    if frames == 0:
+        return
+    power = (clip[: frames * hop] ** 2).reshape(frames, hop).mean(axis=1)
+    first = start // hop
+    energy[first:first + frames] += power[: energy.size - first]
+
+
+def bed_spans(timings: list[SegmentTiming], bed: BedSettings, rate: int) -> list[tuple[int, int]]:
+    """Sample ranges with a bed: chosen segments widened by the fades, close ones merged."""
+    spans: list[list[float]] = []
+    for timing in timings:
+        if timing.kind not in bed.segments:
+            continue
+        begin = timing.start_s - _BED_FADE_IN_S
+        end = timing.start_s + timing.duration_s + _BED_FADE_OUT_S
+        if spans and begin - spans[-1][1] < _BED_MERGE_S:
+            spans[-1][1] = end
+        else:
+            spans.append([begin, end])
+    return [(max(0, int(b * rate)), int(e * rate)) for b, e in spans]
+
+
+def ducking_gain(speech_energy: np.ndarray, bed: BedSettings) -> np.ndarray:
+    """Bed gain in dB per 10 ms frame: −duck_db while speech is present (with look-ahead of
+    the attack time and a hold over short pauses), 0 dB otherwise, moved between the two by
+    attack and release ramps rather than switched."""
+    with np.errstate(divide="ignore"):
+        present = 10 * np.log10(speech_energy) > _SPEECH_PRESENT_DB
+    index = np.arange(present.size)
+    hold, ahead = int(bed.hold_s / _FRAME_S), int(bed.attack_s / _FRAME_S)
+    last = np.maximum.accumulate(np.where(present, index, -10 ** 9))
+    upcoming = np.minimum.accumulate(np.where(present, index, 10 ** 9)[::-1])[::-1]
+    ducked = (index - last <= hold) | (upcoming - index <= ahead)
+    target = np.where(ducked, -bed.duck_db, 0.0)
+    gain = np.empty_like(target)
+    level = 0.0
+    attack = bed.duck_db / max(1, ahead)
+    release = bed.duck_db / max(1, int(bed.release_s / _FRAME_S))
+    for frame, wanted in enumerate(target):  # a ramp limited in slope, both ways
+        level = max(wanted, level - attack) if wanted < level else min(wanted, level + release)
+        gain[frame] = level
+    return gain
+
+
+def _add_bed(out: np.ndarray, bed: np.ndarray, begin: int, end: int, speech_energy: np.ndarray,
+             settings: BedSettings, rate: int) -> None:
+    end = min(end, out.size)
+    hop = int(rate * _FRAME_S)
+    first, last = begin // hop, min(speech_energy.size, end // hop + 2)
+    gain_db = ducking_gain(speech_energy[first:last], settings) + settings.level_db
+    frame_times = (np.arange(first, last) * hop).astype(np.float64)
+    fade_in, fade_out = int(_BED_FADE_IN_S * rate), int(_BED_FADE_OUT_S * rate)
+    chunk = 1 << 20
+    for at in range(begin, end, chunk):
+        positions = np.arange(at, min(end, at + chunk))
+        gain = 10 ** (np.interp(positions, frame_times, gain_db) / 20)
+        gain *= np.clip((positions - begin) / fade_in, 0, 1) * np.clip((end - positions) / fade_out, 0, 1)
+        out[positions[0]:positions[-1] + 1] += (bed[(positions - begin) % bed.size] * gain).astype(np.float32)
