@@ -38,6 +38,9 @@ _BEAT_S = 0.36
 # everything together to the station's target.
 SPEECH_LUFS = -25.0
 MUSIC_LUFS = -26.5
+# Fade in / fade out of station files (seconds): no clicks at the edges, and an intro that
+# ends gently under the first words.
+_FADES = {"intro": (0.02, 1.0), "outro": (0.3, 1.5), "stinger": (0.01, 0.25), "bed": (0.05, 0.05)}
 _KIT_NAMES = {"intro": "nhạc hiệu mở đầu", "outro": "nhạc hiệu kết thúc",
               "stinger": "nhạc cắt giữa các đoạn", "bed": "nhạc nền"}
 
@@ -134,7 +137,7 @@ def load_kit(files: KitFiles, station_dir: Path | None, sample_rate: int) -> Kit
         if name is None:
             continue
         path = (station_dir or Path.cwd()) / name
-        samples = _decode_part(path, part, sample_rate)
+        samples = _faded(_decode_part(path, part, sample_rate), sample_rate, *_FADES[part])
         chosen[part] = at_loudness(samples, sample_rate,
                                    SPEECH_LUFS if part == "bed" else MUSIC_LUFS)
     return replace(kit, **chosen)
@@ -154,6 +157,15 @@ def _decode_part(path: Path, part: str, rate: int) -> np.ndarray:
     if not np.isfinite(integrated_loudness(_tiled(samples, rate), rate)):
         raise AudioError(f"Tệp {path} ({where}) không có tiếng.",
                          hint="chọn tệp nhạc khác hoặc xoá dòng đó để dùng nhạc mặc định.")
+    return samples
+
+
+def _faded(samples: np.ndarray, rate: int, fade_in_s: float, fade_out_s: float) -> np.ndarray:
+    samples = samples.astype(np.float32, copy=True)
+    fade_in = min(int(fade_in_s * rate), samples.size // 2)
+    fade_out = min(int(fade_out_s * rate), samples.size // 2)
+    samples[:fade_in] *= np.linspace(0.0, 1.0, fade_in, dtype=np.float32) ** 2
+    samples[samples.size - fade_out:] *= np.linspace(1.0, 0.0, fade_out, dtype=np.float32) ** 2
     return samples
 
 
