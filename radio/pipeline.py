@@ -127,9 +127,9 @@ def _unchanged_output(target_dir: Path, key: str, spoken: SpokenScript) -> dict 
     manifest_path = target_dir / "manifest.json"
     try:
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-        mp3 = target_dir / manifest["audio"]["path"]
+        files = [manifest["audio"], *([manifest["audio"]["wav"]] if manifest["audio"].get("wav") else [])]
         intact = (manifest.get("production_key") == key
-                  and sha256_file(mp3) == manifest["audio"]["sha256"])
+                  and all(sha256_file(target_dir / f["path"]) == f["sha256"] for f in files))
     except (OSError, ValueError, KeyError, TypeError):
         return None
     if not intact:
