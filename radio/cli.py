@@ -264,6 +264,98 @@ def _megabytes(size: int) -> str:
     return f"{size / 1024 / 1024:.1f} MB"
 
 
+def _month_files(station: Path, month: str):
+    from radio.approval import MonthFiles
+    from radio.pipeline import load_station
+
+    return MonthFiles(station, load_station(station).id, month)
+
+
+@app.command()
+def review(month: str = typer.Argument(..., help="Tháng, dạng NĂM-THÁNG."),
+           station: Path = STATION_OPTION) -> None:
+    """Tạo bản duyệt (HTML in khổ A4 và văn bản thường) kèm những điểm cần xem lại."""
+    from radio.review import build_review
+
+    copy = build_review(station, month)
+    for finding in copy.findings:
+        where = f"[{finding.segment_id}] " if finding.segment_id else ""
+        console.print(f"[yellow]Cần xem lại:[/] {where}{finding.message}")
+    console.print(f"[green]Đã tạo bản duyệt[/] {copy.html_path} (mở bằng trình duyệt để đọc, "
+                  f"nghe và in) và {copy.text_path}.")
+
+
+@app.command()
+def approve(month: str = typer.Argument(..., help="Tháng, dạng NĂM-THÁNG."),
+            by: str = typer.Option(..., "--by", help="Họ tên người duyệt."),
+            role: str = typer.Option(..., "--role", help="Chức vụ người duyệt."),
+            note: Optional[str] = typer.Option(None, "--note", help="Ghi chú."),
+            station: Path = STATION_OPTION) -> None:
+    """Ghi nhận người duyệt đồng ý cho phát đúng kịch bản (và tệp âm thanh) hiện có."""
+    from radio.approval import approve as record_approval
+    from radio.clock import shown
+    from radio.store import Store
+
+    event = record_approval(_month_files(station, month), Store(station), by, role, note)
+    bound = "kịch bản và tệp âm thanh" if event.audio_sha256 else "kịch bản (chưa có tệp âm thanh)"
+    console.print(f"[green]Đã duyệt[/] tháng {month}: {by} ({role}), {shown(event.at)}; gắn với {bound}.")
+
+
+@app.command()
+def reject(month: str = typer.Argument(..., help="Tháng, dạng NĂM-THÁNG."),
+           by: str = typer.Option(..., "--by", help="Họ tên người duyệt."),
+           reason: str = typer.Option(..., "--reason", help="Lý do trả lại."),
+           role: Optional[str] = typer.Option(None, "--role", help="Chức vụ người duyệt."),
+           station: Path = STATION_OPTION) -> None:
+    """Trả lại kịch bản kèm lý do; chương trình không được phát cho tới khi duyệt lại."""
+    from radio.approval import reject as record_rejection
+    from radio.store import Store
+
+    record_rejection(_month_files(station, month), Store(station), by, role, reason)
+    console.print(f"[yellow]Đã trả lại[/] tháng {month}: {reason}")
+
+
+@app.command()
+def status(month: Optional[str] = typer.Argument(None, help="Tháng; bỏ trống để xem mọi tháng."),
+           station: Path = STATION_OPTION) -> None:
+    """Tình trạng từng tháng: bản nháp, chờ duyệt, đã duyệt, đã thay đổi sau khi duyệt, đã sản xuất."""
+    from radio.approval import STATE_LABELS, known_months, status as month_status
+    from radio.store import Store
+
+    store = Store(station)
+    table = Table(title="Tình trạng chương trình")
+    for column in ("Tháng", "Tình trạng", "Đã sản xuất", "Chi tiết"):
+        table.add_column(column)
+    for name in [month] if month else known_months(station):
+        current = month_status(_month_files(station, name), store)
+        table.add_row(name, STATE_LABELS[current.state], "có" if current.produced else "chưa",
+                      current.detail)
+    console.print(table)
+
+
+@app.command()
+def history(month: str = typer.Argument(..., help="Tháng, dạng NĂM-THÁNG."),
+            station: Path = STATION_OPTION) -> None:
+    """Nhật ký duyệt của tháng (ai, khi nào, mã kịch bản, mã âm thanh, ghi chú); chỉ ghi thêm."""
+    from radio.approval import history as month_history
+    from radio.clock import shown
+    from radio.store import Store
+
+    events = month_history(_month_files(station, month), Store(station))
+    if not events:
+        console.print(f"Tháng {month} chưa có lượt duyệt nào.")
+        return
+    names = {"approve": "duyệt", "reject": "trả lại", "produce": "sản xuất"}
+    table = Table(title=f"Nhật ký duyệt tháng {month}")
+    for column in ("Lúc", "Việc", "Người", "Kịch bản", "Âm thanh", "Ghi chú"):
+        table.add_column(column)
+    for event in events:
+        who = f"{event.by_name} ({event.role})" if event.role else (event.by_name or "")
+        table.add_row(shown(event.at), names[event.action], who, event.script_sha256[:12],
+                      (event.audio_sha256 or "")[:12], event.note or "")
+    console.print(table)
+
+
 def main() -> None:
     # Standalone mode: typer itself answers --help and wrong arguments; a stage's RadioError
     # passes through it and is shown here, verbatim, without a traceback.

@@ -22,15 +22,18 @@ from radio.audio.kit import load_kit
 from radio.audio.loudness import integrated_loudness
 from radio.audio.master import TRUE_PEAK_MARGIN_DB, Mastering, chain_for, db_to_gain, limit
 from radio.audio.mix import Mix, mix
+from radio.approval import (approval_for_production, approval_record, approval_text,
+                            record_production)
 from radio.compose import Composition, compose, length_warning
 from radio.config import load_model, save_model
 from radio.errors import AudioError, ConfigError
-from radio.fileio import atomic_path, write_json
+from radio.fileio import atomic_path, sha256_file, write_json
 from radio.models import AudioSettings, Script, Station
 from radio.progress import Progress, Silent
 from radio.speech.cache import ClipCache
 from radio.speech.normalize import Normalizer, load_lexicon
 from radio.speech.synthesize import SpokenScript, synthesize_script
+from radio.store import ReviewEvent, Store
 
 SAMPLE_STATION = "an-lac"
 SAMPLE_MONTH = "2026-12"
@@ -54,21 +57,15 @@ class Production:
     warnings: list[str] = field(default_factory=list)
 
 
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def programme_dir(out_dir: Path, station_id: str, month: str) -> Path:
     return out_dir / station_id / month
 
 
 def produce(station: Station, script: Script, out_dir: Path, *, station_dir: Path | None = None,
             engine_override: str | None = None, progress: Progress | None = None,
-            script_path: Path | None = None) -> Production:
+            script_path: Path | None = None, store: Store | None = None) -> Production:
+    """Produce ``script``. With a ``store``, a standing approval of exactly this script is
+    written into the tags and manifest, and the production is recorded in the review trail."""
     progress = progress or Silent()
     settings = station.audio
     target_dir = programme_dir(out_dir, station.id, script.month)
@@ -78,15 +75,21 @@ def produce(station: Station, script: Script, out_dir: Path, *, station_dir: Pat
                                engine_override=engine_override, progress=progress)
     kit = load_kit(settings.kit, station_dir, settings.sample_rate)
     key = production_key(station, script, spoken, _kit_digest(settings, station_dir))
+    approval = (approval_for_production(store, script.month, script.content_hash())
+                if store else None)
     manifest = _unchanged_output(target_dir, key, spoken)
     if manifest is None:
         mixed = mix(script, spoken, kit, settings, progress)
         mp3 = target_dir / "programme.mp3"
         wav = target_dir / "programme.wav" if settings.wav else None
-        shipped = _master_and_export(mixed, settings, mp3, wav, _tags(station, script, mixed),
-                                     progress)
+        shipped = _master_and_export(mixed, settings, mp3, wav,
+                                     _tags(station, script, mixed, approval), progress)
         manifest = _manifest(station, script, mp3, wav, shipped, mixed, spoken, settings)
-        manifest.update(production_key=key, output_reused=False)
+        manifest.update(production_key=key, output_reused=False,
+                        approval=approval_record(approval) if approval else None)
+        if store:
+            record_production(store, script.month, script.content_hash(),
+                              manifest["audio"]["audio_sha256"])
     manifest_path = target_dir / "manifest.json"
     write_json(manifest_path, manifest)
     if script_path is None:
@@ -144,13 +147,15 @@ def clip_cache(out_dir: Path, station_id: str) -> ClipCache:
     return ClipCache(out_dir / station_id / ".cache" / "clips")
 
 
-def _tags(station: Station, script: Script, mixed: Mix) -> export.Tags:
+def _tags(station: Station, script: Script, mixed: Mix, approval: ReviewEvent | None) -> export.Tags:
     year, month = script.month.split("-")
+    comment = f"script_sha256={script.content_hash()}"
     return export.Tags(
         title=script.title, artist=station.name,
         album=f"{station.programme.column} năm {year}", date=script.month, track=int(month),
-        comment=f"script_sha256={script.content_hash()}", script_sha256=script.content_hash(),
-        chapters=_chapters(mixed))
+        comment=f"{comment}; {approval_text(approval)}" if approval else comment,
+        script_sha256=script.content_hash(), chapters=_chapters(mixed),
+        approval=approval_text(approval) if approval else "")
 
 
 @dataclass
@@ -247,6 +252,8 @@ def _manifest(station, script, mp3, wav, shipped: Shipped, mixed, spoken, settin
         "audio": {
             "path": mp3.name,
             "sha256": sha256_file(mp3),
+            # The audio frames without tags: what an approval is bound to.
+            "audio_sha256": export.audio_sha256(mp3),
             "duration_s": round(shipped.duration_s, 3),
             "integrated_lufs": measured.integrated_lufs,
             "loudness_range_lu": measured.loudness_range_lu,
@@ -319,7 +326,8 @@ def produce_month(station_dir: Path, month: str, out_dir: Path | None = None, *,
         raise ConfigError(script_path, f"kịch bản thuộc đài '{script.station}', không phải "
                           f"'{station.id}'.", hint="kiểm tra trường station của kịch bản.")
     return produce(station, script, out_dir or station_dir / "audio_out", station_dir=station_dir,
-                   engine_override=engine_override, progress=progress, script_path=script_path)
+                   engine_override=engine_override, progress=progress, script_path=script_path,
+                   store=Store(station_dir))
 
 
 def demo(out_dir: Path, *, engine_override: str | None = None,

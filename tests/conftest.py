@@ -50,10 +50,11 @@ def decode(path: Path, rate: int = 44100) -> np.ndarray:
     return np.frombuffer(raw, dtype=np.float32)
 
 
-def run_cli(*args: str, cwd: Path | None = None, stdin: str | None = None
-            ) -> subprocess.CompletedProcess:
+def run_cli(*args: str, cwd: Path | None = None, stdin: str | None = None,
+            env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "radio", *args], capture_output=True, text=True,
-                          cwd=cwd, input=stdin, timeout=600)
+                          cwd=cwd, input=stdin, timeout=600,
+                          env={**os.environ, **env} if env else None)
 
 
 @pytest.fixture(scope="session")

@@ -7,6 +7,7 @@ other core while the next chunk is being limited.
 """
 from __future__ import annotations
 
+import hashlib
 import subprocess
 import wave
 from dataclasses import dataclass, field
@@ -43,6 +44,7 @@ class Tags:
     genre: str = "Speech"
     comment: str = ""
     script_sha256: str = ""
+    approval: str = ""
     chapters: list[Chapter] = field(default_factory=list)
 
 
@@ -143,6 +145,8 @@ def write_tags(path: Path, tags: Tags) -> None:
         id3.add(COMM(encoding=3, lang="vie", desc="", text=tags.comment))
     if tags.script_sha256:
         id3.add(TXXX(encoding=3, desc="script_sha256", text=tags.script_sha256))
+    if tags.approval:
+        id3.add(TXXX(encoding=3, desc="approval", text=tags.approval))
     _add_chapters(id3, tags.chapters)
     id3.save(str(path), v2_version=4)
 
@@ -159,3 +163,30 @@ def _add_chapters(id3: ID3, chapters: list[Chapter]) -> None:
     id3.add(CTOC(element_id="toc", flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED,
                  child_element_ids=[c.id for c in chapters],
                  sub_frames=[TIT2(encoding=3, text="Các phần của chương trình")]))
+
+
+def write_approval_tag(path: Path, text: str) -> None:
+    """Add the approval to an existing file's tags (the audio frames are not touched)."""
+    id3 = ID3(str(path))
+    id3.delall("TXXX:approval")
+    id3.add(TXXX(encoding=3, desc="approval", text=text))
+    comments = [c.text[0] for c in id3.getall("COMM") if c.text]
+    id3.delall("COMM")
+    base = [c for c in comments if not c.startswith("Đã duyệt")]
+    id3.add(COMM(encoding=3, lang="vie", desc="", text="; ".join([*base[:1], text])))
+    id3.save(str(path), v2_version=4)
+
+
+def audio_sha256(path: Path) -> str:
+    """Hash of the MPEG audio frames only: ID3v2 at the start and ID3v1 at the end are
+    skipped, so retagging a file (with its approval) keeps the hash an approval binds to,
+    while any change to the sound changes it."""
+    data = Path(path).read_bytes()
+    start = 0
+    while data[start:start + 3] == b"ID3" and len(data) >= start + 10:
+        size = 0
+        for byte in data[start + 6:start + 10]:
+            size = (size << 7) | (byte & 0x7F)
+        start += 10 + size + (10 if data[start + 5] & 0x10 else 0)
+    end = len(data) - 128 if data[-128:-125] == b"TAG" else len(data)
+    return hashlib.sha256(data[start:end]).hexdigest()

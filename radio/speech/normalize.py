@@ -133,7 +133,7 @@ class Normalizer:
             ("end_mark", re.compile(r"\./\.$|\./\.(?=\s)"), lambda m: "."),
             ("iso_datetime", re.compile(r"\b(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::\d{2}(?:\.\d+)?)?"
                                        r"(?:Z|[+-]\d{2}:?\d{2})?)?(?![\w-])"), self._iso),
-            ("phone", re.compile(r"(?<![\d.,])0\d{2,3}(?:[. ]?\d{2,4}){2,3}(?![\d,])"), self._phone),
+            ("phone", re.compile(r"(?<![\d.,])0\d{2,3}(?:[. ]?\d{2,4}){2,3}(?!\d|,\d)"), self._phone),
             ("document", re.compile(rf"\b(\d+)((?:/\d{{4}})?)[/-]([{UPPER}][{UPPER}a-z]*(?:[-/][{UPPER}][{UPPER}a-z]*)*)\b"),
              self._document),
             ("code", re.compile(rf"(?<![\w/])/?([{UPPER}]+(?:-[{UPPER}]+)+)(?![\w])"), self._bare_code),

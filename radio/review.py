@@ -1,0 +1,178 @@
+"""Review copy and lint: what the reviewer reads (and hears) before approving.
+
+The copy shows every segment as written and, where normalization changed it, as it will be
+spoken, with the changed words marked; it plays each segment from the produced MP3 when the
+MP3 was made from this very script. Lint finds what a reviewer should not have to find.
+"""
+from __future__ import annotations
+
+import html
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
+
+from radio.approval import STATE_LABELS, MonthFiles, current_audio, status
+from radio.compose import Estimator
+from radio.config import load_model
+from radio.errors import ConfigError
+from radio.fileio import write_text
+from radio.models import Script, Station
+from radio.speech.normalize import Normalized, Normalizer, load_lexicon
+from radio.speech.synthesize import split_sentences
+from radio.store import Store
+from radio.workspace import PLACEHOLDERS
+
+# A commune announcer reads about 4 syllables a second; 30 syllables without a comma or
+# full stop is more than one breath.
+BREATH_SYLLABLES = 30
+_LEFTOVER = re.compile(r"[\d%/@&#<>{}\[\]_=+*^~|\\]|\.{3}|…|XXX|\?\?")
+_CLAUSE = re.compile(r"[,;:.!?…]")
+_EXPECTED_KINDS = {"news": "tin tức trong tháng", "qa": "hỏi – đáp",
+                   "procedure": "hướng dẫn thủ tục"}
+
+
+@dataclass(frozen=True)
+class Finding:
+    segment_id: str | None
+    kind: str  # unread | abbreviation | breath | missing | length | placeholder
+    message: str
+
+
+@dataclass
+class SentenceView:
+    written: str
+    spoken: Markup | None  # None when it is read as written
+
+
+@dataclass
+class SegmentView:
+    id: str
+    title: str
+    kind: str
+    announcer: str
+    estimated_s: float | None
+    actual_s: float | None
+    start_s: float | None
+    sentences: list[SentenceView]
+    findings: list[Finding] = field(default_factory=list)
+
+
+@dataclass
+class ReviewCopy:
+    html_path: Path
+    text_path: Path
+    findings: list[Finding]
+    segments: list[SegmentView]
+    state: str
+
+
+def build_review(station_dir: Path, month: str) -> ReviewCopy:
+    station = load_model(station_dir / "station.yaml", Station)
+    files = MonthFiles(station_dir, station.id, month)
+    if not files.script.exists():
+        raise ConfigError(files.script, "chưa có kịch bản của tháng này.",
+                          hint=f"chạy 'radio compose {month}' trước.")
+    script = load_model(files.script, Script)
+    normalizer = Normalizer(load_lexicon(station_dir / "lexicon.yaml"))
+    produced = current_audio(files, script.content_hash())
+    manifest = produced[0] if produced else None
+    timings = {s["id"]: s for s in manifest["segments"]} if manifest else {}
+    segments = [_segment_view(segment, station, normalizer, timings.get(segment.id))
+                for segment in script.segments]
+    findings = [f for view in segments for f in view.findings]
+    findings += _programme_findings(station, station_dir, script, manifest)
+    state = status(files, Store(station_dir))
+    review_dir = station_dir / "review"
+    audio_src = (os.path.relpath(files.programme / manifest["audio"]["path"], review_dir)
+                 if manifest else None)
+    context = dict(station=station, script=script, month=month, segments=segments,
+                   findings=findings, manifest=manifest, audio_src=audio_src,
+                   state=STATE_LABELS[state.state], state_detail=state.detail,
+                   script_sha=script.content_hash())
+    html_path, text_path = review_dir / f"{month}.html", review_dir / f"{month}.txt"
+    write_text(html_path, _environment().get_template("review.html.j2").render(**context))
+    write_text(text_path, _environment().get_template("review.txt.j2").render(**context))
+    return ReviewCopy(html_path, text_path, findings, segments, state.state)
+
+
+def _environment() -> Environment:
+    env = Environment(loader=PackageLoader("radio", "templates"),
+                      autoescape=select_autoescape(enabled_extensions=("html.j2",), default=False),
+                      trim_blocks=True, lstrip_blocks=True)
+    env.filters["clock"] = lambda s: f"{int(s) // 60}:{int(s) % 60:02d}" if s is not None else "—"
+    return env
+
+
+def _segment_view(segment, station: Station, normalizer: Normalizer, timing: dict | None) -> SegmentView:
+    announcer = station.announcer(segment.voice)
+    view = SegmentView(
+        id=segment.id, title=segment.title, kind=segment.kind,
+        announcer=f"{announcer.name} ({announcer.engine}:{announcer.voice})",
+        estimated_s=segment.estimated_s,
+        actual_s=timing["duration_s"] if timing else None,
+        start_s=timing["start_s"] if timing else None, sentences=[])
+    for written, _ in split_sentences(segment.text, 10_000):
+        spoken = normalizer(written)
+        view.sentences.append(SentenceView(written, _highlight(spoken) if spoken.changes else None))
+        view.findings += _sentence_findings(segment.id, written, spoken)
+    return view
+
+
+def _highlight(spoken: Normalized) -> Markup:
+    """The spoken text with every changed stretch in <mark>, found left to right."""
+    text, out, cursor = spoken.text, [], 0
+    for change in spoken.changes:
+        target = change.spoken.strip()
+        at = text.find(target, cursor) if target else -1
+        if at < 0:
+            continue
+        out += [html.escape(text[cursor:at]), f"<mark>{html.escape(target)}</mark>"]
+        cursor = at + len(target)
+    out.append(html.escape(text[cursor:]))
+    return Markup("".join(out))
+
+
+def _sentence_findings(segment_id: str, written: str, spoken: Normalized) -> list[Finding]:
+    findings = [Finding(segment_id, "abbreviation",
+                        f"Chữ viết tắt chưa có trong từ điển, sẽ bị đánh vần: «{token}».")
+                for token in spoken.unknown]
+    leftover = sorted(set(_LEFTOVER.findall(spoken.text)))
+    if leftover:
+        findings.append(Finding(segment_id, "unread",
+                                f"Ký tự không đọc được ({' '.join(leftover)}) trong câu «{written}»."))
+    for placeholder in PLACEHOLDERS:
+        if placeholder in written:
+            findings.append(Finding(segment_id, "placeholder",
+                                    f"Còn nội dung mẫu chưa thay: «{placeholder}»."))
+    for clause in _CLAUSE.split(spoken.text):
+        syllables = len(clause.split())
+        if syllables > BREATH_SYLLABLES:
+            findings.append(Finding(segment_id, "breath",
+                                    f"Câu dài {syllables} tiếng không có chỗ ngắt, khó đọc một hơi: "
+                                    f"«{clause.strip()[:80]}…». Nên tách câu hoặc thêm dấu phẩy."))
+            break
+    return findings
+
+
+def _programme_findings(station: Station, station_dir: Path, script: Script,
+                        manifest: dict | None) -> list[Finding]:
+    findings = []
+    kinds = {s.kind for s in script.segments}
+    for kind, name in _EXPECTED_KINDS.items():
+        if kind not in kinds:
+            findings.append(Finding(None, "missing",
+                                    f"Chương trình không có phần {name}; bản tin tháng thiếu nội dung này."))
+    if manifest:
+        seconds = manifest["audio"]["duration_s"]
+    else:
+        seconds, _ = Estimator(station, station_dir).estimate(script)
+    rules = station.programme
+    if not rules.min_minutes * 60 <= seconds <= rules.max_minutes * 60:
+        findings.append(Finding(None, "length",
+                                f"Thời lượng {seconds / 60:.1f} phút, ngoài khoảng "
+                                f"{rules.min_minutes:g}–{rules.max_minutes:g} phút."))
+    return findings

@@ -1,0 +1,216 @@
+"""Review and approval: what airs is exactly what was approved."""
+import shutil
+import sqlite3
+import subprocess
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from mutagen.id3 import ID3
+
+from radio.approval import ApprovalError, MonthFiles, approve, reject, require_airable, status
+from radio.config import load_model, save_model
+from radio.models import Script
+from radio.pipeline import compose_month, produce_month, sample_station_dir
+from radio.review import build_review
+from radio.store import DATABASE, Store
+from tests.conftest import run_cli
+
+MONTH = "2026-12"
+
+
+@pytest.fixture
+def station(tmp_path):
+    """A copy of the sample station with a short script (opening, reminder, closing), so
+    each production takes a second, not eight."""
+    folder = tmp_path / "an-lac"
+    shutil.copytree(sample_station_dir(), folder)
+    composition, path = compose_month(folder, MONTH)
+    script = composition.script
+    keep = [s for s in script.segments if s.kind in ("opening", "reminder", "closing")]
+    save_model(path, script.model_copy(update={"segments": keep}))
+    return folder
+
+
+def files(folder):
+    return MonthFiles(folder, "an-lac", MONTH)
+
+
+def produce(folder):
+    return produce_month(folder, MONTH, engine_override="dummy")
+
+
+def edit_one_word(folder):
+    path = files(folder).script
+    script = load_model(path, Script)
+    first = script.segments[1]
+    edited = first.model_copy(update={"text": first.text.replace("bà con", "người dân", 1)})
+    assert edited.text != first.text
+    save_model(path, script.model_copy(update={"segments": [script.segments[0], edited,
+                                                            *script.segments[2:]]}))
+
+
+def test_nothing_airs_before_approval(station):
+    produce(station)
+    with pytest.raises(ApprovalError) as caught:
+        require_airable(files(station), Store(station))
+    assert "chờ duyệt" in str(caught.value) and "radio approve" in str(caught.value)
+
+
+def test_approve_then_edit_one_word_refuses_until_reproduced_and_reapproved(station):
+    store = Store(station)
+    produce(station)
+    approve(files(station), store, "Nguyễn Văn Bình", "Phó Chủ tịch UBND xã", None)
+    assert require_airable(files(station), store).approval.by_name == "Nguyễn Văn Bình"
+
+    edit_one_word(station)
+    assert status(files(station), store).state == "changed"
+    with pytest.raises(ApprovalError) as caught:
+        require_airable(files(station), store)
+    assert "đã thay đổi sau khi duyệt" in str(caught.value)
+    assert "sửa sau khi Nguyễn Văn Bình duyệt" in str(caught.value)
+
+    produce(station)
+    approve(files(station), store, "Nguyễn Văn Bình", "Phó Chủ tịch UBND xã", "đã nghe lại")
+    airable = require_airable(files(station), store)
+    assert airable.manifest["script_sha256"] == load_model(files(station).script, Script).content_hash()
+
+
+def test_a_swapped_mp3_with_the_same_name_is_refused(station, tmp_path):
+    store = Store(station)
+    done = produce(station)
+    approve(files(station), store, "Nguyễn Văn Bình", "Phó Chủ tịch UBND xã", None)
+    # Another programme file, under the approved file's name.
+    other = tmp_path / "other"
+    shutil.copytree(station, other)
+    edit_one_word(other)
+    replacement = produce(other).mp3
+    shutil.copyfile(replacement, done.mp3)
+    assert status(files(station), store).state == "changed"
+    with pytest.raises(ApprovalError) as caught:
+        require_airable(files(station), store)
+    assert "Tệp âm thanh khác với tệp đã được duyệt" in str(caught.value)
+
+
+def test_approval_is_written_into_tags_and_manifest_without_changing_the_approved_audio(station):
+    store = Store(station)
+    done = produce(station)
+    event = approve(files(station), store, "Nguyễn Văn Bình", "Phó Chủ tịch UBND xã", None)
+    tags = ID3(done.mp3)
+    assert "Nguyễn Văn Bình" in str(tags.getall("TXXX:approval")[0])
+    airable = require_airable(files(station), store)
+    assert airable.manifest["approval"]["by"] == "Nguyễn Văn Bình"
+    assert airable.audio_sha256 == event.audio_sha256
+
+
+def test_approval_before_production_is_embedded_when_produced(station):
+    store = Store(station)
+    approve(files(station), store, "Trần Thị Hoa", "Chủ tịch UBND xã", None)
+    done = produce(station)
+    assert done.manifest["approval"]["by"] == "Trần Thị Hoa"
+    assert "Trần Thị Hoa" in str(ID3(done.mp3).getall("TXXX:approval")[0])
+    assert require_airable(files(station), store).mp3 == done.mp3
+
+
+def test_rejection_blocks_airing_and_says_why(station):
+    store = Store(station)
+    produce(station)
+    reject(files(station), store, "Trần Thị Hoa", None, "Sai số liệu hồ sơ trực tuyến")
+    current = status(files(station), store)
+    assert current.state == "rejected" and "Sai số liệu" in current.detail
+    with pytest.raises(ApprovalError):
+        require_airable(files(station), store)
+
+
+def test_history_is_append_only(station):
+    store = Store(station)
+    produce(station)
+    approve(files(station), store, "A", "Phó Chủ tịch", None)
+    reject(files(station), store, "B", "Chủ tịch", "Thêm tin tức")
+    assert [e.action for e in store.review_events(MONTH)] == ["produce", "approve", "reject"]
+    with sqlite3.connect(station / DATABASE) as db:
+        for statement in ("UPDATE review_events SET by_name = 'X'", "DELETE FROM review_events"):
+            with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+                db.execute(statement)
+    result = run_cli("history", MONTH, "-s", str(station), env={"COLUMNS": "200"})
+    assert result.returncode == 0 and "trả lại" in result.stdout and "Thêm tin tức" in result.stdout
+
+
+class Page(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.sections, self.marks, self.audio, self.findings = [], [], [], []
+        self._in_mark = self._in_finding = False
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "section":
+            self.sections.append(attrs["id"])
+        if tag == "audio":
+            self.audio.append(attrs["src"])
+        if tag == "mark":
+            self._in_mark = True
+        if tag == "li" and "data-kind" in attrs:
+            self.findings.append(attrs["data-kind"])
+
+    def handle_endtag(self, tag):
+        if tag == "mark":
+            self._in_mark = False
+
+    def handle_data(self, data):
+        if self._in_mark:
+            self.marks.append(data)
+
+
+def test_review_page_has_every_segment_the_readings_and_working_audio_links(station):
+    compose_month(station, MONTH)  # the whole sample programme: lint must find nothing
+    produce(station)
+    copy = build_review(station, MONTH)
+    page = Page()
+    page.feed(copy.html_path.read_text(encoding="utf-8"))
+    script = load_model(files(station).script, Script)
+    assert page.sections == [s.id for s in script.segments]
+    assert "không hai ba bảy, ba tám năm sáu, bảy tám chín" in page.marks  # the hotline
+    assert len(page.audio) == len(script.segments) + 1
+    for src in page.audio:
+        assert (copy.html_path.parent / src.split("#")[0]).exists()
+    assert page.findings == []  # the sample is clean
+    text = copy.text_path.read_text(encoding="utf-8")
+    assert "Đọc là: " in text and script.title in text
+
+
+def test_lint_finds_planted_problems(station):
+    path = files(station).script
+    script = load_model(path, Script)
+    planted = script.segments[0].model_copy(update={"text": (
+        "Theo QXZT thông báo, lệ phí là 50.000đ = một lần. "
+        "Câu hỏi của người dân. "
+        + " ".join(["bà con cần đọc kỹ hướng dẫn trước khi nộp hồ sơ"] * 4) + ".")})
+    save_model(path, Script(station=script.station, month=MONTH, title=script.title,
+                            segments=[planted, script.segments[-1]]))
+    copy = build_review(station, MONTH)
+    kinds = {f.kind for f in copy.findings}
+    assert {"abbreviation", "unread", "placeholder", "breath", "missing", "length"} <= kinds
+    messages = " ".join(f.message for f in copy.findings)
+    assert "QXZT" in messages and "(=)" in messages and "hỏi – đáp" in messages
+
+
+def chromium():
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.mark.skipif(chromium() is None, reason="Debian chromium is not installed (scripts/test installs it)")
+def test_review_page_renders_in_a_real_browser_and_its_audio_loads(station, tmp_path):
+    produce(station)
+    copy = build_review(station, MONTH)
+    result = subprocess.run(
+        [chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+         "--no-first-run", "--disable-background-networking", "--disable-component-update",
+         "--disable-sync", "--autoplay-policy=no-user-gesture-required",
+         f"--user-data-dir={tmp_path / 'profile'}", "--allow-file-access-from-files",
+         "--virtual-time-budget=8000", "--dump-dom", copy.html_path.as_uri()],
+        capture_output=True, text=True, timeout=120)
+    dom = result.stdout
+    assert "<section" in dom, result.stderr[-2000:]
+    states = [part.split('"')[1] for part in dom.split("data-state=")[1:]]
+    assert states and set(states) == {"ok"}, states
