@@ -356,6 +356,135 @@ def history(month: str = typer.Argument(..., help="Tháng, dạng NĂM-THÁNG.")
     console.print(table)
 
 
+@app.command(name="schedule")
+def schedule_command(month: str = typer.Argument(..., help="Tháng, dạng NĂM-THÁNG."),
+                     station: Path = STATION_OPTION,
+                     add: Optional[str] = typer.Option(None, "--add", help="Xếp thêm một lượt phát lúc 'NĂM-THÁNG-NGÀY GIỜ:PHÚT'."),
+                     remove: Optional[int] = typer.Option(None, "--remove", help="Gỡ lượt phát có số này.")) -> None:
+    """Xếp các lượt phát chương trình đã duyệt vào khung giờ; xuất lịch .ics, .m3u và bản in."""
+    from datetime import datetime
+
+    from radio import schedule as planner
+
+    if remove is not None:
+        airing = planner.remove_airing(station, remove)
+        console.print(f"Đã gỡ lượt phát số {airing.id} ({airing.planned_at:%H:%M %d/%m/%Y}).")
+        return
+    if add is not None:
+        try:
+            at = datetime.strptime(add, "%Y-%m-%d %H:%M")
+        except ValueError:
+            raise planner.ScheduleError(f"Không hiểu thời điểm '{add}'.",
+                                        hint="viết theo dạng 2026-12-05 05:30.") from None
+        placement = planner.add_airing(station, month, at)
+    else:
+        placement = planner.schedule_month(station, month)
+    for problem in placement.problems:
+        console.print(f"[yellow]Chú ý:[/] {problem}")
+    table = Table(title=f"Lịch phát tháng {month}")
+    for column in ("Số", "Ngày", "Giờ", "Khung", "Thời lượng"):
+        table.add_column(column)
+    for airing in placement.airings:
+        table.add_row(str(airing.id), f"{planner.WEEKDAY_NAMES[airing.planned_at.weekday()]} "
+                      f"{airing.planned_at:%d/%m/%Y}", f"{airing.planned_at:%H:%M}", airing.slot_id,
+                      f"{airing.duration_s / 60:.1f} phút")
+    console.print(table)
+    for path in placement.exports:
+        console.print(f"Đã ghi {path}")
+
+
+player_app = typer.Typer(no_args_is_help=True, help="Máy phát: phát chương trình đúng giờ và ghi nhật ký phát.")
+app.add_typer(player_app, name="player")
+
+
+@player_app.command("run")
+def player_run(station: Path = STATION_OPTION,
+               output: str = typer.Option("system", "--output", help="system, file hoặc null."),
+               until: Optional[str] = typer.Option(None, "--until", help="Dừng lúc GIỜ:PHÚT (hôm nay) hoặc 'NĂM-THÁNG-NGÀY GIỜ:PHÚT'.")) -> None:
+    """Chạy máy phát (để máy chạy liên tục); dừng bằng Ctrl-C."""
+    from radio.player import Player, run
+    from radio.player.outputs import get_output
+
+    out = get_output(output, station)
+    reason = out.unavailable_reason()
+    if reason:
+        raise RadioError(f"Đầu ra '{output}' chưa dùng được: {reason}")
+    player = Player(station, out)
+    stop_at = _parse_until(until, player.clock.now()) if until else None
+    upcoming = player.next_airings(3)
+    console.print(f"Máy phát đang chạy (đầu ra: {output}). Lượt phát sắp tới: "
+                  + (", ".join(f"{a.planned_at:%H:%M %d/%m}" for a in upcoming) or "chưa có"))
+    run(player, stop_at)
+    console.print("Máy phát đã dừng.")
+
+
+def _parse_until(text: str, now):
+    from datetime import datetime, timedelta
+
+    for pattern in ("%Y-%m-%d %H:%M", "%H:%M"):
+        try:
+            parsed = datetime.strptime(text, pattern)
+        except ValueError:
+            continue
+        if pattern == "%H:%M":
+            parsed = now.replace(hour=parsed.hour, minute=parsed.minute, second=0, microsecond=0)
+            return parsed if parsed > now else parsed + timedelta(days=1)
+        return parsed.replace(tzinfo=now.tzinfo)
+    raise RadioError(f"Không hiểu thời điểm dừng '{text}'.", hint="viết 18:00 hoặc 2026-12-05 18:00.")
+
+
+RESULT_NAMES = {"playing": "đang phát", "aired": "đã phát", "failed": "lỗi", "missed": "bỏ lỡ",
+                "interrupted": "bị ngắt"}
+
+
+@player_app.command("status")
+def player_status(station: Path = STATION_OPTION) -> None:
+    """Đang phát gì, các lượt phát sắp tới và kết quả các lượt gần nhất."""
+    from radio.clock import shown
+    from radio.player import Player, as_run_log
+    from radio.player.outputs import NullOutput
+
+    player = Player(station, NullOutput())
+    playing = player.now_playing()
+    console.print(f"Đang phát: {playing.file} (từ {shown(playing.started_at)})" if playing
+                  else "Đang phát: không có.")
+    table = Table(title="Lượt phát sắp tới")
+    for column in ("Số", "Lúc", "Chương trình"):
+        table.add_column(column)
+    for airing in player.next_airings(5):
+        table.add_row(str(airing.id), f"{airing.planned_at:%H:%M %d/%m/%Y}", airing.title)
+    console.print(table)
+    _print_log(as_run_log(player.store, last=10), "Kết quả gần nhất")
+
+
+def _print_log(entries, title: str) -> None:
+    from radio.clock import shown
+
+    table = Table(title=title)
+    for column in ("Giờ định phát", "Bắt đầu", "Kết thúc", "Kết quả", "Tệp", "Lỗi"):
+        table.add_column(column)
+    for entry in entries:
+        table.add_row(shown(entry.planned_at), shown(entry.started_at), shown(entry.ended_at),
+                      RESULT_NAMES[entry.result], entry.file or "", entry.error or "")
+    console.print(table)
+
+
+@app.command(name="log")
+def log_command(month: str = typer.Option(..., "--month", help="Tháng, dạng NĂM-THÁNG."),
+                station: Path = STATION_OPTION,
+                csv_path: Optional[Path] = typer.Option(None, "--csv", help="Ghi ra tệp CSV.")) -> None:
+    """Nhật ký phát sóng của tháng (giờ định phát, giờ thực tế, tệp, kết quả, lỗi)."""
+    from radio.player import as_run_log, write_csv
+    from radio.store import Store
+
+    entries = as_run_log(Store(station), month=month)
+    if csv_path:
+        write_csv(csv_path, entries)
+        console.print(f"Đã ghi {len(entries)} dòng vào {csv_path}.")
+    else:
+        _print_log(entries, f"Nhật ký phát sóng tháng {month}")
+
+
 def main() -> None:
     # Standalone mode: typer itself answers --help and wrong arguments; a stage's RadioError
     # passes through it and is shown here, verbatim, without a traceback.

@@ -33,12 +33,55 @@ class OneStopDesk(Model):
     hours: list[str] = Field(min_length=1)
 
 
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+
 class Slot(Model):
     id: str = Field(pattern=SLUG_PATTERN)
     name: str
     start: str = Field(pattern=TIME_PATTERN)
     length_min: int = Field(gt=0, le=24 * 60)
-    weekdays: list[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]] = list(WEEKDAYS)
+    weekdays: list[Weekday] = list(WEEKDAYS)
+    # "local" slots carry the commune's own programmes; a "relay" slot carries a provincial
+    # or national programme and never takes anything else.
+    kind: Literal["local", "relay"] = "local"
+
+
+class AiringRule(Model):
+    """When the CCHC programme airs: e.g. the first and third week, morning, repeated in the
+    afternoon of the same day (four airings a month)."""
+    weeks: list[int] = Field(default_factory=lambda: [1, 3])
+    # Slot ids; left out, the first local slot, repeated in the second.
+    slots: list[str] = Field(default_factory=list)
+    repeat_in: list[str] | None = None
+    # Preferred weekday in each chosen week; the next free day is taken when it is not free.
+    weekday: Weekday | None = None
+
+    @field_validator("weeks")
+    @classmethod
+    def _weeks_of_a_month(cls, value: list[int]) -> list[int]:
+        if not value or any(w < 1 or w > 5 for w in value):
+            raise ValueError("tuần trong tháng phải từ 1 đến 5")
+        return sorted(set(value))
+
+
+class ScheduleSettings(Model):
+    timezone: str = "Asia/Ho_Chi_Minh"
+    cchc: AiringRule = AiringRule()
+    # Days with no CCHC airing (Tết, national holidays, local events), as YYYY-MM-DD.
+    holidays: list[str] = Field(default_factory=list)
+    # After a restart, an airing up to this late is still played; later ones are "missed".
+    grace_min: float = Field(default=10, ge=0, le=180)
+    # Played instead of a programme that cannot air (missing, corrupt or unapproved file).
+    fallback: str | None = None
+
+    @field_validator("holidays")
+    @classmethod
+    def _dates(cls, value: list[str]) -> list[str]:
+        import datetime as _dt
+        for item in value:
+            _dt.date.fromisoformat(item)
+        return value
 
 
 class Announcer(Model):
@@ -171,6 +214,24 @@ class Station(Model):
     audio: AudioSettings = AudioSettings()
     programme: ProgrammeRules = ProgrammeRules()
     speech: SpeechSettings = SpeechSettings()
+    schedule: ScheduleSettings = ScheduleSettings()
+
+    @model_validator(mode="after")
+    def _airing_slots_exist(self) -> "Station":
+        known = {slot.id: slot for slot in self.slots}
+        rule = self.schedule.cchc
+        local = [slot.id for slot in self.slots if slot.kind == "local"]
+        if not rule.slots:
+            rule.slots = local[:1]
+        if rule.repeat_in is None:
+            rule.repeat_in = local[1:2]
+        for slot_id in [*rule.slots, *rule.repeat_in]:
+            if slot_id not in known:
+                raise ValueError(f"lịch phát chuyên mục dùng khung giờ '{slot_id}' không có trong "
+                                 f"slots (có: {', '.join(known)})")
+            if known[slot_id].kind == "relay":
+                raise ValueError(f"khung giờ '{slot_id}' là khung tiếp sóng, không xếp chuyên mục vào được")
+        return self
 
     @field_validator("announcers")
     @classmethod

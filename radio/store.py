@@ -37,6 +37,36 @@ MIGRATIONS = [
     CREATE TRIGGER review_events_no_delete BEFORE DELETE ON review_events
     BEGIN SELECT RAISE(ABORT, 'review_events is append-only'); END;
     """,
+    """
+    CREATE TABLE airings (
+        id INTEGER PRIMARY KEY,
+        month TEXT NOT NULL,
+        slot_id TEXT NOT NULL,
+        planned_at TEXT NOT NULL,
+        duration_s REAL NOT NULL,
+        mp3 TEXT NOT NULL,
+        audio_sha256 TEXT NOT NULL,
+        title TEXT NOT NULL,
+        manual INTEGER NOT NULL DEFAULT 0,
+        removed INTEGER NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL
+    );
+    CREATE INDEX airings_planned ON airings (planned_at);
+    CREATE TABLE as_run (
+        id INTEGER PRIMARY KEY,
+        airing_id INTEGER NOT NULL REFERENCES airings (id),
+        planned_at TEXT NOT NULL,
+        started_at TEXT,
+        ended_at TEXT,
+        file TEXT,
+        audio_sha256 TEXT,
+        output TEXT NOT NULL,
+        result TEXT NOT NULL CHECK (result IN ('playing', 'aired', 'failed', 'missed', 'interrupted')),
+        error TEXT
+    );
+    -- One entry per airing, ever: a slot is never played twice, even by two players.
+    CREATE UNIQUE INDEX as_run_once ON as_run (airing_id);
+    """,
 ]
 
 
@@ -96,6 +126,13 @@ class Store:
                 (event.month, event.action, event.at, event.by_name, event.role, event.note,
                  event.script_sha256, event.audio_sha256))
             return ReviewEvent(**{**event.__dict__, "id": cursor.lastrowid})
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """A connection for the schedule and player modules, which own their own queries."""
+        with self._connect() as db:
+            db.row_factory = sqlite3.Row
+            yield db
 
     def review_events(self, month: str | None = None) -> list[ReviewEvent]:
         query = ("SELECT month, action, at, by_name, role, note, script_sha256, audio_sha256, id "

@@ -1,0 +1,262 @@
+"""Schedule stage: place the approved programme's airings into the station's slots.
+
+Airings go into the store's queue (what the player plays) and out as an iCalendar file, one
+M3U playlist per day and a printable month plan. Only an approved, unchanged programme can
+be placed (``approval.require_airable``); its audio hash is queued with it, and the player
+checks the file against that hash again before every airing.
+"""
+from __future__ import annotations
+
+import calendar
+import os
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from icalendar import Calendar, Event
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from radio.approval import MonthFiles, require_airable
+from radio.config import load_model
+from radio.errors import ConfigError, RadioError
+from radio.fileio import write_bytes, write_text
+from radio.models import Slot, Station
+from radio.store import Store, now_iso
+
+WEEKDAY_NAMES = ["Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ Nhật"]
+WEEKDAY_KEYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+
+class ScheduleError(RadioError):
+    """The programme cannot be placed as asked."""
+
+
+@dataclass(frozen=True)
+class Airing:
+    id: int
+    month: str
+    slot_id: str
+    planned_at: datetime
+    duration_s: float
+    mp3: str  # relative to the station folder
+    audio_sha256: str
+    title: str
+    manual: bool
+
+    @property
+    def ends_at(self) -> datetime:
+        return self.planned_at + timedelta(seconds=self.duration_s)
+
+
+@dataclass
+class Placement:
+    airings: list[Airing]
+    problems: list[str]
+    exports: list[Path]
+
+
+def station_zone(station: Station) -> ZoneInfo:
+    try:
+        return ZoneInfo(station.schedule.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError("station.yaml", f"múi giờ '{station.schedule.timezone}' không hợp lệ.",
+                          hint="dùng Asia/Ho_Chi_Minh.") from None
+
+
+def slot_start(day: date, slot: Slot, zone: ZoneInfo) -> datetime:
+    return datetime.combine(day, time.fromisoformat(slot.start), tzinfo=zone)
+
+
+def _month_days(month: str) -> list[date]:
+    year, number = map(int, month.split("-"))
+    return [date(year, number, d) for d in range(1, calendar.monthrange(year, number)[1] + 1)]
+
+
+def _row_to_airing(row) -> Airing:
+    return Airing(row["id"], row["month"], row["slot_id"], datetime.fromisoformat(row["planned_at"]),
+                  row["duration_s"], row["mp3"], row["audio_sha256"], row["title"], bool(row["manual"]))
+
+
+def queued(store: Store, start: datetime | None = None, end: datetime | None = None,
+           month: str | None = None) -> list[Airing]:
+    """Airings still in the queue (not removed), in time order."""
+    with store.transaction() as db:
+        rows = db.execute("SELECT * FROM airings WHERE removed = 0 ORDER BY planned_at").fetchall()
+    airings = [_row_to_airing(r) for r in rows]
+    return [a for a in airings
+            if (start is None or a.planned_at >= start) and (end is None or a.planned_at < end)
+            and (month is None or a.month == month)]
+
+
+def _conflict(station: Station, zone: ZoneInfo, begin: datetime, end: datetime,
+              others: list[Airing]) -> str | None:
+    """Why [begin, end) cannot take the programme, or None."""
+    if begin.date().isoformat() in station.schedule.holidays:
+        return f"{begin:%d/%m} là ngày nghỉ lễ"
+    for slot in station.slots:
+        if slot.kind != "relay" or WEEKDAY_KEYS[begin.weekday()] not in slot.weekdays:
+            continue
+        relay_begin = slot_start(begin.date(), slot, zone)
+        if begin < relay_begin + timedelta(minutes=slot.length_min) and relay_begin < end:
+            return f"{begin:%d/%m} {slot.start} trùng giờ tiếp sóng '{slot.name}'"
+    for other in others:
+        if begin < other.ends_at and other.planned_at < end:
+            return f"{begin:%d/%m %H:%M} trùng với lượt phát đã xếp ({other.title}, {other.planned_at:%H:%M})"
+    return None
+
+
+def _place(station: Station, month: str, duration_s: float, others: list[Airing],
+           now: datetime) -> tuple[list[tuple[Slot, datetime]], list[str]]:
+    zone = station_zone(station)
+    slots = {slot.id: slot for slot in station.slots}
+    rule = station.schedule.cchc
+    wanted = [slots[i] for i in [*rule.slots, *(rule.repeat_in or [])]]
+    for slot in wanted:
+        if duration_s > slot.length_min * 60:
+            raise ScheduleError(
+                f"Chương trình dài {duration_s / 60:.1f} phút, khung giờ '{slot.name}' chỉ có "
+                f"{slot.length_min} phút.",
+                hint="rút ngắn chương trình (radio compose --fit) hoặc sửa length_min của khung "
+                     "giờ trong station.yaml.")
+    placed, problems = [], []
+    for week in rule.weeks:
+        days = [d for d in _month_days(month) if (d.day - 1) // 7 + 1 == week]
+        if rule.weekday:
+            first = WEEKDAY_KEYS.index(rule.weekday)
+            days.sort(key=lambda d: (d.weekday() - first) % 7)
+        reasons = []
+        for day in days:
+            times = [(slot, slot_start(day, slot, zone)) for slot in wanted]
+            why = next((f"{WEEKDAY_NAMES[day.weekday()]} {day:%d/%m} không có khung '{slot.name}'"
+                        for slot, _ in times if WEEKDAY_KEYS[day.weekday()] not in slot.weekdays), None)
+            why = why or next((f"{at:%d/%m %H:%M} đã qua" for _, at in times if at <= now), None)
+            why = why or next((c for _, at in times if (c := _conflict(
+                station, zone, at, at + timedelta(seconds=duration_s), others))), None)
+            if why is None:
+                placed += times
+                break
+            reasons.append(why)
+        else:
+            if days:
+                problems.append(f"Tuần {week} của tháng: không còn ngày phát được ({'; '.join(reasons[:3])}).")
+            else:
+                problems.append(f"Tháng {month} không có tuần thứ {week}.")
+    return placed, problems
+
+
+def schedule_month(station_dir: Path, month: str, now: datetime | None = None) -> Placement:
+    """Place the month's airings by the station's rule, replacing earlier automatic ones
+    that have not aired yet (manual ones stay)."""
+    station = load_model(station_dir / "station.yaml", Station)
+    store = Store(station_dir)
+    airable = require_airable(MonthFiles(station_dir, station.id, month), store)
+    now = now or datetime.now(station_zone(station))
+    duration = airable.manifest["audio"]["duration_s"]
+    with store.transaction() as db:
+        db.execute("UPDATE airings SET removed = 1 WHERE month = ? AND manual = 0 AND planned_at > ? "
+                   "AND id NOT IN (SELECT airing_id FROM as_run)", (month, now.isoformat()))
+    others = queued(store)
+    placed, problems = _place(station, month, duration, others, now)
+    if not placed and not [a for a in others if a.month == month]:
+        raise ScheduleError(f"Không xếp được lượt phát nào cho tháng {month}: {' '.join(problems)}",
+                            hint="xem lại khung giờ, ngày nghỉ lễ và quy tắc phát (schedule) trong station.yaml.")
+    mp3 = os.path.relpath(airable.mp3, station_dir)
+    with store.transaction() as db:
+        for slot, at in placed:
+            _insert(db, month, slot.id, at, duration, mp3, airable.audio_sha256,
+                    airable.manifest["title"], manual=False)
+    airings = queued(store, month=month)
+    return Placement(airings, problems, export_month(station, station_dir, month, airings))
+
+
+def _insert(db, month, slot_id, at, duration, mp3, audio_sha, title, manual) -> int:
+    cursor = db.execute(
+        "INSERT INTO airings (month, slot_id, planned_at, duration_s, mp3, audio_sha256, title, "
+        "manual, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (month, slot_id, at.isoformat(), duration, mp3, audio_sha, title, int(manual), now_iso()))
+    return cursor.lastrowid
+
+
+def add_airing(station_dir: Path, month: str, at: datetime, now: datetime | None = None) -> Placement:
+    """Place one airing by hand, at ``at`` (local time), if nothing else is on air then."""
+    station = load_model(station_dir / "station.yaml", Station)
+    store = Store(station_dir)
+    airable = require_airable(MonthFiles(station_dir, station.id, month), store)
+    zone = station_zone(station)
+    at = at if at.tzinfo else at.replace(tzinfo=zone)
+    now = now or datetime.now(zone)
+    if at <= now:
+        raise ScheduleError(f"Thời điểm {at:%d/%m/%Y %H:%M} đã qua.", hint="chọn một thời điểm sắp tới.")
+    duration = airable.manifest["audio"]["duration_s"]
+    problem = _conflict(station, zone, at, at + timedelta(seconds=duration), queued(store))
+    if problem:
+        raise ScheduleError(f"Không xếp được lượt phát: {problem}.", hint="chọn giờ khác.")
+    slot = next((s.id for s in station.slots if s.start[:5] == f"{at:%H:%M}"), "thu-cong")
+    with store.transaction() as db:
+        _insert(db, month, slot, at, duration, os.path.relpath(airable.mp3, station_dir),
+                airable.audio_sha256, airable.manifest["title"], manual=True)
+    airings = queued(store, month=month)
+    return Placement(airings, [], export_month(station, station_dir, month, airings))
+
+
+def remove_airing(station_dir: Path, airing_id: int) -> Airing:
+    store = Store(station_dir)
+    with store.transaction() as db:
+        row = db.execute("SELECT * FROM airings WHERE id = ? AND removed = 0", (airing_id,)).fetchone()
+        if row is None:
+            raise ScheduleError(f"Không có lượt phát số {airing_id} trong lịch.",
+                                hint="xem số của các lượt phát bằng lệnh 'radio player status'.")
+        if db.execute("SELECT 1 FROM as_run WHERE airing_id = ?", (airing_id,)).fetchone():
+            raise ScheduleError(f"Lượt phát số {airing_id} đã phát hoặc đã được ghi nhận, không gỡ được.")
+        db.execute("UPDATE airings SET removed = 1 WHERE id = ?", (airing_id,))
+    airing = _row_to_airing(row)
+    station = load_model(station_dir / "station.yaml", Station)
+    export_month(station, station_dir, airing.month, queued(store, month=airing.month))
+    return airing
+
+
+def export_month(station: Station, station_dir: Path, month: str, airings: list[Airing]) -> list[Path]:
+    folder = station_dir / "schedule"
+    written = [_write_ics(station, folder / f"{month}.ics", airings)]
+    for day in sorted({a.planned_at.date() for a in airings}):
+        written.append(_write_m3u(station_dir, folder / month / f"{day.isoformat()}.m3u",
+                                  [a for a in airings if a.planned_at.date() == day]))
+    env = Environment(loader=PackageLoader("radio", "templates"),
+                      autoescape=select_autoescape(enabled_extensions=("html.j2",)))
+    plan = folder / f"{month}.html"
+    write_text(plan, env.get_template("schedule.html.j2").render(
+        station=station, month=month, airings=airings, weekday=lambda d: WEEKDAY_NAMES[d.weekday()],
+        relays=[s for s in station.slots if s.kind == "relay"]))
+    return [*written, plan]
+
+
+def _write_ics(station: Station, path: Path, airings: list[Airing]) -> Path:
+    cal = Calendar()
+    cal.add("prodid", "-//radio//Chuyen muc CCHC//VI")
+    cal.add("version", "2.0")
+    cal.add("x-wr-calname", f"{station.name} — lịch phát chuyên mục")
+    zone = station_zone(station)
+    for airing in airings:
+        event = Event()
+        event.add("uid", f"airing-{airing.id}@{station.id}.radio")
+        event.add("dtstamp", datetime.fromisoformat(now_iso()))
+        event.add("dtstart", airing.planned_at.astimezone(zone))
+        event.add("dtend", airing.ends_at.astimezone(zone))
+        event.add("summary", airing.title)
+        event.add("location", station.name)
+        event.add("description", f"Tệp: {airing.mp3}\nMã âm thanh: {airing.audio_sha256}")
+        cal.add_component(event)
+    # A VTIMEZONE for Asia/Ho_Chi_Minh, so calendar programs read the local times exactly.
+    cal.add_missing_timezones()
+    write_bytes(path, cal.to_ical())
+    return path
+
+
+def _write_m3u(station_dir: Path, path: Path, airings: list[Airing]) -> Path:
+    lines = ["#EXTM3U"]
+    for airing in airings:
+        lines.append(f"#EXTINF:{round(airing.duration_s)},{airing.planned_at:%H:%M} {airing.title}")
+        lines.append(os.path.relpath(station_dir / airing.mp3, path.parent).replace(os.sep, "/"))
+    write_text(path, "\n".join(lines) + "\n")
+    return path

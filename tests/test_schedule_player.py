@@ -1,0 +1,240 @@
+"""Scheduling the approved programme and playing it on time, with a controllable clock."""
+import csv
+import shutil
+import threading
+from datetime import datetime, timedelta
+
+import pytest
+from icalendar import Calendar
+
+from radio.approval import ApprovalError, MonthFiles, approve
+from radio.config import load_model, save_model
+from radio.models import Script, Slot, Station
+from radio.pipeline import compose_month, produce_month, sample_station_dir
+from radio.player import Player, as_run_log
+from radio.player.outputs import FileOutput, NullOutput
+from radio.schedule import ScheduleError, add_airing, queued, schedule_month, station_zone
+from radio.store import Store
+from tests.conftest import run_cli
+
+MONTH = "2026-12"
+ZONE = station_zone(load_model(sample_station_dir() / "station.yaml", Station))
+BEFORE = datetime(2026, 11, 30, 12, 0, tzinfo=ZONE)
+
+
+class FakeClock:
+    def __init__(self, start):
+        self.t = start
+
+    def now(self):
+        return self.t
+
+    def sleep(self, seconds, stop):
+        if seconds > 0:
+            self.t += timedelta(seconds=seconds)
+
+
+def at(day, hour, minute, second=0.0):
+    return datetime(2026, 12, day, hour, minute, tzinfo=ZONE) + timedelta(seconds=second)
+
+
+def short_script(folder):
+    composition, path = compose_month(folder, MONTH)
+    script = composition.script
+    keep = [s for s in script.segments if s.kind in ("opening", "closing")]
+    save_model(path, script.model_copy(update={"segments": keep}))
+
+
+@pytest.fixture
+def station(tmp_path):
+    folder = tmp_path / "an-lac"
+    shutil.copytree(sample_station_dir(), folder)
+    short_script(folder)
+    produce_month(folder, MONTH, engine_override="dummy")
+    approve(MonthFiles(folder, "an-lac", MONTH), Store(folder), "Nguyễn Văn Bình", "Phó Chủ tịch", None)
+    return folder
+
+
+@pytest.fixture
+def scheduled(station):
+    schedule_month(station, MONTH, now=BEFORE)
+    return station
+
+
+def edit_station(folder, **changes):
+    path = folder / "station.yaml"
+    station = load_model(path, Station)
+    save_model(path, station.model_copy(update=changes))
+
+
+def test_rule_places_four_airings_first_and_third_week_morning_and_afternoon(scheduled):
+    airings = queued(Store(scheduled), month=MONTH)
+    assert [a.planned_at for a in airings] == [at(1, 5, 30), at(1, 17, 0), at(15, 5, 30), at(15, 17, 0)]
+
+
+def test_holidays_and_relays_move_or_block_airings(station):
+    edit_station(station, schedule=load_model(station / "station.yaml", Station).schedule.model_copy(
+        update={"holidays": ["2026-12-01"]}))
+    placed = schedule_month(station, MONTH, now=BEFORE)
+    assert placed.airings[0].planned_at == at(2, 5, 30)
+
+    stn = load_model(station / "station.yaml", Station)
+    relay = Slot(id="tiep-song", name="Tiếp sóng Đài tỉnh", start="05:00", length_min=40,
+                 weekdays=["mon", "tue", "wed", "thu", "fri", "sat", "sun"], kind="relay")
+    edit_station(station, slots=[*stn.slots, relay])
+    with pytest.raises(ScheduleError) as caught:
+        schedule_month(station, MONTH, now=BEFORE)
+    assert "trùng giờ tiếp sóng 'Tiếp sóng Đài tỉnh'" in str(caught.value)
+    assert "01/12 là ngày nghỉ lễ" in str(caught.value)
+
+
+def test_programme_longer_than_its_slot_is_refused(station):
+    stn = load_model(station / "station.yaml", Station)
+    edit_station(station, slots=[s.model_copy(update={"length_min": 1}) for s in stn.slots])
+    with pytest.raises(ScheduleError) as caught:
+        schedule_month(station, MONTH, now=BEFORE)
+    assert "khung giờ 'Buổi sáng' chỉ có 1 phút" in str(caught.value)
+
+
+def test_manual_airing_is_checked_for_overlap(scheduled):
+    with pytest.raises(ScheduleError) as caught:
+        add_airing(scheduled, MONTH, at(1, 5, 31).replace(tzinfo=None), now=BEFORE)
+    assert "trùng với lượt phát đã xếp" in str(caught.value)
+    placed = add_airing(scheduled, MONTH, at(20, 19, 0).replace(tzinfo=None), now=BEFORE)
+    assert any(a.manual and a.planned_at == at(20, 19, 0) for a in placed.airings)
+
+
+def test_scheduling_refuses_a_changed_script_until_reapproved(station):
+    path = station / "scripts" / f"{MONTH}.yaml"
+    script = load_model(path, Script)
+    edited = script.segments[0].model_copy(update={"text": script.segments[0].text + " Xin cảm ơn."})
+    save_model(path, script.model_copy(update={"segments": [edited, *script.segments[1:]]}))
+    result = run_cli("schedule", MONTH, "-s", str(station))
+    assert result.returncode == 1 and "đã thay đổi sau khi duyệt" in result.stderr
+    produce_month(station, MONTH, engine_override="dummy")
+    approve(MonthFiles(station, "an-lac", MONTH), Store(station), "Nguyễn Văn Bình", "Phó Chủ tịch", None)
+    assert schedule_month(station, MONTH, now=BEFORE).airings
+
+
+def test_scheduling_refuses_a_swapped_mp3(station, tmp_path):
+    other = tmp_path / "other"
+    shutil.copytree(station, other)
+    compose_month(other, MONTH)  # a different (longer) script, so different audio
+    swapped = produce_month(other, MONTH, engine_override="dummy").mp3
+    shutil.copyfile(swapped, station / "audio_out" / "an-lac" / MONTH / "programme.mp3")
+    with pytest.raises(ApprovalError):
+        schedule_month(station, MONTH, now=BEFORE)
+
+
+def test_ics_imports_and_matches_the_queue(scheduled):
+    calendar = Calendar.from_ical((scheduled / "schedule" / f"{MONTH}.ics").read_bytes())
+    events = calendar.walk("VEVENT")
+    airings = queued(Store(scheduled), month=MONTH)
+    assert [e.decoded("dtstart") for e in events] == [a.planned_at for a in airings]
+    for event, airing in zip(events, airings):  # iCalendar times are whole seconds
+        length = (event.decoded("dtend") - event.decoded("dtstart")).total_seconds()
+        assert abs(length - airing.duration_s) < 1
+    assert len({str(e["uid"]) for e in events}) == len(airings)
+    playlist = scheduled / "schedule" / MONTH / "2026-12-01.m3u"
+    lines = playlist.read_text(encoding="utf-8").splitlines()
+    assert lines[0] == "#EXTM3U" and (playlist.parent / lines[2]).resolve().exists()
+    assert "Thứ Ba 01/12/2026" in (scheduled / "schedule" / f"{MONTH}.html").read_text(encoding="utf-8")
+
+
+def player(station, start, output=None):
+    return Player(station, output or NullOutput(), FakeClock(start))
+
+
+def test_airing_starts_on_the_second(scheduled):
+    entries = player(scheduled, at(1, 5, 29, 59.4)).check()
+    assert [e.result for e in entries] == ["aired"]
+    started = datetime.fromisoformat(entries[0].started_at)
+    assert abs((started - at(1, 5, 30)).total_seconds()) <= 1.0
+    ended = datetime.fromisoformat(entries[0].ended_at)
+    assert (ended - started).total_seconds() == pytest.approx(queued(Store(scheduled))[0].duration_s, abs=0.5)
+
+
+def test_restart_mid_day_neither_replays_nor_loses(scheduled):
+    player(scheduled, at(1, 5, 29, 59.5)).check()
+    restarted = player(scheduled, at(1, 12, 0))
+    assert restarted.check() == []
+    assert [a.planned_at for a in restarted.next_airings(1)] == [at(1, 17, 0)]
+    restarted.clock.t = at(1, 16, 59, 59.5)
+    assert [e.result for e in restarted.check()] == ["aired"]
+    log = as_run_log(Store(scheduled))
+    assert [e.result for e in log] == ["aired", "aired"]
+    assert len({e.airing_id for e in log}) == 2
+
+
+def test_late_start_plays_within_grace_and_logs_missed_beyond(scheduled):
+    entries = player(scheduled, at(1, 5, 35)).check()
+    assert [e.result for e in entries] == ["aired"]
+    entries = player(scheduled, at(1, 17, 45)).check()
+    assert [e.result for e in entries] == ["missed"] and "không phát bù" in entries[0].error
+
+
+@pytest.mark.parametrize("damage", ["deleted", "truncated", "edited_after_approval"])
+def test_a_broken_airing_is_logged_and_the_next_one_still_plays(scheduled, damage):
+    mp3 = scheduled / "audio_out" / "an-lac" / MONTH / "programme.mp3"
+    script_path = scheduled / "scripts" / f"{MONTH}.yaml"
+    good_mp3, good_script = mp3.read_bytes(), script_path.read_bytes()
+    if damage == "deleted":
+        mp3.unlink()
+    elif damage == "truncated":
+        mp3.write_bytes(good_mp3[: len(good_mp3) // 3])
+    else:
+        script_path.write_text(script_path.read_text(encoding="utf-8").replace("bà con", "người dân", 1),
+                               encoding="utf-8")
+    morning = player(scheduled, at(1, 5, 29, 59.5)).check()
+    assert [e.result for e in morning] == ["failed"] and morning[0].error
+    mp3.write_bytes(good_mp3)
+    script_path.write_bytes(good_script)
+    afternoon = player(scheduled, at(1, 16, 59, 59.5)).check()
+    assert [e.result for e in afternoon] == ["aired"]
+
+
+def test_fallback_ident_plays_instead_of_a_broken_file(scheduled):
+    shutil.copyfile(scheduled / "audio_out" / "an-lac" / MONTH / "programme.mp3", scheduled / "ident.mp3")
+    stn = load_model(scheduled / "station.yaml", Station)
+    edit_station(scheduled, schedule=stn.schedule.model_copy(update={"fallback": "ident.mp3"}))
+    (scheduled / "audio_out" / "an-lac" / MONTH / "programme.mp3").unlink()
+    output = FileOutput(scheduled / "played")
+    entries = player(scheduled, at(1, 5, 29, 59.5), output).check()
+    assert entries[0].result == "failed" and "Đã phát nhạc dự phòng ident.mp3" in entries[0].error
+    assert [p.name.endswith("ident.mp3") for p in (scheduled / "played").glob("*.mp3")] == [True]
+
+
+def test_file_output_writes_what_would_be_played(scheduled):
+    output = FileOutput(scheduled / "played")
+    player(scheduled, at(1, 5, 29, 59.5), output).check()
+    copies = list((scheduled / "played").glob("*.mp3"))
+    assert len(copies) == 1 and copies[0].name.startswith("20261201-0530")
+    assert "programme.mp3" in (scheduled / "played" / "played.jsonl").read_text(encoding="utf-8")
+
+
+def test_stop_during_playback_ends_the_entry_cleanly(scheduled):
+    class StoppingClock(FakeClock):
+        def sleep(self, seconds, stop):
+            super().sleep(min(seconds, 30), stop)
+            if seconds > 30:
+                stop.set()  # SIGTERM arrives half a minute into the programme
+
+    stopping = Player(scheduled, NullOutput(), StoppingClock(at(1, 5, 29, 59.5)), threading.Event())
+    entries = stopping.check()
+    assert [e.result for e in entries] == ["interrupted"] and entries[0].ended_at
+
+
+def test_two_players_never_play_the_same_airing(scheduled):
+    first, second = player(scheduled, at(1, 5, 29, 59.5)), player(scheduled, at(1, 5, 29, 59.5))
+    assert len(first.check()) == 1 and second.check() == []
+
+
+def test_log_command_exports_csv(scheduled, tmp_path):
+    player(scheduled, at(1, 5, 29, 59.5)).check()
+    out = tmp_path / "log.csv"
+    result = run_cli("log", "--month", MONTH, "-s", str(scheduled), "--csv", str(out))
+    assert result.returncode == 0
+    rows = list(csv.DictReader(out.read_text(encoding="utf-8-sig").splitlines()))
+    assert [r["result"] for r in rows] == ["aired"] and rows[0]["planned_at"].startswith("2026-12-01T05:30")
+    status = run_cli("player", "status", "-s", str(scheduled), env={"COLUMNS": "200"})
+    assert status.returncode == 0 and "đã phát" in status.stdout
