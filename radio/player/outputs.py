@@ -11,7 +11,9 @@ import json
 import shutil
 import subprocess
 import threading
+from collections.abc import Callable
 from datetime import datetime
+from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Protocol
 
@@ -114,9 +116,19 @@ class SystemOutput:
                                 f"(mã {processes[-1].returncode}).")
 
 
+def output_factories(station_dir: Path) -> dict[str, Callable[[], Output]]:
+    """Built-in outputs, plus any another package registers in the ``radio.outputs``
+    entry-point group (a class taking the station folder), e.g. a vendor's loudspeaker API."""
+    found: dict[str, Callable[[], Output]] = {
+        "system": SystemOutput, "null": NullOutput,
+        "file": lambda: FileOutput(station_dir / "played")}
+    for ep in entry_points(group="radio.outputs"):
+        found.setdefault(ep.name, lambda ep=ep: ep.load()(station_dir))
+    return found
+
+
 def get_output(name: str, station_dir: Path) -> Output:
-    outputs = {"null": NullOutput, "system": SystemOutput,
-               "file": lambda: FileOutput(station_dir / "played")}
+    outputs = output_factories(station_dir)
     if name not in outputs:
         raise PlaybackError(f"Không có đầu ra '{name}'.", hint=f"dùng một trong: {', '.join(outputs)}.")
     return outputs[name]()
