@@ -485,6 +485,29 @@ def log_command(month: str = typer.Option(..., "--month", help="Tháng, dạng N
         _print_log(entries, f"Nhật ký phát sóng tháng {month}")
 
 
+@app.command()
+def report(kind: str = typer.Argument(..., help="quarter, half hoặc year."),
+           period: str = typer.Argument(..., help="Kỳ: 2026-Q4, 2026-H2 hoặc 2026."),
+           station: Path = STATION_OPTION,
+           detail: bool = typer.Option(False, "--detail", help="Liệt kê từng lượt phát làm nên số liệu.")) -> None:
+    """Báo cáo quý, 6 tháng, năm: chương trình, lượt phát, số phút, nội dung đã tuyên truyền (.docx, .md, .html)."""
+    from radio.reports import build_report, detail_table, parse_period, summary_lines, write_report
+
+    result = build_report(station, parse_period(kind, period))
+    for line in summary_lines(result):
+        console.print(line)
+    if detail:
+        header, rows = detail_table(result)
+        table = Table(title=f"Các lượt phát trong kỳ (tổng {result.minutes_aired:.1f} phút)")
+        for column in header:
+            table.add_column(column)
+        for row in rows:
+            table.add_row(*row)
+        console.print(table)
+    for path in write_report(result, station, detail):
+        console.print(f"Đã ghi {path}")
+
+
 def main() -> None:
     # Standalone mode: typer itself answers --help and wrong arguments; a stage's RadioError
     # passes through it and is shown here, verbatim, without a traceback.

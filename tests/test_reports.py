@@ -1,0 +1,126 @@
+"""Periodic reports from a store with a known half-year of production and airings."""
+import json
+import shutil
+from datetime import datetime, timedelta
+
+import docx
+import pytest
+
+from radio.models import Station
+from radio.config import load_model
+from radio.pipeline import sample_station_dir
+from radio.reports import build_report, parse_period, write_report
+from radio.schedule import station_zone
+from radio.store import ReviewEvent, Store
+from tests.conftest import run_cli
+
+ZONE = station_zone(load_model(sample_station_dir() / "station.yaml", Station))
+NOW = datetime(2026, 12, 20, 9, 0, tzinfo=ZONE)
+# month: (topic, procedure, approver, [(day, hour, result, seconds on air)])
+HALF_YEAR = {
+    "2026-07": ("chinh-phu-so", "lien-thong-khai-sinh", "Nguyễn Văn An",
+                [(7, 5, "aired", 600), (7, 17, "aired", 600), (21, 5, "aired", 600), (21, 17, "aired", 600)]),
+    "2026-08": ("dich-vu-cong-truc-tuyen", "lien-thong-khai-tu", "Trần Thị Bình",
+                [(4, 5, "aired", 600), (4, 17, "missed", 0), (18, 5, "aired", 600), (18, 17, "aired", 600)]),
+    "2026-10": ("mot-cua-lien-thong", "lien-thong-khai-sinh", "Nguyễn Văn An",
+                [(6, 5, "aired", 600), (6, 17, "failed", 0), (20, 5, "interrupted", 300), (20, 17, "aired", 600)]),
+    "2026-11": ("thanh-toan-so", "lien-thong-khai-tu", "Lê Văn Cường",
+                [(3, 5, "aired", 650), (3, 17, "aired", 650)]),
+    "2026-12": ("vai-tro-cchc", "lien-thong-khai-sinh", "Lê Văn Cường",
+                [(22, 5, None, 0), (22, 17, None, 0)]),  # still to come
+}
+
+
+@pytest.fixture(scope="module")
+def station(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("report") / "an-lac"
+    shutil.copytree(sample_station_dir(), folder)
+    store = Store(folder)
+    for month, (topic, procedure, approver, airings) in HALF_YEAR.items():
+        (folder / "months" / f"{month}.yaml").write_text(
+            f"month: {month}\ntopic: {topic}\nprocedure: {procedure}\n", encoding="utf-8")
+        programme = folder / "audio_out" / "an-lac" / month
+        programme.mkdir(parents=True)
+        (programme / "manifest.json").write_text(json.dumps({
+            "title": f"Chuyên mục tháng {month}", "script_sha256": "s" * 64,
+            "audio": {"path": "programme.mp3", "duration_s": 720.0}}), encoding="utf-8")
+        store.add_review_event(ReviewEvent(month, "approve", f"{month}-01T02:00:00+00:00", approver,
+                                           "Phó Chủ tịch UBND xã", None, "s" * 64, "a" * 64))
+        with store.transaction() as db:
+            for day, hour, result, seconds in airings:
+                planned = datetime(int(month[:4]), int(month[5:]), day, hour, 30, tzinfo=ZONE)
+                airing = db.execute(
+                    "INSERT INTO airings (month, slot_id, planned_at, duration_s, mp3, audio_sha256, "
+                    "title, created_at) VALUES (?, 'sang', ?, 720, 'x.mp3', ?, 't', ?)",
+                    (month, planned.isoformat(), "a" * 64, planned.isoformat())).lastrowid
+                if result:
+                    start = planned + timedelta(seconds=0.3)
+                    db.execute("INSERT INTO as_run (airing_id, planned_at, started_at, ended_at, output, "
+                               "result, error) VALUES (?, ?, ?, ?, 'null', ?, ?)",
+                               (airing, planned.isoformat(), None if result == "missed" else start.isoformat(),
+                                (start + timedelta(seconds=seconds)).isoformat(), result,
+                                None if result in ("aired", "interrupted") else f"lý do {result}"))
+    return folder
+
+
+@pytest.fixture(scope="module")
+def report(station):
+    return build_report(station, parse_period("half", "2026-H2"), now=NOW)
+
+
+def test_every_figure_of_the_half_year(report):
+    assert report.period.label == "6 tháng cuối năm 2026"
+    assert [p.month for p in report.programmes] == ["2026-07", "2026-08", "2026-10", "2026-11", "2026-12"]
+    assert report.approved == 5
+    assert report.airings_planned == 16
+    assert (report.count("aired"), report.count("missed"), report.count("failed"),
+            report.count("interrupted"), report.pending) == (11, 1, 1, 1, 2)
+    assert report.minutes_aired == pytest.approx((9 * 600 + 300 + 2 * 650) / 60)
+    assert report.minutes_by_month["2026-09"] == 0
+    assert report.minutes_by_month["2026-10"] == pytest.approx(1500 / 60)
+    assert report.months_without_programme == ["2026-09"]
+    assert report.months_not_yet_due == []
+    covered = dict(report.covered)
+    assert covered["Liên thông đăng ký khai sinh, đăng ký thường trú, cấp thẻ BHYT cho trẻ em dưới 6 tuổi"] == ["2026-07", "2026-10"]
+    assert sorted(m for months in covered.values() for m in months if m == "2026-11") == ["2026-11"] * 3
+    assert len(report.covered) == 6 and len(report.not_covered) == 11
+    approvals = {p.month: p.approved_by for p in report.programmes}
+    assert approvals["2026-08"] == "Trần Thị Bình"
+
+
+def test_minutes_aired_is_the_sum_of_the_detail_rows(report):
+    assert sum(row.seconds_on_air for row in report.as_run) / 60 == pytest.approx(report.minutes_aired)
+    assert len(report.as_run) == 14
+
+
+def test_docx_opens_and_contains_the_figures(report, station):
+    paths = write_report(report, station, detail=True)
+    document = docx.Document(str(paths[0]))
+    text = "\n".join(p.text for p in document.paragraphs)
+    cells = "\n".join(c.text for t in document.tables for row in t.rows for c in row.cells)
+    assert "6 tháng cuối năm 2026" in text
+    assert "đã sản xuất 5 chương trình" in text and "5 chương trình được lãnh đạo duyệt" in text
+    assert "Tổng số lượt phát theo lịch: 16; đã phát: 11" in text and "bỏ lỡ: 1; lỗi: 1" in text
+    assert f"{report.minutes_aired:.1f} phút" in text
+    assert "Tháng 9/2026 không có chương trình được phát" in text
+    assert "Trần Thị Bình" in cells and "4/4" in cells
+    assert len(document.inline_shapes) == 1  # the chart
+    markdown = paths[1].read_text(encoding="utf-8")
+    assert "| 9/2026 | 0.0 |" in markdown and "Phụ lục" in markdown
+    assert "<table>" in paths[2].read_text(encoding="utf-8")
+
+
+def test_a_period_without_data_says_so(station):
+    empty = build_report(station, parse_period("quarter", "2026-Q1"), now=NOW)
+    assert empty.empty
+    paths = write_report(empty, station)
+    text = "\n".join(p.text for p in docx.Document(str(paths[0])).paragraphs)
+    assert "chưa sản xuất và chưa phát chương trình" in text
+
+
+def test_report_command_and_bad_period(station):
+    result = run_cli("report", "quarter", "2026-Q3", "-s", str(station), "--detail", env={"COLUMNS": "200"})
+    assert result.returncode == 0, result.stderr
+    assert "quý III năm 2026" in result.stdout and "bao-cao-2026-Q3.docx" in result.stdout
+    bad = run_cli("report", "quarter", "2026-Q5", "-s", str(station))
+    assert bad.returncode == 1 and "2026-Q4" in bad.stderr
