@@ -318,18 +318,20 @@ def reject(month: str = typer.Argument(..., help="Tháng, dạng NĂM-THÁNG."),
 @app.command()
 def status(month: Optional[str] = typer.Argument(None, help="Tháng; bỏ trống để xem mọi tháng."),
            station: Path = STATION_OPTION) -> None:
-    """Tình trạng từng tháng: bản nháp, chờ duyệt, đã duyệt, đã thay đổi sau khi duyệt, đã sản xuất."""
+    """Tình trạng từng tháng: bản nháp, chờ duyệt, đã duyệt, đã thay đổi sau khi duyệt; đã sản xuất, đã xếp lịch, đã phát."""
     from radio.approval import STATE_LABELS, known_months, status as month_status
+    from radio.schedule import airing_counts
     from radio.store import Store
 
     store = Store(station)
     table = Table(title="Tình trạng chương trình")
-    for column in ("Tháng", "Tình trạng", "Đã sản xuất", "Chi tiết"):
+    for column in ("Tháng", "Tình trạng", "Đã sản xuất", "Lượt đã xếp", "Lượt đã phát", "Chi tiết"):
         table.add_column(column)
     for name in [month] if month else known_months(station):
         current = month_status(_month_files(station, name), store)
+        scheduled, aired = airing_counts(store, name)
         table.add_row(name, STATE_LABELS[current.state], "có" if current.produced else "chưa",
-                      current.detail)
+                      str(scheduled), str(aired), current.detail)
     console.print(table)
 
 

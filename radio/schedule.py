@@ -89,6 +89,16 @@ def queued(store: Store, start: datetime | None = None, end: datetime | None = N
             and (month is None or a.month == month)]
 
 
+def airing_counts(store: Store, month: str) -> tuple[int, int]:
+    """(airings in the queue, airings that went on air) for a month's programme."""
+    with store.transaction() as db:
+        row = db.execute(
+            "SELECT COUNT(*), SUM(CASE WHEN r.result IN ('aired', 'interrupted') THEN 1 ELSE 0 END) "
+            "FROM airings a LEFT JOIN as_run r ON r.airing_id = a.id "
+            "WHERE a.month = ? AND a.removed = 0", (month,)).fetchone()
+    return row[0], row[1] or 0
+
+
 def _conflict(station: Station, zone: ZoneInfo, begin: datetime, end: datetime,
               others: list[Airing]) -> str | None:
     """Why [begin, end) cannot take the programme, or None."""

@@ -238,3 +238,6 @@ def test_log_command_exports_csv(scheduled, tmp_path):
     assert [r["result"] for r in rows] == ["aired"] and rows[0]["planned_at"].startswith("2026-12-01T05:30")
     status = run_cli("player", "status", "-s", str(scheduled), env={"COLUMNS": "200"})
     assert status.returncode == 0 and "đã phát" in status.stdout
+    months = run_cli("status", MONTH, "-s", str(scheduled), env={"COLUMNS": "200"})
+    row = next(line for line in months.stdout.splitlines() if MONTH in line)
+    assert "đã duyệt" in row and [c.strip() for c in row.split("│")][3:6] == ["có", "4", "1"]
