@@ -3,7 +3,6 @@ import shutil
 import sqlite3
 import subprocess
 from html.parser import HTMLParser
-from pathlib import Path
 
 import pytest
 from mutagen.id3 import ID3

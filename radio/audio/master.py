@@ -78,7 +78,7 @@ def gain_to_db(gain: float) -> float:
 def true_peak(samples: np.ndarray) -> float:
     """Peak of the 4× oversampled signal, in dBTP (BS.1770-4 Annex 2 in spirit)."""
     peak = 0.0
-    for begin, block, keep in _blocks(samples, context=256):
+    for _, block, keep in _blocks(samples, context=256):
         peak = max(peak, float(_peak_envelope(block)[keep].max(initial=0.0)))
     return gain_to_db(peak)
 

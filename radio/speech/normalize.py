@@ -140,7 +140,7 @@ class Normalizer:
             ("standard", re.compile(r"\b(\d{4,5}):(\d{4})\b"), self._standard),
             ("date", re.compile(r"\b(?:([Nn]gày)\s+)?([0-3]?\d)/([01]?\d)/(\d{4})\b"), self._date),
             ("day_month", re.compile(r"\b([Nn]gày)\s+([0-3]?\d)/([01]?\d)\b(?!/)"), self._day_month),
-            ("quarter", re.compile(rf"\b([Qq]uý)\s+([IVX]+|[1-4])/(\d{{4}})\b"), self._quarter),
+            ("quarter", re.compile(r"\b([Qq]uý)\s+([IVX]+|[1-4])/(\d{4})\b"), self._quarter),
             ("month_year", re.compile(r"\b(?:([Tt]háng)\s+)?([01]?\d)/(\d{4})\b"), self._month_year),
             ("time", re.compile(r"\b([01]?\d|2[0-3])\s?(?:h|giờ|:)\s?([0-5]\d)?(?:\s?phút)?(?![\w:])"),
              self._time),
