@@ -161,7 +161,7 @@ def build_report(station_dir: Path, period: Period, now: datetime | None = None)
             month, manifest["title"], manifest["audio"]["duration_s"],
             approval.by_name if approval else None, approval.role if approval else None,
             approval.at if approval else None, len(planned),
-            sum(1 for r in as_run if r.month == month and r.result in ON_AIR)))
+            sum(1 for r in as_run if r.month == month and r.result == "aired")))
     aired_months = sorted({r.month for r in as_run if r.result in ON_AIR})
     # A month whose airings are still to come is not "without a programme" yet.
     waiting = {a["month"] for a in in_period if a["id"] not in logged}
@@ -334,8 +334,9 @@ def _chart(report: Report) -> bytes:
 
     figure, (minutes, results) = pyplot.subplots(1, 2, figsize=(9, 3.2), dpi=120)
     months = list(report.minutes_by_month)
-    minutes.bar([_month_vi(m) for m in months], list(report.minutes_by_month.values()), color="#2f6690")
-    minutes.set_title("Số phút phát sóng theo tháng")
+    # "T7" rather than "7/2026": twelve labels must fit under a year's bars.
+    minutes.bar([f"T{int(m[5:])}" for m in months], list(report.minutes_by_month.values()), color="#2f6690")
+    minutes.set_title(f"Số phút phát sóng theo tháng ({months[0][:4]})")
     minutes.set_ylabel("phút")
     minutes.set_ylim(0, max(1.0, *report.minutes_by_month.values()) * 1.15)
     names = ["đã phát", "bị ngắt", "bỏ lỡ", "lỗi", "chưa đến giờ"]
