@@ -123,15 +123,20 @@ def _segment_view(segment, station: Station, normalizer: Normalizer, timing: dic
 
 
 def _highlight(spoken: Normalized) -> Markup:
-    """The spoken text with every changed stretch in <mark>, found left to right."""
-    text, out, cursor = spoken.text, [], 0
+    """The spoken text with every changed stretch in <mark>. Rules run in a fixed order, not
+    left to right, so each change is looked up on its own, first free occurrence wins."""
+    text, spans = spoken.text, []
     for change in spoken.changes:
         target = change.spoken.strip()
-        at = text.find(target, cursor) if target else -1
-        if at < 0:
-            continue
-        out += [html.escape(text[cursor:at]), f"<mark>{html.escape(target)}</mark>"]
-        cursor = at + len(target)
+        at = text.find(target) if target else -1
+        while at >= 0 and any(at < end and start < at + len(target) for start, end in spans):
+            at = text.find(target, at + 1)
+        if at >= 0:
+            spans.append((at, at + len(target)))
+    out, cursor = [], 0
+    for start, end in sorted(spans):
+        out += [html.escape(text[cursor:start]), f"<mark>{html.escape(text[start:end])}</mark>"]
+        cursor = end
     out.append(html.escape(text[cursor:]))
     return Markup("".join(out))
 
