@@ -80,7 +80,11 @@ class ScheduleSettings(Model):
     def _dates(cls, value: list[str]) -> list[str]:
         import datetime as _dt
         for item in value:
-            _dt.date.fromisoformat(item)
+            try:
+                _dt.date.fromisoformat(item)
+            except ValueError:
+                raise ValueError(f"ngày nghỉ '{item}' không hợp lệ; viết dạng NĂM-THÁNG-NGÀY, "
+                                 "ví dụ 2027-02-16") from None
         return value
 
 
@@ -214,13 +218,17 @@ class Station(Model):
     audio: AudioSettings = AudioSettings()
     programme: ProgrammeRules = ProgrammeRules()
     speech: SpeechSettings = SpeechSettings()
-    schedule: ScheduleSettings = ScheduleSettings()
+    schedule: ScheduleSettings = Field(default_factory=ScheduleSettings, validate_default=True)
 
-    @model_validator(mode="after")
-    def _airing_slots_exist(self) -> "Station":
-        known = {slot.id: slot for slot in self.slots}
-        rule = self.schedule.cchc
-        local = [slot.id for slot in self.slots if slot.kind == "local"]
+    @field_validator("schedule")
+    @classmethod
+    def _airing_slots_exist(cls, schedule: "ScheduleSettings", info) -> "ScheduleSettings":
+        # Slots are declared before schedule, so they are already validated here; the error
+        # then points at the schedule section, not at the whole file.
+        slots = info.data.get("slots") or []
+        known = {slot.id: slot for slot in slots}
+        rule = schedule.cchc
+        local = [slot.id for slot in slots if slot.kind == "local"]
         if not rule.slots:
             rule.slots = local[:1]
         if rule.repeat_in is None:
@@ -231,7 +239,7 @@ class Station(Model):
                                  f"slots (có: {', '.join(known)})")
             if known[slot_id].kind == "relay":
                 raise ValueError(f"khung giờ '{slot_id}' là khung tiếp sóng, không xếp chuyên mục vào được")
-        return self
+        return schedule
 
     @field_validator("announcers")
     @classmethod

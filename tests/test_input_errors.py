@@ -89,3 +89,18 @@ def test_missing_station_field_names_it_and_writes_nothing(station):
     assert result.returncode == 1
     assert "station.yaml, dòng" in result.stderr and "thiếu trường bắt buộc 'hotline'" in result.stderr
     assert not (station / "scripts" / "2026-12.yaml").exists()
+
+
+def test_timetable_errors_point_at_the_schedule_section(tmp_path):
+    folder = tmp_path / "xa"
+    shutil.copytree(sample_station_dir(), folder)
+    station_yaml = folder / "station.yaml"
+    original = station_yaml.read_text(encoding="utf-8")
+    line_of_schedule = original.splitlines().index("schedule:") + 1
+    station_yaml.write_text(original.replace("    slots: [sang]", "    slots: [khong-co]"), encoding="utf-8")
+    result = run_cli("status", "-s", str(folder))
+    assert result.returncode == 1
+    assert f"dòng {line_of_schedule}" in result.stderr and "'khong-co'" in result.stderr
+    station_yaml.write_text(original.replace("  holidays: []", '  holidays: ["2026-13-01"]'), encoding="utf-8")
+    result = run_cli("status", "-s", str(folder))
+    assert result.returncode == 1 and "NĂM-THÁNG-NGÀY" in result.stderr
