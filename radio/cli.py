@@ -412,6 +412,7 @@ def player_run(station: Path = STATION_OPTION,
     if reason:
         raise RadioError(f"Đầu ra '{output}' chưa dùng được: {reason}")
     player = Player(station, out)
+    player.notify = lambda line: console.print(f"[dim]{player.clock.now():%H:%M:%S}[/] {line}")
     stop_at = _parse_until(until, player.clock.now()) if until else None
     upcoming = player.next_airings(3)
     console.print(f"Máy phát đang chạy (đầu ra: {output}). Lượt phát sắp tới: "

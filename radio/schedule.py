@@ -163,19 +163,29 @@ def schedule_month(station_dir: Path, month: str, now: datetime | None = None) -
     airable = require_airable(MonthFiles(station_dir, station.id, month), store)
     now = now or datetime.now(station_zone(station))
     duration = airable.manifest["audio"]["duration_s"]
+    mp3 = os.path.relpath(airable.mp3, station_dir)
     with store.transaction() as db:
-        db.execute("UPDATE airings SET removed = 1 WHERE month = ? AND manual = 0 AND planned_at > ? "
-                   "AND id NOT IN (SELECT airing_id FROM as_run)", (month, now.isoformat()))
-    others = queued(store)
+        logged = {row[0] for row in db.execute("SELECT airing_id FROM as_run")}
+    # This month's automatic airings still to come are placed again; the others stay put.
+    movable = [a for a in queued(store, month=month)
+               if not a.manual and a.planned_at > now and a.id not in logged]
+    others = [a for a in queued(store) if a not in movable]
     placed, problems = _place(station, month, duration, others, now)
     if not placed and not [a for a in others if a.month == month]:
         raise ScheduleError(f"Không xếp được lượt phát nào cho tháng {month}: {' '.join(problems)}",
                             hint="xem lại khung giờ, ngày nghỉ lễ và quy tắc phát (schedule) trong station.yaml.")
-    mp3 = os.path.relpath(airable.mp3, station_dir)
+    # An airing placed again at the same time with the same file keeps its number.
+    unchanged = {(a.slot_id, a.planned_at): a for a in movable
+                 if a.audio_sha256 == airable.audio_sha256 and a.mp3 == mp3}
+    kept = {unchanged[(slot.id, at)].id for slot, at in placed if (slot.id, at) in unchanged}
     with store.transaction() as db:
+        for airing in movable:
+            if airing.id not in kept:
+                db.execute("UPDATE airings SET removed = 1 WHERE id = ?", (airing.id,))
         for slot, at in placed:
-            _insert(db, month, slot.id, at, duration, mp3, airable.audio_sha256,
-                    airable.manifest["title"], manual=False)
+            if (slot.id, at) not in unchanged:
+                _insert(db, month, slot.id, at, duration, mp3, airable.audio_sha256,
+                        airable.manifest["title"], manual=False)
     airings = queued(store, month=month)
     return Placement(airings, problems, export_month(station, station_dir, month, airings))
 

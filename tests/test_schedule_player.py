@@ -72,6 +72,19 @@ def test_rule_places_four_airings_first_and_third_week_morning_and_afternoon(sch
     assert [a.planned_at for a in airings] == [at(1, 5, 30), at(1, 17, 0), at(15, 5, 30), at(15, 17, 0)]
 
 
+def test_scheduling_again_keeps_airing_numbers_unless_the_file_changed(scheduled):
+    first = [a.id for a in queued(Store(scheduled), month=MONTH)]
+    assert [a.id for a in schedule_month(scheduled, MONTH, now=BEFORE).airings] == first
+    path = scheduled / "scripts" / f"{MONTH}.yaml"
+    script = load_model(path, Script)
+    edited = script.segments[0].model_copy(update={"text": script.segments[0].text + " Xin cảm ơn."})
+    save_model(path, script.model_copy(update={"segments": [edited, *script.segments[1:]]}))
+    produce_month(scheduled, MONTH, engine_override="dummy")
+    approve(MonthFiles(scheduled, "an-lac", MONTH), Store(scheduled), "Nguyễn Văn Bình", "Phó Chủ tịch", None)
+    again = schedule_month(scheduled, MONTH, now=BEFORE).airings
+    assert len(again) == 4 and not set(a.id for a in again) & set(first)
+
+
 def test_holidays_and_relays_move_or_block_airings(station):
     edit_station(station, schedule=load_model(station / "station.yaml", Station).schedule.model_copy(
         update={"holidays": ["2026-12-01"]}))

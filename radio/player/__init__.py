@@ -13,6 +13,7 @@ import io
 import signal
 import sqlite3
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -29,6 +30,8 @@ from radio.schedule import Airing, queued, station_zone
 from radio.store import Store
 
 _LOOKAHEAD = timedelta(seconds=1)
+RESULT_NAMES = {"playing": "đang phát", "aired": "đã phát xong", "failed": "lỗi", "missed": "bỏ lỡ",
+                "interrupted": "bị ngắt"}
 
 
 class SystemClock:
@@ -65,6 +68,8 @@ class Player:
         self.store = Store(self.station_dir)
         self.stop = stop or threading.Event()
         self.grace = timedelta(minutes=self.station.schedule.grace_min)
+        # Where the daemon tells the operator what happens (the CLI prints it).
+        self.notify: Callable[[str], None] | None = None
         self._close_abandoned()
 
     def _close_abandoned(self) -> None:
@@ -85,13 +90,17 @@ class Player:
                 break
             now = self.clock.now()
             if now - airing.planned_at > self.grace:
-                logged.append(self._log_missed(airing))
+                entry = self._log_missed(airing)
+                if entry:
+                    logged.append(entry)
+                    self._tell(entry)
                 continue
             self.clock.sleep((airing.planned_at - now).total_seconds(), self.stop)
             if not self.stop.is_set():
                 entry = self._air(airing)
                 if entry:
                     logged.append(entry)
+                    self._tell(entry)
         return logged
 
     def _pending(self, until: datetime) -> list[Airing]:
@@ -128,10 +137,21 @@ class Player:
             row = db.execute("SELECT * FROM as_run WHERE id = ?", (row_id,)).fetchone()
         return _as_run(row)
 
+    def _tell(self, entry: AsRun) -> None:
+        if self.notify:
+            late = ""
+            if entry.started_at:
+                seconds = (datetime.fromisoformat(entry.started_at) - datetime.fromisoformat(entry.planned_at)).total_seconds()
+                late = f", bắt đầu lệch {seconds:+.1f} giây"
+            self.notify(f"Lượt {entry.airing_id} ({datetime.fromisoformat(entry.planned_at):%H:%M %d/%m}): "
+                        f"{RESULT_NAMES[entry.result]}{late}" + (f" — {entry.error}" if entry.error else ""))
+
     def _air(self, airing: Airing) -> AsRun | None:
         row_id = self._claim(airing)
         if row_id is None:
             return None
+        if self.notify:
+            self.notify(f"Lượt {airing.id}: đang phát {airing.mp3} ({airing.title}).")
         try:
             path = self._verified(airing)
         except (PlaybackError, ApprovalError) as exc:
@@ -166,8 +186,12 @@ class Player:
             return f"{error} Nhạc dự phòng cũng không phát được: {exc}"
         return f"{error} Đã phát nhạc dự phòng {name}."
 
-    def _log_missed(self, airing: Airing) -> AsRun:
+    def _log_missed(self, airing: Airing) -> AsRun | None:
         row_id = self._claim(airing)
+        if row_id is None:
+            return None
+        with self.store.transaction() as db:  # it never started
+            db.execute("UPDATE as_run SET started_at = NULL WHERE id = ?", (row_id,))
         late = self.clock.now() - airing.planned_at
         return self._finish(row_id, "missed",
                             f"Máy phát không chạy lúc {airing.planned_at:%H:%M %d/%m}; quá "
