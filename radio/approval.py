@@ -19,6 +19,7 @@ from radio.config import load_model
 from radio.errors import RadioError
 from radio.fileio import sha256_file, write_json
 from radio.models import Script
+from radio.paths import programme_dir, station_output
 from radio.store import ReviewEvent, Store, now_iso
 
 
@@ -42,7 +43,7 @@ class MonthFiles:
 
     @property
     def programme(self) -> Path:
-        return self.station_dir / "audio_out" / self.station_id / self.month
+        return programme_dir(station_output(self.station_dir), self.station_id, self.month)
 
     @property
     def manifest(self) -> Path:

@@ -215,9 +215,10 @@ app.add_typer(cache_app, name="cache")
 
 
 def _cache_of(station: Path, out: Optional[Path]):
+    from radio.paths import station_output
     from radio.pipeline import clip_cache, load_station
 
-    return clip_cache(out or station / "audio_out", load_station(station).id)
+    return clip_cache(out or station_output(station), load_station(station).id)
 
 
 OUT_OPTION = typer.Option(None, "--out", help="Thư mục chương trình (mặc định STATION/audio_out).")
@@ -436,10 +437,6 @@ def _parse_until(text: str, now):
     raise RadioError(f"Không hiểu thời điểm dừng '{text}'.", hint="viết 18:00 hoặc 2026-12-05 18:00.")
 
 
-RESULT_NAMES = {"playing": "đang phát", "aired": "đã phát", "failed": "lỗi", "missed": "bỏ lỡ",
-                "interrupted": "bị ngắt"}
-
-
 @player_app.command("status")
 def player_status(station: Path = STATION_OPTION) -> None:
     """Đang phát gì, các lượt phát sắp tới và kết quả các lượt gần nhất."""
@@ -462,6 +459,7 @@ def player_status(station: Path = STATION_OPTION) -> None:
 
 def _print_log(entries, title: str) -> None:
     from radio.clock import shown
+    from radio.player import RESULT_NAMES
 
     table = Table(title=title)
     for column in ("Giờ định phát", "Bắt đầu", "Kết thúc", "Kết quả", "Tệp", "Lỗi"):

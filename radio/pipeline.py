@@ -29,6 +29,7 @@ from radio.config import load_model, save_model
 from radio.errors import AudioError, ConfigError
 from radio.fileio import atomic_path, sha256_file, write_json
 from radio.models import AudioSettings, Script, Station
+from radio.paths import programme_dir, station_output
 from radio.progress import Progress, Silent
 from radio.speech.cache import ClipCache
 from radio.speech.normalize import Normalizer, load_lexicon
@@ -55,10 +56,6 @@ class Production:
     script_path: Path
     manifest: dict
     warnings: list[str] = field(default_factory=list)
-
-
-def programme_dir(out_dir: Path, station_id: str, month: str) -> Path:
-    return out_dir / station_id / month
 
 
 def produce(station: Station, script: Script, out_dir: Path, *, station_dir: Path | None = None,
@@ -325,7 +322,7 @@ def produce_month(station_dir: Path, month: str, out_dir: Path | None = None, *,
     if script.station != station.id:
         raise ConfigError(script_path, f"kịch bản thuộc đài '{script.station}', không phải "
                           f"'{station.id}'.", hint="kiểm tra trường station của kịch bản.")
-    return produce(station, script, out_dir or station_dir / "audio_out", station_dir=station_dir,
+    return produce(station, script, out_dir or station_output(station_dir), station_dir=station_dir,
                    engine_override=engine_override, progress=progress, script_path=script_path,
                    store=Store(station_dir))
 

@@ -19,13 +19,12 @@ from radio.errors import RadioError
 from radio.fileio import write_bytes, write_text
 from radio.library import all_procedures, all_topics, load_plan_items
 from radio.models import Brief, Station
+from radio.player import RESULT_NAMES
 from radio.schedule import station_zone
 from radio.store import Store
 
 ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
 ON_AIR = ("aired", "interrupted")  # results during which the programme was on air
-RESULT_NAMES = {"aired": "đã phát", "interrupted": "bị ngắt giữa chừng", "failed": "lỗi",
-                "missed": "bỏ lỡ", "playing": "đang phát"}
 
 
 class ReportError(RadioError):

@@ -21,11 +21,10 @@ from radio.approval import MonthFiles, require_airable
 from radio.config import load_model
 from radio.errors import ConfigError, RadioError
 from radio.fileio import write_bytes, write_text
-from radio.models import Slot, Station
+from radio.models import WEEKDAYS, Slot, Station
 from radio.store import Store, now_iso
 
 WEEKDAY_NAMES = ["Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ Nhật"]
-WEEKDAY_KEYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
 
 class ScheduleError(RadioError):
@@ -105,7 +104,7 @@ def _conflict(station: Station, zone: ZoneInfo, begin: datetime, end: datetime,
     if begin.date().isoformat() in station.schedule.holidays:
         return f"{begin:%d/%m} là ngày nghỉ lễ"
     for slot in station.slots:
-        if slot.kind != "relay" or WEEKDAY_KEYS[begin.weekday()] not in slot.weekdays:
+        if slot.kind != "relay" or WEEKDAYS[begin.weekday()] not in slot.weekdays:
             continue
         relay_begin = slot_start(begin.date(), slot, zone)
         if begin < relay_begin + timedelta(minutes=slot.length_min) and relay_begin < end:
@@ -133,13 +132,13 @@ def _place(station: Station, month: str, duration_s: float, others: list[Airing]
     for week in rule.weeks:
         days = [d for d in _month_days(month) if (d.day - 1) // 7 + 1 == week]
         if rule.weekday:
-            first = WEEKDAY_KEYS.index(rule.weekday)
+            first = WEEKDAYS.index(rule.weekday)
             days.sort(key=lambda d: (d.weekday() - first) % 7)
         reasons = []
         for day in days:
             times = [(slot, slot_start(day, slot, zone)) for slot in wanted]
             why = next((f"{WEEKDAY_NAMES[day.weekday()]} {day:%d/%m} không có khung '{slot.name}'"
-                        for slot, _ in times if WEEKDAY_KEYS[day.weekday()] not in slot.weekdays), None)
+                        for slot, _ in times if WEEKDAYS[day.weekday()] not in slot.weekdays), None)
             why = why or next((f"{at:%d/%m %H:%M} đã qua" for _, at in times if at <= now), None)
             why = why or next((c for _, at in times if (c := _conflict(
                 station, zone, at, at + timedelta(seconds=duration_s), others))), None)

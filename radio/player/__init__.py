@@ -30,8 +30,9 @@ from radio.schedule import Airing, queued, station_zone
 from radio.store import Store
 
 _LOOKAHEAD = timedelta(seconds=1)
-RESULT_NAMES = {"playing": "đang phát", "aired": "đã phát xong", "failed": "lỗi", "missed": "bỏ lỡ",
-                "interrupted": "bị ngắt"}
+# How the operator, the log and the reports name each as-run result.
+RESULT_NAMES = {"playing": "đang phát", "aired": "đã phát", "failed": "lỗi", "missed": "bỏ lỡ",
+                "interrupted": "bị ngắt giữa chừng"}
 
 
 class SystemClock:
