@@ -23,6 +23,7 @@ import schedule as schedule_lib
 from radio.approval import ApprovalError, MonthFiles, require_airable
 from radio.audio.export import audio_sha256
 from radio.config import load_model
+from radio.errors import OutputError
 from radio.fileio import write_text
 from radio.models import Station
 from radio.player.outputs import Clock, Output, PlaybackError
@@ -126,9 +127,9 @@ class Player:
                     "result) VALUES (?, ?, ?, ?, ?, ?, 'playing')",
                     (airing.id, airing.planned_at.isoformat(), self.clock.now().isoformat(),
                      airing.mp3, airing.audio_sha256, self.output.name)).lastrowid
-        except Exception as exc:  # the unique index: another player already took it
-            if isinstance(exc.__cause__, sqlite3.IntegrityError) or "UNIQUE" in str(exc):
-                return None
+        except OutputError as exc:
+            if isinstance(exc.__cause__, sqlite3.IntegrityError):
+                return None  # the unique index: this airing is already in the log
             raise
 
     def _finish(self, row_id: int, result: str, error: str | None = None) -> AsRun:
