@@ -58,6 +58,9 @@ class Status:
     state: str  # draft | in_review | rejected | approved | changed
     detail: str  # one Vietnamese sentence for the officer
     approval: ReviewEvent | None = None
+    # What was looked at, so the airing gate need not read and hash it all again.
+    audio: tuple[dict, str] | None = None  # manifest and audio hash of the current programme
+    expected_audio_sha256: str | None = None
 
 
 STATE_LABELS = {
@@ -112,7 +115,8 @@ def status(files: MonthFiles, store: Store) -> Status:
     audio = current_audio(files, script_sha)
     events = store.review_events(files.month)
     decisions = _decisions(events)
-    base = dict(month=files.month, composed=script_sha is not None, produced=audio is not None)
+    base = dict(month=files.month, composed=script_sha is not None, produced=audio is not None,
+                audio=audio)
     if script_sha is None:
         return Status(**base, state="draft", detail="Chưa soạn kịch bản (radio compose).")
     if not decisions:
@@ -126,9 +130,9 @@ def status(files: MonthFiles, store: Store) -> Status:
                       detail=f"Kịch bản đã được sửa sau khi {last.by_name} duyệt lúc {shown(last.at)}.")
     wanted = expected_audio(events, last)
     if audio is not None and wanted is not None and audio[1] != wanted:
-        return Status(**base, state="changed", approval=last,
+        return Status(**base, state="changed", approval=last, expected_audio_sha256=wanted,
                       detail="Tệp âm thanh khác với tệp đã được duyệt (đã bị thay hoặc sửa).")
-    return Status(**base, state="approved", approval=last,
+    return Status(**base, state="approved", approval=last, expected_audio_sha256=wanted,
                   detail=f"{last.by_name} ({last.role}) duyệt lúc {shown(last.at)}.")
 
 
@@ -209,13 +213,12 @@ def require_airable(files: MonthFiles, store: Store) -> Airable:
     if current.state in ("in_review", "rejected", "changed"):
         raise ApprovalError(f"Chương trình tháng {files.month} chưa được phép phát: "
                             f"{STATE_LABELS[current.state]}. {current.detail}", hint=approve_hint)
-    audio = current_audio(files, script_hash(files))
+    audio = current.audio
     if audio is None:
         raise ApprovalError(f"Chương trình tháng {files.month} đã duyệt nhưng chưa có tệp âm "
                             "thanh làm từ đúng kịch bản đã duyệt.",
                             hint=f"chạy 'radio produce {files.month}'.")
-    events = store.review_events(files.month)
-    wanted = expected_audio(events, current.approval)
+    wanted = current.expected_audio_sha256
     if wanted is None or audio[1] != wanted:
         raise ApprovalError(f"Tệp âm thanh tháng {files.month} không phải tệp đã được duyệt.",
                             hint=approve_hint)

@@ -21,7 +21,6 @@ from pathlib import Path
 import schedule as schedule_lib
 
 from radio.approval import ApprovalError, MonthFiles, require_airable
-from radio.audio.export import audio_sha256
 from radio.config import load_model
 from radio.errors import OutputError
 from radio.fileio import write_text
@@ -170,11 +169,12 @@ class Player:
         path = self.station_dir / airing.mp3
         if not path.exists():
             raise PlaybackError(f"Không tìm thấy tệp {airing.mp3}.")
-        if audio_sha256(path) != airing.audio_sha256:
-            raise PlaybackError(f"Tệp {airing.mp3} không phải tệp đã duyệt (đã bị sửa, thay hoặc hỏng).")
+        # The gate hashes the month's file and checks it against the approval; the queued
+        # hash must be that same approved audio.
         standing = require_airable(MonthFiles(self.station_dir, self.station.id, airing.month), self.store)
-        if standing.audio_sha256 != airing.audio_sha256:
-            raise PlaybackError(f"Lượt phát dùng tệp khác với tệp đang được duyệt của tháng {airing.month}.")
+        if standing.mp3 != path or standing.audio_sha256 != airing.audio_sha256:
+            raise PlaybackError(f"Tệp {airing.mp3} không phải tệp đã duyệt cho lượt phát này "
+                                "(đã bị sửa, thay hoặc hỏng).")
         return path
 
     def _fallback(self, error: str) -> str:
