@@ -175,7 +175,9 @@ def normalize(text: list[str] = typer.Argument(None, help="Câu cần chuyển; 
         typer.echo(result.text)
         if explain:
             for change in result.changes:
-                typer.echo(f"    [{RULE_NAMES.get(change.rule, change.rule)}] {change.written} → {change.spoken}")
+                note = f" ({change.note})" if change.note else ""
+                typer.echo(f"    [{RULE_NAMES.get(change.rule, change.rule)}] {change.written} → "
+                           f"{change.spoken or '(không đọc)'}{note}")
             for token in result.unknown:
                 typer.echo(f"    [chưa có trong từ điển] {token}: nên thêm vào lexicon.yaml của đài")
 

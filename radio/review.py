@@ -21,7 +21,7 @@ from radio.config import load_model
 from radio.errors import ConfigError
 from radio.fileio import write_text
 from radio.models import Script, Station
-from radio.speech.normalize import Normalized, Normalizer, load_lexicon
+from radio.speech.normalize import Normalized, Normalizer, load_lexicon, repeated_phrases
 from radio.speech.synthesize import split_sentences
 from radio.store import Store
 from radio.workspace import PLACEHOLDERS
@@ -38,7 +38,7 @@ _EXPECTED_KINDS = {"news": "tin tức trong tháng", "qa": "hỏi – đáp",
 @dataclass(frozen=True)
 class Finding:
     segment_id: str | None
-    kind: str  # unread | abbreviation | breath | missing | length | placeholder
+    kind: str  # unread | repeat | abbreviation | breath | missing | length | placeholder
     message: str
 
 
@@ -149,6 +149,10 @@ def _sentence_findings(segment_id: str, written: str, spoken: Normalized) -> lis
     if leftover:
         findings.append(Finding(segment_id, "unread",
                                 f"Ký tự không đọc được ({' '.join(leftover)}) trong câu «{written}»."))
+    for phrase in repeated_phrases(spoken.text):
+        findings.append(Finding(segment_id, "repeat",
+                                f"Đọc lặp «{phrase} {phrase}» trong câu «{written}». "
+                                f"Nên sửa câu để người nghe không nghe hai lần."))
     for placeholder in PLACEHOLDERS:
         if placeholder in written:
             findings.append(Finding(segment_id, "placeholder",

@@ -83,3 +83,50 @@ def test_explain_names_the_rule_behind_each_change():
     assert "    [phần trăm] 85,5% → tám mươi lăm phẩy năm phần trăm" in lines
     assert "    [giờ] 7h30 → bảy giờ ba mươi phút" in lines
     assert any("[chưa có trong từ điển] HTX" in line for line in lines)
+
+
+def test_explain_says_when_a_reading_was_shortened_to_avoid_a_repeat():
+    result = run_cli("normalize", "--explain", "Nghị quyết số 76/NQ-CP của Chính phủ; theo tiêu chuẩn TCVN")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "Nghị quyết số bảy mươi sáu của Chính phủ; theo tiêu chuẩn Việt Nam"
+    document = next(line for line in lines if "[số hiệu văn bản]" in line)
+    assert "76/NQ-CP → bảy mươi sáu (cơ quan ban hành được nêu ngay sau" in document
+    standard = next(line for line in lines if "TCVN →" in line)
+    assert "(bỏ «tiêu chuẩn» vì vừa đọc ngay trước)" in standard
+
+
+def test_a_station_entry_can_be_read_by_name_or_in_full(tmp_path):
+    path = tmp_path / "lexicon.yaml"
+    path.write_text(
+        "abbreviations:\n"
+        "  HTX: {means: hợp tác xã, name: hát tê ích, read: means}\n"
+        "  OCOP: {name: ô cốp}\n"
+        "issuers:\n"
+        "  SNNMT: Sở Nông nghiệp và Môi trường\n", encoding="utf-8")
+    normalizer = Normalizer(load_lexicon(path))
+    assert normalizer("HTX Tân Tiến").text == "hợp tác xã Tân Tiến"
+    # The sentence already says what it means: the short name is enough.
+    assert normalizer("Mỗi hợp tác xã, kể cả HTX Tân Tiến").text == "Mỗi hợp tác xã, kể cả hát tê ích Tân Tiến"
+    assert normalizer("sản phẩm OCOP").text == "sản phẩm ô cốp"
+    assert normalizer("Quyết định 12/QĐ-SNNMT").text == "Quyết định mười hai của Sở Nông nghiệp và Môi trường"
+
+
+def test_a_malformed_lexicon_entry_is_named(tmp_path):
+    path = tmp_path / "lexicon.yaml"
+    path.write_text("abbreviations:\n  OCOP: {nam: ô cốp}\n", encoding="utf-8")
+    result = run_cli("normalize", "--station", str(tmp_path), "OCOP")
+    assert result.returncode == 1
+    assert "OCOP" in result.stderr and "lexicon.yaml" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_an_unknown_issuer_is_spelled_and_reported():
+    result = Normalizer()("Quyết định 5/QĐ-XYZ")
+    assert result.text == "Quyết định năm của ích i dài dét"
+    assert result.unknown == ("XYZ",)
+
+
+def test_capitalised_headings_are_words_not_letters():
+    result = Normalizer()("NỘI DUNG TUYÊN TRUYỀN CCHC")
+    assert result.text == "nội dung tuyên truyền cải cách hành chính"
+    assert result.unknown == ()

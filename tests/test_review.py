@@ -194,6 +194,16 @@ def test_lint_finds_planted_problems(station):
     assert "QXZT" in messages and "(=)" in messages and "hỏi – đáp" in messages
 
 
+def test_lint_quotes_words_the_listener_would_hear_twice(station):
+    path = files(station).script
+    script = load_model(path, Script)
+    first = script.segments[0]
+    planted = first.model_copy(update={"text": "Về thời hạn: Thời hạn giải quyết là ba ngày làm việc."})
+    save_model(path, script.model_copy(update={"segments": [planted, *script.segments[1:]]}))
+    repeats = [f for f in build_review(station, MONTH).findings if f.kind == "repeat"]
+    assert [(f.segment_id, "«thời hạn thời hạn»" in f.message) for f in repeats] == [(first.id, True)]
+
+
 def chromium():
     return shutil.which("chromium") or shutil.which("chromium-browser")
 

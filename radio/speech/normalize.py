@@ -4,6 +4,10 @@ Rule-based and offline. Each rule is a regular expression with a handler; rules 
 order so that specific shapes (phone numbers, document numbers, dates) are read before the
 generic number rule sees their digits. Every change is recorded so the review copy can show
 the reading, and unknown all-caps tokens are spelled and reported for lint.
+
+Handlers see the whole sentence (``m.string``), because what a listener hears depends on
+the words around a token: an issuer already named after a document code is not read twice,
+an expansion does not repeat the words just before it, "1/5" after "ngày 30/4 và" is a date.
 """
 from __future__ import annotations
 
@@ -13,8 +17,10 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
+from typing import Literal
 
 import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from radio.config import read_yaml
 from radio.errors import ConfigError
@@ -31,16 +37,44 @@ LETTER_NAMES = {
 WEEKDAY_WORDS = {2: "hai", 3: "ba", 4: "tư", 5: "năm", 6: "sáu", 7: "bảy"}
 ROMAN_CONTEXT = r"(?:[Qq]uý|[Ll]ần thứ|[Kk]hóa|[Kk]hoá|[Pp]hần|[Cc]hương|[Mm]ục|[Đđ]ại hội)"
 UPPER = "A-ZĂÂĐÊÔƠƯ"
+# Every capital letter of Vietnamese, toned ones included ("ỦY", "CỘNG").
+UPPER_ALL = UPPER + "ÀÁẢÃẠẰẮẲẴẶẦẤẨẪẬÈÉẺẼẸỀẾỂỄỆÌÍỈĨỊÒÓỎÕỌỒỐỔỖỘỜỚỞỠỢÙÚỦŨỤỪỨỬỮỰỲÝỶỸỴ"
+# Parts of a document code: "NQ", "TTg" (Thủ tướng), "QH15" (a term of the National Assembly).
+CODE_PART = rf"[{UPPER}]+(?:g(?![a-z]))?\d*"
+
+# Words after which "a/b" is a day and a month ("dịp 30/4", "từ 15/7 đến 30/9").
+_DATE_CONTEXT = re.compile(
+    r"(?:\b(?:ngày|dịp|lễ|tết|mùng|mồng|từ|đến|tới|trước|sau|hết|hạn|chót|khánh|niệm|lịch|vào"
+    r"|sáng|trưa|chiều|tối|đêm)\s*"
+    r"|\d{1,2}\s*/\s*\d{1,2}\s*(?:,|và|hoặc|đến|tới|-|–)\s*"
+    r"|\btháng\s+(?:giêng|một|hai|ba|tư|năm|sáu|bảy|tám|chín|mười(?:\s+(?:một|hai))?)"
+    r"\s*(?:,|và|hoặc|đến|tới|-|–)\s*)$", re.IGNORECASE)
+# Nouns a rate is given per ("đồng/bản", "2 lần/năm") even without a number before them.
+_PER_NOUNS = {"tháng", "năm", "ngày", "tuần", "quý", "người", "hồ", "lần", "buổi", "kỳ", "đợt",
+              "hộ", "ca", "bản", "lượt", "trang", "giờ", "suất", "trẻ", "con", "khẩu", "thửa"}
+# After a document code, the issuer may already be named: "76/NQ-CP ngày 15/7/2021 của Chính phủ".
+_ISSUER_FOLLOWS = re.compile(
+    r"\s*(?:,\s*)?(?:ngày\s+\d{1,2}(?:\s*/\s*\d{1,2}\s*/\s*\d{4}|\s+tháng\s+\d{1,2}\s+năm\s+\d{4})"
+    r"\s*,?\s*)?của\s+\S", re.IGNORECASE)
+# Names whose number is part of the name and read as written ("Đề án 06" → "không sáu").
+_NAMED_NUMBER = (r"\b((?:[Đđ]ề án|[Cc]hỉ thị|[Kk]ết luận|[Nn]ghị quyết|[Qq]uyết định|[Cc]hương trình|"
+                 r"[Kk]ế hoạch|[Tt]hông báo|[Qq]uy định|[Hh]ướng dẫn|[Cc]ông điện)(?:\s+số)?)\s+(0\d+)"
+                 r"(?![\w/]|[.,-]\d|-[A-ZĐ])")
+# Short service numbers are dialled, so they are read digit by digit ("Tổng đài 1022").
+_SERVICE_CONTEXT = (r"tổng đài|đường dây(?: nóng)?|hotline|gọi(?: ngay)?(?: (?:đến|tới|vào))?(?: số)?"
+                    r"|đầu số|số điện thoại|số máy|nhắn tin(?: (?:đến|tới))?(?: số)?|bấm số|quay số")
 
 
 # How each rule is named to an officer in `radio normalize --explain`.
 RULE_NAMES = {
     "markup": "ký hiệu định dạng", "end_mark": "dấu kết thúc văn bản", "iso_datetime": "ngày giờ ISO",
-    "email": "thư điện tử", "web": "địa chỉ trang web", "phone": "số điện thoại",
-    "document": "số hiệu văn bản", "code": "ký hiệu văn bản", "standard": "số hiệu tiêu chuẩn",
-    "date": "ngày tháng", "day_month": "ngày tháng", "quarter": "quý", "month_year": "tháng năm", "time": "giờ",
+    "email": "thư điện tử", "web": "địa chỉ trang web", "service": "số tổng đài",
+    "phone": "số điện thoại", "document": "số hiệu văn bản", "named_number": "số trong tên gọi",
+    "code": "ký hiệu văn bản", "standard": "số hiệu tiêu chuẩn",
+    "date": "ngày tháng", "quarter": "quý", "month_year": "tháng năm", "time": "giờ",
     "roman": "số La Mã", "range": "khoảng số", "percent": "phần trăm", "weekday": "thứ trong tuần",
-    "per": "mỗi (dấu /)", "ratio": "tỷ số", "unit": "đơn vị", "abbreviation": "chữ viết tắt",
+    "per": "dấu / giữa hai chữ", "slash_pair": "ngày tháng, phân số hoặc tỷ số", "unit": "đơn vị",
+    "defined": "chữ viết tắt trong ngoặc", "abbreviation": "chữ viết tắt",
     "number": "số", "unknown": "chữ viết tắt chưa biết (đánh vần)", "symbol": "ký hiệu",
 }
 
@@ -50,6 +84,7 @@ class Change:
     rule: str
     written: str
     spoken: str
+    note: str | None = None  # why the reading is shorter than the rule's full form
 
 
 @dataclass(frozen=True)
@@ -59,28 +94,82 @@ class Normalized:
     unknown: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class Reading:
+    """A handler's answer when it has more to say than the spoken words."""
+    spoken: str
+    note: str | None = None
+    unknown: tuple[str, ...] = ()
+
+
+class Entry(BaseModel):
+    """One abbreviation: what it stands for, how it is said as a name, which one airs."""
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    means: str | None = None
+    name: str | None = None
+    read: Literal["means", "name"] | None = None
+
+    @property
+    def by_name(self) -> bool:
+        return (self.read or ("name" if self.name else "means")) == "name" or not self.means
+
+    def short(self, token: str) -> str:
+        return self.name or spell(token)
+
+
 @dataclass
 class Lexicon:
-    abbreviations: dict[str, str] = field(default_factory=dict)
+    abbreviations: dict[str, Entry] = field(default_factory=dict)
     domain_words: dict[str, str] = field(default_factory=dict)
     units: dict[str, str] = field(default_factory=dict)
+    issuers: dict[str, str] = field(default_factory=dict)       # code part → who issued it
+    document_types: dict[str, str] = field(default_factory=dict)  # code part → kind of document
 
     def merged(self, other: "Lexicon") -> "Lexicon":
-        return Lexicon({**self.abbreviations, **other.abbreviations},
-                       {**self.domain_words, **other.domain_words},
-                       {**self.units, **other.units})
+        return Lexicon(*({**mine, **theirs} for mine, theirs in zip(self._sections(), other._sections())))
+
+    def _sections(self) -> tuple[dict, ...]:
+        return (self.abbreviations, self.domain_words, self.units, self.issuers, self.document_types)
+
+    def spoken(self, token: str) -> str | None:
+        """The full reading of an abbreviation, or its name if it airs by name."""
+        entry = self.abbreviations.get(token)
+        if entry is None:
+            return None
+        return entry.short(token) if entry.by_name else entry.means
 
     @classmethod
     def from_mapping(cls, data: dict, source: Path | str) -> "Lexicon":
         if not isinstance(data, dict):
             raise ConfigError(source, "từ điển viết tắt phải là các nhóm khoá: giá trị.")
-        parts = {}
-        for name in ("abbreviations", "domain_words", "units"):
+        unknown = set(data) - {"abbreviations", "domain_words", "units", "issuers", "document_types"}
+        if unknown:
+            raise ConfigError(source, f"mục không được phép: {', '.join(sorted(map(str, unknown)))}.",
+                              hint="các mục dùng được: abbreviations, domain_words, units, issuers, "
+                                   "document_types.")
+        parts: dict[str, dict] = {}
+        for name in ("abbreviations", "domain_words", "units", "issuers", "document_types"):
             section = data.get(name) or {}
             if not isinstance(section, dict):
                 raise ConfigError(source, f"mục '{name}' phải là các cặp 'viết tắt: cách đọc'.")
-            parts[name] = {str(k): str(v) for k, v in section.items()}
+            parts[name] = {str(k): v if name == "abbreviations" else str(v) for k, v in section.items()}
+        parts["abbreviations"] = {k: _entry(k, v, source) for k, v in parts["abbreviations"].items()}
         return cls(**parts)
+
+
+def _entry(token: str, value, source: Path | str) -> Entry:
+    if isinstance(value, str):
+        return Entry(means=value)
+    try:
+        entry = Entry.model_validate(value)
+    except ValidationError:
+        entry = None
+    if entry is None or not (entry.means or entry.name):
+        raise ConfigError(source, f"chữ viết tắt '{token}' khai báo sai.",
+                          hint="viết 'VIẾT_TẮT: cách đọc đầy đủ', hoặc "
+                               "'VIẾT_TẮT: {means: nghĩa đầy đủ, name: cách gọi tên, read: name}'.")
+    return entry
 
 
 @lru_cache(maxsize=1)
@@ -114,7 +203,64 @@ def _number(text: str) -> str:
     return decimal_words(integer.replace(".", ""), fraction or None)
 
 
-Handler = Callable[[re.Match[str]], str]
+def _words(text: str) -> list[str]:
+    return re.findall(r"[^\W_]+", text.lower())
+
+
+def _overlap(before: str, phrase: str) -> int:
+    """How many leading words of ``phrase`` the text just before it already says."""
+    tail = re.search(r"(?:[^\W_]+\s+){1,12}$", before)
+    if not tail:
+        return 0
+    said, words = _words(tail.group(0)), _words(phrase)
+    for k in range(min(len(said), len(words)), 0, -1):
+        if said[-k:] == words[:k]:
+            return k
+    return 0
+
+
+def _drop_words(phrase: str, count: int) -> str:
+    return " ".join(phrase.split()[count:])
+
+
+# A Vietnamese syllable: onset, vowel nucleus, coda. Capitalised headings ("ỦY BAN NHÂN
+# DÂN", "NỘI DUNG") are words, not abbreviations to spell.
+_SYLLABLE = re.compile(
+    r"(?:ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdđghklmnprstvx])?"
+    r"[aăâeêioôơuưyáàảãạắằẳẵặấầẩẫậéèẻẽẹếềểễệíìỉĩịóòỏõọốồổỗộớờởỡợúùủũụứừửữựýỳỷỹỵ]{1,3}"
+    r"(?:ng|nh|ch|[cmnpt])?")
+
+
+def is_syllable(token: str) -> bool:
+    return bool(_SYLLABLE.fullmatch(token.lower()))
+
+
+# Lists ("một cửa, một cửa liên thông") repeat words on purpose; a repeat inside one
+# stretch of speech with no comma between is what a listener hears as a stutter.
+_RUN_BREAK = re.compile(r"[,;.!?…()\n]")
+UNREADABLE = re.compile(r"[\d%/@&#<>{}\[\]_=+*^~|\\]|\S:\S")
+
+
+def repeated_phrases(spoken: str, shortest: int = 2) -> list[str]:
+    """Word sequences of ``shortest`` or more words said twice in a row."""
+    found: list[str] = []
+    for run in _RUN_BREAK.split(spoken):
+        words = _words(run)
+        for size in range(len(words) // 2, shortest - 1, -1):
+            for i in range(len(words) - 2 * size + 1):
+                if words[i:i + size] == words[i + size:i + 2 * size]:
+                    phrase = " ".join(words[i:i + size])
+                    if not any(phrase in longer for longer in found):
+                        found.append(phrase)
+    return found
+
+
+def unread_symbols(spoken: str) -> list[str]:
+    """Digits and symbols still in the spoken text: the engine would read them its own way."""
+    return sorted(set(UNREADABLE.findall(spoken)))
+
+
+Handler = Callable[[re.Match[str]], "str | Reading"]
 
 
 class Normalizer:
@@ -122,7 +268,8 @@ class Normalizer:
         self.lexicon = lexicon or packaged_lexicon()
         abbreviations = sorted(self.lexicon.abbreviations, key=len, reverse=True)
         abbr_pattern = "|".join(re.escape(a) for a in abbreviations) or r"(?!x)x"
-        self._abbr_re = re.compile(rf"(?<![\w/])(?:{abbr_pattern})(?![\w])")
+        expandable = [a for a in abbreviations if not self.lexicon.abbreviations[a].by_name]
+        defined_pattern = "|".join(re.escape(a) for a in expandable) or r"(?!x)x"
         units = sorted(self.lexicon.units, key=len, reverse=True)
         unit_pattern = "|".join(re.escape(u) for u in units) or r"(?!x)x"
         self.rules: list[tuple[str, re.Pattern[str], Handler]] = [
@@ -130,32 +277,39 @@ class Normalizer:
             ("web", re.compile(r"\b(?:https?://)?(?:[\w-]+\.)+(?:vn|com|org|net)(?:/[\w/.-]*)?\b"),
              self._web),
             ("markup", re.compile(r"[#*]+"), lambda m: " "),
+            ("heading", re.compile(r"^\s*([IVX]{1,4})\.(?=\s)", re.MULTILINE),
+             lambda m: integer_words(roman_value(m.group(1)) or 0) + "." if roman_value(m.group(1)) else m.group(0)),
             ("end_mark", re.compile(r"\./\.$|\./\.(?=\s)"), lambda m: "."),
             ("iso_datetime", re.compile(r"\b(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::\d{2}(?:\.\d+)?)?"
                                        r"(?:Z|[+-]\d{2}:?\d{2})?)?(?![\w-])"), self._iso),
+            ("service", re.compile(rf"\b({_SERVICE_CONTEXT})(\s*:?\s*)(1\d{{2,3}}(?:[ .]?\d{{3,4}}){{0,2}})(?![\d.,]\d)"
+                                   r"|\b(1[89]00)[ .]?(\d{3,4})(?:[ .]?(\d{2,4}))?\b", re.IGNORECASE),
+             self._service),
             ("phone", re.compile(r"(?<![\d.,])0\d{2,3}(?:[. ]?\d{2,4}){2,3}(?!\d|,\d)"), self._phone),
-            ("document", re.compile(rf"\b(\d+)((?:/\d{{4}})?)[/-]([{UPPER}][{UPPER}a-z]*(?:[-/][{UPPER}][{UPPER}a-z]*)*)\b"),
+            ("document", re.compile(rf"\b(\d+)((?:/\d{{4}})?)[/-]({CODE_PART}(?:[-/]\s?{CODE_PART})*)\b"),
              self._document),
-            ("code", re.compile(rf"(?<![\w/])/?([{UPPER}]+(?:-[{UPPER}]+)+)(?![\w])"), self._bare_code),
+            ("named_number", re.compile(_NAMED_NUMBER), self._named_number),
+            ("code", re.compile(rf"(?<![\w/])/?({CODE_PART}(?:[-/]{CODE_PART})+)(?![\w])"), self._bare_code),
             ("standard", re.compile(r"\b(\d{4,5}):(\d{4})\b"), self._standard),
             ("date", re.compile(r"\b(?:([Nn]gày)\s+)?([0-3]?\d)/([01]?\d)/(\d{4})\b"), self._date),
-            ("day_month", re.compile(r"\b([Nn]gày)\s+([0-3]?\d)/([01]?\d)\b(?!/)"), self._day_month),
             ("quarter", re.compile(r"\b([Qq]uý)\s+([IVX]+|[1-4])/(\d{4})\b"), self._quarter),
             ("month_year", re.compile(r"\b(?:([Tt]háng)\s+)?([01]?\d)/(\d{4})\b"), self._month_year),
             ("time", re.compile(r"\b([01]?\d|2[0-3])\s?(?:h|giờ|:)\s?([0-5]\d)?(?:\s?phút)?(?![\w:])"),
              self._time),
             ("roman", re.compile(rf"\b({ROMAN_CONTEXT})\s+([IVXLC]+)\b"), self._roman),
-            ("range", re.compile(r"\b(\d+(?:[.,]\d+)?)\s?[-–]\s?(\d+(?:[.,]\d+)?)\b(\s?%)?"), self._range),
+            ("range", re.compile(r"(?<![/\d])\b(\d+(?:[.,]\d+)?)\s?[-–]\s?(\d+(?:[.,]\d+)?)\b(?!/)(\s?%)?"),
+             self._range),
             ("percent", re.compile(r"(\d+(?:[.,]\d+)?)\s?%"), self._percent),
             ("weekday", re.compile(r"\b([Tt]hứ)\s+([1-8])\b"), self._weekday),
-            ("per", re.compile(r"(?<=[^\W\d])\s?/\s?(tháng|năm|ngày|tuần|quý|người|hồ sơ|lần|buổi|kỳ|đợt|hộ|ca)\b"),
-             self._per),
-            ("ratio", re.compile(r"\b(\d+)\s?/\s?(\d+)\b"), self._ratio),
+            ("per", re.compile(r"(?<![\w/])[^\W\d_]+(?:\s?/\s?[^\W\d_]+)+(?![\w/])"), self._per),
+            ("slash_pair", re.compile(r"(?<![\w/.,])(\d{1,3})\s?/\s?(\d{1,3})(?![\w/]|[.,]\d)"),
+             self._slash_pair),
             ("unit", re.compile(rf"(?<=\d)\s?({unit_pattern})\b"), self._unit),
-            ("abbreviation", self._abbr_re, self._abbreviation),
+            ("defined", re.compile(rf"\s?\(\s*({defined_pattern})\s*\)"), self._defined),
+            ("abbreviation", re.compile(rf"(?<![\w/])(?:{abbr_pattern})(?![\w])"), self._abbreviation),
             ("number", re.compile(r"(?<![\w,])\d{1,3}(?:\.\d{3})+(?:,\d+)?(?![\d])|(?<![\w.,])\d+(?:,\d+)?(?![\d])"),
              lambda m: _number(m.group(0))),
-            ("unknown", re.compile(rf"\b[{UPPER}][{UPPER}0-9]{{1,}}\b"), self._unknown),
+            ("unknown", re.compile(rf"\b[{UPPER_ALL}][{UPPER_ALL}0-9]{{1,}}\b"), self._unknown),
             ("symbol", re.compile(r"\s?&\s?|\s[–—-]\s|(?<=\w):(?=\w)|\s?\+\s?"), self._symbol),
         ]
 
@@ -180,28 +334,70 @@ class Normalizer:
         domain_spoken = " chấm ".join(self._domain_part(p) for p in domain.split("."))
         return f"{user_spoken} a còng {domain_spoken}"
 
+    def _service(self, m: re.Match[str]) -> str:
+        if m.group(1):
+            return f"{m.group(1)}{m.group(2)}" + ", ".join(
+                digit_words(g) for g in re.split(r"[ .]", m.group(3)) if g)
+        return ", ".join(digit_words(g) for g in m.groups()[3:] if g)
+
     def _phone(self, m: re.Match[str]) -> str:
         groups = re.split(r"[. ]", m.group(0))
         # Commas make the engine pause between groups, as announcers do.
         return ", ".join(digit_words(g) for g in groups if g)
 
-    def _document(self, m: re.Match[str]) -> str:
+    def _document(self, m: re.Match[str]) -> Reading:
         """'76/NQ-CP' → 'bảy mươi sáu của Chính phủ': the document type is already said
-        before the number ("Nghị quyết số ..."), so only the issuer is read."""
+        before the number ("Nghị quyết số ..."), so only the issuer is read, and only once."""
         number, year, code = m.group(1), m.group(2), m.group(3)
         words = integer_words(int(number))
         if year:
             words += " năm " + integer_words(int(year[1:]))
-        parts = [p for p in re.split(r"[-/]", code) if p]
-        name = self.lexicon.abbreviations.get(parts[-1]) or spell(parts[-1])
-        return f"{words} của {name}" if len(parts) > 1 else f"{words} {name}"
+        if _ISSUER_FOLLOWS.match(m.string, m.end()):
+            return Reading(words, note="cơ quan ban hành được nêu ngay sau nên không đọc lần nữa")
+        issuer, unknown = self._issuer(code)
+        return Reading(f"{words} của {issuer}" if issuer else words, unknown=unknown)
 
-    def _bare_code(self, m: re.Match[str]) -> str:
+    def _issuer(self, code: str) -> tuple[str | None, tuple[str, ...]]:
+        """Who issued a document with this code: 'NQ/TW' → Trung ương, 'TT-BTP' → Bộ Tư pháp,
+        'UBND-VP' (an official letter: issuer, then the drafting unit) → Ủy ban nhân dân."""
+        parts = [p for p in re.split(r"[-/]\s?", code) if p]
+        joint = parts[0] in ("TTLT", "NQLT", "QĐLT")
+        if parts[0] in self.lexicon.document_types and len(parts) > 1:
+            parts = parts[1:]
+        chosen = parts if joint else parts[:1]
+        names, unknown = [], []
+        for part in chosen:
+            name = self._issuer_name(part)
+            if name is None:
+                unknown.append(part)
+                name = spell(part)
+            names.append(name)
+        listed = ", ".join(names[:-1]) + " và " + names[-1] if len(names) > 1 else names[0]
+        return listed, tuple(unknown)
+
+    def _issuer_name(self, part: str) -> str | None:
+        base, term = re.fullmatch(r"(.*?[^\d])(\d*)", part).groups()
+        name = self.lexicon.issuers.get(base) or self.lexicon.spoken(base)
+        if name is None:
+            return None
+        # QH15: the National Assembly of the fifteenth term ("khóa mười lăm").
+        return f"{name} khóa {integer_words(int(term))}" if term else name
+
+    def _named_number(self, m: re.Match[str]) -> str:
+        return f"{m.group(1)} {digit_words(m.group(2))}"
+
+    def _bare_code(self, m: re.Match[str]) -> Reading:
         """A document code without its number ('Số: /KH-UBND' in an unsigned draft)."""
-        parts = m.group(1).split("-")
-        if any(p not in self.lexicon.abbreviations for p in parts) and m.group(1) in self.lexicon.abbreviations:
-            return self.lexicon.abbreviations[m.group(1)]
-        return " ".join(self.lexicon.abbreviations.get(p) or spell(p) for p in parts)
+        code = m.group(1)
+        if code in self.lexicon.abbreviations:
+            return Reading(self.lexicon.spoken(code))
+        parts = re.split(r"[-/]", code)
+        if parts[0] in self.lexicon.document_types:
+            issuer, unknown = self._issuer(code)
+            return Reading(f"{self.lexicon.document_types[parts[0]]} {issuer}", unknown=unknown)
+        readings = [self.lexicon.spoken(p) for p in parts]
+        unknown = tuple(p for p, r in zip(parts, readings) if r is None)
+        return Reading(" ".join(r or spell(p) for p, r in zip(parts, readings)), unknown=unknown)
 
     def _iso(self, m: re.Match[str]) -> str:
         year, month, day, hour, minute = m.groups()
@@ -222,12 +418,6 @@ class Normalizer:
             return m.group(0)
         lead = m.group(1) or "ngày"
         return f"{lead} {integer_words(day)} tháng {_month_words(month)} năm {integer_words(year)}"
-
-    def _day_month(self, m: re.Match[str]) -> str:
-        day, month = int(m.group(2)), int(m.group(3))
-        if not (1 <= day <= 31 and 1 <= month <= 12):
-            return m.group(0)
-        return f"{m.group(1)} {integer_words(day)} tháng {_month_words(month)}"
 
     def _quarter(self, m: re.Match[str]) -> str:
         quarter = roman_value(m.group(2)) or int(m.group(2))
@@ -265,22 +455,77 @@ class Normalizer:
         return f"{m.group(1)} {WEEKDAY_WORDS.get(n) or ordinal_words(n)}"
 
     def _per(self, m: re.Match[str]) -> str:
-        return f" mỗi {m.group(1)}"
+        """A slash between words: a rate ("đồng/bản" → "đồng mỗi bản", "đồng/người/tháng")
+        after a number or before a unit of time or count; otherwise a choice ("thôn/xóm" →
+        "thôn hoặc xóm")."""
+        if m.group(0) in self.lexicon.abbreviations:
+            return m.group(0)
+        words = [w.strip() for w in m.group(0).split("/")]
+        before = m.string[max(0, m.start() - 30):m.start()]
+        counted = re.search(r"\d[\d.,]*\s+(?:[^\W\d_]+\s+){0,2}$", before)
+        if counted or words[1].lower() in _PER_NOUNS:
+            return " mỗi ".join(words)
+        if words[0].lower() == "và":
+            return " ".join(words)
+        return " hoặc ".join(words)
 
-    def _ratio(self, m: re.Match[str]) -> str:
-        return f"{integer_words(int(m.group(1)))} trên {integer_words(int(m.group(2)))}"
+    def _slash_pair(self, m: re.Match[str]) -> str:
+        """'a/b' without a year: a day and month where the words before make it a date
+        ("dịp 30/4", "ngày 30/4 và 1/5"), a fraction for small parts ("1/3 số hồ sơ"),
+        otherwise a count out of a total ("12/12 thôn")."""
+        a, b = int(m.group(1)), int(m.group(2))
+        before = m.string[max(0, m.start() - 40):m.start()]
+        counts = re.match(r"\s*(?:số|tổng)\b", m.string[m.end():])
+        if 1 <= a <= 31 and 1 <= b <= 12 and not counts and (
+                _DATE_CONTEXT.search(before) or self._names_a_day(m)):
+            return f"{integer_words(a)} tháng {_month_words(b)}"
+        if (a, b) == (24, 7):
+            return "hai mươi tư trên bảy"  # round the clock, as the phrase is said
+        if 0 < a < b <= 10:
+            return f"{integer_words(a)} phần {'tư' if b == 4 else integer_words(b)}"
+        return f"{integer_words(a)} trên {integer_words(b)}"
+
+    @staticmethod
+    def _names_a_day(m: re.Match[str]) -> bool:
+        """'Ngày Chuyển đổi số quốc gia 10/10': a named day ends with its date."""
+        before = m.string[max(0, m.start() - 60):m.start()]
+        after = m.string[m.end():]
+        return bool(re.search(r"\b[Nn]gày(?:\s+\S+){1,6}\s*$", before)) and not re.match(r"\s*[^\W\d_]", after)
 
     def _unit(self, m: re.Match[str]) -> str:
         return " " + self.lexicon.units[m.group(1)]
 
-    def _abbreviation(self, m: re.Match[str]) -> str:
-        return self.lexicon.abbreviations[m.group(0)]
+    def _defined(self, m: re.Match[str]) -> Reading | str:
+        """'Ủy ban nhân dân (UBND)': the words before already say it; the listener gains
+        nothing from hearing them twice, so the bracket is not read."""
+        token = m.group(1)
+        means = self.lexicon.abbreviations[token].means or ""
+        if _overlap(m.string[:m.start()] + " ", means) == len(_words(means)):
+            return Reading("", note=f"«{token}» viết tắt của cụm từ vừa đọc nên không đọc lại")
+        return m.group(0)
 
-    def _unknown(self, m: re.Match[str]) -> str:
+    def _abbreviation(self, m: re.Match[str]) -> Reading | str:
+        token = m.group(0)
+        entry = self.lexicon.abbreviations[token]
+        if entry.by_name:
+            return entry.short(token)
+        means = entry.means or ""
+        rest = m.string[:m.start()] + " " + m.string[m.end():]
+        if entry.name and " ".join(_words(means)) in " ".join(_words(rest)):
+            return Reading(entry.name, note=f"câu đã có «{means}» nên đọc tên gọi ngắn")
+        said = _overlap(m.string[:m.start()], means)
+        if said:
+            return Reading(_drop_words(means, said),
+                           note=f"bỏ «{' '.join(means.split()[:said])}» vì vừa đọc ngay trước")
+        return means
+
+    def _unknown(self, m: re.Match[str]) -> Reading | str:
         token = m.group(0)
         if roman_value(token) is not None and len(token) <= 4 and set(token) <= set("IVX"):
             return integer_words(roman_value(token))
-        return spell(token)
+        if is_syllable(token):
+            return token.lower()
+        return Reading(spell(token), unknown=(token,))
 
     def _symbol(self, m: re.Match[str]) -> str:
         return {"&": " và ", ":": ": ", "+": " cộng "}.get(m.group(0).strip(), ", ")
@@ -291,14 +536,15 @@ class Normalizer:
         unknown: list[str] = []
         for name, pattern, handler in self.rules:
             def record(m: re.Match[str], name=name, handler=handler) -> str:
-                spoken = handler(m)
-                if spoken != m.group(0):
-                    changes.append(Change(name, m.group(0).strip(), spoken.strip()))
-                    if name == "unknown" and roman_value(m.group(0)) is None:
-                        unknown.append(m.group(0))
-                return spoken
+                answer = handler(m)
+                reading = answer if isinstance(answer, Reading) else Reading(answer)
+                if reading.spoken != m.group(0):
+                    changes.append(Change(name, m.group(0).strip(), reading.spoken.strip(), reading.note))
+                unknown.extend(reading.unknown)
+                return reading.spoken
             text = pattern.sub(record, text)
         text = re.sub(r"[ \t]{2,}", " ", text).strip()
+        text = re.sub(r"\s+([,.;:!?])", r"\1", text)
         return Normalized(text, tuple(changes), tuple(dict.fromkeys(unknown)))
 
 
