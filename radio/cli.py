@@ -189,9 +189,19 @@ def _station_or_defaults(station: Path):
     return load_station(station) if (station / "station.yaml").exists() else None
 
 
-@app.command()
-def voices(station: Path = STATION_OPTION) -> None:
+voices_app = typer.Typer(help="Bộ đọc và giọng đọc: xem, so sánh, tải thêm giọng.")
+app.add_typer(voices_app, name="voices")
+
+
+@voices_app.callback(invoke_without_command=True)
+def voices(ctx: typer.Context, compare: bool = typer.Option(
+               False, "--compare", help="Cho máy nghe thử vài câu của mọi giọng dùng được và xếp hạng."),
+           station: Path = STATION_OPTION) -> None:
     """Liệt kê các bộ đọc, giọng đọc, tình trạng sẵn sàng và giọng dự phòng của đài."""
+    if ctx.invoked_subcommand is not None:
+        return
+    if compare:
+        return _compare_voices(station)
     from radio.speech.engines import engine_statuses
 
     config = _station_or_defaults(station)
@@ -210,6 +220,43 @@ def voices(station: Path = STATION_OPTION) -> None:
                           f"tốc độ {announcer.speed:g}")
         chain = " → ".join(config.speech.fallback) or "không có"
         console.print(f"  Bộ đọc dự phòng khi bộ đọc chính lỗi: {chain}")
+
+
+def _compare_voices(station: Path) -> None:
+    from radio.paths import station_output
+    from radio.speech.listen import compare_voices
+
+    config = _station_or_defaults(station)
+    root = station_output(station) / (config.id if config else "_") / ".cache"
+    with console.status("Máy đang nghe thử từng giọng…"):
+        scores = compare_voices(config.speech if config else None, station, root)
+    table = Table(title="Máy nghe thử: sai càng ít càng dễ nghe")
+    for column in ("Bộ đọc", "Giọng", "Mô tả", "Sai ký tự", "Sai tiếng"):
+        table.add_column(column)
+    for score in scores:
+        if score.cer is None:
+            table.add_row(score.engine, score.voice, f"[dim]chưa dùng được: {score.unavailable}[/]", "—", "—")
+        else:
+            table.add_row(score.engine, score.voice, score.description,
+                          f"{score.cer:.0%}", f"{score.ser:.0%}")
+    console.print(table)
+
+
+@voices_app.command("install")
+def voices_install(name: str = typer.Argument(..., help="Tên giọng trong danh sách, ví dụ vais1000-medium."),
+                   catalog: Optional[Path] = typer.Option(None, "--catalog",
+                                                          help="Danh sách giọng riêng (ví dụ máy chủ của tỉnh)."),
+                   station: Path = STATION_OPTION) -> None:
+    """Tải một giọng Piper tiếng Việt về thư mục voices/ của đài (tải tiếp được khi mất mạng giữa chừng)."""
+    from radio.speech.piper_voices import install, load_catalog
+
+    with _bars() as bars:
+        installed = install(name, station, catalog=load_catalog(catalog), progress=RichProgress(bars))
+    console.print(f"[green]Đã tải giọng {name}[/]: {installed.model} và {installed.config}.")
+    for file_name, digest in installed.sha256.items():
+        console.print(f"  sha256 {file_name}: {digest}")
+    console.print("Thêm vào station.yaml của đài để dùng giọng này:")
+    console.print(installed.station_yaml(station.resolve()), markup=False)
 
 
 cache_app = typer.Typer(no_args_is_help=True, help="Xem và dọn bộ nhớ đệm câu đọc của đài.")
@@ -276,11 +323,15 @@ def _month_files(station: Path, month: str):
 
 @app.command()
 def review(month: str = typer.Argument(..., help="Tháng, dạng NĂM-THÁNG."),
+           listen: bool = typer.Option(False, "--listen",
+                                       help="Cho máy nghe thử từng câu và chỉ ra câu khó nghe."),
            station: Path = STATION_OPTION) -> None:
     """Tạo bản duyệt (HTML in khổ A4 và văn bản thường) kèm những điểm cần xem lại."""
     from radio.review import build_review
 
-    copy = build_review(station, month)
+    copy = build_review(station, month, listen=listen)
+    if copy.listen_note:
+        console.print(f"[yellow]{copy.listen_note}[/]")
     for finding in copy.findings:
         where = f"[{finding.segment_id}] " if finding.segment_id else ""
         console.print(f"[yellow]Cần xem lại:[/] {where}{finding.message}")

@@ -124,9 +124,25 @@ class PiperSettings(Model):
     voices: dict[str, PiperVoiceFile] = Field(default_factory=dict)
 
 
+class EspeakStyle(Model):
+    """A named offline voice: an eSpeak NG voice and variant with its delivery settings."""
+    voice: str = "vi"  # eSpeak voice and variant, e.g. vi, vi+f3, vi-vn-x-south+m3
+    pitch: int = Field(default=50, ge=0, le=99)
+    range: int = Field(default=50, ge=0, le=99)  # how much the pitch moves; low is flat
+    word_gap_ms: int = Field(default=0, ge=0, le=200)  # extra silence between words
+    comma_pause_ms: int | None = Field(default=None, ge=0, le=1500)  # None: eSpeak's own
+    description: str = ""
+
+
+class OfflineSettings(Model):
+    # Station-defined offline voices, by name; they add to and override the built-in ones.
+    voices: dict[str, EspeakStyle] = Field(default_factory=dict)
+
+
 class SpeechSettings(Model):
     # Engines tried in order when an announcer's own engine is unavailable or fails.
     fallback: list[str] = Field(default_factory=lambda: ["offline"])
+    offline: OfflineSettings = OfflineSettings()
     gtts: GttsSettings = GttsSettings()
     piper: PiperSettings = PiperSettings()
 

@@ -22,7 +22,9 @@ from radio.errors import ConfigError
 from radio.fileio import write_text
 from radio.models import Script, Station
 from radio.speech.normalize import Normalized, Normalizer, load_lexicon, repeated_phrases
-from radio.speech.synthesize import split_sentences
+from radio.paths import station_output
+from radio.speech.listen import INSTALL_HINT, HeardCache, Heard, VietAsr, listener_available
+from radio.speech.synthesize import split_sentences, synthesize_script
 from radio.store import Store
 from radio.workspace import PLACEHOLDERS
 
@@ -38,7 +40,7 @@ _EXPECTED_KINDS = {"news": "tin tức trong tháng", "qa": "hỏi – đáp",
 @dataclass(frozen=True)
 class Finding:
     segment_id: str | None
-    kind: str  # unread | repeat | abbreviation | breath | missing | length | placeholder
+    kind: str  # unread | repeat | misheard | abbreviation | breath | missing | length | placeholder
     message: str
 
 
@@ -46,6 +48,7 @@ class Finding:
 class SentenceView:
     written: str
     spoken: Markup | None  # None when it is read as written
+    heard: str | None = None  # what the recognizer heard, when it heard it badly
 
 
 @dataclass
@@ -68,9 +71,11 @@ class ReviewCopy:
     findings: list[Finding]
     segments: list[SegmentView]
     state: str
+    #: Why the listening check did not run, when it was asked for.
+    listen_note: str | None = None
 
 
-def build_review(station_dir: Path, month: str) -> ReviewCopy:
+def build_review(station_dir: Path, month: str, *, listen: bool = False) -> ReviewCopy:
     station = load_model(station_dir / "station.yaml", Station)
     files = MonthFiles(station_dir, station.id, month)
     if not files.script.exists():
@@ -81,7 +86,8 @@ def build_review(station_dir: Path, month: str) -> ReviewCopy:
     produced = current_audio(files, script.content_hash())
     manifest = produced[0] if produced else None
     timings = {s["id"]: s for s in manifest["segments"]} if manifest else {}
-    segments = [_segment_view(segment, station, normalizer, timings.get(segment.id))
+    heard, listen_note = _listen(station, station_dir, script, normalizer) if listen else ({}, None)
+    segments = [_segment_view(segment, station, normalizer, timings.get(segment.id), heard)
                 for segment in script.segments]
     findings = [f for view in segments for f in view.findings]
     findings += _programme_findings(station, station_dir, script, manifest)
@@ -90,13 +96,31 @@ def build_review(station_dir: Path, month: str) -> ReviewCopy:
     audio_src = (os.path.relpath(files.programme / manifest["audio"]["path"], review_dir)
                  if manifest else None)
     context = dict(station=station, script=script, month=month, segments=segments,
-                   findings=findings, manifest=manifest, audio_src=audio_src,
+                   findings=findings, manifest=manifest, audio_src=audio_src, listen_note=listen_note,
                    state=STATE_LABELS[state.state], state_detail=state.detail,
                    script_sha=script.content_hash())
     html_path, text_path = review_dir / f"{month}.html", review_dir / f"{month}.txt"
     write_text(html_path, _environment().get_template("review.html.j2").render(**context))
     write_text(text_path, _environment().get_template("review.txt.j2").render(**context))
-    return ReviewCopy(html_path, text_path, findings, segments, state.state)
+    return ReviewCopy(html_path, text_path, findings, segments, state.state, listen_note)
+
+
+def _listen(station: Station, station_dir: Path, script: Script,
+            normalizer: Normalizer) -> tuple[dict[tuple[str, str], Heard], str | None]:
+    """What the recognizer hears in each sentence's clip, by (segment id, written sentence).
+
+    The clips come from the station's clip cache (a produced script costs no synthesis);
+    transcripts are cached by clip digest, so a second review is instant."""
+    if not listener_available():
+        return {}, "Chưa kiểm tra bằng máy nghe: " + INSTALL_HINT
+    from radio.pipeline import clip_cache
+
+    cache = clip_cache(station_output(station_dir), station.id)
+    spoken = synthesize_script(script, station, normalizer, cache, base_dir=station_dir)
+    hearing = HeardCache(cache.root.parent, VietAsr())
+    return {(segment.segment_id, sentence.written): hearing.hear(sentence.clip_digest, sentence.spoken.text,
+                                                                sentence.audio)
+            for segment in spoken.segments for sentence in segment.sentences}, None
 
 
 def _environment() -> Environment:
@@ -107,7 +131,8 @@ def _environment() -> Environment:
     return env
 
 
-def _segment_view(segment, station: Station, normalizer: Normalizer, timing: dict | None) -> SegmentView:
+def _segment_view(segment, station: Station, normalizer: Normalizer, timing: dict | None,
+                  heard: dict[tuple[str, str], Heard]) -> SegmentView:
     announcer = station.announcer(segment.voice)
     view = SegmentView(
         id=segment.id, title=segment.title, kind=segment.kind,
@@ -117,8 +142,17 @@ def _segment_view(segment, station: Station, normalizer: Normalizer, timing: dic
         start_s=timing["start_s"] if timing else None, sentences=[])
     for written, _ in split_sentences(segment.text, 10_000):
         spoken = normalizer(written)
-        view.sentences.append(SentenceView(written, _highlight(spoken) if spoken.changes else None))
+        hearing = heard.get((segment.id, written))
+        misheard = hearing is not None and hearing.misheard
+        view.sentences.append(SentenceView(written, _highlight(spoken) if spoken.changes else None,
+                                           hearing.heard if misheard else None))
         view.findings += _sentence_findings(segment.id, written, spoken)
+        if misheard:
+            view.findings.append(Finding(
+                segment.id, "misheard",
+                f"Máy nghe thành: «{hearing.heard or '(không nghe ra chữ nào)'}» cho câu «{written}» "
+                f"(sai {hearing.cer:.0%} số ký tự). Người nghe qua loa có thể cũng không nghe rõ; "
+                f"nên viết lại câu cho đơn giản hoặc đổi giọng đọc."))
     return view
 
 

@@ -223,3 +223,54 @@ def test_review_page_renders_in_a_real_browser_and_its_audio_loads(station, tmp_
     assert "<section" in dom, result.stderr[-2000:]
     states = [part.split('"')[1] for part in dom.split("data-state=")[1:]]
     assert states and set(states) == {"ok"}, states
+
+
+def listener():
+    from radio.speech.listen import listener_available
+    return listener_available()
+
+
+@pytest.mark.skipif(not listener(), reason="viet-asr is not installed (scripts/setup listen)")
+def test_listening_check_flags_a_sentence_the_voice_cannot_say(station, monkeypatch):
+    path = files(station).script
+    script = load_model(path, Script)
+    closing = script.segments[-1].model_copy(update={"text": (
+        "Bà con có thể nộp hồ sơ trực tuyến trên Cổng Dịch vụ công quốc gia. "
+        "Please download the application from the Google Play Store today. "
+        "Mọi phản ánh đều được giữ bí mật thông tin người gửi.")})
+    save_model(path, script.model_copy(update={"segments": [closing]}))
+    copy = build_review(station, MONTH, listen=True)
+    flagged = [f for f in copy.findings if f.kind == "misheard"]
+    assert len(flagged) == 1 and "Google Play Store" in flagged[0].message
+    assert "Máy nghe thành: «" in flagged[0].message
+    sentence = next(s for s in copy.segments[0].sentences if "Google" in s.written)
+    assert sentence.heard and "Máy nghe thành: " + sentence.heard in copy.text_path.read_text(encoding="utf-8")
+    # Heard once, cached by clip digest: a second review asks the recognizer nothing.
+    from radio.speech import listen
+    monkeypatch.setattr(listen.VietAsr, "transcribe", lambda self, samples: pytest.fail("not cached"))
+    again = build_review(station, MONTH, listen=True)
+    assert [f.message for f in again.findings if f.kind == "misheard"] == [flagged[0].message]
+
+
+def test_review_without_the_recognizer_says_how_to_add_it(station, monkeypatch):
+    from radio import review
+    monkeypatch.setattr(review, "listener_available", lambda: False)
+    copy = build_review(station, MONTH, listen=True)
+    assert "scripts/setup listen" in copy.listen_note
+    assert copy.listen_note in copy.html_path.read_text(encoding="utf-8")
+
+
+@pytest.mark.skipif(not listener(), reason="viet-asr is not installed (scripts/setup listen)")
+def test_voices_compare_ranks_every_usable_voice_and_says_why_others_are_not(station):
+    from radio.pipeline import load_station
+    from radio.speech.listen import compare_voices
+
+    settings = load_station(station).speech
+    scores = compare_voices(settings, station, station / "audio_out" / "an-lac" / ".cache",
+                            sentences=("Bà con nhớ mang theo thẻ căn cước.",))
+    heard = [s for s in scores if s.cer is not None]
+    assert {s.voice for s in heard} >= {"vi", "vi+f3"}
+    assert [s.cer for s in heard] == sorted(s.cer for s in heard)
+    piper = next(s for s in scores if s.engine == "piper")
+    assert piper.cer is None and "Piper" in piper.unavailable
+    assert scores.index(piper) > scores.index(heard[-1])  # the ranking comes first

@@ -7,27 +7,37 @@ enough (hundreds of times real time) that this never matters.
 from __future__ import annotations
 
 import ctypes
+import hashlib
+import html
+import re
 import threading
 
 import numpy as np
 from pydub import AudioSegment
 
 from radio.errors import SpeechError
+from radio.models import EspeakStyle, SpeechSettings
 from radio.speech.engines import Voice
 
 _AUDIO_OUTPUT_SYNCHRONOUS = 2
 _CHARS_UTF8 = 1
-_PARAM_RATE = 1
+_SSML = 0x10
+_PARAM_RATE, _PARAM_PITCH, _PARAM_RANGE, _PARAM_WORDGAP = 1, 3, 4, 7
 _BASE_WPM = 165  # speed 1.0; commune loudspeakers favour a calm pace below eSpeak's 175
 
-VOICES = [
-    Voice("vi", "Giọng miền Bắc (nam)"),
-    Voice("vi+f3", "Giọng miền Bắc (nữ)"),
-    Voice("vi-vn-x-central", "Giọng miền Trung (nam)"),
-    Voice("vi-vn-x-central+f3", "Giọng miền Trung (nữ)"),
-    Voice("vi-vn-x-south", "Giọng miền Nam (nam)"),
-    Voice("vi-vn-x-south+f3", "Giọng miền Nam (nữ)"),
-]
+# eSpeak NG's own Vietnamese voices, as it ships them.
+_RAW_VOICES = {
+    "vi": "Giọng miền Bắc (nam)",
+    "vi+f3": "Giọng miền Bắc (nữ)",
+    "vi-vn-x-central": "Giọng miền Trung (nam)",
+    "vi-vn-x-central+f3": "Giọng miền Trung (nữ)",
+    "vi-vn-x-south": "Giọng miền Nam (nam)",
+    "vi-vn-x-south+f3": "Giọng miền Nam (nữ)",
+}
+# Voices tuned for outdoor loudspeakers on the intelligibility benchmark
+# (benchmarks/bench_intelligibility.py); the figures are in the README.
+TUNED_VOICES: dict[str, EspeakStyle] = {}
+VOICES = [Voice(voice_id, description) for voice_id, description in _RAW_VOICES.items()]
 
 _SynthCallback = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int,
                                   ctypes.c_void_p)
@@ -64,22 +74,35 @@ class _ESpeak:
             self._chunks.append(np.ctypeslib.as_array(wav, shape=(count,)).copy())
         return 0
 
-    def speak(self, text: str, voice: str, wpm: int) -> np.ndarray:
+    def speak(self, text: str, style: EspeakStyle, wpm: int) -> np.ndarray:
         with self.lock:
-            if self.lib.espeak_SetVoiceByName(voice.encode()) != 0:
+            if self.lib.espeak_SetVoiceByName(style.voice.encode()) != 0:
                 raise SpeechError(
-                    f"Bộ đọc ngoại tuyến không có giọng '{voice}'.",
+                    f"Bộ đọc ngoại tuyến không có giọng '{style.voice}'.",
                     hint="chọn một giọng trong danh sách của lệnh 'radio voices' "
                          "(ví dụ vi, vi+f3, vi-vn-x-south) và sửa station.yaml.",
                 )
-            self.lib.espeak_SetParameter(_PARAM_RATE, wpm, 0)
+            # Parameters persist between calls, so every one is set every time.
+            for parameter, value in ((_PARAM_RATE, wpm), (_PARAM_PITCH, style.pitch),
+                                     (_PARAM_RANGE, style.range),
+                                     (_PARAM_WORDGAP, round(style.word_gap_ms / 10))):
+                self.lib.espeak_SetParameter(parameter, value, 0)
             self._chunks = []
+            flags = _CHARS_UTF8
+            if style.comma_pause_ms is not None:
+                text, flags = _with_comma_breaks(text, style.comma_pause_ms), flags | _SSML
             data = text.encode("utf-8")
-            status = self.lib.espeak_Synth(data, len(data) + 1, 0, 0, 0, _CHARS_UTF8, None, None)
+            status = self.lib.espeak_Synth(data, len(data) + 1, 0, 0, 0, flags, None, None)
             if status != 0:
                 raise SpeechError(f"Bộ đọc ngoại tuyến báo lỗi {status} khi đọc: «{text[:60]}…».")
             chunks, self._chunks = self._chunks, []
         return np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.int16)
+
+
+def _with_comma_breaks(text: str, pause_ms: int) -> str:
+    """SSML with a pause of ``pause_ms`` after every comma and semicolon."""
+    escaped = html.escape(text, quote=False)
+    return "<speak>" + re.sub(r"([,;])\s*", rf'\1 <break time="{pause_ms}ms"/> ', escaped) + "</speak>"
 
 
 _espeak: _ESpeak | None = None
@@ -110,14 +133,19 @@ class OfflineEngine:
     parallel = 1
     max_chars = 4000
 
-    def __init__(self, settings=None, base_dir=None) -> None:
-        pass  # nothing to configure
+    def __init__(self, settings: SpeechSettings | None = None, base_dir=None) -> None:
+        self.styles: dict[str, EspeakStyle] = {
+            **{voice_id: EspeakStyle(voice=voice_id, description=d) for voice_id, d in _RAW_VOICES.items()},
+            **TUNED_VOICES, **(settings or SpeechSettings()).offline.voices}
 
     def version(self) -> str:
-        return f"espeak-ng {_library().version}"
+        # A station that retunes one of its named voices must not reuse the old clips.
+        digest = hashlib.sha256(repr(sorted((k, v.model_dump_json()) for k, v in self.styles.items()))
+                                .encode()).hexdigest()[:12]
+        return f"espeak-ng {_library().version} {digest}"
 
     def voices(self) -> list[Voice]:
-        return list(VOICES)
+        return [Voice(voice_id, style.description or style.voice) for voice_id, style in self.styles.items()]
 
     def unavailable_reason(self) -> str | None:
         try:
@@ -126,8 +154,12 @@ class OfflineEngine:
             return exc.message
         return None
 
+    def style(self, voice: str) -> EspeakStyle:
+        # An unlisted id is passed to eSpeak as it is ("vi+m3"), which says if it has no such voice.
+        return self.styles.get(voice) or EspeakStyle(voice=voice)
+
     def synthesize(self, text: str, voice: str, speed: float) -> AudioSegment:
         espeak = _library()
-        samples = espeak.speak(text, voice, round(_BASE_WPM * speed))
+        samples = espeak.speak(text, self.style(voice), round(_BASE_WPM * speed))
         return AudioSegment(samples.tobytes(), frame_rate=espeak.sample_rate, sample_width=2,
                             channels=1)
