@@ -133,20 +133,29 @@ def init(folder: Path = typer.Argument(..., help="Thư mục mới cho đài."))
 def plan(year: int = typer.Argument(..., help="Năm, ví dụ 2027."),
          station: Path = STATION_OPTION) -> None:
     """Đề xuất chủ đề 12 tháng sao cho cả năm phủ hết nội dung của kế hoạch."""
-    from radio.library import all_topics
-    from radio.plan import make_plan
+    from radio.library import all_procedures, all_topics
+    from radio.plan import make_plan, procedure_counts
 
     year_plan, coverage, path = make_plan(station, year)
     titles = {t.id: t.title for t in all_topics(station)}
+    procedures = {p.id: p.title for p in all_procedures(station)}
     table = Table(title=f"Kế hoạch chủ đề năm {year}")
-    for column in ("Tháng", "Chủ đề", "Thủ tục hướng dẫn"):
+    for column in ("Tháng", "Chủ đề", "Thủ tục hướng dẫn", "Có thể đổi sang"):
         table.add_column(column)
     for month in year_plan.months:
-        table.add_row(month.month, titles.get(month.topic, month.topic), month.procedure)
+        table.add_row(month.month, titles.get(month.topic, month.topic),
+                      procedures.get(month.procedure, month.procedure),
+                      ", ".join(month.alternatives) or "—")
     console.print(table)
-    console.print("Nội dung của kế hoạch năm và tháng đề cập:")
+    covered = sum(1 for row in coverage if row.months)
+    console.print(f"Nội dung của kế hoạch năm được đề cập: {covered}/{len(coverage)} mục.")
     for row in coverage:
-        console.print(f"  {row.item.title}: {', '.join(row.months)}")
+        console.print(f"  {row.item.title}: {', '.join(row.months) or '[red]chưa tháng nào[/]'}")
+    counts = procedure_counts(year_plan)
+    console.print(f"Thủ tục được hướng dẫn: {len(counts)} thủ tục; nhiều nhất "
+                  f"{max(counts.values())} lần trong năm.")
+    for procedure_id, times in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+        console.print(f"  {procedures.get(procedure_id, procedure_id)}: {times} lần")
     console.print(f"[green]Đã lưu[/] {path}")
 
 

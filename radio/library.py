@@ -9,13 +9,29 @@ from pydantic import Field
 
 from radio.config import load_model
 from radio.errors import ConfigError
-from radio.models import Model
+from radio.models import MONTH_PATTERN, Model
 
 PACKAGE_TEMPLATES = Path(str(resources.files("radio").joinpath("templates")))
 M = TypeVar("M", bound=Model)
 
 
-class Topic(Model):
+class Source(Model):
+    """Where a claim comes from: a legal document (number and date) or a published page."""
+    title: str  # e.g. "Luật Hộ tịch số 60/2014/QH13"
+    issued: str | None = Field(default=None, pattern=r"^\d{4}-\d{2}-\d{2}$")
+    url: str | None = None
+
+
+class Checked(Model):
+    """Facts about law and procedures go stale: each file says when it was last checked
+    against its sources, and which of its facts could not be confirmed then."""
+    sources: list[Source] = Field(default_factory=list)
+    checked: str | None = Field(default=None, pattern=MONTH_PATTERN)
+    # Facts that could not be confirmed; the review lint asks the officer to check each one.
+    unconfirmed: list[str] = Field(default_factory=list)
+
+
+class Topic(Checked):
     id: str
     title: str
     covers: list[str] = Field(min_length=1)
@@ -24,7 +40,7 @@ class Topic(Model):
     closing_thought: str = ""
 
 
-class Procedure(Model):
+class Procedure(Checked):
     id: str
     title: str
     covers: list[str] = Field(default_factory=list)
@@ -36,6 +52,8 @@ class Procedure(Model):
     time_limit: str
     where: str
     tips: list[str] = Field(default_factory=list)
+    # The main legal basis said on air ("Thủ tục này thực hiện theo ..."); the rest are sources.
+    basis_spoken: str | None = None
 
 
 def search_dirs(station_dir: Path | None, kind: str) -> list[Path]:

@@ -16,12 +16,13 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from radio.approval import STATE_LABELS, MonthFiles, current_audio, status
-from radio.compose import Estimator
-from radio.config import load_model
+from radio.compose import Estimator, load_brief
+from radio.config import line_of, load_model
 from radio.errors import ConfigError
 from radio.fileio import write_text
 from radio.models import Script, Station
 from radio.speech.normalize import Normalized, Normalizer, load_lexicon, repeated_phrases
+from radio.library import load_procedure, load_topic
 from radio.paths import station_output
 from radio.speech.listen import INSTALL_HINT, HeardCache, Heard, VietAsr, listener_available
 from radio.speech.synthesize import split_sentences, synthesize_script
@@ -40,7 +41,9 @@ _EXPECTED_KINDS = {"news": "tin tức trong tháng", "qa": "hỏi – đáp",
 @dataclass(frozen=True)
 class Finding:
     segment_id: str | None
-    kind: str  # unread | repeat | misheard | abbreviation | breath | missing | length | placeholder
+    # unread | repeat | misheard | abbreviation | breath | missing | length | placeholder |
+    # source | stale | unconfirmed
+    kind: str
     message: str
 
 
@@ -91,6 +94,7 @@ def build_review(station_dir: Path, month: str, *, listen: bool = False) -> Revi
                 for segment in script.segments]
     findings = [f for view in segments for f in view.findings]
     findings += _programme_findings(station, station_dir, script, manifest)
+    findings += _content_findings(station_dir, files, month)
     state = status(files, Store(station_dir))
     review_dir = station_dir / "review"
     audio_src = (os.path.relpath(files.programme / manifest["audio"]["path"], review_dir)
@@ -199,6 +203,42 @@ def _sentence_findings(segment_id: str, written: str, spoken: Normalized) -> lis
                                     f"«{clause.strip()[:80]}…». Nên tách câu hoặc thêm dấu phẩy."))
             break
     return findings
+
+
+# Law and procedures change; a fact checked more than this long before it airs is re-checked.
+STALE_MONTHS = 12
+
+
+def _content_findings(station_dir: Path, files: MonthFiles, month: str) -> list[Finding]:
+    """The month's topic and procedure: sourced, checked within a year, nothing unconfirmed."""
+    if not files.brief.exists():
+        return []
+    brief, lines = load_brief(files.brief)
+    parts = [("Chủ đề", load_topic(brief.topic, station_dir, files.brief, line_of(lines, ("topic",)))),
+             ("Thủ tục", load_procedure(brief.procedure, station_dir, files.brief,
+                                        line_of(lines, ("procedure",))))]
+    findings = []
+    for label, item in parts:
+        name = f"{label} «{item.title}»"
+        if not item.sources:
+            findings.append(Finding(None, "source", f"{name} chưa ghi nguồn (văn bản, trang thông tin) "
+                                                    f"cho các thông tin đưa ra; cần bổ sung trước khi phát."))
+        if item.checked is None:
+            findings.append(Finding(None, "stale", f"{name} chưa ghi tháng kiểm tra lần cuối (checked)."))
+        elif _months_between(item.checked, month) > STALE_MONTHS:
+            findings.append(Finding(None, "stale", f"{name} được kiểm tra lần cuối tháng {item.checked}, "
+                                                   f"đã hơn {STALE_MONTHS} tháng trước tháng phát {month}; "
+                                                   f"đối chiếu lại với văn bản hiện hành trước khi phát."))
+        for fact in item.unconfirmed:
+            findings.append(Finding(None, "unconfirmed", f"{name}: chưa xác nhận được «{fact}». Đối chiếu "
+                                                         f"với danh mục thủ tục hành chính tỉnh đã công bố "
+                                                         f"trước khi phát."))
+    return findings
+
+
+def _months_between(earlier: str, later: str) -> int:
+    (y1, m1), (y2, m2) = (map(int, earlier.split("-")), map(int, later.split("-")))
+    return (y2 - y1) * 12 + (m2 - m1)
 
 
 def _programme_findings(station: Station, station_dir: Path, script: Script,

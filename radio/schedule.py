@@ -154,6 +154,14 @@ def _place(station: Station, month: str, duration_s: float, others: list[Airing]
     return placed, problems
 
 
+def rule_dates(station: Station, month: str) -> list[datetime]:
+    """When the station's airing rule would put a programme in ``month``, before anything
+    is produced: holidays and relays skipped, other airings and the clock ignored."""
+    shortest = station.programme.min_minutes * 60
+    placed, _ = _place(station, month, shortest, [], datetime(1970, 1, 1, tzinfo=station_zone(station)))
+    return sorted(at for _, at in placed)
+
+
 def schedule_month(station_dir: Path, month: str, now: datetime | None = None) -> Placement:
     """Place the month's airings by the station's rule, replacing earlier automatic ones
     that have not aired yet (manual ones stay)."""

@@ -39,17 +39,40 @@ PLACEHOLDERS = ("Tiêu đề tin thứ nhất", "Nội dung tin: số hồ sơ",
 
 BRIEF_TEMPLATE = """# Bản tin tháng {month} — điền nội dung riêng của tháng rồi chạy: radio compose {month}
 # Chủ đề và thủ tục được đề xuất theo kế hoạch năm (plans/{year}.yaml); có thể đổi.
+# Chương trình tháng này sẽ phát (theo lịch phát của đài): {airing_dates}.
+# Tin tức và số liệu phải đúng đến trước buổi phát đầu tiên; đừng ghi ngày sau ngày phát.
 month: {month}
 topic: {topic}          # {topic_title}
 procedure: {procedure}  # {procedure_title}
+# Chủ đề có thể đổi mà vẫn đủ nội dung của kế hoạch năm: {alternatives}
 
 # Tin tức cải cách hành chính trong tháng (nên có 2–3 tin, mỗi tin vài câu).
+# Ví dụ:
+#   - title: Kết quả giải quyết thủ tục hành chính tháng 11
+#     text: |
+#       Trong tháng 11, Trung tâm Phục vụ hành chính công xã tiếp nhận 412 hồ sơ, trong đó
+#       268 hồ sơ nộp trực tuyến, đạt 65%; 409 hồ sơ được trả đúng hạn, đạt 99,3%.
 news:
   - title: Tiêu đề tin thứ nhất
     text: |
       Nội dung tin: số hồ sơ đã tiếp nhận, tỷ lệ nộp trực tuyến, việc mới của xã...
 
+# Số liệu của tháng (tuỳ chọn), để dẫn trong tin: số hồ sơ tiếp nhận, tỷ lệ nộp trực tuyến,
+# tỷ lệ trả đúng hạn. Ví dụ:
+#   ho_so: 412
+#   truc_tuyen: "65%"
+#   dung_han: "99,3%"
+figures: {{}}
+
 # Câu hỏi của người dân và câu trả lời (hỏi – đáp).
+# Chỉ nêu tên người hỏi khi họ đã đồng ý được nêu tên trên loa; nếu không, ghi chung,
+# ví dụ "một bạn nghe ở thôn Đông". Ví dụ:
+#   - asked_by: một bạn nghe ở thôn Đông
+#     question: |
+#       Làm lại giấy khai sinh bị mất thì làm ở đâu?
+#     answer: |
+#       Bà con đến Trung tâm Phục vụ hành chính công của xã nơi đã đăng ký khai sinh để
+#       xin cấp bản sao trích lục khai sinh; có thể nộp trực tuyến.
 qa:
   - asked_by: ông/bà ..., thôn ...
     question: |
@@ -57,13 +80,15 @@ qa:
     answer: |
       Câu trả lời ngắn gọn, dễ hiểu.
 
-# Gương điển hình (tuỳ chọn; xoá cả mục nếu tháng này không có).
+# Gương điển hình (tuỳ chọn; xoá cả mục nếu tháng này không có). Nêu tên người thật
+# khi họ đã đồng ý. Ví dụ: "Tổ công nghệ số thôn Bắc giúp 200 người kích hoạt VNeID".
 model_story:
   title: Tên người hoặc mô hình
   text: |
     Câu chuyện về cách làm hay.
 
-# Nhắc nhở thêm trong đoạn thông báo (tuỳ chọn).
+# Nhắc nhở thêm trong đoạn thông báo (tuỳ chọn). Ví dụ:
+#   - Cuối năm đông người; bà con nên nộp hồ sơ trực tuyến để không phải chờ lâu.
 reminders: []
 
 # Đoạn thêm (tuỳ chọn), ví dụ thông báo riêng của xã:
@@ -91,6 +116,18 @@ def init_station(folder: Path) -> list[Path]:
     return created
 
 
+def _airing_dates(station_dir: Path, month: str) -> str:
+    from radio.config import load_model
+    from radio.models import Station
+    from radio.schedule import rule_dates
+
+    station_file = station_dir / "station.yaml"
+    if not station_file.exists():
+        return "chưa rõ (chưa có station.yaml)"
+    dates = rule_dates(load_model(station_file, Station), month)
+    return ", ".join(f"{at:%H:%M} ngày {at:%d/%m/%Y}" for at in dates) or "chưa xếp được ngày nào"
+
+
 def new_month(station_dir: Path, month: str) -> Path:
     if not re.match(MONTH_PATTERN, month):
         raise OutputError(f"Tháng '{month}' không đúng dạng NĂM-THÁNG.", hint="ví dụ: 2027-01.")
@@ -102,7 +139,8 @@ def new_month(station_dir: Path, month: str) -> Path:
     planned = load_or_propose(station_dir, year).for_month(month)
     topic = load_topic(planned.topic, station_dir, station_dir / "plans" / f"{year}.yaml")
     procedure = load_procedure(planned.procedure, station_dir, station_dir / "plans" / f"{year}.yaml")
-    write_text(path, BRIEF_TEMPLATE.format(month=month, year=year, topic=topic.id,
-                                           topic_title=topic.title, procedure=procedure.id,
-                                           procedure_title=procedure.title))
+    write_text(path, BRIEF_TEMPLATE.format(
+        month=month, year=year, topic=topic.id, topic_title=topic.title, procedure=procedure.id,
+        procedure_title=procedure.title, airing_dates=_airing_dates(station_dir, month),
+        alternatives=", ".join(planned.alternatives) or "không có"))
     return path
