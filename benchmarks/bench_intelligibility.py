@@ -114,7 +114,11 @@ def score(config: Config, texts: list[str], pool: ProcessPoolExecutor, workdir: 
     return statistics.fmean(r[0] for r in rates), statistics.fmean(r[1] for r in rates)
 
 
-def tuning_grid() -> list[Config]:
+def tuning_grid(round_: int = 1) -> list[Config]:
+    """Round 1 sweeps one setting at a time; round 2 refines around round 1's best
+    (vi+f3, ×0.85, wider pitch range) and looks for a male second voice."""
+    if round_ == 2:
+        return _second_round()
     grid = []
     for voice in ("vi", "vi+f3", "vi+m3", "vi+f2", "vi+f4", "vi-vn-x-central", "vi-vn-x-south"):
         grid.append(Config(f"{voice} ×0.85", EspeakStyle(voice=voice), 0.85))
@@ -130,16 +134,29 @@ def tuning_grid() -> list[Config]:
     return grid
 
 
+def _second_round() -> list[Config]:
+    grid = []
+    for voice, pitch, rng, speed in (("vi+f3", 60, 70, 0.85), ("vi+f3", 60, 85, 0.85), ("vi+f3", 60, 99, 0.85),
+                                     ("vi+f3", 70, 80, 0.85), ("vi+f3", 60, 70, 0.8), ("vi+f2", 60, 70, 0.85),
+                                     ("vi+klatt", 60, 70, 0.85), ("vi+klatt4", 60, 70, 0.85),
+                                     ("vi", 60, 70, 0.85), ("vi", 50, 85, 0.85), ("vi+m1", 55, 70, 0.85),
+                                     ("vi+m2", 55, 70, 0.85), ("vi+m4", 55, 70, 0.85), ("vi+m7", 55, 70, 0.85)):
+        grid.append(Config(f"{voice} ×{speed} p{pitch} r{rng}",
+                           EspeakStyle(voice=voice, pitch=pitch, range=rng), speed))
+    return grid
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--tune", type=int, metavar="N", help="run the tuning grid on N sentences")
+    parser.add_argument("--round", type=int, default=1, choices=(1, 2), help="which tuning grid")
     parser.add_argument("--limit", type=int, help="use only N sentences of the fixed set")
     args = parser.parse_args()
     if not listener_available():
         print("intelligibility: skipped (viet-asr is not installed: scripts/setup listen)")
         return 0
     texts = sentences(args.tune or args.limit)
-    configs = tuning_grid() if args.tune else BASELINE + station_configs()
+    configs = tuning_grid(args.round) if args.tune else BASELINE + station_configs()
     began = time.perf_counter()
     results = []
     with tempfile.TemporaryDirectory() as tmp, ProcessPoolExecutor(max_workers=os.cpu_count() or 2) as pool:

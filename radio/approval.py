@@ -100,6 +100,13 @@ def _decisions(events: list[ReviewEvent]) -> list[ReviewEvent]:
     return [e for e in events if e.action in ("approve", "reject")]
 
 
+def standing_approval(store: Store, month: str) -> ReviewEvent | None:
+    """The month's approval if the last decision on it was to approve (a later rejection
+    withdraws it). Reports and status both ask this; nothing else decides it."""
+    decisions = _decisions(store.review_events(month))
+    return decisions[-1] if decisions and decisions[-1].action == "approve" else None
+
+
 def expected_audio(events: list[ReviewEvent], approval: ReviewEvent) -> str | None:
     """The audio the approval covers: bound at approval, or made later from the approved
     script (a 'produce' event after it)."""

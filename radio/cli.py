@@ -6,6 +6,7 @@ Nothing here decides anything about audio or text; errors from the stages arrive
 from __future__ import annotations
 
 import sys
+from datetime import timedelta
 from pathlib import Path
 from typing import Optional
 
@@ -386,7 +387,7 @@ def status(month: Optional[str] = typer.Argument(None, help="Tháng; bỏ trốn
     from radio.schedule import airing_counts
     from radio.store import Store
 
-    store = Store(station)
+    store = Store(station, readonly=True)
     table = Table(title="Tình trạng chương trình")
     for column in ("Tháng", "Tình trạng", "Đã sản xuất", "Lượt đã xếp", "Lượt đã phát", "Chi tiết"):
         table.add_column(column)
@@ -406,7 +407,7 @@ def history(month: str = typer.Argument(..., help="Tháng, dạng NĂM-THÁNG.")
     from radio.clock import shown
     from radio.store import Store
 
-    events = month_history(_month_files(station, month), Store(station))
+    events = month_history(_month_files(station, month), Store(station, readonly=True))
     if not events:
         console.print(f"Tháng {month} chưa có lượt duyệt nào.")
         return
@@ -501,22 +502,47 @@ def _parse_until(text: str, now):
 
 @player_app.command("status")
 def player_status(station: Path = STATION_OPTION) -> None:
-    """Đang phát gì, các lượt phát sắp tới và kết quả các lượt gần nhất."""
-    from radio.clock import shown
-    from radio.player import Player, as_run_log
-    from radio.player.outputs import NullOutput
+    """Máy phát có đang chạy không, đang phát gì, các lượt sắp tới và kết quả gần nhất."""
+    from datetime import datetime
 
-    player = Player(station, NullOutput())
-    playing = player.now_playing()
+    from radio.clock import shown
+    from radio.config import load_model
+    from radio.models import Station
+    from radio.player import as_run_log, heartbeats, next_airings
+    from radio.schedule import station_zone
+    from radio.store import Store
+
+    config = load_model(station / "station.yaml", Station)
+    now = datetime.now(station_zone(config))
+    store = Store(station, readonly=True)  # looking never changes the log
+    beats = heartbeats(station)
+    if not beats:
+        console.print("Máy phát: [red]không thấy máy phát nào đang chạy[/] (chưa có tín hiệu).")
+    for beat in beats:
+        age = (now - beat.at).total_seconds()
+        state = ("[green]đang chạy[/]" if beat.alive and age < 30
+                 else "[red]không còn chạy[/]" if not beat.alive else "[yellow]không phản hồi[/]")
+        console.print(f"Máy phát {beat.player} (đầu ra {beat.output}): {state}, "
+                      f"tín hiệu cuối cách đây {_age(age)}.")
+    playing = store.now_playing()
     console.print(f"Đang phát: {playing.file} (từ {shown(playing.started_at)})" if playing
                   else "Đang phát: không có.")
     table = Table(title="Lượt phát sắp tới")
     for column in ("Số", "Lúc", "Chương trình"):
         table.add_column(column)
-    for airing in player.next_airings(5):
+    grace = timedelta(minutes=config.schedule.grace_min)
+    for airing in next_airings(store, now - grace, 5):
         table.add_row(str(airing.id), f"{airing.planned_at:%H:%M %d/%m/%Y}", airing.title)
     console.print(table)
-    _print_log(as_run_log(player.store, last=10), "Kết quả gần nhất")
+    _print_log(as_run_log(store, last=10), "Kết quả gần nhất")
+
+
+def _age(seconds: float) -> str:
+    if seconds < 90:
+        return f"{max(0, round(seconds))} giây"
+    if seconds < 5400:
+        return f"{round(seconds / 60)} phút"
+    return f"{seconds / 3600:.1f} giờ".replace(".", ",")
 
 
 def _print_log(entries, title: str) -> None:
@@ -540,7 +566,7 @@ def log_command(month: str = typer.Option(..., "--month", help="Tháng, dạng N
     from radio.player import as_run_log, write_csv
     from radio.store import Store
 
-    entries = as_run_log(Store(station), month=month)
+    entries = as_run_log(Store(station, readonly=True), month=month)
     if csv_path:
         write_csv(csv_path, entries)
         console.print(f"Đã ghi {len(entries)} dòng vào {csv_path}.")

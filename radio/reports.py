@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from radio.approval import MonthFiles, read_manifest
+from radio.approval import MonthFiles, read_manifest, standing_approval
 from radio.clock import shown
 from radio.config import load_model
 from radio.errors import RadioError
@@ -134,28 +134,24 @@ def build_report(station_dir: Path, period: Period, now: datetime | None = None)
     station = load_model(station_dir / "station.yaml", Station)
     zone = station_zone(station)
     now = now or datetime.now(zone)
-    store = Store(station_dir)
-    with store.transaction() as db:
-        airings = db.execute("SELECT * FROM airings WHERE removed = 0").fetchall()
-        logged = {r["airing_id"]: r for r in db.execute("SELECT * FROM as_run")}
-    in_period = [a for a in airings
-                 if datetime.fromisoformat(a["planned_at"]).astimezone(zone).strftime("%Y-%m")
-                 in period.months]
-    as_run = [AsRunRow(a["id"], a["month"], logged[a["id"]]["planned_at"], logged[a["id"]]["started_at"],
-                       logged[a["id"]]["ended_at"], logged[a["id"]]["result"], logged[a["id"]]["error"])
-              for a in in_period if a["id"] in logged]
+    store = Store(station_dir, readonly=True)
+    logged = {entry.airing_id: entry for entry in store.as_run()}
+    in_period = [a for a in store.queued()
+                 if a.planned_at.astimezone(zone).strftime("%Y-%m") in period.months]
+    as_run = [AsRunRow(a.id, a.month, logged[a.id].planned_at, logged[a.id].started_at,
+                       logged[a.id].ended_at, logged[a.id].result, logged[a.id].error)
+              for a in in_period if a.id in logged]
     as_run.sort(key=lambda r: r.planned_at)
-    approvals = {}
-    for event in store.review_events():
-        if event.action == "approve":
-            approvals[event.month] = event
     programmes = []
     for month in period.months:
-        manifest = read_manifest(MonthFiles(station_dir, station.id, month))
+        files = MonthFiles(station_dir, station.id, month)
+        manifest = read_manifest(files)
         if manifest is None:
             continue
-        approval = approvals.get(month)
-        planned = [a for a in in_period if a["month"] == month]
+        # The approval as it stands now (a later rejection withdraws it), from the one place
+        # that decides it.
+        approval = standing_approval(store, month)
+        planned = [a for a in in_period if a.month == month]
         programmes.append(ProgrammeRow(
             month, manifest["title"], manifest["audio"]["duration_s"],
             approval.by_name if approval else None, approval.role if approval else None,
@@ -163,7 +159,7 @@ def build_report(station_dir: Path, period: Period, now: datetime | None = None)
             sum(1 for r in as_run if r.month == month and r.result == "aired")))
     aired_months = sorted({r.month for r in as_run if r.result in ON_AIR})
     # A month whose airings are still to come is not "without a programme" yet.
-    waiting = {a["month"] for a in in_period if a["id"] not in logged}
+    waiting = {a.month for a in in_period if a.id not in logged}
     current = now.strftime("%Y-%m")
     covered, not_covered = _coverage(station_dir, aired_months)
     return Report(

@@ -22,30 +22,13 @@ from radio.config import load_model
 from radio.errors import ConfigError, RadioError
 from radio.fileio import write_bytes, write_text
 from radio.models import WEEKDAYS, Slot, Station
-from radio.store import Store, now_iso
+from radio.store import AlreadyClaimed, Airing, Store, now_iso
 
 WEEKDAY_NAMES = ["Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ Nhật"]
 
 
 class ScheduleError(RadioError):
     """The programme cannot be placed as asked."""
-
-
-@dataclass(frozen=True)
-class Airing:
-    id: int
-    month: str
-    slot_id: str
-    planned_at: datetime
-    duration_s: float
-    mp3: str  # relative to the station folder
-    audio_sha256: str
-    title: str
-    manual: bool
-
-    @property
-    def ends_at(self) -> datetime:
-        return self.planned_at + timedelta(seconds=self.duration_s)
 
 
 @dataclass
@@ -72,30 +55,15 @@ def _month_days(month: str) -> list[date]:
     return [date(year, number, d) for d in range(1, calendar.monthrange(year, number)[1] + 1)]
 
 
-def _row_to_airing(row) -> Airing:
-    return Airing(row["id"], row["month"], row["slot_id"], datetime.fromisoformat(row["planned_at"]),
-                  row["duration_s"], row["mp3"], row["audio_sha256"], row["title"], bool(row["manual"]))
-
-
 def queued(store: Store, start: datetime | None = None, end: datetime | None = None,
            month: str | None = None) -> list[Airing]:
     """Airings still in the queue (not removed), in time order."""
-    with store.transaction() as db:
-        rows = db.execute("SELECT * FROM airings WHERE removed = 0 ORDER BY planned_at").fetchall()
-    airings = [_row_to_airing(r) for r in rows]
-    return [a for a in airings
-            if (start is None or a.planned_at >= start) and (end is None or a.planned_at < end)
-            and (month is None or a.month == month)]
+    return store.queued(start, end, month)
 
 
 def airing_counts(store: Store, month: str) -> tuple[int, int]:
     """(airings in the queue, airings that went on air) for a month's programme."""
-    with store.transaction() as db:
-        row = db.execute(
-            "SELECT COUNT(*), SUM(CASE WHEN r.result IN ('aired', 'interrupted') THEN 1 ELSE 0 END) "
-            "FROM airings a LEFT JOIN as_run r ON r.airing_id = a.id "
-            "WHERE a.month = ? AND a.removed = 0", (month,)).fetchone()
-    return row[0], row[1] or 0
+    return store.airing_counts(month)
 
 
 def _conflict(station: Station, zone: ZoneInfo, begin: datetime, end: datetime,
@@ -171,8 +139,7 @@ def schedule_month(station_dir: Path, month: str, now: datetime | None = None) -
     now = now or datetime.now(station_zone(station))
     duration = airable.manifest["audio"]["duration_s"]
     mp3 = os.path.relpath(airable.mp3, station_dir)
-    with store.transaction() as db:
-        logged = {row[0] for row in db.execute("SELECT airing_id FROM as_run")}
+    logged = store.logged_airing_ids()
     # This month's automatic airings still to come are placed again; the others stay put.
     movable = [a for a in queued(store, month=month)
                if not a.manual and a.planned_at > now and a.id not in logged]
@@ -185,24 +152,11 @@ def schedule_month(station_dir: Path, month: str, now: datetime | None = None) -
     unchanged = {(a.slot_id, a.planned_at): a for a in movable
                  if a.audio_sha256 == airable.audio_sha256 and a.mp3 == mp3}
     kept = {unchanged[(slot.id, at)].id for slot, at in placed if (slot.id, at) in unchanged}
-    with store.transaction() as db:
-        for airing in movable:
-            if airing.id not in kept:
-                db.execute("UPDATE airings SET removed = 1 WHERE id = ?", (airing.id,))
-        for slot, at in placed:
-            if (slot.id, at) not in unchanged:
-                _insert(db, month, slot.id, at, duration, mp3, airable.audio_sha256,
-                        airable.manifest["title"], manual=False)
+    store.add_airings(month, [(slot.id, at) for slot, at in placed if (slot.id, at) not in unchanged],
+                      duration, mp3, airable.audio_sha256, airable.manifest["title"], manual=False,
+                      remove=[a.id for a in movable if a.id not in kept])
     airings = queued(store, month=month)
     return Placement(airings, problems, export_month(station, station_dir, month, airings))
-
-
-def _insert(db, month, slot_id, at, duration, mp3, audio_sha, title, manual) -> int:
-    cursor = db.execute(
-        "INSERT INTO airings (month, slot_id, planned_at, duration_s, mp3, audio_sha256, title, "
-        "manual, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (month, slot_id, at.isoformat(), duration, mp3, audio_sha, title, int(manual), now_iso()))
-    return cursor.lastrowid
 
 
 def add_airing(station_dir: Path, month: str, at: datetime, now: datetime | None = None) -> Placement:
@@ -220,24 +174,22 @@ def add_airing(station_dir: Path, month: str, at: datetime, now: datetime | None
     if problem:
         raise ScheduleError(f"Không xếp được lượt phát: {problem}.", hint="chọn giờ khác.")
     slot = next((s.id for s in station.slots if s.start[:5] == f"{at:%H:%M}"), "thu-cong")
-    with store.transaction() as db:
-        _insert(db, month, slot, at, duration, os.path.relpath(airable.mp3, station_dir),
-                airable.audio_sha256, airable.manifest["title"], manual=True)
+    store.add_airings(month, [(slot, at)], duration, os.path.relpath(airable.mp3, station_dir),
+                      airable.audio_sha256, airable.manifest["title"], manual=True)
     airings = queued(store, month=month)
     return Placement(airings, [], export_month(station, station_dir, month, airings))
 
 
 def remove_airing(station_dir: Path, airing_id: int) -> Airing:
     store = Store(station_dir)
-    with store.transaction() as db:
-        row = db.execute("SELECT * FROM airings WHERE id = ? AND removed = 0", (airing_id,)).fetchone()
-        if row is None:
-            raise ScheduleError(f"Không có lượt phát số {airing_id} trong lịch.",
-                                hint="xem số của các lượt phát bằng lệnh 'radio player status'.")
-        if db.execute("SELECT 1 FROM as_run WHERE airing_id = ?", (airing_id,)).fetchone():
-            raise ScheduleError(f"Lượt phát số {airing_id} đã phát hoặc đã được ghi nhận, không gỡ được.")
-        db.execute("UPDATE airings SET removed = 1 WHERE id = ?", (airing_id,))
-    airing = _row_to_airing(row)
+    airing = store.queued_airing(airing_id)
+    if airing is None:
+        raise ScheduleError(f"Không có lượt phát số {airing_id} trong lịch.",
+                            hint="xem số của các lượt phát bằng lệnh 'radio player status'.")
+    try:
+        store.remove_airing(airing_id)
+    except AlreadyClaimed:
+        raise ScheduleError(f"Lượt phát số {airing_id} đã phát hoặc đã được ghi nhận, không gỡ được.") from None
     station = load_model(station_dir / "station.yaml", Station)
     export_month(station, station_dir, airing.month, queued(store, month=airing.month))
     return airing

@@ -1,17 +1,22 @@
-"""The station's one SQLite database (``radio.db`` in the station folder).
+"""The station's one SQLite database (``radio.db`` in the station folder), and every query.
 
 It holds what must outlive files that an officer can edit or replace: the review trail
-(approvals, rejections, productions of an approved script). The trail is append-only —
-triggers refuse UPDATE and DELETE — so the audit history cannot be rewritten by the tool
-or by a careless script. Schema changes are numbered migrations (``PRAGMA user_version``).
+(approvals, rejections, productions of an approved script), the airing queue and the
+as-run log. The trail is append-only — triggers refuse UPDATE and DELETE — so the audit
+history cannot be rewritten by the tool or by a careless script. Schema changes are
+numbered migrations (``PRAGMA user_version``).
+
+No other module writes SQL: schedule, player, approval and reports call the methods here
+and get typed rows back. Commands that only look (status, log, reports) open the database
+read-only and never create or change it.
 """
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from radio.errors import OutputError
@@ -67,7 +72,15 @@ MIGRATIONS = [
     -- One entry per airing, ever: a slot is never played twice, even by two players.
     CREATE UNIQUE INDEX as_run_once ON as_run (airing_id);
     """,
+    """
+    -- Which player process claimed an entry (pid@host): only a dead player's 'playing'
+    -- entries are closed when a player starts. A forced manual airing says why.
+    ALTER TABLE as_run ADD COLUMN player TEXT;
+    ALTER TABLE airings ADD COLUMN note TEXT;
+    """,
 ]
+# How long a writer waits for another program's lock before the call fails as busy.
+BUSY_TIMEOUT_S = 10
 
 
 @dataclass(frozen=True)
@@ -83,23 +96,78 @@ class ReviewEvent:
     id: int | None = None
 
 
+@dataclass(frozen=True)
+class Airing:
+    id: int
+    month: str
+    slot_id: str
+    planned_at: datetime
+    duration_s: float
+    mp3: str  # relative to the station folder
+    audio_sha256: str
+    title: str
+    manual: bool
+    note: str | None = None
+
+    @property
+    def ends_at(self) -> datetime:
+        return self.planned_at + timedelta(seconds=self.duration_s)
+
+
+@dataclass(frozen=True)
+class AsRun:
+    airing_id: int
+    planned_at: str
+    started_at: str | None
+    ended_at: str | None
+    file: str | None
+    output: str
+    result: str
+    error: str | None
+    month: str | None = None  # the programme's month (from the queue)
+    id: int | None = None
+
+
+class AlreadyClaimed(Exception):
+    """The airing already has its as-run entry: someone else played (or is playing) it."""
+
+
+class DatabaseBusy(OutputError):
+    """Another program holds the database; the call may succeed if tried again later."""
+
+
 def now_iso() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
 class Store:
-    def __init__(self, station_dir: Path) -> None:
+    def __init__(self, station_dir: Path, *, readonly: bool = False) -> None:
         self.path = Path(station_dir) / DATABASE
+        self.readonly = readonly
 
     @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
+    def _connect(self) -> Iterator[sqlite3.Connection | None]:
+        """One transaction; ``None`` for a read-only store whose database does not exist yet."""
+        if self.readonly and not self.path.exists():
+            yield None
+            return
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            connection = sqlite3.connect(self.path, timeout=10)
+            if self.readonly:
+                connection = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True,
+                                             timeout=BUSY_TIMEOUT_S)
+            else:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                connection = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S)
+            connection.row_factory = sqlite3.Row
         except (sqlite3.Error, OSError) as exc:
             raise self._explain(exc) from exc
         try:
-            self._migrate(connection)
+            if not self.readonly:
+                self._migrate(connection)
+            elif connection.execute("PRAGMA user_version").fetchone()[0] < len(MIGRATIONS):
+                connection.close()
+                yield None  # written by an older version and never opened since: nothing new in it
+                return
             with connection:  # one transaction: committed on success, rolled back on error
                 yield connection
         except sqlite3.DatabaseError as exc:
@@ -113,6 +181,11 @@ class Store:
             connection.executescript(f"BEGIN; {script} PRAGMA user_version = {number}; COMMIT;")
 
     def _explain(self, exc: Exception) -> OutputError:
+        if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc).lower():
+            return DatabaseBusy(
+                f"Cơ sở dữ liệu của đài {self.path} đang bị chương trình khác giữ quá "
+                f"{BUSY_TIMEOUT_S} giây.",
+                hint="đóng chương trình đang mở tệp radio.db (ví dụ trình xem cơ sở dữ liệu) rồi thử lại.")
         return OutputError(
             f"Không đọc/ghi được cơ sở dữ liệu của đài {self.path} ({exc}).",
             hint="kiểm tra quyền ghi và dung lượng ổ đĩa; nếu tệp bị hỏng, khôi phục từ bản sao "
@@ -129,11 +202,11 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """A connection for the schedule and player modules, which own their own queries."""
+        """A raw connection, for tests that build a store by hand."""
         with self._connect() as db:
-            db.row_factory = sqlite3.Row
             yield db
 
+    # -- review trail -------------------------------------------------------------------
     def review_events(self, month: str | None = None) -> list[ReviewEvent]:
         query = ("SELECT month, action, at, by_name, role, note, script_sha256, audio_sha256, id "
                  "FROM review_events")
@@ -141,4 +214,120 @@ class Store:
         if month is not None:
             query, args = query + " WHERE month = ?", (month,)
         with self._connect() as db:
+            if db is None:
+                return []
             return [ReviewEvent(*row) for row in db.execute(query + " ORDER BY id", args)]
+
+    # -- the queue ----------------------------------------------------------------------
+    def queued(self, start: datetime | None = None, end: datetime | None = None,
+               month: str | None = None) -> list[Airing]:
+        """Airings still in the queue (not removed), in time order."""
+        with self._connect() as db:
+            rows = [] if db is None else db.execute(
+                "SELECT * FROM airings WHERE removed = 0 ORDER BY planned_at, id").fetchall()
+        airings = [_airing(r) for r in rows]
+        return [a for a in airings
+                if (start is None or a.planned_at >= start) and (end is None or a.planned_at < end)
+                and (month is None or a.month == month)]
+
+    def queued_airing(self, airing_id: int) -> Airing | None:
+        with self._connect() as db:
+            row = None if db is None else db.execute(
+                "SELECT * FROM airings WHERE id = ? AND removed = 0", (airing_id,)).fetchone()
+        return _airing(row) if row else None
+
+    def add_airings(self, month: str, rows: list[tuple[str, datetime]], duration_s: float, mp3: str,
+                    audio_sha256: str, title: str, *, manual: bool, note: str | None = None,
+                    remove: list[int] = ()) -> list[int]:
+        """Queue ``(slot id, time)`` airings of one file, removing ``remove`` in the same
+        transaction, so the queue is never seen half-rearranged."""
+        with self._connect() as db:
+            for airing_id in remove:
+                db.execute("UPDATE airings SET removed = 1 WHERE id = ?", (airing_id,))
+            return [db.execute(
+                "INSERT INTO airings (month, slot_id, planned_at, duration_s, mp3, audio_sha256, title, "
+                "manual, note, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (month, slot_id, at.isoformat(), duration_s, mp3, audio_sha256, title, int(manual), note,
+                 now_iso())).lastrowid for slot_id, at in rows]
+
+    def remove_airing(self, airing_id: int) -> None:
+        """Take a not-yet-logged airing out of the queue; raise AlreadyClaimed if it is logged."""
+        with self._connect() as db:
+            if db.execute("SELECT 1 FROM as_run WHERE airing_id = ?", (airing_id,)).fetchone():
+                raise AlreadyClaimed(airing_id)
+            db.execute("UPDATE airings SET removed = 1 WHERE id = ?", (airing_id,))
+
+    def airing_counts(self, month: str) -> tuple[int, int]:
+        """(airings in the queue, airings that went on air) for a month's programme."""
+        with self._connect() as db:
+            if db is None:
+                return 0, 0
+            row = db.execute(
+                "SELECT COUNT(*), SUM(CASE WHEN r.result IN ('aired', 'interrupted') THEN 1 ELSE 0 END) "
+                "FROM airings a LEFT JOIN as_run r ON r.airing_id = a.id "
+                "WHERE a.month = ? AND a.removed = 0", (month,)).fetchone()
+        return row[0], row[1] or 0
+
+    # -- the as-run log -----------------------------------------------------------------
+    def logged_airing_ids(self) -> set[int]:
+        with self._connect() as db:
+            return set() if db is None else {row[0] for row in db.execute("SELECT airing_id FROM as_run")}
+
+    def claim(self, airing: Airing, started_at: datetime | None, output: str, player: str) -> int:
+        """Open the airing's one as-run entry ('playing'); AlreadyClaimed if it has one."""
+        try:
+            with self._connect() as db:
+                return db.execute(
+                    "INSERT INTO as_run (airing_id, planned_at, started_at, file, audio_sha256, output, "
+                    "result, player) VALUES (?, ?, ?, ?, ?, ?, 'playing', ?)",
+                    (airing.id, airing.planned_at.isoformat(),
+                     started_at.isoformat() if started_at else None, airing.mp3, airing.audio_sha256,
+                     output, player)).lastrowid
+        except OutputError as exc:
+            if isinstance(exc.__cause__, sqlite3.IntegrityError):
+                raise AlreadyClaimed(airing.id) from None
+            raise
+
+    def finish(self, row_id: int, ended_at: datetime, result: str, error: str | None = None) -> AsRun:
+        with self._connect() as db:
+            db.execute("UPDATE as_run SET ended_at = ?, result = ?, error = ? WHERE id = ?",
+                       (ended_at.isoformat(), result, error, row_id))
+            row = db.execute(_AS_RUN_SELECT + " WHERE r.id = ?", (row_id,)).fetchone()
+        return _as_run(row)
+
+    def now_playing(self) -> AsRun | None:
+        with self._connect() as db:
+            row = None if db is None else db.execute(
+                _AS_RUN_SELECT + " WHERE r.result = 'playing' ORDER BY r.id DESC").fetchone()
+        return _as_run(row) if row else None
+
+    def as_run(self, *, month: str | None = None, last: int | None = None) -> list[AsRun]:
+        """The log in planned order; ``month`` is the programme's month."""
+        with self._connect() as db:
+            rows = [] if db is None else db.execute(_AS_RUN_SELECT + " ORDER BY r.planned_at, r.id").fetchall()
+        entries = [_as_run(r) for r in rows if month is None or r["month"] == month]
+        return entries[-last:] if last else entries
+
+    def close_abandoned(self, alive: Callable[[str | None], bool], error: str) -> int:
+        """Entries left 'playing' by a player that is gone: they did start, so they are not
+        played again, but the log must say they did not finish."""
+        with self._connect() as db:
+            rows = db.execute("SELECT id, player FROM as_run WHERE result = 'playing' AND ended_at IS NULL")
+            stale = [row["id"] for row in rows if not alive(row["player"])]
+            for row_id in stale:
+                db.execute("UPDATE as_run SET result = 'interrupted', error = ? WHERE id = ?", (error, row_id))
+        return len(stale)
+
+
+_AS_RUN_SELECT = ("SELECT r.*, a.month AS month FROM as_run r LEFT JOIN airings a ON a.id = r.airing_id")
+
+
+def _airing(row) -> Airing:
+    return Airing(row["id"], row["month"], row["slot_id"], datetime.fromisoformat(row["planned_at"]),
+                  row["duration_s"], row["mp3"], row["audio_sha256"], row["title"], bool(row["manual"]),
+                  row["note"])
+
+
+def _as_run(row) -> AsRun:
+    return AsRun(row["airing_id"], row["planned_at"], row["started_at"], row["ended_at"],
+                 row["file"], row["output"], row["result"], row["error"], row["month"], row["id"])

@@ -1,6 +1,7 @@
 """Periodic reports from a store with a known half-year of production and airings."""
 import json
 import shutil
+from pathlib import Path
 from datetime import datetime, timedelta
 
 import docx
@@ -83,7 +84,9 @@ def test_every_figure_of_the_half_year(report):
     covered = dict(report.covered)
     assert covered["Liên thông đăng ký khai sinh, đăng ký thường trú, cấp thẻ BHYT cho trẻ em dưới 6 tuổi"] == ["2026-07", "2026-10"]
     assert sorted(m for months in covered.values() for m in months if m == "2026-11") == ["2026-11"] * 3
-    assert len(report.covered) == 6 and len(report.not_covered) == 11
+    from radio.library import load_plan_items
+    assert len(report.covered) == 6
+    assert len(report.covered) + len(report.not_covered) == len(load_plan_items(None)[0])
     approvals = {p.month: p.approved_by for p in report.programmes}
     assert approvals["2026-08"] == "Trần Thị Bình"
 
@@ -124,3 +127,13 @@ def test_report_command_and_bad_period(station):
     assert "quý III năm 2026" in result.stdout and "bao-cao-2026-Q3.docx" in result.stdout
     bad = run_cli("report", "quarter", "2026-Q5", "-s", str(station))
     assert bad.returncode == 1 and "2026-Q4" in bad.stderr
+
+
+def test_a_month_approved_then_rejected_is_not_counted_approved(station, tmp_path):
+    station = Path(shutil.copytree(station, tmp_path / "an-lac"))
+    store = Store(station)
+    store.add_review_event(ReviewEvent("2026-08", "reject", "2026-08-20T02:00:00+00:00", "Trần Thị Bình",
+                                       "Phó Chủ tịch UBND xã", "Sai số liệu", "s" * 64, "a" * 64))
+    report = build_report(station, parse_period("half", "2026-H2"), now=NOW)
+    approvals = {p.month: p.approved_by for p in report.programmes}
+    assert approvals["2026-08"] is None and approvals["2026-07"]

@@ -3,15 +3,18 @@
 Every decision is taken in ``Player.check`` against an injectable clock, so tests can run a
 whole day in milliseconds; ``run`` is the daemon around it, driven by the ``schedule``
 package. Before an airing the file is checked against the queued audio hash and the month's
-standing approval; whatever goes wrong is logged and the next airing still plays. The
-as-run log claims each airing once (a unique index), so a restart never replays a slot.
+standing approval; whatever goes wrong with one airing or one file is logged on that airing
+and the next airing still plays. The daemon itself stops only on SIGTERM/SIGINT (or
+``--until``): a locked database is waited out with backoff, an as-run entry the database
+refused is written later, and a heartbeat file tells the operator it is alive.
 """
 from __future__ import annotations
 
 import csv
 import io
+import os
 import signal
-import sqlite3
+import socket
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,19 +23,24 @@ from pathlib import Path
 
 import schedule as schedule_lib
 
-from radio.approval import ApprovalError, MonthFiles, require_airable
+from radio.approval import MonthFiles, require_airable
 from radio.config import load_model
-from radio.errors import OutputError
-from radio.fileio import write_text
+from radio.errors import OutputError, RadioError
+from radio.fileio import write_json, write_text
 from radio.models import Station
 from radio.player.outputs import Clock, Output, PlaybackError
-from radio.schedule import Airing, queued, station_zone
-from radio.store import Store
+from radio.schedule import Airing, station_zone
+from radio.store import AlreadyClaimed, AsRun, DatabaseBusy, Store
 
 _LOOKAHEAD = timedelta(seconds=1)
+_BACKOFF_S = (1, 2, 5, 10, 30)  # waits after the database refuses, growing, never giving up
+HEARTBEAT_DIR = ".player"
 # How the operator, the log and the reports name each as-run result.
 RESULT_NAMES = {"playing": "đang phát", "aired": "đã phát", "failed": "lỗi", "missed": "bỏ lỡ",
                 "interrupted": "bị ngắt giữa chừng"}
+ABANDONED = "Máy phát dừng đột ngột khi đang phát."
+
+__all__ = ["AsRun", "Player", "RESULT_NAMES", "as_run_log", "heartbeats", "run", "write_csv"]
 
 
 class SystemClock:
@@ -47,19 +55,38 @@ class SystemClock:
             stop.wait(seconds)
 
 
-@dataclass(frozen=True)
-class AsRun:
-    airing_id: int
-    planned_at: str
-    started_at: str | None
-    ended_at: str | None
-    file: str | None
-    output: str
+def player_identity() -> str:
+    return f"{os.getpid()}@{socket.gethostname()}"
+
+
+def player_alive(identity: str | None) -> bool:
+    """Whether the player that claimed an entry still runs (on this machine we can tell)."""
+    if not identity or "@" not in identity:
+        return False
+    pid, _, host = identity.partition("@")
+    if host != socket.gethostname():
+        return True  # another machine's player: not ours to close
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, ValueError):
+        return True
+    return True
+
+
+@dataclass
+class _Unfinished:
+    """An as-run entry whose end the database refused (locked); written on a later tick."""
+    row_id: int
+    ended_at: datetime
     result: str
     error: str | None
 
 
 class Player:
+    """Reads the queue and the files and decides; creating one changes nothing."""
+
     def __init__(self, station_dir: Path, output: Output, clock: Clock | None = None,
                  stop: threading.Event | None = None) -> None:
         self.station_dir = Path(station_dir)
@@ -69,110 +96,140 @@ class Player:
         self.store = Store(self.station_dir)
         self.stop = stop or threading.Event()
         self.grace = timedelta(minutes=self.station.schedule.grace_min)
+        self.identity = player_identity()
         # Where the daemon tells the operator what happens (the CLI prints it).
         self.notify: Callable[[str], None] | None = None
-        self._close_abandoned()
+        self._unfinished: list[_Unfinished] = []
+        self._busy_until: datetime | None = None
+        self._busy_count = 0
+        self.current: Airing | None = None
 
-    def _close_abandoned(self) -> None:
-        """An entry left 'playing' by a player that was killed: it did start, so it is not
-        played again, but the log must say it did not finish."""
-        with self.store.transaction() as db:
-            db.execute("UPDATE as_run SET result = 'interrupted', error = ? "
-                       "WHERE result = 'playing' AND ended_at IS NULL",
-                       ("Máy phát dừng đột ngột khi đang phát.",))
+    def recover(self) -> int:
+        """Close entries a killed player left 'playing'. Only a starting daemon does this."""
+        return self.store.close_abandoned(player_alive, ABANDONED)
 
     # -- what is due -------------------------------------------------------------------
     def check(self) -> list[AsRun]:
-        """Play (or log as missed) every airing due now; return what was logged."""
-        logged = []
+        """Play (or log as missed) every airing due now; return what was logged.
+
+        Never raises for a problem with one airing, one file or a busy database."""
+        logged: list[AsRun] = []
         now = self.clock.now()
-        for airing in self._pending(until=now + _LOOKAHEAD):
-            if self.stop.is_set():
-                break
-            now = self.clock.now()
-            if now - airing.planned_at > self.grace:
-                entry = self._log_missed(airing)
+        if self._busy_until and now < self._busy_until:
+            return logged
+        try:
+            self._write_unfinished()
+            pending = self._pending(until=now + _LOOKAHEAD)
+            for airing in pending:
+                if self.stop.is_set():
+                    break
+                entry = self._handle(airing)
                 if entry:
                     logged.append(entry)
                     self._tell(entry)
-                continue
-            self.clock.sleep((airing.planned_at - now).total_seconds(), self.stop)
-            if not self.stop.is_set():
-                entry = self._air(airing)
-                if entry:
-                    logged.append(entry)
-                    self._tell(entry)
+        except DatabaseBusy as exc:
+            self._back_off(exc)
+            return logged
+        self._busy_count, self._busy_until = 0, None
         return logged
 
-    def _pending(self, until: datetime) -> list[Airing]:
-        done = self._logged_ids()
-        return [a for a in queued(self.store, end=until) if a.id not in done]
+    def _handle(self, airing: Airing) -> AsRun | None:
+        now = self.clock.now()
+        if now - airing.planned_at > self.grace:
+            return self._log_missed(airing)
+        self.clock.sleep((airing.planned_at - now).total_seconds(), self.stop)
+        return None if self.stop.is_set() else self._air(airing)
 
-    def _logged_ids(self) -> set[int]:
-        with self.store.transaction() as db:
-            return {row[0] for row in db.execute("SELECT airing_id FROM as_run")}
+    def _back_off(self, exc: DatabaseBusy) -> None:
+        wait = _BACKOFF_S[min(self._busy_count, len(_BACKOFF_S) - 1)]
+        self._busy_count += 1
+        self._busy_until = self.clock.now() + timedelta(seconds=wait)
+        self._say(f"{exc.message} Thử lại sau {wait} giây; máy phát vẫn chạy.")
+
+    def _pending(self, until: datetime) -> list[Airing]:
+        done = self.store.logged_airing_ids()
+        return [a for a in self.store.queued(end=until) if a.id not in done]
 
     def next_airings(self, count: int = 5) -> list[Airing]:
-        now = self.clock.now()
-        done = self._logged_ids()
-        return [a for a in queued(self.store, start=now - self.grace) if a.id not in done][:count]
+        return next_airings(self.store, self.clock.now() - self.grace, count)
 
     # -- one airing --------------------------------------------------------------------
-    def _claim(self, airing: Airing) -> int | None:
+    def _claim(self, airing: Airing, started: bool = True) -> int | None:
         try:
-            with self.store.transaction() as db:
-                return db.execute(
-                    "INSERT INTO as_run (airing_id, planned_at, started_at, file, audio_sha256, output, "
-                    "result) VALUES (?, ?, ?, ?, ?, ?, 'playing')",
-                    (airing.id, airing.planned_at.isoformat(), self.clock.now().isoformat(),
-                     airing.mp3, airing.audio_sha256, self.output.name)).lastrowid
-        except OutputError as exc:
-            if isinstance(exc.__cause__, sqlite3.IntegrityError):
-                return None  # the unique index: this airing is already in the log
-            raise
+            return self.store.claim(airing, self.clock.now() if started else None,
+                                    self.output.name, self.identity)
+        except AlreadyClaimed:
+            return None  # another player has it, or had it
 
     def _finish(self, row_id: int, result: str, error: str | None = None) -> AsRun:
-        with self.store.transaction() as db:
-            db.execute("UPDATE as_run SET ended_at = ?, result = ?, error = ? WHERE id = ?",
-                       (self.clock.now().isoformat(), result, error, row_id))
-            row = db.execute("SELECT * FROM as_run WHERE id = ?", (row_id,)).fetchone()
-        return _as_run(row)
+        ended = self.clock.now()
+        try:
+            return self.store.finish(row_id, ended, result, error)
+        except OutputError:
+            # The airing is over whatever the database says; write its end when it lets us.
+            self._unfinished.append(_Unfinished(row_id, ended, result, error))
+            self._say(f"Chưa ghi được kết quả lượt phát vào cơ sở dữ liệu; sẽ ghi lại sau.")
+            return AsRun(0, "", None, ended.isoformat(), None, self.output.name, result, error, id=row_id)
+
+    def _write_unfinished(self) -> None:
+        while self._unfinished:
+            entry = self._unfinished[0]
+            self.store.finish(entry.row_id, entry.ended_at, entry.result, entry.error)
+            self._unfinished.pop(0)
 
     def _tell(self, entry: AsRun) -> None:
+        if not self.notify or not entry.planned_at:
+            return
+        late = ""
+        if entry.started_at:
+            seconds = (datetime.fromisoformat(entry.started_at) - datetime.fromisoformat(entry.planned_at)).total_seconds()
+            late = f", bắt đầu lệch {seconds:+.1f} giây"
+        self.notify(f"Lượt {entry.airing_id} ({datetime.fromisoformat(entry.planned_at):%H:%M %d/%m}): "
+                    f"{RESULT_NAMES[entry.result]}{late}" + (f" — {entry.error}" if entry.error else ""))
+
+    def _say(self, line: str) -> None:
         if self.notify:
-            late = ""
-            if entry.started_at:
-                seconds = (datetime.fromisoformat(entry.started_at) - datetime.fromisoformat(entry.planned_at)).total_seconds()
-                late = f", bắt đầu lệch {seconds:+.1f} giây"
-            self.notify(f"Lượt {entry.airing_id} ({datetime.fromisoformat(entry.planned_at):%H:%M %d/%m}): "
-                        f"{RESULT_NAMES[entry.result]}{late}" + (f" — {entry.error}" if entry.error else ""))
+            self.notify(line)
 
     def _air(self, airing: Airing) -> AsRun | None:
+        # Checked before claiming: a busy database here leaves the airing for the next tick.
+        path, problem = self._checked(airing)
         row_id = self._claim(airing)
         if row_id is None:
             return None
-        if self.notify:
-            self.notify(f"Lượt {airing.id}: đang phát {airing.mp3} ({airing.title}).")
-        try:
-            path = self._verified(airing)
-        except (PlaybackError, ApprovalError) as exc:
-            return self._finish(row_id, "failed", self._fallback(exc.message))
+        if problem:
+            return self._finish(row_id, "failed", self._fallback(problem))
+        self._say(f"Lượt {airing.id}: đang phát {airing.mp3} ({airing.title}).")
+        self.current = airing
         try:
             self.output.play(path, airing.duration_s, self.clock, self.stop)
         except PlaybackError as exc:
             return self._finish(row_id, "failed", self._fallback(exc.message))
         except Exception as exc:  # a broken output must not stop the station
             return self._finish(row_id, "failed", self._fallback(f"đầu ra {self.output.name} lỗi: {exc}"))
+        finally:
+            self.current = None
         return self._finish(row_id, "interrupted" if self.stop.is_set() else "aired")
+
+    def _checked(self, airing: Airing) -> tuple[Path | None, str | None]:
+        """The file to play, or why it must not play; DatabaseBusy propagates (retry later)."""
+        try:
+            return self._verified(airing), None
+        except DatabaseBusy:
+            raise
+        except RadioError as exc:
+            return None, exc.message
+        except Exception as exc:  # a hand-edited manifest or script the checks did not foresee
+            return None, (f"Không kiểm tra được tệp của lượt phát ({type(exc).__name__}: {exc}); "
+                          "tệp mô tả chương trình (manifest.json) hoặc kịch bản có thể đã bị sửa hỏng.")
 
     def _verified(self, airing: Airing) -> Path:
         path = self.station_dir / airing.mp3
         if not path.exists():
             raise PlaybackError(f"Không tìm thấy tệp {airing.mp3}.")
-        # The gate hashes the month's file and checks it against the approval; the queued
-        # hash must be that same approved audio.
+        # The gate checks the approved version of the month: the queued hash must be it.
         standing = require_airable(MonthFiles(self.station_dir, self.station.id, airing.month), self.store)
-        if standing.mp3 != path or standing.audio_sha256 != airing.audio_sha256:
+        if standing.mp3.resolve() != path.resolve() or standing.audio_sha256 != airing.audio_sha256:
             raise PlaybackError(f"Tệp {airing.mp3} không phải tệp đã duyệt cho lượt phát này "
                                 "(đã bị sửa, thay hoặc hỏng).")
         return path
@@ -184,33 +241,64 @@ class Player:
             return f"{error} Không phát gì thay thế."
         try:
             self.output.play(self.station_dir / name, 0.0, self.clock, self.stop)
-        except (PlaybackError, OSError) as exc:
+        except Exception as exc:  # the ident failing must not cost the log entry
             return f"{error} Nhạc dự phòng cũng không phát được: {exc}"
         return f"{error} Đã phát nhạc dự phòng {name}."
 
     def _log_missed(self, airing: Airing) -> AsRun | None:
-        row_id = self._claim(airing)
+        row_id = self._claim(airing, started=False)  # it never started
         if row_id is None:
             return None
-        with self.store.transaction() as db:  # it never started
-            db.execute("UPDATE as_run SET started_at = NULL WHERE id = ?", (row_id,))
         late = self.clock.now() - airing.planned_at
         return self._finish(row_id, "missed",
                             f"Máy phát không chạy lúc {airing.planned_at:%H:%M %d/%m}; quá "
                             f"{int(late.total_seconds() // 60)} phút nên không phát bù.")
 
-    # -- the log -----------------------------------------------------------------------
-    def now_playing(self) -> AsRun | None:
-        with self.store.transaction() as db:
-            row = db.execute("SELECT * FROM as_run WHERE result = 'playing' ORDER BY id DESC").fetchone()
-        return _as_run(row) if row else None
+    # -- heartbeat ---------------------------------------------------------------------
+    def beat(self) -> None:
+        """Tell ``radio player status`` this daemon is alive (a small file, rewritten often)."""
+        try:
+            write_json(self.station_dir / HEARTBEAT_DIR / f"{self.identity}.json", {
+                "player": self.identity, "output": self.output.name, "at": self.clock.now().isoformat(),
+                "playing": self.current.id if self.current else None})
+        except OutputError:
+            pass  # a full disk must not stop the airing; status will show the heartbeat aging
+
+    def end_heartbeat(self) -> None:
+        (self.station_dir / HEARTBEAT_DIR / f"{self.identity}.json").unlink(missing_ok=True)
+
+
+# -- what the operator reads (no writes) ---------------------------------------------------
+
+def next_airings(store: Store, since: datetime, count: int = 5) -> list[Airing]:
+    done = store.logged_airing_ids()
+    return [a for a in store.queued(start=since) if a.id not in done][:count]
 
 
 def as_run_log(store: Store, month: str | None = None, last: int | None = None) -> list[AsRun]:
-    with store.transaction() as db:
-        rows = db.execute("SELECT * FROM as_run ORDER BY planned_at, id").fetchall()
-    entries = [_as_run(r) for r in rows if month is None or r["planned_at"].startswith(month)]
-    return entries[-last:] if last else entries
+    return store.as_run(month=month, last=last)
+
+
+@dataclass(frozen=True)
+class Heartbeat:
+    player: str
+    output: str
+    at: datetime
+    alive: bool
+
+
+def heartbeats(station_dir: Path) -> list[Heartbeat]:
+    import json
+
+    found = []
+    for path in sorted((Path(station_dir) / HEARTBEAT_DIR).glob("*.json")):
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            found.append(Heartbeat(data["player"], data["output"], datetime.fromisoformat(data["at"]),
+                                   player_alive(data["player"])))
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+    return found
 
 
 def write_csv(path: Path, entries: list[AsRun]) -> None:
@@ -225,26 +313,40 @@ def write_csv(path: Path, entries: list[AsRun]) -> None:
     write_text(path, "\ufeff" + buffer.getvalue())
 
 
-def _as_run(row) -> AsRun:
-    return AsRun(row["airing_id"], row["planned_at"], row["started_at"], row["ended_at"],
-                 row["file"], row["output"], row["result"], row["error"])
-
-
-def run(player: Player, until: datetime | None = None) -> None:
+def run(player: Player, until: datetime | None = None, *, beat_every_s: float = 2.0) -> None:
     """The daemon: check every second (``check`` then waits to the exact second of an
-    airing), until ``until`` or SIGTERM/SIGINT, which end the current entry cleanly."""
+    airing), until ``until`` or SIGTERM/SIGINT, which end the current entry cleanly.
+    Nothing else stops it: a failure in one tick is told to the operator and the next tick
+    runs as usual."""
     def request_stop(signum, frame):  # noqa: ARG001 — signal handler signature
         player.stop.set()
 
+    def tick() -> None:
+        try:
+            player.check()
+        except Exception as exc:  # the last line of defence: the station stays on air
+            player._say(f"Lỗi không lường trước trong máy phát ({type(exc).__name__}: {exc}); "
+                        "máy phát vẫn chạy.")
+
     previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGTERM, signal.SIGINT)}
     scheduler = schedule_lib.Scheduler()
-    scheduler.every(1).seconds.do(player.check)
+    scheduler.every(1).seconds.do(tick)
+    scheduler.every(beat_every_s).seconds.do(player.beat)
     try:
-        player.check()
+        try:
+            recovered = player.recover()
+        except OutputError as exc:
+            recovered = 0
+            player._say(f"{exc.message} Sẽ kiểm tra lại các lượt bị ngắt ở lần khởi động sau.")
+        if recovered:
+            player._say(f"Đã ghi {recovered} lượt phát bị ngắt do máy phát trước dừng đột ngột.")
+        player.beat()
+        tick()
         while not player.stop.is_set() and (until is None or player.clock.now() < until):
             scheduler.run_pending()
             idle = scheduler.idle_seconds
             player.stop.wait(max(0.05, min(1.0, idle if idle is not None else 1.0)))
     finally:
+        player.end_heartbeat()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
