@@ -254,3 +254,81 @@ def test_log_command_exports_csv(scheduled, tmp_path):
     months = run_cli("status", MONTH, "-s", str(scheduled), env={"COLUMNS": "200"})
     row = next(line for line in months.stdout.splitlines() if MONTH in line)
     assert "đã duyệt" in row and [c.strip() for c in row.split("│")][3:6] == ["có", "4", "1"]
+
+
+# -- the player never dies ------------------------------------------------------------------
+
+def test_a_script_typo_at_airing_time_fails_that_airing_and_the_next_one_plays(scheduled):
+    script_path = scheduled / "scripts" / f"{MONTH}.yaml"
+    good = script_path.read_bytes()
+    script_path.write_text("segments: [\n  - id: 01\n", encoding="utf-8")  # a YAML typo
+    morning = player(scheduled, at(1, 5, 29, 59.5)).check()
+    assert [e.result for e in morning] == ["failed"]
+    assert "YAML" in morning[0].error and f"{MONTH}.yaml" in morning[0].error
+    script_path.write_bytes(good)
+    assert [e.result for e in player(scheduled, at(1, 16, 59, 59.5)).check()] == ["aired"]
+
+
+def test_a_manifest_without_its_audio_key_fails_the_airing_without_a_traceback(scheduled):
+    import json
+    manifest_path = scheduled / "audio_out" / "an-lac" / MONTH / "manifest.json"
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    del manifest["audio"]
+    manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
+    entries = player(scheduled, at(1, 5, 29, 59.5)).check()
+    assert [e.result for e in entries] == ["failed"] and entries[0].error
+
+
+def test_a_locked_database_is_waited_out_and_the_airing_plays_late_within_grace(scheduled, monkeypatch):
+    import sqlite3
+
+    from radio import store as store_module
+    monkeypatch.setattr(store_module, "BUSY_TIMEOUT_S", 0.2)
+    lock = sqlite3.connect(scheduled / "radio.db")
+    lock.execute("BEGIN EXCLUSIVE")
+    told = []
+    p = player(scheduled, at(1, 5, 29, 59.5))
+    p.notify = told.append
+    assert p.check() == []  # no exception: the database is busy, try later
+    assert any("Thử lại sau" in line for line in told)
+    p.clock.t = at(1, 5, 31)
+    assert p.check() == []  # still within the backoff or still locked
+    lock.rollback()
+    lock.close()
+    p.clock.t = at(1, 5, 33)
+    entries = p.check()
+    assert [e.result for e in entries] == ["aired"]
+
+
+def test_status_during_an_airing_leaves_the_live_entry_alone(scheduled):
+    from radio.player import player_identity
+    from radio.store import Store
+    airing = queued(Store(scheduled))[0]
+    Store(scheduled).claim(airing, at(1, 5, 30), "null", player_identity())  # this process is live
+    result = run_cli("player", "status", "-s", str(scheduled), env={"COLUMNS": "200"})
+    assert result.returncode == 0 and "Đang phát: " in result.stdout and "không có" not in result.stdout.split("Đang phát:")[1][:20]
+    assert Store(scheduled).now_playing().airing_id == airing.id
+    # A second player object (as a second `player run` builds) changes nothing either.
+    player(scheduled, at(1, 5, 31))
+    assert Store(scheduled).now_playing().airing_id == airing.id
+
+
+def test_a_starting_daemon_closes_only_a_dead_players_entries(scheduled):
+    from radio.player import player_identity
+    from radio.store import Store
+    first, second = queued(Store(scheduled))[:2]
+    Store(scheduled).claim(first, at(1, 5, 30), "null", "999999999@" + __import__("socket").gethostname())
+    Store(scheduled).claim(second, at(1, 17, 0), "null", player_identity())
+    assert player(scheduled, at(1, 17, 1)).recover() == 1
+    log = {e.airing_id: e for e in as_run_log(Store(scheduled))}
+    assert log[first.id].result == "interrupted" and log[second.id].result == "playing"
+
+
+def test_player_status_shows_the_heartbeat_and_its_age(scheduled):
+    p = player(scheduled, datetime.now(ZONE))
+    p.beat()
+    result = run_cli("player", "status", "-s", str(scheduled), env={"COLUMNS": "200"})
+    assert "đang chạy" in result.stdout and "tín hiệu cuối cách đây" in result.stdout
+    p.end_heartbeat()
+    result = run_cli("player", "status", "-s", str(scheduled), env={"COLUMNS": "200"})
+    assert "không thấy máy phát nào đang chạy" in result.stdout
