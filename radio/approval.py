@@ -16,8 +16,8 @@ from pathlib import Path
 from radio.audio.export import audio_sha256, write_approval_tag
 from radio.clock import shown
 from radio.config import load_model
-from radio.errors import RadioError
-from radio.fileio import sha256_file, write_json
+from radio.errors import OutputError, RadioError
+from radio.fileio import Staged, sha256_file
 from radio.models import Script
 from radio.paths import programme_dir, station_output
 from radio.store import ReviewEvent, Store, now_iso
@@ -61,6 +61,8 @@ class Status:
     # What was looked at, so the airing gate need not read and hash it all again.
     audio: tuple[dict, str] | None = None  # manifest and audio hash of the current programme
     expected_audio_sha256: str | None = None
+    # The approved version that airs: its MP3 and manifest (pinned under versions/).
+    airs: tuple[Path, dict] | None = None
 
 
 STATE_LABELS = {
@@ -70,6 +72,7 @@ STATE_LABELS = {
     "approved": "đã duyệt",
     "changed": "đã thay đổi sau khi duyệt",
 }
+VERSIONS = "versions"
 
 
 def script_hash(files: MonthFiles) -> str | None:
@@ -79,10 +82,18 @@ def script_hash(files: MonthFiles) -> str | None:
 
 
 def read_manifest(files: MonthFiles) -> dict | None:
+    return _read_json(files.manifest)
+
+
+def _read_json(path: Path) -> dict | None:
     try:
-        return json.loads(files.manifest.read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
+    # A manifest without its audio record describes no programme (hand-edited or cut short).
+    if not isinstance(data, dict) or not isinstance(data.get("audio"), dict) or "path" not in data["audio"]:
+        return None
+    return data
 
 
 def current_audio(files: MonthFiles, script_sha: str | None) -> tuple[dict, str] | None:
@@ -94,6 +105,25 @@ def current_audio(files: MonthFiles, script_sha: str | None) -> tuple[dict, str]
     if not mp3.exists():
         return None
     return manifest, audio_sha256(mp3)
+
+
+def version_paths(programme: Path, audio_sha: str) -> tuple[Path, Path]:
+    """Where the approved version with this audio lives, never to be overwritten."""
+    stem = programme / VERSIONS / audio_sha[:16]
+    return stem.with_suffix(".mp3"), stem.with_suffix(".json")
+
+
+def approved_version(files: MonthFiles, audio_sha: str, audio: tuple[dict, str] | None) -> tuple[Path, dict] | None:
+    """The approved audio as it will air: the pinned version, intact; or, for an approval
+    given before versions were pinned, the working programme if it still has that audio."""
+    mp3, manifest_path = version_paths(files.programme, audio_sha)
+    if manifest_path.exists() or mp3.exists():  # pinned: only the pinned files count
+        manifest = _read_json(manifest_path)
+        intact = manifest is not None and mp3.exists() and audio_sha256(mp3) == audio_sha
+        return (mp3, manifest) if intact else None
+    if audio is not None and audio[1] == audio_sha:
+        return files.programme / audio[0]["audio"]["path"], audio[0]
+    return None
 
 
 def _decisions(events: list[ReviewEvent]) -> list[ReviewEvent]:
@@ -108,13 +138,13 @@ def standing_approval(store: Store, month: str) -> ReviewEvent | None:
 
 
 def expected_audio(events: list[ReviewEvent], approval: ReviewEvent) -> str | None:
-    """The audio the approval covers: bound at approval, or made later from the approved
-    script (a 'produce' event after it)."""
+    """The one audio the approval covers: bound at approval, or by the first production
+    of the approved script after it. Later productions need an approval of their own."""
     if approval.audio_sha256:
         return approval.audio_sha256
     later = [e for e in events if e.action == "produce" and (e.id or 0) > (approval.id or 0)
              and e.script_sha256 == approval.script_sha256]
-    return later[-1].audio_sha256 if later else None
+    return later[0].audio_sha256 if later else None
 
 
 def status(files: MonthFiles, store: Store) -> Status:
@@ -135,12 +165,19 @@ def status(files: MonthFiles, store: Store) -> Status:
     if last.script_sha256 != script_sha:
         return Status(**base, state="changed", approval=last,
                       detail=f"Kịch bản đã được sửa sau khi {last.by_name} duyệt lúc {shown(last.at)}.")
+    who = f"{last.by_name} ({last.role}) duyệt lúc {shown(last.at)}."
     wanted = expected_audio(events, last)
-    if audio is not None and wanted is not None and audio[1] != wanted:
+    if wanted is None:
+        return Status(**base, state="approved", approval=last,
+                      detail=f"{who} Lần sản xuất tới sẽ được gắn với lần duyệt này.")
+    airs = approved_version(files, wanted, audio)
+    if airs is None:
         return Status(**base, state="changed", approval=last, expected_audio_sha256=wanted,
-                      detail="Tệp âm thanh khác với tệp đã được duyệt (đã bị thay hoặc sửa).")
-    return Status(**base, state="approved", approval=last, expected_audio_sha256=wanted,
-                  detail=f"{last.by_name} ({last.role}) duyệt lúc {shown(last.at)}.")
+                      detail="Tệp âm thanh đã duyệt không còn nguyên (đã bị thay, sửa hoặc xoá).")
+    newer = (f" Bản sản xuất mới hơn ({audio[1][:12]}) chờ duyệt; lượt phát vẫn dùng bản đã duyệt."
+             if audio is not None and audio[1] != wanted else "")
+    return Status(**base, state="approved", approval=last, expected_audio_sha256=wanted, airs=airs,
+                  detail=f"{who} Bản phát: {wanted[:12]}.{newer}")
 
 
 def approve(files: MonthFiles, store: Store, by: str, role: str, note: str | None) -> ReviewEvent:
@@ -149,12 +186,57 @@ def approve(files: MonthFiles, store: Store, by: str, role: str, note: str | Non
         raise ApprovalError(f"Tháng {files.month} chưa có kịch bản để duyệt.",
                             hint=f"chạy 'radio compose {files.month}' trước.")
     audio = current_audio(files, script_sha)
-    event = store.add_review_event(ReviewEvent(
-        month=files.month, action="approve", at=now_iso(), by_name=by, role=role, note=note,
-        script_sha256=script_sha, audio_sha256=audio[1] if audio else None))
-    if audio is not None:
-        embed_approval(files, audio[0], event)
-    return event
+    event = ReviewEvent(month=files.month, action="approve", at=now_iso(), by_name=by, role=role,
+                        note=note, script_sha256=script_sha, audio_sha256=audio[1] if audio else None)
+    if audio is None:
+        return store.add_review_event(event)  # an intent: the next production is bound to it
+    return record_with_version(store, event, files.programme, audio[0], event)
+
+
+def record_with_version(store: Store, record: ReviewEvent, programme: Path, manifest: dict,
+                        approval: ReviewEvent) -> ReviewEvent:
+    """Record ``record`` (an approval, or the production it binds) together with the pinned
+    approved version and the approval in the working file's tags and manifest: all of it,
+    or — on a full disk, a permission problem, a failed commit — none of it."""
+    staged = _stage_approved(programme, manifest, approval)
+    try:
+        recorded = store.add_review_event(record, before_commit=lambda _: staged.apply())
+    except BaseException:
+        staged.undo()
+        raise
+    staged.commit()
+    return recorded
+
+
+def _stage_approved(programme: Path, manifest: dict, approval: ReviewEvent) -> Staged:
+    working = programme / manifest["audio"]["path"]
+    text = approval_text(approval)
+    staged = Staged()
+    try:
+        audio_sha = manifest["audio"].get("audio_sha256") or audio_sha256(working)
+        pinned_mp3, pinned_json = version_paths(programme, audio_sha)
+        data = working.read_bytes()
+        for target in (working, pinned_mp3):
+            staged.stage(target, data)
+            write_approval_tag(staged.staged_path(target), text)
+        tagged = staged.staged_path(working)
+        record = approval_record(approval)
+        working_manifest = {**manifest, "approval": record,
+                            "audio": {**manifest["audio"], "sha256": sha256_file(tagged)}}
+        pinned_manifest = {**working_manifest, "audio": {**working_manifest["audio"], "path": pinned_mp3.name,
+                                                         "sha256": sha256_file(staged.staged_path(pinned_mp3)),
+                                                         "wav": None}}
+        for target, data in ((programme / "manifest.json", working_manifest), (pinned_json, pinned_manifest)):
+            staged.stage(target, (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode())
+    except OSError as exc:
+        staged.discard()
+        raise OutputError(f"Không ghi được bản đã duyệt vào {programme} ({exc.strerror or exc}); "
+                          "chưa ghi nhận việc duyệt.",
+                          hint="giải phóng dung lượng ổ đĩa hoặc kiểm tra quyền ghi rồi duyệt lại.") from None
+    except Exception:
+        staged.discard()
+        raise
+    return staged
 
 
 def reject(files: MonthFiles, store: Store, by: str, role: str | None, reason: str) -> ReviewEvent:
@@ -173,32 +255,26 @@ def approval_record(event: ReviewEvent) -> dict:
             "script_sha256": event.script_sha256, "audio_sha256": event.audio_sha256}
 
 
-def embed_approval(files: MonthFiles, manifest: dict, event: ReviewEvent) -> None:
-    """Write the approval into the MP3's tags and the manifest; the audio frames, and so
-    the approved audio hash, stay the same."""
-    mp3 = files.programme / manifest["audio"]["path"]
-    write_approval_tag(mp3, approval_text(event))
-    manifest["approval"] = approval_record(event)
-    manifest["audio"]["sha256"] = sha256_file(mp3)
-    write_json(files.manifest, manifest)
-
-
 def approval_text(event: ReviewEvent) -> str:
     return f"Đã duyệt: {event.by_name} ({event.role}), {shown(event.at)}"
 
 
 def approval_for_production(store: Store, month: str, script_sha: str) -> ReviewEvent | None:
-    """The standing approval of exactly this script, if any (producing embeds it)."""
-    decisions = _decisions(store.review_events(month))
-    if decisions and decisions[-1].action == "approve" and decisions[-1].script_sha256 == script_sha:
-        return decisions[-1]
-    return None
+    """An approval of exactly this script given before any audio existed, and not yet
+    bound: the production about to happen is the one it covers."""
+    events = store.review_events(month)
+    decisions = _decisions(events)
+    if not decisions or decisions[-1].action != "approve" or decisions[-1].script_sha256 != script_sha:
+        return None
+    approval = decisions[-1]
+    return approval if expected_audio(events, approval) is None else None
 
 
-def record_production(store: Store, month: str, script_sha: str, audio_sha: str) -> None:
-    store.add_review_event(ReviewEvent(month=month, action="produce", at=now_iso(), by_name=None,
-                                       role=None, note=None, script_sha256=script_sha,
-                                       audio_sha256=audio_sha))
+def production_event(month: str, script_sha: str, audio_sha: str,
+                     binds: ReviewEvent | None = None) -> ReviewEvent:
+    note = f"Gắn với lần duyệt số {binds.id} của {binds.by_name}." if binds else None
+    return ReviewEvent(month=month, action="produce", at=now_iso(), by_name=None, role=None, note=note,
+                       script_sha256=script_sha, audio_sha256=audio_sha)
 
 
 @dataclass(frozen=True)
@@ -210,7 +286,7 @@ class Airable:
 
 
 def require_airable(files: MonthFiles, store: Store) -> Airable:
-    """The approved programme of the month, exactly as approved — or a clear refusal."""
+    """The approved version of the month, exactly as approved — or a clear refusal."""
     current = status(files, store)
     approve_hint = (f"mở bản duyệt ('radio review {files.month}'), người duyệt đọc/nghe lại "
                     f"rồi chạy 'radio approve {files.month} --by \"HỌ TÊN\" --role \"CHỨC VỤ\"'.")
@@ -220,18 +296,12 @@ def require_airable(files: MonthFiles, store: Store) -> Airable:
     if current.state in ("in_review", "rejected", "changed"):
         raise ApprovalError(f"Chương trình tháng {files.month} chưa được phép phát: "
                             f"{STATE_LABELS[current.state]}. {current.detail}", hint=approve_hint)
-    audio = current.audio
-    if audio is None:
+    if current.airs is None:
         raise ApprovalError(f"Chương trình tháng {files.month} đã duyệt nhưng chưa có tệp âm "
                             "thanh làm từ đúng kịch bản đã duyệt.",
                             hint=f"chạy 'radio produce {files.month}'.")
-    wanted = current.expected_audio_sha256
-    if wanted is None or audio[1] != wanted:
-        raise ApprovalError(f"Tệp âm thanh tháng {files.month} không phải tệp đã được duyệt.",
-                            hint=approve_hint)
-    manifest = audio[0]
-    return Airable(files.programme / manifest["audio"]["path"], manifest, current.approval,
-                   audio[1])
+    mp3, manifest = current.airs
+    return Airable(mp3, manifest, current.approval, current.expected_audio_sha256)
 
 
 def history(files: MonthFiles, store: Store) -> list[ReviewEvent]:

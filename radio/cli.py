@@ -313,11 +313,17 @@ def cache_prune(station: Path = STATION_OPTION, out: Optional[Path] = OUT_OPTION
     if older_than is None and engine is None and max_mb is None:
         raise RadioError("Chưa chọn cách dọn bộ nhớ đệm.",
                          hint="thêm --older-than SỐ_NGÀY, --engine TÊN hoặc --max-mb SỐ_MB.")
+    from radio.paths import station_output
+    from radio.pipeline import clean_programme_folders, load_station
+
     result = _cache_of(station, out).prune(
         older_than_days=older_than, engine=engine,
         max_bytes=None if max_mb is None else int(max_mb * 1024 * 1024))
+    leftovers = clean_programme_folders((out or station_output(station)) / load_station(station).id)
     console.print(f"Đã xoá {result.removed} câu ({_megabytes(result.freed_bytes)}), "
                   f"còn {result.kept} câu.")
+    if leftovers:
+        console.print(f"Đã xoá tệp tạm của các lần sản xuất bị dừng ({_megabytes(leftovers)}).")
 
 
 def _megabytes(size: int) -> str:
@@ -426,7 +432,9 @@ def history(month: str = typer.Argument(..., help="Tháng, dạng NĂM-THÁNG.")
 def schedule_command(month: str = typer.Argument(..., help="Tháng, dạng NĂM-THÁNG."),
                      station: Path = STATION_OPTION,
                      add: Optional[str] = typer.Option(None, "--add", help="Xếp thêm một lượt phát lúc 'NĂM-THÁNG-NGÀY GIỜ:PHÚT'."),
-                     remove: Optional[int] = typer.Option(None, "--remove", help="Gỡ lượt phát có số này.")) -> None:
+                     remove: Optional[int] = typer.Option(None, "--remove", help="Gỡ lượt phát có số này."),
+                     force: bool = typer.Option(False, "--force", help="Vẫn xếp lượt --add dù vượt khung giờ, "
+                                                "trùng ngày lễ hoặc ngoài tháng (được ghi lại).")) -> None:
     """Xếp các lượt phát chương trình đã duyệt vào khung giờ; xuất lịch .ics, .m3u và bản in."""
     from datetime import datetime
 
@@ -442,7 +450,7 @@ def schedule_command(month: str = typer.Argument(..., help="Tháng, dạng NĂM-
         except ValueError:
             raise planner.ScheduleError(f"Không hiểu thời điểm '{add}'.",
                                         hint="viết theo dạng 2026-12-05 05:30.") from None
-        placement = planner.add_airing(station, month, at)
+        placement = planner.add_airing(station, month, at, force=force)
     else:
         placement = planner.schedule_month(station, month)
     for problem in placement.problems:

@@ -81,3 +81,73 @@ def sha256_file(path: Path | str) -> str:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+class Staged:
+    """Several files written to temporaries first, then renamed into place together.
+
+    Writing is where a full disk or a permission problem shows up; it happens in
+    ``stage``, before anything is changed. ``apply`` renames (keeping the old files aside)
+    and ``undo`` puts the old files back, so a caller can pair the renames with a database
+    commit and leave either everything or nothing behind."""
+
+    def __init__(self) -> None:
+        self._pending: list[tuple[Path, Path]] = []  # (temporary, target)
+        self._done: list[tuple[Path, Path | None]] = []  # (target, backup of what it replaced)
+
+    def stage(self, target: Path | str, data: bytes) -> None:
+        target = Path(target)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=target.suffix, dir=target.parent)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+        except OSError as exc:
+            self.discard()
+            raise _explain_os_error(target, exc) from exc
+        self._pending.append((Path(name), target))
+
+    def staged_path(self, target: Path | str) -> Path:
+        """The temporary standing in for ``target`` (to be edited in place before apply)."""
+        return next(tmp for tmp, t in self._pending if t == Path(target))
+
+    def apply(self) -> None:
+        target = None
+        try:
+            for tmp, target in self._pending:
+                backup = None
+                if target.exists():
+                    backup = target.with_name(f".{target.name}.previous")
+                    os.replace(target, backup)
+                self._done.append((target, backup))
+                os.replace(tmp, target)
+        except OSError as exc:
+            self.undo()
+            raise _explain_os_error(target or Path("."), exc) from exc
+        self._pending = []
+
+    def undo(self) -> None:
+        for target, backup in reversed(self._done):
+            with contextlib.suppress(OSError):
+                if backup is not None:
+                    os.replace(backup, target)
+                else:
+                    target.unlink()
+        self._done = []
+        self.discard()
+
+    def commit(self) -> None:
+        """Forget the old files for good."""
+        for _, backup in self._done:
+            if backup is not None:
+                with contextlib.suppress(OSError):
+                    backup.unlink()
+        self._done = []
+
+    def discard(self) -> None:
+        for tmp, _ in self._pending:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+        self._pending = []

@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import os
 import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -22,11 +23,11 @@ from radio.audio.kit import load_kit
 from radio.audio.loudness import integrated_loudness
 from radio.audio.master import TRUE_PEAK_MARGIN_DB, Mastering, chain_for, db_to_gain, limit
 from radio.audio.mix import Mix, mix
-from radio.approval import (approval_for_production, approval_record, approval_text,
-                            record_production)
+from radio.approval import (approval_for_production, approval_text, production_event,
+                            record_with_version)
 from radio.compose import Composition, compose, length_warning
 from radio.config import load_model, save_model
-from radio.errors import AudioError, ConfigError
+from radio.errors import AudioError, ConfigError, OutputError
 from radio.fileio import atomic_path, sha256_file, write_json
 from radio.models import AudioSettings, Script, Station
 from radio.paths import programme_dir, station_output
@@ -72,29 +73,91 @@ def produce(station: Station, script: Script, out_dir: Path, *, station_dir: Pat
                                engine_override=engine_override, progress=progress)
     kit = load_kit(settings.kit, station_dir, settings.sample_rate)
     key = production_key(station, script, spoken, _kit_digest(settings, station_dir))
-    approval = (approval_for_production(store, script.month, script.content_hash())
-                if store else None)
-    manifest = _unchanged_output(target_dir, key, spoken)
-    if manifest is None:
-        mixed = mix(script, spoken, kit, settings, progress)
-        mp3 = target_dir / "programme.mp3"
-        wav = target_dir / "programme.wav" if settings.wav else None
-        shipped = _master_and_export(mixed, settings, mp3, wav,
-                                     _tags(station, script, mixed, approval), progress)
-        manifest = _manifest(station, script, mp3, wav, shipped, mixed, spoken, settings)
-        manifest.update(production_key=key, output_reused=False,
-                        approval=approval_record(approval) if approval else None)
-        if store:
-            record_production(store, script.month, script.content_hash(),
-                              manifest["audio"]["audio_sha256"])
     manifest_path = target_dir / "manifest.json"
-    write_json(manifest_path, manifest)
+    with production_lock(target_dir):
+        remove_leftovers(target_dir)
+        manifest = _unchanged_output(target_dir, key, spoken)
+        fresh = manifest is None
+        if fresh:
+            mixed = mix(script, spoken, kit, settings, progress)
+            mp3 = target_dir / "programme.mp3"
+            wav = target_dir / "programme.wav" if settings.wav else None
+            shipped = _master_and_export(mixed, settings, mp3, wav, _tags(station, script, mixed, None),
+                                         progress)
+            manifest = _manifest(station, script, mp3, wav, shipped, mixed, spoken, settings)
+            manifest.update(production_key=key, output_reused=False, approval=None)
+        write_json(manifest_path, manifest)
+        if store:
+            manifest = _record_production(store, script, target_dir, manifest, fresh)
     if script_path is None:
         script_path = target_dir / "script.yaml"
         save_model(script_path, script, SCRIPT_HEADER)
     warning = length_warning("Chương trình", manifest["audio"]["duration_s"], station.programme)
     return Production(target_dir / manifest["audio"]["path"], manifest_path, script_path,
                       manifest, spoken.warnings + ([warning] if warning else []))
+
+
+def _record_production(store: Store, script: Script, target_dir: Path, manifest: dict,
+                       fresh: bool) -> dict:
+    """Write the production into the review trail. The first production after an approval
+    given before any audio existed is bound to it, once, together with the approved
+    version pinned under versions/; every later production waits for its own approval."""
+    script_sha, audio_sha = script.content_hash(), manifest["audio"]["audio_sha256"]
+    approval = approval_for_production(store, script.month, script_sha)
+    if approval is not None:
+        record_with_version(store, production_event(script.month, script_sha, audio_sha, binds=approval),
+                            target_dir, manifest, approval)
+        return json.loads((target_dir / "manifest.json").read_text(encoding="utf-8"))
+    if fresh:
+        store.add_review_event(production_event(script.month, script_sha, audio_sha))
+    return manifest
+
+
+@contextlib.contextmanager
+def production_lock(target_dir: Path, *, wait: bool = True):
+    """One production of a month at a time (a second one waits for the first); the lock
+    also tells a cleaner which temporary files belong to a run that is still going. The
+    lock is taken on the folder itself, so no lock file is left behind."""
+    import fcntl
+
+    target_dir.mkdir(parents=True, exist_ok=True)
+    fd = os.open(target_dir, os.O_RDONLY)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            raise OutputError(f"Đang có một lần sản xuất khác của {target_dir.name} chạy cùng lúc.",
+                              hint="chờ lần sản xuất kia xong rồi chạy lại.") from None
+        yield
+    finally:
+        os.close(fd)
+
+
+_LEFTOVERS = (".programme.*", ".manifest.*", ".script.*")
+
+
+def remove_leftovers(target_dir: Path) -> int:
+    """Temporary files a killed production left in a programme folder (call under its lock)."""
+    freed = 0
+    for pattern in _LEFTOVERS:
+        for path in target_dir.glob(pattern):
+            with contextlib.suppress(OSError):
+                size = path.stat().st_size
+                path.unlink()
+                freed += size
+    return freed
+
+
+def clean_programme_folders(station_out: Path) -> int:
+    """`cache prune`'s share: leftovers of killed productions in every month not being produced."""
+    freed = 0
+    for folder in sorted(p for p in station_out.glob("*") if p.is_dir() and not p.name.startswith(".")):
+        try:
+            with production_lock(folder, wait=False):
+                freed += remove_leftovers(folder)
+        except OutputError:
+            continue  # a production is running there; its temporaries are in use
+    return freed
 
 
 def _kit_digest(settings: AudioSettings, station_dir: Path | None) -> str:

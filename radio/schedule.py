@@ -159,8 +159,11 @@ def schedule_month(station_dir: Path, month: str, now: datetime | None = None) -
     return Placement(airings, problems, export_month(station, station_dir, month, airings))
 
 
-def add_airing(station_dir: Path, month: str, at: datetime, now: datetime | None = None) -> Placement:
-    """Place one airing by hand, at ``at`` (local time), if nothing else is on air then."""
+def add_airing(station_dir: Path, month: str, at: datetime, now: datetime | None = None, *,
+               force: bool = False) -> Placement:
+    """Place one airing by hand, at ``at`` (local time), checked like the automatic ones:
+    nothing else on air then, within its slot's length, not on a holiday, in the
+    programme's month. ``force`` overrides the last three (recorded with the airing)."""
     station = load_model(station_dir / "station.yaml", Station)
     store = Store(station_dir)
     airable = require_airable(MonthFiles(station_dir, station.id, month), store)
@@ -170,14 +173,43 @@ def add_airing(station_dir: Path, month: str, at: datetime, now: datetime | None
     if at <= now:
         raise ScheduleError(f"Thời điểm {at:%d/%m/%Y %H:%M} đã qua.", hint="chọn một thời điểm sắp tới.")
     duration = airable.manifest["audio"]["duration_s"]
-    problem = _conflict(station, zone, at, at + timedelta(seconds=duration), queued(store))
-    if problem:
-        raise ScheduleError(f"Không xếp được lượt phát: {problem}.", hint="chọn giờ khác.")
+    end = at + timedelta(seconds=duration)
+    clash = _conflict(replace_holidays(station, []), zone, at, end, queued(store))
+    if clash:  # two things cannot be on air at once: not even --force places it
+        raise ScheduleError(f"Không xếp được lượt phát: {clash}.", hint="chọn giờ khác.")
+    warnings = _manual_warnings(station, zone, month, at, end, duration)
+    if warnings and not force:
+        raise ScheduleError(f"Lượt phát lúc {at:%H:%M %d/%m/%Y} chưa xếp: {' '.join(warnings)}",
+                            hint="chọn giờ khác, hoặc thêm --force nếu vẫn muốn phát vào giờ này "
+                                 "(việc xếp vượt kiểm tra được ghi lại cùng lượt phát).")
     slot = next((s.id for s in station.slots if s.start[:5] == f"{at:%H:%M}"), "thu-cong")
+    note = f"Xếp tay vượt kiểm tra (--force): {' '.join(warnings)}" if warnings else None
     store.add_airings(month, [(slot, at)], duration, os.path.relpath(airable.mp3, station_dir),
-                      airable.audio_sha256, airable.manifest["title"], manual=True)
+                      airable.audio_sha256, airable.manifest["title"], manual=True, note=note)
     airings = queued(store, month=month)
-    return Placement(airings, [], export_month(station, station_dir, month, airings))
+    return Placement(airings, [note] if note else [], export_month(station, station_dir, month, airings))
+
+
+def replace_holidays(station: Station, holidays: list[str]) -> Station:
+    return station.model_copy(update={"schedule": station.schedule.model_copy(update={"holidays": holidays})})
+
+
+def _manual_warnings(station: Station, zone: ZoneInfo, month: str, at: datetime, end: datetime,
+                     duration_s: float) -> list[str]:
+    warnings = []
+    if f"{at:%Y-%m}" != month:
+        warnings.append(f"ngày {at:%d/%m/%Y} không thuộc tháng {month} của chương trình.")
+    if at.date().isoformat() in station.schedule.holidays:
+        warnings.append(f"ngày {at:%d/%m/%Y} là ngày nghỉ lễ của đài.")
+    for slot in station.slots:
+        if slot.kind == "relay" or WEEKDAYS[at.weekday()] not in slot.weekdays:
+            continue
+        begin = slot_start(at.date(), slot, zone)
+        slot_end = begin + timedelta(minutes=slot.length_min)
+        if begin <= at < slot_end and end > slot_end:
+            warnings.append(f"chương trình dài {duration_s / 60:.1f} phút, vượt quá khung '{slot.name}' "
+                            f"({slot.start}, {slot.length_min} phút) tới {(end - slot_end).total_seconds() / 60:.1f} phút.")
+    return warnings
 
 
 def remove_airing(station_dir: Path, airing_id: int) -> Airing:

@@ -191,14 +191,20 @@ class Store:
             hint="kiểm tra quyền ghi và dung lượng ổ đĩa; nếu tệp bị hỏng, khôi phục từ bản sao "
                  "lưu (không xoá tệp: nó giữ lịch sử duyệt chương trình).")
 
-    def add_review_event(self, event: ReviewEvent) -> ReviewEvent:
+    def add_review_event(self, event: ReviewEvent,
+                         before_commit: Callable[[ReviewEvent], None] | None = None) -> ReviewEvent:
+        """Append ``event``; ``before_commit`` runs inside the transaction (files renamed into
+        place with it), so if it fails the event is not recorded either."""
         with self._connect() as db:
             cursor = db.execute(
                 "INSERT INTO review_events (month, action, at, by_name, role, note, "
                 "script_sha256, audio_sha256) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (event.month, event.action, event.at, event.by_name, event.role, event.note,
                  event.script_sha256, event.audio_sha256))
-            return ReviewEvent(**{**event.__dict__, "id": cursor.lastrowid})
+            recorded = ReviewEvent(**{**event.__dict__, "id": cursor.lastrowid})
+            if before_commit is not None:
+                before_commit(recorded)
+            return recorded
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:

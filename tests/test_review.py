@@ -76,20 +76,25 @@ def test_approve_then_edit_one_word_refuses_until_reproduced_and_reapproved(stat
     assert airable.manifest["script_sha256"] == load_model(files(station).script, Script).content_hash()
 
 
-def test_a_swapped_mp3_with_the_same_name_is_refused(station, tmp_path):
+def test_a_swapped_approved_file_is_refused_and_a_swapped_working_copy_does_not_air(station, tmp_path):
     store = Store(station)
     done = produce(station)
     approve(files(station), store, "Nguyễn Văn Bình", "Phó Chủ tịch UBND xã", None)
-    # Another programme file, under the approved file's name.
+    approved = require_airable(files(station), store)
+    assert approved.mp3.parent.name == "versions"
+    # Another programme file, under the working copy's name: what airs is still the approved one.
     other = tmp_path / "other"
     shutil.copytree(station, other)
     edit_one_word(other)
     replacement = produce(other).mp3
     shutil.copyfile(replacement, done.mp3)
+    assert require_airable(files(station), store).audio_sha256 == approved.audio_sha256
+    # The same swap on the approved version itself is refused.
+    shutil.copyfile(replacement, approved.mp3)
     assert status(files(station), store).state == "changed"
     with pytest.raises(ApprovalError) as caught:
         require_airable(files(station), store)
-    assert "Tệp âm thanh khác với tệp đã được duyệt" in str(caught.value)
+    assert "Tệp âm thanh đã duyệt không còn nguyên" in str(caught.value)
 
 
 def test_approval_is_written_into_tags_and_manifest_without_changing_the_approved_audio(station):
@@ -109,7 +114,11 @@ def test_approval_before_production_is_embedded_when_produced(station):
     done = produce(station)
     assert done.manifest["approval"]["by"] == "Trần Thị Hoa"
     assert "Trần Thị Hoa" in str(ID3(done.mp3).getall("TXXX:approval")[0])
-    assert require_airable(files(station), store).mp3 == done.mp3
+    airable = require_airable(files(station), store)
+    assert airable.audio_sha256 == done.manifest["audio"]["audio_sha256"]
+    assert "Trần Thị Hoa" in str(ID3(airable.mp3).getall("TXXX:approval")[0])
+    events = store.review_events(MONTH)
+    assert [e.action for e in events] == ["approve", "produce"] and "Gắn với lần duyệt" in events[1].note
 
 
 def test_rejection_blocks_airing_and_says_why(station):

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 import pytest
 from icalendar import Calendar
 
-from radio.approval import ApprovalError, MonthFiles, approve
+from radio.approval import ApprovalError, MonthFiles, approve, require_airable
 from radio.config import load_model, save_model
 from radio.models import Script, Slot, Station
 from radio.pipeline import compose_month, produce_month, sample_station_dir
@@ -129,14 +129,23 @@ def test_scheduling_refuses_a_changed_script_until_reapproved(station):
     assert schedule_month(station, MONTH, now=BEFORE).airings
 
 
+def approved_file(folder):
+    """The approved version the queue points at (pinned under versions/)."""
+    return require_airable(MonthFiles(folder, "an-lac", MONTH), Store(folder)).mp3
+
+
 def test_scheduling_refuses_a_swapped_mp3(station, tmp_path):
     other = tmp_path / "other"
     shutil.copytree(station, other)
     compose_month(other, MONTH)  # a different (longer) script, so different audio
     swapped = produce_month(other, MONTH, engine_override="dummy").mp3
-    shutil.copyfile(swapped, station / "audio_out" / "an-lac" / MONTH / "programme.mp3")
+    shutil.copyfile(swapped, approved_file(station))
     with pytest.raises(ApprovalError):
         schedule_month(station, MONTH, now=BEFORE)
+
+
+def test_the_queue_plays_the_approved_version_not_the_working_copy(scheduled):
+    assert all(a.mp3.startswith(f"audio_out/an-lac/{MONTH}/versions/") for a in queued(Store(scheduled)))
 
 
 def test_ics_imports_and_matches_the_queue(scheduled):
@@ -188,7 +197,7 @@ def test_late_start_plays_within_grace_and_logs_missed_beyond(scheduled):
 
 @pytest.mark.parametrize("damage", ["deleted", "truncated", "edited_after_approval"])
 def test_a_broken_airing_is_logged_and_the_next_one_still_plays(scheduled, damage):
-    mp3 = scheduled / "audio_out" / "an-lac" / MONTH / "programme.mp3"
+    mp3 = approved_file(scheduled)
     script_path = scheduled / "scripts" / f"{MONTH}.yaml"
     good_mp3, good_script = mp3.read_bytes(), script_path.read_bytes()
     if damage == "deleted":
@@ -210,7 +219,7 @@ def test_fallback_ident_plays_instead_of_a_broken_file(scheduled):
     shutil.copyfile(scheduled / "audio_out" / "an-lac" / MONTH / "programme.mp3", scheduled / "ident.mp3")
     stn = load_model(scheduled / "station.yaml", Station)
     edit_station(scheduled, schedule=stn.schedule.model_copy(update={"fallback": "ident.mp3"}))
-    (scheduled / "audio_out" / "an-lac" / MONTH / "programme.mp3").unlink()
+    scheduled.joinpath(queued(Store(scheduled))[0].mp3).unlink()
     output = FileOutput(scheduled / "played")
     entries = player(scheduled, at(1, 5, 29, 59.5), output).check()
     assert entries[0].result == "failed" and "Đã phát nhạc dự phòng ident.mp3" in entries[0].error
@@ -222,7 +231,7 @@ def test_file_output_writes_what_would_be_played(scheduled):
     player(scheduled, at(1, 5, 29, 59.5), output).check()
     copies = list((scheduled / "played").glob("*.mp3"))
     assert len(copies) == 1 and copies[0].name.startswith("20261201-0530")
-    assert "programme.mp3" in (scheduled / "played" / "played.jsonl").read_text(encoding="utf-8")
+    assert f"{MONTH}/versions/" in (scheduled / "played" / "played.jsonl").read_text(encoding="utf-8")
 
 
 def test_stop_during_playback_ends_the_entry_cleanly(scheduled):
@@ -271,7 +280,7 @@ def test_a_script_typo_at_airing_time_fails_that_airing_and_the_next_one_plays(s
 
 def test_a_manifest_without_its_audio_key_fails_the_airing_without_a_traceback(scheduled):
     import json
-    manifest_path = scheduled / "audio_out" / "an-lac" / MONTH / "manifest.json"
+    manifest_path = approved_file(scheduled).with_suffix(".json")
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     del manifest["audio"]
     manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
@@ -332,3 +341,140 @@ def test_player_status_shows_the_heartbeat_and_its_age(scheduled):
     p.end_heartbeat()
     result = run_cli("player", "status", "-s", str(scheduled), env={"COLUMNS": "200"})
     assert "không thấy máy phát nào đang chạy" in result.stdout
+
+
+# -- approved audio never changes under the operator -----------------------------------------
+
+def new_script(folder):
+    """A script the fixture's approval does not cover."""
+    path = folder / "scripts" / f"{MONTH}.yaml"
+    script = load_model(path, Script)
+    last = script.segments[-1]
+    save_model(path, script.model_copy(update={"segments": [
+        *script.segments[:-1], last.model_copy(update={"text": last.text + " Chúc bà con mạnh khỏe."})]}))
+
+
+def change_voice_speed(folder):
+    """The same script, spoken at another speed: the audio changes, the script does not."""
+    stn = load_model(folder / "station.yaml", Station)
+    edit_station(folder, announcers=[a.model_copy(update={"speed": 0.8}) for a in stn.announcers])
+
+
+def test_reproducing_after_scheduling_keeps_airing_the_approved_version(scheduled):
+    before = approved_file(scheduled)
+    approved_bytes = before.read_bytes()
+    change_voice_speed(scheduled)
+    new = produce_month(scheduled, MONTH, engine_override="dummy")
+    assert new.manifest["audio"]["audio_sha256"] != queued(Store(scheduled))[0].audio_sha256
+    assert before.read_bytes() == approved_bytes  # the approved version was not touched
+    state = __import__("radio.approval", fromlist=["status"]).status(MonthFiles(scheduled, "an-lac", MONTH), Store(scheduled))
+    assert state.state == "approved" and "chờ duyệt" in state.detail and "Bản phát" in state.detail
+    assert [e.result for e in player(scheduled, at(1, 5, 29, 59.5)).check()] == ["aired"]
+    assert new.manifest.get("approval") is None  # the new version is not approved by anyone yet
+
+
+def test_an_approval_given_before_production_binds_one_production_only(station):
+    from radio.approval import status
+    from mutagen.id3 import ID3
+    folder = station
+    store = Store(folder)
+    new_script(folder)
+    approve(MonthFiles(folder, "an-lac", MONTH), store, "Trần Thị Hoa", "Chủ tịch", None)
+    first = produce_month(folder, MONTH, engine_override="dummy")
+    bound = first.manifest["audio"]["audio_sha256"]
+    change_voice_speed(folder)
+    second = produce_month(folder, MONTH, engine_override="dummy")
+    assert second.manifest["audio"]["audio_sha256"] != bound
+    airable = require_airable(MonthFiles(folder, "an-lac", MONTH), store)
+    assert airable.audio_sha256 == bound
+    assert not ID3(second.mp3).getall("TXXX:approval")
+    assert "chờ duyệt" in status(MonthFiles(folder, "an-lac", MONTH), store).detail
+    notes = [e.note for e in store.review_events(MONTH) if e.action == "produce"]
+    assert sum(1 for n in notes if n and "Gắn với lần duyệt" in n) == 1
+
+
+def test_approve_on_a_full_disk_records_nothing(station, monkeypatch):
+    import errno
+
+    from radio import fileio
+    from radio.errors import OutputError
+    folder = station
+    store = Store(folder)
+    new_script(folder)
+    produce_month(folder, MONTH, engine_override="dummy")
+    working = folder / "audio_out" / "an-lac" / MONTH / "programme.mp3"
+    before = (working.read_bytes(), (working.parent / "manifest.json").read_bytes())
+    events_before = len(store.review_events(MONTH))
+    real_stage, calls = fileio.Staged.stage, []
+
+    def full_disk(self, target, data):
+        calls.append(target)
+        if len(calls) == 3:  # the disk fills up half-way through
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_stage(self, target, data)
+
+    monkeypatch.setattr(fileio.Staged, "stage", full_disk)
+    with pytest.raises(OutputError) as caught:
+        approve(MonthFiles(folder, "an-lac", MONTH), store, "A", "Chủ tịch", None)
+    assert "chưa ghi nhận việc duyệt" in caught.value.message
+    assert len(store.review_events(MONTH)) == events_before
+    assert (working.read_bytes(), (working.parent / "manifest.json").read_bytes()) == before
+    assert not [p for p in working.parent.rglob(".*") if p.is_file()]
+
+
+def test_approve_when_the_rename_fails_leaves_the_old_files_and_no_approval(station, monkeypatch):
+    import os as os_module
+
+    from radio.errors import OutputError
+    folder = station
+    store = Store(folder)
+    new_script(folder)
+    produce_month(folder, MONTH, engine_override="dummy")
+    working = folder / "audio_out" / "an-lac" / MONTH / "programme.mp3"
+    before = working.read_bytes()
+    events_before = len(store.review_events(MONTH))
+    real_replace, calls = os_module.replace, []
+
+    def flaky(src, dst):
+        calls.append(dst)
+        if len(calls) == 4:
+            raise OSError(5, "Input/output error")
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(os_module, "replace", flaky)
+    with pytest.raises(OutputError):
+        approve(MonthFiles(folder, "an-lac", MONTH), store, "A", "Chủ tịch", None)
+    monkeypatch.setattr(os_module, "replace", real_replace)
+    assert len(store.review_events(MONTH)) == events_before  # no approval recorded
+    assert working.read_bytes() == before  # the working file is back as it was
+    assert not [p for p in working.parent.rglob(".*") if p.is_file()]
+
+
+def test_temporary_files_of_a_killed_production_are_removed(station):
+    folder = station / "audio_out" / "an-lac" / MONTH
+    leftover = folder / ".programme.kx81qz.mp3"
+    leftover.write_bytes(b"\0" * 200_000)
+    produce_month(station, MONTH, engine_override="dummy")
+    assert not leftover.exists()
+    leftover.write_bytes(b"\0" * 200_000)
+    result = run_cli("cache", "prune", "--older-than", "3650", "-s", str(station))
+    assert result.returncode == 0, result.stderr
+    assert not leftover.exists() and "tệp tạm" in result.stdout
+
+
+def test_manual_airing_longer_than_its_slot_needs_force_and_is_recorded(scheduled):
+    stn = load_model(scheduled / "station.yaml", Station)
+    slots = [s.model_copy(update={"length_min": 1}) if s.id == "chieu" else s for s in stn.slots]
+    edit_station(scheduled, slots=slots)
+    with pytest.raises(ScheduleError) as caught:
+        add_airing(scheduled, MONTH, at(9, 17, 0).replace(tzinfo=None), now=BEFORE)
+    assert "vượt quá khung 'Buổi chiều'" in caught.value.message and "--force" in caught.value.hint
+    placed = add_airing(scheduled, MONTH, at(9, 17, 0).replace(tzinfo=None), now=BEFORE, force=True)
+    forced = next(a for a in placed.airings if a.planned_at == at(9, 17, 0))
+    assert forced.note and "--force" in forced.note and "Buổi chiều" in forced.note
+
+
+def test_manual_airing_outside_the_programme_month_needs_force(scheduled):
+    with pytest.raises(ScheduleError) as caught:
+        add_airing(scheduled, MONTH, datetime(2027, 1, 20, 19, 0), now=BEFORE)
+    assert "không thuộc tháng 2026-12" in caught.value.message
