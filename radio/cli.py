@@ -474,16 +474,31 @@ app.add_typer(player_app, name="player")
 @player_app.command("run")
 def player_run(station: Path = STATION_OPTION,
                output: str = typer.Option("system", "--output", help="system, file hoặc null."),
-               until: Optional[str] = typer.Option(None, "--until", help="Dừng lúc GIỜ:PHÚT (hôm nay) hoặc 'NĂM-THÁNG-NGÀY GIỜ:PHÚT'.")) -> None:
+               until: Optional[str] = typer.Option(None, "--until", help="Dừng lúc GIỜ:PHÚT (hôm nay) hoặc 'NĂM-THÁNG-NGÀY GIỜ:PHÚT'."),
+               rehearse: Optional[str] = typer.Option(
+                   None, "--rehearse", hidden=True,
+                   help="Diễn tập: giờ bắt đầu và tốc độ, ví dụ '2026-12-01T05:29:00+07:00@60'.")) -> None:
     """Chạy máy phát (để máy chạy liên tục); dừng bằng Ctrl-C."""
-    from radio.player import Player, run
+    from radio.player import Player, RehearsalClock, run
     from radio.player.outputs import get_output
 
     out = get_output(output, station)
     reason = out.unavailable_reason()
     if reason:
         raise RadioError(f"Đầu ra '{output}' chưa dùng được: {reason}")
-    player = Player(station, out)
+    clock = None
+    if rehearse:
+        from datetime import datetime
+
+        start, _, rest = rehearse.partition("@")
+        speed, _, since = rest.partition("@")
+        try:
+            clock = RehearsalClock(datetime.fromisoformat(start), float(speed or 1),
+                                   float(since) if since else None)
+        except ValueError:
+            raise RadioError(f"Không hiểu '--rehearse {rehearse}'.",
+                             hint="viết dạng 2026-12-01T05:29:00+07:00@60 (giờ bắt đầu @ tốc độ).") from None
+    player = Player(station, out, clock)
     player.notify = lambda line: console.print(f"[dim]{player.clock.now():%H:%M:%S}[/] {line}")
     stop_at = _parse_until(until, player.clock.now()) if until else None
     upcoming = player.next_airings(3)

@@ -96,7 +96,7 @@ reminders: []
 #   - title: Thông báo về ...
 #     text: |
 #       Nội dung.
-#     voice: nam
+#     voice: nu2
 """
 
 

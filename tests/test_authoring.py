@@ -128,13 +128,13 @@ def test_fit_drops_optional_segments_from_a_long_brief(station_dir, estimator):
 
 def test_brief_can_choose_voices_and_add_segments(station_dir, estimator):
     path = brief_with(station_dir, "2027-05", voices={"news": "nu", "topic": "nu"},
-                      extra_segments=[{"title": "Thông báo lịch tiếp công dân", "voice": "nam",
+                      extra_segments=[{"title": "Thông báo lịch tiếp công dân", "voice": "nu2",
                                        "text": "Lãnh đạo xã tiếp công dân vào sáng thứ 5 hằng tuần."}])
     script = compose(load_station(station_dir), station_dir, path, estimator=estimator,
                      allow_length=True).script
     by_kind = {s.kind: s for s in script.segments}
     assert by_kind["news"].voice == "nu" and by_kind["topic"].voice == "nu"
-    assert by_kind["extra"].voice == "nam"
+    assert by_kind["extra"].voice == "nu2"
     assert "Lãnh đạo xã tiếp công dân" in by_kind["extra"].text
 
 

@@ -36,7 +36,7 @@ def many_sentences():
     from radio.models import Script, Segment
 
     return Script(station="an-lac", month="2026-12", title="Thử tiếp tục", segments=[
-        Segment(id=f"{n:02d}-extra", kind="extra", title=f"Phần {n}", voice=("nu", "nam")[n % 2],
+        Segment(id=f"{n:02d}-extra", kind="extra", title=f"Phần {n}", voice=("nu", "nu2")[n % 2],
                 text=" ".join(f"Câu số {n} {k} của phần này." for k in range(20)))
         for n in range(3)])
 

@@ -107,7 +107,7 @@ def test_script_is_written_and_matches_the_manifest(programme):
     script = Script.model_validate(yaml.safe_load((folder / "script.yaml").read_text("utf-8")))
     assert script.content_hash() == manifest["script_sha256"]
     voices = {s.voice for s in script.segments}
-    assert voices == {"nu", "nam"}  # two announcers alternate
+    assert voices == {"nu", "nu2"}  # two announcers alternate
 
 
 def test_cli_reports_path_duration_and_loudness(demo_output):

@@ -141,7 +141,7 @@ def script():
     return Script(station="an-lac", month="2026-12", title="Thử gTTS", segments=[
         Segment(id="01-opening", kind="opening", title="Mở đầu", voice="nu",
                 text="Kính thưa bà con. Mời bà con nghe chuyên mục."),
-        Segment(id="02-closing", kind="closing", title="Kết thúc", voice="nam",
+        Segment(id="02-closing", kind="closing", title="Kết thúc", voice="nu2",
                 text="Cảm ơn bà con đã lắng nghe."),
     ])
 

@@ -28,7 +28,7 @@ def station():
 
 def script(segment_count=3, sentences=6, stinger=True):
     return Script(station="an-lac", month="2026-12", title="Thử trộn", segments=[
-        Segment(id=f"{n:02d}-{kind}", kind=kind, title=f"Đoạn {n}", voice=("nu", "nam")[n % 2],
+        Segment(id=f"{n:02d}-{kind}", kind=kind, title=f"Đoạn {n}", voice=("nu", "nu2")[n % 2],
                 stinger_before=stinger,
                 text=" ".join(f"Bà con lưu ý điều thứ {k} của phần {n} này nhé." for k in range(sentences)))
         for n, kind in enumerate(["opening", "topic", "closing"][:segment_count])])

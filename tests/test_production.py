@@ -20,7 +20,7 @@ def short_script(closing="Cảm ơn bà con đã lắng nghe. Hẹn gặp lại.
     return Script(station="an-lac", month="2026-12", title="Thử nghiệm", segments=[
         Segment(id="01-opening", kind="opening", title="Mở đầu", voice="nu",
                 text="Đây là Đài Truyền thanh xã An Lạc. Kính thưa bà con nhân dân trong xã."),
-        Segment(id="02-closing", kind="closing", title="Kết thúc", voice="nam", text=closing),
+        Segment(id="02-closing", kind="closing", title="Kết thúc", voice="nu2", text=closing),
     ])
 
 

@@ -55,6 +55,27 @@ class SystemClock:
             stop.wait(seconds)
 
 
+class RehearsalClock:
+    """Station time that starts at a chosen moment and runs ``speed`` times faster: a whole
+    day of airings rehearsed in minutes (and the seam the chaos test drives the daemon by).
+    ``since`` (a Unix time) is when station time was ``start``; by default, now."""
+
+    def __init__(self, start: datetime, speed: float, since: float | None = None) -> None:
+        import time
+
+        self.start, self.speed = start, speed
+        self._since = time.time() if since is None else since
+
+    def now(self) -> datetime:
+        import time
+
+        return self.start + timedelta(seconds=(time.time() - self._since) * self.speed)
+
+    def sleep(self, seconds: float, stop: threading.Event) -> None:
+        if seconds > 0:
+            stop.wait(seconds / self.speed)
+
+
 def player_identity() -> str:
     return f"{os.getpid()}@{socket.gethostname()}"
 
@@ -97,12 +118,16 @@ class Player:
         self.stop = stop or threading.Event()
         self.grace = timedelta(minutes=self.station.schedule.grace_min)
         self.identity = player_identity()
+        self.began = self.clock.now()
         # Where the daemon tells the operator what happens (the CLI prints it).
         self.notify: Callable[[str], None] | None = None
         self._unfinished: list[_Unfinished] = []
         self._busy_until: datetime | None = None
         self._busy_count = 0
         self.current: Airing | None = None
+        # The daemon looks every (real) second; in station time that is ``speed`` seconds
+        # when rehearsing faster than real time.
+        self.lookahead = _LOOKAHEAD * getattr(self.clock, "speed", 1.0)
 
     def recover(self) -> int:
         """Close entries a killed player left 'playing'. Only a starting daemon does this."""
@@ -119,7 +144,7 @@ class Player:
             return logged
         try:
             self._write_unfinished()
-            pending = self._pending(until=now + _LOOKAHEAD)
+            pending = self._pending(until=now + self.lookahead)
             for airing in pending:
                 if self.stop.is_set():
                     break
@@ -249,10 +274,13 @@ class Player:
         row_id = self._claim(airing, started=False)  # it never started
         if row_id is None:
             return None
-        late = self.clock.now() - airing.planned_at
-        return self._finish(row_id, "missed",
-                            f"Máy phát không chạy lúc {airing.planned_at:%H:%M %d/%m}; quá "
-                            f"{int(late.total_seconds() // 60)} phút nên không phát bù.")
+        late = int((self.clock.now() - airing.planned_at).total_seconds() // 60)
+        if airing.planned_at >= self.began:
+            why = (f"Máy phát đang chạy nhưng không phát được lúc {airing.planned_at:%H:%M %d/%m} "
+                   "(xem thông báo lỗi trước đó, ví dụ cơ sở dữ liệu bị khoá)")
+        else:
+            why = f"Máy phát không chạy lúc {airing.planned_at:%H:%M %d/%m}"
+        return self._finish(row_id, "missed", f"{why}; quá {late} phút nên không phát bù.")
 
     # -- heartbeat ---------------------------------------------------------------------
     def beat(self) -> None:
