@@ -57,7 +57,8 @@ BEFORE_TUNING = [
     Config("trước: vi+f3 ×0.95", EspeakStyle(voice="vi+f3"), 0.95),
     Config("trước: vi ×0.95", EspeakStyle(voice="vi"), 0.95),
 ]
-TARGET_RATIO = 0.85  # the default announcers at least 15 % (relative) below the old ones
+# The default announcers at least 15 % (relative) below the 0.56 measured before tuning.
+ISSUE_BASELINE, TARGET_RATIO = 0.56, 0.85
 
 
 def sentences(limit: int | None = None) -> list[str]:
@@ -180,9 +181,10 @@ def main() -> int:
     before = [r[1] for r in results if r[0] in BEFORE_TUNING]
     if station and before:
         now_mean, before_mean = statistics.fmean(station), statistics.fmean(before)
-        print(f"intelligibility: the sample station's announcers average CER {now_mean:.3f}, before tuning "
-              f"{before_mean:.3f}: ratio {now_mean / before_mean:.2f} (target ≤ {TARGET_RATIO}; "
-              f"{now_mean / 0.56:.2f} of the 0.56 the issue measured)")
+        print(f"intelligibility: the sample station's announcers average CER {now_mean:.3f}; "
+              f"ratio to the 0.56 measured before tuning {now_mean / ISSUE_BASELINE:.2f} "
+              f"(target ≤ {TARGET_RATIO}); to the old announcers on this run ({before_mean:.3f}) "
+              f"{now_mean / before_mean:.2f}")
     return 0
 
 

@@ -19,35 +19,14 @@ from radio.config import load_model
 from radio.errors import OutputError, RadioError
 from radio.fileio import Staged, sha256_file
 from radio.models import Script
-from radio.paths import programme_dir, station_output
+from radio import manifest as manifest_file
+from radio.manifest import Manifest
+from radio.station import MonthFiles
 from radio.store import ReviewEvent, Store, now_iso
 
 
 class ApprovalError(RadioError):
     """The month cannot air (or be approved) as it stands."""
-
-
-@dataclass(frozen=True)
-class MonthFiles:
-    station_dir: Path
-    station_id: str
-    month: str
-
-    @property
-    def brief(self) -> Path:
-        return self.station_dir / "months" / f"{self.month}.yaml"
-
-    @property
-    def script(self) -> Path:
-        return self.station_dir / "scripts" / f"{self.month}.yaml"
-
-    @property
-    def programme(self) -> Path:
-        return programme_dir(station_output(self.station_dir), self.station_id, self.month)
-
-    @property
-    def manifest(self) -> Path:
-        return self.programme / "manifest.json"
 
 
 @dataclass
@@ -59,10 +38,10 @@ class Status:
     detail: str  # one Vietnamese sentence for the officer
     approval: ReviewEvent | None = None
     # What was looked at, so the airing gate need not read and hash it all again.
-    audio: tuple[dict, str] | None = None  # manifest and audio hash of the current programme
+    audio: tuple[Manifest, str] | None = None  # manifest and audio hash of the current programme
     expected_audio_sha256: str | None = None
     # The approved version that airs: its MP3 and manifest (pinned under versions/).
-    airs: tuple[Path, dict] | None = None
+    airs: tuple[Path, Manifest] | None = None
 
 
 STATE_LABELS = {
@@ -81,27 +60,16 @@ def script_hash(files: MonthFiles) -> str | None:
     return load_model(files.script, Script).content_hash()
 
 
-def read_manifest(files: MonthFiles) -> dict | None:
-    return _read_json(files.manifest)
+def read_manifest(files: MonthFiles) -> Manifest | None:
+    return manifest_file.read(files.manifest)
 
 
-def _read_json(path: Path) -> dict | None:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    # A manifest without its audio record describes no programme (hand-edited or cut short).
-    if not isinstance(data, dict) or not isinstance(data.get("audio"), dict) or "path" not in data["audio"]:
-        return None
-    return data
-
-
-def current_audio(files: MonthFiles, script_sha: str | None) -> tuple[dict, str] | None:
+def current_audio(files: MonthFiles, script_sha: str | None) -> tuple[Manifest, str] | None:
     """The produced programme of the current script and its audio hash, if there is one."""
     manifest = read_manifest(files)
-    if manifest is None or script_sha is None or manifest.get("script_sha256") != script_sha:
+    if manifest is None or script_sha is None or manifest.script_sha256 != script_sha:
         return None
-    mp3 = files.programme / manifest["audio"]["path"]
+    mp3 = files.programme / manifest.audio.path
     if not mp3.exists():
         return None
     return manifest, audio_sha256(mp3)
@@ -113,16 +81,17 @@ def version_paths(programme: Path, audio_sha: str) -> tuple[Path, Path]:
     return stem.with_suffix(".mp3"), stem.with_suffix(".json")
 
 
-def approved_version(files: MonthFiles, audio_sha: str, audio: tuple[dict, str] | None) -> tuple[Path, dict] | None:
+def approved_version(files: MonthFiles, audio_sha: str,
+                     audio: tuple[Manifest, str] | None) -> tuple[Path, Manifest] | None:
     """The approved audio as it will air: the pinned version, intact; or, for an approval
     given before versions were pinned, the working programme if it still has that audio."""
     mp3, manifest_path = version_paths(files.programme, audio_sha)
     if manifest_path.exists() or mp3.exists():  # pinned: only the pinned files count
-        manifest = _read_json(manifest_path)
+        manifest = manifest_file.read(manifest_path)
         intact = manifest is not None and mp3.exists() and audio_sha256(mp3) == audio_sha
         return (mp3, manifest) if intact else None
     if audio is not None and audio[1] == audio_sha:
-        return files.programme / audio[0]["audio"]["path"], audio[0]
+        return files.programme / audio[0].audio.path, audio[0]
     return None
 
 
@@ -193,7 +162,7 @@ def approve(files: MonthFiles, store: Store, by: str, role: str, note: str | Non
     return record_with_version(store, event, files.programme, audio[0], event)
 
 
-def record_with_version(store: Store, record: ReviewEvent, programme: Path, manifest: dict,
+def record_with_version(store: Store, record: ReviewEvent, programme: Path, manifest: Manifest,
                         approval: ReviewEvent) -> ReviewEvent:
     """Record ``record`` (an approval, or the production it binds) together with the pinned
     approved version and the approval in the working file's tags and manifest: all of it,
@@ -208,26 +177,25 @@ def record_with_version(store: Store, record: ReviewEvent, programme: Path, mani
     return recorded
 
 
-def _stage_approved(programme: Path, manifest: dict, approval: ReviewEvent) -> Staged:
-    working = programme / manifest["audio"]["path"]
+def _stage_approved(programme: Path, manifest: Manifest, approval: ReviewEvent) -> Staged:
+    working = programme / manifest.audio.path
     text = approval_text(approval)
     staged = Staged()
     try:
-        audio_sha = manifest["audio"].get("audio_sha256") or audio_sha256(working)
+        audio_sha = manifest.audio.audio_sha256 or audio_sha256(working)
         pinned_mp3, pinned_json = version_paths(programme, audio_sha)
         data = working.read_bytes()
         for target in (working, pinned_mp3):
             staged.stage(target, data)
             write_approval_tag(staged.staged_path(target), text)
         tagged = staged.staged_path(working)
-        record = approval_record(approval)
-        working_manifest = {**manifest, "approval": record,
-                            "audio": {**manifest["audio"], "sha256": sha256_file(tagged)}}
-        pinned_manifest = {**working_manifest, "audio": {**working_manifest["audio"], "path": pinned_mp3.name,
-                                                         "sha256": sha256_file(staged.staged_path(pinned_mp3)),
-                                                         "wav": None}}
+        working_manifest = manifest.model_copy(update={
+            "approval": approval_record(approval),
+            "audio": manifest.audio.model_copy(update={"sha256": sha256_file(tagged)})})
+        pinned_manifest = working_manifest.model_copy(update={"audio": working_manifest.audio.model_copy(update={
+            "path": pinned_mp3.name, "sha256": sha256_file(staged.staged_path(pinned_mp3)), "wav": None})})
         for target, data in ((programme / "manifest.json", working_manifest), (pinned_json, pinned_manifest)):
-            staged.stage(target, (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode())
+            staged.stage(target, (json.dumps(data.as_dict(), ensure_ascii=False, indent=2) + "\n").encode())
     except OSError as exc:
         staged.discard()
         raise OutputError(f"Không ghi được bản đã duyệt vào {programme} ({exc.strerror or exc}); "
@@ -280,7 +248,7 @@ def production_event(month: str, script_sha: str, audio_sha: str,
 @dataclass(frozen=True)
 class Airable:
     mp3: Path
-    manifest: dict
+    manifest: Manifest
     approval: ReviewEvent
     audio_sha256: str
 

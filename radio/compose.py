@@ -110,9 +110,13 @@ def load_brief(path: Path) -> tuple[Brief, dict]:
     return brief, lines
 
 
-def _refuse_placeholders(path: Path) -> None:
-    from radio.workspace import PLACEHOLDERS
+# Lines of the new-month template an officer must replace; compose refuses to air them.
+PLACEHOLDERS = ("Tiêu đề tin thứ nhất", "Nội dung tin: số hồ sơ", "Câu hỏi của người dân.",
+                "Câu trả lời ngắn gọn, dễ hiểu.", "Tên người hoặc mô hình", "Câu chuyện về cách làm hay.",
+                "ông/bà ..., thôn ...")
 
+
+def _refuse_placeholders(path: Path) -> None:
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         if not line.lstrip().startswith("#") and any(p in line for p in PLACEHOLDERS):
             raise ConfigError(path, "bản tin còn nội dung mẫu chưa được thay.", line=number,

@@ -28,17 +28,18 @@ from radio.approval import (approval_for_production, approval_text, production_e
 from radio.compose import Composition, compose, length_warning
 from radio.config import load_model, save_model
 from radio.errors import AudioError, ConfigError, OutputError
-from radio.fileio import atomic_path, sha256_file, write_json
+from radio.fileio import atomic_path, sha256_file
 from radio.models import AudioSettings, Script, Station
 from radio.paths import programme_dir, station_output
 from radio.progress import Progress, Silent
 from radio.speech.cache import ClipCache
 from radio.speech.normalize import Normalizer, load_lexicon
 from radio.speech.synthesize import SpokenScript, synthesize_script
+from radio import manifest as manifest_file
+from radio.manifest import Manifest
+from radio.station import SAMPLE_MONTH, load_station, sample_station_dir
 from radio.store import ReviewEvent, Store
 
-SAMPLE_STATION = "an-lac"
-SAMPLE_MONTH = "2026-12"
 MASTER_STAGE = "Chuẩn hoá âm lượng và xuất MP3"
 LOUDNESS_TOLERANCE_LU = 0.3
 # How far the full render may land from its aim before it is redone at once (the file
@@ -86,12 +87,12 @@ def produce(station: Station, script: Script, out_dir: Path, *, station_dir: Pat
                                          progress)
             manifest = _manifest(station, script, mp3, wav, shipped, mixed, spoken, settings)
             manifest.update(production_key=key, output_reused=False, approval=None)
-        write_json(manifest_path, manifest)
+        manifest_file.write(manifest_path, manifest)
         if store:
             manifest = _record_production(store, script, target_dir, manifest, fresh)
-    if script_path is None:
-        script_path = target_dir / "script.yaml"
-        save_model(script_path, script, SCRIPT_HEADER)
+        if script_path is None:  # under the lock: its temporary file is not a leftover
+            script_path = target_dir / "script.yaml"
+            save_model(script_path, script, SCRIPT_HEADER)
     warning = length_warning("Chương trình", manifest["audio"]["duration_s"], station.programme)
     return Production(target_dir / manifest["audio"]["path"], manifest_path, script_path,
                       manifest, spoken.warnings + ([warning] if warning else []))
@@ -106,8 +107,8 @@ def _record_production(store: Store, script: Script, target_dir: Path, manifest:
     approval = approval_for_production(store, script.month, script_sha)
     if approval is not None:
         record_with_version(store, production_event(script.month, script_sha, audio_sha, binds=approval),
-                            target_dir, manifest, approval)
-        return json.loads((target_dir / "manifest.json").read_text(encoding="utf-8"))
+                            target_dir, Manifest.model_validate(manifest), approval)
+        return manifest_file.read(target_dir / "manifest.json").as_dict()
     if fresh:
         store.add_review_event(production_event(script.month, script_sha, audio_sha))
     return manifest
@@ -189,11 +190,11 @@ def _unchanged_output(target_dir: Path, key: str, spoken: SpokenScript) -> dict 
     so the hash an approval is bound to) stays byte for byte the same."""
     manifest_path = target_dir / "manifest.json"
     try:
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        manifest = manifest_file.read(manifest_path).as_dict()
         files = [manifest["audio"], *([manifest["audio"]["wav"]] if manifest["audio"].get("wav") else [])]
         intact = (manifest.get("production_key") == key
                   and all(sha256_file(target_dir / f["path"]) == f["sha256"] for f in files))
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
     if not intact:
         return None
@@ -348,14 +349,6 @@ def _segment_record(timing, voiced, lufs: float | None, bed: bool) -> dict:
                             "fallback_from": [{"engine": f.engine, "reason": f.reason}
                                               for f in voiced.fallback_from]}
     return record
-
-
-def sample_station_dir() -> Path:
-    return Path(str(resources.files("radio").joinpath("samples", SAMPLE_STATION)))
-
-
-def load_station(station_dir: Path) -> Station:
-    return load_model(station_dir / "station.yaml", Station)
 
 
 def compose_month(station_dir: Path, month: str, *, allow_length: bool = False,

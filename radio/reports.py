@@ -153,7 +153,7 @@ def build_report(station_dir: Path, period: Period, now: datetime | None = None)
         approval = standing_approval(store, month)
         planned = [a for a in in_period if a.month == month]
         programmes.append(ProgrammeRow(
-            month, manifest["title"], manifest["audio"]["duration_s"],
+            month, manifest.title, manifest.audio.duration_s,
             approval.by_name if approval else None, approval.role if approval else None,
             approval.at if approval else None, len(planned),
             sum(1 for r in as_run if r.month == month and r.result == "aired")))

@@ -16,7 +16,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from radio.approval import STATE_LABELS, MonthFiles, current_audio, status
-from radio.compose import Estimator, load_brief
+from radio.compose import PLACEHOLDERS, Estimator, load_brief
 from radio.config import line_of, load_model
 from radio.errors import ConfigError
 from radio.fileio import write_text
@@ -27,7 +27,6 @@ from radio.paths import station_output
 from radio.speech.listen import INSTALL_HINT, HeardCache, Heard, VietAsr, listener_available
 from radio.speech.synthesize import split_sentences, synthesize_script
 from radio.store import Store
-from radio.workspace import PLACEHOLDERS
 
 # A commune announcer reads about 4 syllables a second; 30 syllables without a comma or
 # full stop is more than one breath.
@@ -88,7 +87,7 @@ def build_review(station_dir: Path, month: str, *, listen: bool = False) -> Revi
     normalizer = Normalizer(load_lexicon(station_dir / "lexicon.yaml"))
     produced = current_audio(files, script.content_hash())
     manifest = produced[0] if produced else None
-    timings = {s["id"]: s for s in manifest["segments"]} if manifest else {}
+    timings = {s.id: s for s in manifest.segments} if manifest else {}
     heard, listen_note = _listen(station, station_dir, script, normalizer) if listen else ({}, None)
     segments = [_segment_view(segment, station, normalizer, timings.get(segment.id), heard)
                 for segment in script.segments]
@@ -97,7 +96,7 @@ def build_review(station_dir: Path, month: str, *, listen: bool = False) -> Revi
     findings += _content_findings(station_dir, files, month)
     state = status(files, Store(station_dir))
     review_dir = station_dir / "review"
-    audio_src = (os.path.relpath(files.programme / manifest["audio"]["path"], review_dir)
+    audio_src = (os.path.relpath(files.programme / manifest.audio.path, review_dir)
                  if manifest else None)
     context = dict(station=station, script=script, month=month, segments=segments,
                    findings=findings, manifest=manifest, audio_src=audio_src, listen_note=listen_note,
@@ -142,8 +141,8 @@ def _segment_view(segment, station: Station, normalizer: Normalizer, timing: dic
         id=segment.id, title=segment.title, kind=segment.kind,
         announcer=f"{announcer.name} ({announcer.engine}:{announcer.voice})",
         estimated_s=segment.estimated_s,
-        actual_s=timing["duration_s"] if timing else None,
-        start_s=timing["start_s"] if timing else None, sentences=[])
+        actual_s=timing.duration_s if timing else None,
+        start_s=timing.start_s if timing else None, sentences=[])
     for written, _ in split_sentences(segment.text, 10_000):
         spoken = normalizer(written)
         hearing = heard.get((segment.id, written))
@@ -250,7 +249,7 @@ def _programme_findings(station: Station, station_dir: Path, script: Script,
             findings.append(Finding(None, "missing",
                                     f"Chương trình không có phần {name}; bản tin tháng thiếu nội dung này."))
     if manifest:
-        seconds = manifest["audio"]["duration_s"]
+        seconds = manifest.audio.duration_s
     else:
         seconds, _ = Estimator(station, station_dir).estimate(script)
     rules = station.programme

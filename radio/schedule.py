@@ -137,7 +137,7 @@ def schedule_month(station_dir: Path, month: str, now: datetime | None = None) -
     store = Store(station_dir)
     airable = require_airable(MonthFiles(station_dir, station.id, month), store)
     now = now or datetime.now(station_zone(station))
-    duration = airable.manifest["audio"]["duration_s"]
+    duration = airable.manifest.audio.duration_s
     mp3 = os.path.relpath(airable.mp3, station_dir)
     logged = store.logged_airing_ids()
     # This month's automatic airings still to come are placed again; the others stay put.
@@ -153,7 +153,7 @@ def schedule_month(station_dir: Path, month: str, now: datetime | None = None) -
                  if a.audio_sha256 == airable.audio_sha256 and a.mp3 == mp3}
     kept = {unchanged[(slot.id, at)].id for slot, at in placed if (slot.id, at) in unchanged}
     store.add_airings(month, [(slot.id, at) for slot, at in placed if (slot.id, at) not in unchanged],
-                      duration, mp3, airable.audio_sha256, airable.manifest["title"], manual=False,
+                      duration, mp3, airable.audio_sha256, airable.manifest.title, manual=False,
                       remove=[a.id for a in movable if a.id not in kept])
     airings = queued(store, month=month)
     return Placement(airings, problems, export_month(station, station_dir, month, airings))
@@ -172,7 +172,7 @@ def add_airing(station_dir: Path, month: str, at: datetime, now: datetime | None
     now = now or datetime.now(zone)
     if at <= now:
         raise ScheduleError(f"Thời điểm {at:%d/%m/%Y %H:%M} đã qua.", hint="chọn một thời điểm sắp tới.")
-    duration = airable.manifest["audio"]["duration_s"]
+    duration = airable.manifest.audio.duration_s
     end = at + timedelta(seconds=duration)
     clash = _conflict(replace_holidays(station, []), zone, at, end, queued(store))
     if clash:  # two things cannot be on air at once: not even --force places it
@@ -185,7 +185,7 @@ def add_airing(station_dir: Path, month: str, at: datetime, now: datetime | None
     slot = next((s.id for s in station.slots if s.start[:5] == f"{at:%H:%M}"), "thu-cong")
     note = f"Xếp tay vượt kiểm tra (--force): {' '.join(warnings)}" if warnings else None
     store.add_airings(month, [(slot, at)], duration, os.path.relpath(airable.mp3, station_dir),
-                      airable.audio_sha256, airable.manifest["title"], manual=True, note=note)
+                      airable.audio_sha256, airable.manifest.title, manual=True, note=note)
     airings = queued(store, month=month)
     return Placement(airings, [note] if note else [], export_month(station, station_dir, month, airings))
 

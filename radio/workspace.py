@@ -5,12 +5,13 @@ import re
 import shutil
 from pathlib import Path
 
+from radio.compose import PLACEHOLDERS  # noqa: F401 — the template's lines that compose refuses
 from radio.errors import OutputError
 from radio.fileio import write_text
 from radio.library import load_procedure, load_topic
-from radio.pipeline import sample_station_dir
 from radio.models import MONTH_PATTERN
 from radio.plan import load_or_propose
+from radio.station import sample_station_dir
 
 FOLDER_GUIDE = """Thư mục làm việc của đài truyền thanh xã
 =========================================
@@ -32,10 +33,6 @@ Các lệnh chạy trong thư mục này, ví dụ:
   radio produce 2027-01
 """
 
-# Lines of the new-month template an officer must replace; compose refuses to air them.
-PLACEHOLDERS = ("Tiêu đề tin thứ nhất", "Nội dung tin: số hồ sơ", "Câu hỏi của người dân.",
-                "Câu trả lời ngắn gọn, dễ hiểu.", "Tên người hoặc mô hình", "Câu chuyện về cách làm hay.",
-                "ông/bà ..., thôn ...")
 
 BRIEF_TEMPLATE = """# Bản tin tháng {month} — điền nội dung riêng của tháng rồi chạy: radio compose {month}
 # Chủ đề và thủ tục được đề xuất theo kế hoạch năm (plans/{year}.yaml); có thể đổi.

@@ -73,7 +73,7 @@ def test_approve_then_edit_one_word_refuses_until_reproduced_and_reapproved(stat
     produce(station)
     approve(files(station), store, "Nguyễn Văn Bình", "Phó Chủ tịch UBND xã", "đã nghe lại")
     airable = require_airable(files(station), store)
-    assert airable.manifest["script_sha256"] == load_model(files(station).script, Script).content_hash()
+    assert airable.manifest.script_sha256 == load_model(files(station).script, Script).content_hash()
 
 
 def test_a_swapped_approved_file_is_refused_and_a_swapped_working_copy_does_not_air(station, tmp_path):
@@ -104,7 +104,7 @@ def test_approval_is_written_into_tags_and_manifest_without_changing_the_approve
     tags = ID3(done.mp3)
     assert "Nguyễn Văn Bình" in str(tags.getall("TXXX:approval")[0])
     airable = require_airable(files(station), store)
-    assert airable.manifest["approval"]["by"] == "Nguyễn Văn Bình"
+    assert airable.manifest.approval["by"] == "Nguyễn Văn Bình"
     assert airable.audio_sha256 == event.audio_sha256
 
 
@@ -245,8 +245,8 @@ def listener():
 def test_listening_check_flags_a_sentence_the_voice_cannot_say(station, monkeypatch):
     path = files(station).script
     script = load_model(path, Script)
-    closing = script.segments[-1].model_copy(update={"text": (
-        "Bà con có thể nộp hồ sơ trực tuyến trên Cổng Dịch vụ công quốc gia. "
+    closing = script.segments[-1].model_copy(update={"voice": "nu", "text": (
+        "Xin cảm ơn bà con đã lắng nghe. "
         "Please download the application from the Google Play Store today. "
         "Mọi phản ánh đều được giữ bí mật thông tin người gửi.")})
     save_model(path, script.model_copy(update={"segments": [closing]}))
