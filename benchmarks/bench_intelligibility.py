@@ -123,9 +123,14 @@ def score(config: Config, texts: list[str], pool: ProcessPoolExecutor, workdir: 
 
 def tuning_grid(round_: int = 1) -> list[Config]:
     """Round 1 sweeps one setting at a time; round 2 refines around round 1's best
-    (vi+f3, ×0.85, wider pitch range) and looks for a male second voice."""
+    (vi+f3, ×0.85, wider pitch range) and looks for a male second voice; round 3 looks for
+    a second female voice."""
     if round_ == 2:
         return _second_round()
+    if round_ == 3:  # a second female voice as clear as the first
+        return [Config(f"{voice} ×0.85 p{pitch} r{rng}", EspeakStyle(voice=voice, pitch=pitch, range=rng), 0.85)
+                for voice, pitch, rng in (("vi+f2", 60, 85), ("vi+f2", 60, 99), ("vi+f4", 60, 85),
+                                          ("vi+f5", 60, 85), ("vi+f1", 60, 85))]
     grid = []
     for voice in ("vi", "vi+f3", "vi+m3", "vi+f2", "vi+f4", "vi-vn-x-central", "vi-vn-x-south"):
         grid.append(Config(f"{voice} ×0.85", EspeakStyle(voice=voice), 0.85))
@@ -156,14 +161,17 @@ def _second_round() -> list[Config]:
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--tune", type=int, metavar="N", help="run the tuning grid on N sentences")
-    parser.add_argument("--round", type=int, default=1, choices=(1, 2), help="which tuning grid")
+    parser.add_argument("--round", type=int, default=1, choices=(1, 2, 3), help="which tuning grid")
     parser.add_argument("--limit", type=int, help="use only N sentences of the fixed set")
+    parser.add_argument("--station-only", action="store_true",
+                        help="measure only the sample station's announcers")
     args = parser.parse_args()
     if not listener_available():
         print("intelligibility: skipped (viet-asr is not installed: scripts/setup listen)")
         return 0
     texts = sentences(args.tune or args.limit)
-    configs = tuning_grid(args.round) if args.tune else BASELINE + BEFORE_TUNING + station_configs()
+    configs = (tuning_grid(args.round) if args.tune else station_configs() if args.station_only
+               else BASELINE + BEFORE_TUNING + station_configs())
     began = time.perf_counter()
     results = []
     with tempfile.TemporaryDirectory() as tmp, ProcessPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
@@ -172,7 +180,7 @@ def main() -> int:
             results.append((config, cer, ser))
             print(f"  {config.label:<48} CER {cer:.3f}   syllable ER {ser:.3f}", flush=True)
     best = min(results, key=lambda r: r[1])
-    default = results[0]
+    default = results[0] if not args.station_only else best
     print(f"intelligibility: {len(texts)} sentences, {len(configs)} configurations, "
           f"{time.perf_counter() - began:.0f} s; best «{best[0].label}» CER {best[1]:.3f}; "
           f"ratio of eSpeak's default to the best {default[1] / best[1]:.2f}")

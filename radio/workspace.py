@@ -5,7 +5,6 @@ import re
 import shutil
 from pathlib import Path
 
-from radio.compose import PLACEHOLDERS  # noqa: F401 — the template's lines that compose refuses
 from radio.errors import OutputError
 from radio.fileio import write_text
 from radio.library import load_procedure, load_topic

@@ -6,9 +6,7 @@ is played twice, and the daemon is alive at the end. Two daemons racing on one s
 never play one airing twice either.
 """
 import json
-import os
 import random
-import shutil
 import signal
 import sqlite3
 import subprocess
@@ -18,11 +16,10 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from radio.approval import MonthFiles, approve, require_airable
-from radio.pipeline import produce_month, sample_station_dir
+from radio.approval import MonthFiles, require_airable
 from radio.schedule import add_airing
 from radio.store import Store
-from tests.test_schedule_player import MONTH, ZONE, short_script
+from tests.test_schedule_player import MONTH, ZONE, approved_station
 
 SPEED = 200.0  # station seconds per real second
 START = datetime(2026, 12, 2, 8, 0, tzinfo=ZONE)
@@ -31,12 +28,7 @@ CLOSED = {"aired", "failed", "missed", "interrupted"}
 
 @pytest.fixture
 def rehearsal(tmp_path):
-    folder = tmp_path / "an-lac"
-    shutil.copytree(sample_station_dir(), folder)
-    short_script(folder)
-    produce_month(folder, MONTH, engine_override="dummy")
-    approve(MonthFiles(folder, "an-lac", MONTH), Store(folder), "Nguyễn Văn Bình", "Phó Chủ tịch", None)
-    return folder
+    return approved_station(tmp_path)
 
 
 def queue_airings(folder, count, every_min):

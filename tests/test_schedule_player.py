@@ -45,14 +45,19 @@ def short_script(folder):
     save_model(path, script.model_copy(update={"segments": keep}))
 
 
-@pytest.fixture
-def station(tmp_path):
+def approved_station(tmp_path):
+    """A copy of the sample station with a short programme, produced and approved."""
     folder = tmp_path / "an-lac"
     shutil.copytree(sample_station_dir(), folder)
     short_script(folder)
     produce_month(folder, MONTH, engine_override="dummy")
     approve(MonthFiles(folder, "an-lac", MONTH), Store(folder), "Nguyễn Văn Bình", "Phó Chủ tịch", None)
     return folder
+
+
+@pytest.fixture
+def station(tmp_path):
+    return approved_station(tmp_path)
 
 
 @pytest.fixture
@@ -393,18 +398,21 @@ def test_an_approval_given_before_production_binds_one_production_only(station):
     assert sum(1 for n in notes if n and "Gắn với lần duyệt" in n) == 1
 
 
+def produced_unapproved(folder):
+    """A new script produced but not approved: the working file, the trail's length."""
+    new_script(folder)
+    produce_month(folder, MONTH, engine_override="dummy")
+    return folder / "audio_out" / "an-lac" / MONTH / "programme.mp3", len(Store(folder).review_events(MONTH))
+
+
 def test_approve_on_a_full_disk_records_nothing(station, monkeypatch):
     import errno
 
     from radio import fileio
     from radio.errors import OutputError
-    folder = station
-    store = Store(folder)
-    new_script(folder)
-    produce_month(folder, MONTH, engine_override="dummy")
-    working = folder / "audio_out" / "an-lac" / MONTH / "programme.mp3"
+    folder, store = station, Store(station)
+    working, events_before = produced_unapproved(folder)
     before = (working.read_bytes(), (working.parent / "manifest.json").read_bytes())
-    events_before = len(store.review_events(MONTH))
     real_stage, calls = fileio.Staged.stage, []
 
     def full_disk(self, target, data):
@@ -426,13 +434,9 @@ def test_approve_when_the_rename_fails_leaves_the_old_files_and_no_approval(stat
     import os as os_module
 
     from radio.errors import OutputError
-    folder = station
-    store = Store(folder)
-    new_script(folder)
-    produce_month(folder, MONTH, engine_override="dummy")
-    working = folder / "audio_out" / "an-lac" / MONTH / "programme.mp3"
+    folder, store = station, Store(station)
+    working, events_before = produced_unapproved(folder)
     before = working.read_bytes()
-    events_before = len(store.review_events(MONTH))
     real_replace, calls = os_module.replace, []
 
     def flaky(src, dst):

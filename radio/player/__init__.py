@@ -193,7 +193,7 @@ class Player:
         except OutputError:
             # The airing is over whatever the database says; write its end when it lets us.
             self._unfinished.append(_Unfinished(row_id, ended, result, error))
-            self._say(f"Chưa ghi được kết quả lượt phát vào cơ sở dữ liệu; sẽ ghi lại sau.")
+            self._say("Chưa ghi được kết quả lượt phát vào cơ sở dữ liệu; sẽ ghi lại sau.")
             return AsRun(0, "", None, ended.isoformat(), None, self.output.name, result, error, id=row_id)
 
     def _write_unfinished(self) -> None:

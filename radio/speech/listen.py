@@ -74,11 +74,9 @@ class VietAsr:
 
 
 def listener_available() -> bool:
-    try:
-        import vietasr  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    from importlib.util import find_spec
+
+    return find_spec("vietasr") is not None
 
 
 def comparable(text: str) -> str:

@@ -37,13 +37,13 @@ _RAW_VOICES = {
 # Voices tuned for outdoor loudspeakers on the intelligibility benchmark
 # (benchmarks/bench_intelligibility.py); the figures are in the README.
 # Round 2 on 48 sentences, CER as aired (standard preset, MP3): vi+f3 ×0.85 pitch 60 range 85
-# 0.452 (eSpeak's own vi+f3 ×0.85: 0.494 in round 1); vi+f2 likewise 0.476; the best male
+# 0.452 (eSpeak's own vi+f3 ×0.85: 0.494 in round 1); round 3: vi+f5 likewise 0.462; the best male
 # setting found, vi pitch 50 range 85, 0.526. A wider pitch range helps most: eSpeak's
 # Vietnamese tones are pitch contours, and a flat voice blurs them.
 TUNED_VOICES: dict[str, EspeakStyle] = {
     "vi-ro-nu": EspeakStyle(voice="vi+f3", pitch=60, range=85,
                             description="Giọng nữ miền Bắc, rõ chữ cho loa ngoài trời (nên đọc chậm, tốc độ 0,85)"),
-    "vi-ro-nu-2": EspeakStyle(voice="vi+f2", pitch=60, range=70,
+    "vi-ro-nu-2": EspeakStyle(voice="vi+f5", pitch=60, range=85,
                               description="Giọng nữ thứ hai, rõ chữ (nên đọc chậm, tốc độ 0,85)"),
     "vi-ro-nam": EspeakStyle(voice="vi", pitch=50, range=85,
                              description="Giọng nam miền Bắc, rõ chữ hơn giọng vi (máy nghe vẫn kém giọng nữ)"),
