@@ -348,6 +348,11 @@ def review(month: str = typer.Argument(..., help="Tháng, dạng NĂM-THÁNG."),
     copy = build_review(station, month, listen=listen)
     if copy.listen_note:
         console.print(f"[yellow]{copy.listen_note}[/]")
+    elif not listen:
+        from radio.speech.listen import listener_available
+
+        extra = "" if listener_available() else " (cài một lần bằng 'scripts/setup listen')"
+        console.print(f"[dim]Muốn máy nghe thử từng câu để tìm câu khó nghe: thêm --listen{extra}.[/]")
     for finding in copy.findings:
         where = f"[{finding.segment_id}] " if finding.segment_id else ""
         console.print(f"[yellow]Cần xem lại:[/] {where}{finding.message}")

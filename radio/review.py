@@ -16,11 +16,11 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from radio.approval import STATE_LABELS, MonthFiles, current_audio, status
-from radio.compose import PLACEHOLDERS, Estimator, load_brief
-from radio.config import line_of, load_model
+from radio.compose import PLACEHOLDERS, Estimator
+from radio.config import line_of, load_model, read_yaml, validate
 from radio.errors import ConfigError
 from radio.fileio import write_text
-from radio.models import Script, Station
+from radio.models import Brief, Script, Station
 from radio.speech.normalize import Normalized, Normalizer, load_lexicon, repeated_phrases
 from radio.library import load_procedure, load_topic
 from radio.paths import station_output
@@ -212,7 +212,8 @@ def _content_findings(station_dir: Path, files: MonthFiles, month: str) -> list[
     """The month's topic and procedure: sourced, checked within a year, nothing unconfirmed."""
     if not files.brief.exists():
         return []
-    brief, lines = load_brief(files.brief)
+    data, lines = read_yaml(files.brief)
+    brief = validate(files.brief, data, lines, Brief)
     parts = [("Chủ đề", load_topic(brief.topic, station_dir, files.brief, line_of(lines, ("topic",)))),
              ("Thủ tục", load_procedure(brief.procedure, station_dir, files.brief,
                                         line_of(lines, ("procedure",))))]
