@@ -71,6 +71,12 @@ STATION_OPTION = typer.Option(Path("."), "--station", "-s",
                               help="Thư mục của đài (chứa station.yaml).")
 
 
+def _month(value: Optional[str]) -> Optional[str]:
+    from radio.station import check_month
+
+    return None if value is None else check_month(value)
+
+
 @app.command()
 def demo(out: Path = typer.Option(Path("audio_out"), "--out", help="Thư mục ghi chương trình."),
          engine: Optional[str] = typer.Option(None, "--engine",
@@ -85,7 +91,7 @@ def demo(out: Path = typer.Option(Path("audio_out"), "--out", help="Thư mục g
 
 
 @app.command()
-def compose(month: str = typer.Argument(..., help="Tháng, dạng NĂM-THÁNG, ví dụ 2026-12."),
+def compose(month: str = typer.Argument(..., help="Tháng, dạng NĂM-THÁNG, ví dụ 2026-12.", callback=_month),
             station: Path = STATION_OPTION,
             allow_length: bool = typer.Option(False, "--allow-length",
                                               help="Vẫn ghi kịch bản dù ngoài khoảng 10–15 phút."),
@@ -107,7 +113,7 @@ def compose(month: str = typer.Argument(..., help="Tháng, dạng NĂM-THÁNG, v
 
 
 @app.command()
-def produce(month: str = typer.Argument(..., help="Tháng, dạng NĂM-THÁNG, ví dụ 2026-12."),
+def produce(month: str = typer.Argument(..., help="Tháng, dạng NĂM-THÁNG, ví dụ 2026-12.", callback=_month),
             station: Path = STATION_OPTION,
             out: Optional[Path] = typer.Option(None, "--out", help="Thư mục ghi (mặc định STATION/audio_out)."),
             engine: Optional[str] = typer.Option(None, "--engine", help="Dùng bộ đọc khác cho mọi giọng.")) -> None:
@@ -161,7 +167,7 @@ def plan(year: int = typer.Argument(..., help="Năm, ví dụ 2027."),
 
 
 @app.command(name="new-month")
-def new_month(month: str = typer.Argument(..., help="Tháng, dạng NĂM-THÁNG, ví dụ 2027-01."),
+def new_month(month: str = typer.Argument(..., help="Tháng, dạng NĂM-THÁNG, ví dụ 2027-01.", callback=_month),
               station: Path = STATION_OPTION) -> None:
     """Tạo bản tin months/THÁNG.yaml, điền sẵn chủ đề và thủ tục theo kế hoạch năm."""
     from radio.workspace import new_month as make_brief
@@ -338,7 +344,7 @@ def _month_files(station: Path, month: str):
 
 
 @app.command()
-def review(month: str = typer.Argument(..., help="Tháng, dạng NĂM-THÁNG."),
+def review(month: str = typer.Argument(..., help="Tháng, dạng NĂM-THÁNG.", callback=_month),
            listen: bool = typer.Option(False, "--listen",
                                        help="Cho máy nghe thử từng câu và chỉ ra câu khó nghe."),
            station: Path = STATION_OPTION) -> None:
@@ -361,7 +367,7 @@ def review(month: str = typer.Argument(..., help="Tháng, dạng NĂM-THÁNG."),
 
 
 @app.command()
-def approve(month: str = typer.Argument(..., help="Tháng, dạng NĂM-THÁNG."),
+def approve(month: str = typer.Argument(..., help="Tháng, dạng NĂM-THÁNG.", callback=_month),
             by: str = typer.Option(..., "--by", help="Họ tên người duyệt."),
             role: str = typer.Option(..., "--role", help="Chức vụ người duyệt."),
             note: Optional[str] = typer.Option(None, "--note", help="Ghi chú."),
@@ -377,7 +383,7 @@ def approve(month: str = typer.Argument(..., help="Tháng, dạng NĂM-THÁNG.")
 
 
 @app.command()
-def reject(month: str = typer.Argument(..., help="Tháng, dạng NĂM-THÁNG."),
+def reject(month: str = typer.Argument(..., help="Tháng, dạng NĂM-THÁNG.", callback=_month),
            by: str = typer.Option(..., "--by", help="Họ tên người duyệt."),
            reason: str = typer.Option(..., "--reason", help="Lý do trả lại."),
            role: Optional[str] = typer.Option(None, "--role", help="Chức vụ người duyệt."),
@@ -391,7 +397,7 @@ def reject(month: str = typer.Argument(..., help="Tháng, dạng NĂM-THÁNG."),
 
 
 @app.command()
-def status(month: Optional[str] = typer.Argument(None, help="Tháng; bỏ trống để xem mọi tháng."),
+def status(month: Optional[str] = typer.Argument(None, help="Tháng; bỏ trống để xem mọi tháng.", callback=_month),
            station: Path = STATION_OPTION) -> None:
     """Tình trạng từng tháng: bản nháp, chờ duyệt, đã duyệt, đã thay đổi sau khi duyệt; đã sản xuất, đã xếp lịch, đã phát."""
     from radio.approval import STATE_LABELS, known_months, status as month_status
@@ -411,7 +417,7 @@ def status(month: Optional[str] = typer.Argument(None, help="Tháng; bỏ trốn
 
 
 @app.command()
-def history(month: str = typer.Argument(..., help="Tháng, dạng NĂM-THÁNG."),
+def history(month: str = typer.Argument(..., help="Tháng, dạng NĂM-THÁNG.", callback=_month),
             station: Path = STATION_OPTION) -> None:
     """Nhật ký duyệt của tháng (ai, khi nào, mã kịch bản, mã âm thanh, ghi chú); chỉ ghi thêm."""
     from radio.approval import history as month_history
@@ -434,7 +440,7 @@ def history(month: str = typer.Argument(..., help="Tháng, dạng NĂM-THÁNG.")
 
 
 @app.command(name="schedule")
-def schedule_command(month: str = typer.Argument(..., help="Tháng, dạng NĂM-THÁNG."),
+def schedule_command(month: str = typer.Argument(..., help="Tháng, dạng NĂM-THÁNG.", callback=_month),
                      station: Path = STATION_OPTION,
                      add: Optional[str] = typer.Option(None, "--add", help="Xếp thêm một lượt phát lúc 'NĂM-THÁNG-NGÀY GIỜ:PHÚT'."),
                      remove: Optional[int] = typer.Option(None, "--remove", help="Gỡ lượt phát có số này."),
@@ -587,7 +593,7 @@ def _print_log(entries, title: str) -> None:
 
 
 @app.command(name="log")
-def log_command(month: str = typer.Option(..., "--month", help="Tháng, dạng NĂM-THÁNG."),
+def log_command(month: str = typer.Option(..., "--month", help="Tháng, dạng NĂM-THÁNG.", callback=_month),
                 station: Path = STATION_OPTION,
                 csv_path: Optional[Path] = typer.Option(None, "--csv", help="Ghi ra tệp CSV.")) -> None:
     """Nhật ký phát sóng của tháng (giờ định phát, giờ thực tế, tệp, kết quả, lỗi)."""

@@ -8,8 +8,15 @@ from zoneinfo import ZoneInfo
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
+def parsed(iso: str) -> datetime:
+    """A stored timestamp; one edited by hand without its UTC offset is read as Vietnam's
+    time, as whoever typed it meant, instead of failing against the zoned ones."""
+    moment = datetime.fromisoformat(iso)
+    return moment if moment.tzinfo else moment.replace(tzinfo=VIETNAM)
+
+
 def shown(iso: str | None) -> str:
     """An ISO timestamp as an officer reads it: 22/11/2026 05:33."""
     if not iso:
         return ""
-    return datetime.fromisoformat(iso).astimezone(VIETNAM).strftime("%d/%m/%Y %H:%M")
+    return parsed(iso).astimezone(VIETNAM).strftime("%d/%m/%Y %H:%M")

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import jinja2
+from jinja2.exceptions import SecurityError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from radio.audio.kit import load_kit
 from radio.audio.mix import KitLengths, SentenceSlot, layout
@@ -46,7 +48,9 @@ class LengthError(RadioError):
 
 
 def _environment(station_dir: Path | None) -> jinja2.Environment:
-    env = jinja2.Environment(
+    # A station's own templates are text anyone with write access to its folder can edit:
+    # they render in Jinja2's sandbox, so a template cannot reach Python's internals.
+    env = ImmutableSandboxedEnvironment(
         loader=jinja2.FileSystemLoader([str(p) for p in search_dirs(station_dir, "segments")]),
         undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
         keep_trailing_newline=False, autoescape=False,
@@ -92,6 +96,10 @@ def _render(env: jinja2.Environment, name: str, context: dict, brief_path: Path)
         raise TemplateError(
             f"Mẫu đoạn '{name}.j2' cần dữ liệu chưa có: {exc.message}.",
             hint=f"bổ sung thông tin này vào {brief_path} hoặc station.yaml.") from None
+    except SecurityError:
+        raise TemplateError(f"Mẫu đoạn '{name}.j2' dùng lệnh không được phép trong mẫu.",
+                            hint="mẫu đoạn chỉ được dùng dữ liệu của bản tin và đài ({{ brief... }}, "
+                                 "{{ station... }}); xoá phần gọi hàm hoặc thuộc tính ẩn.") from None
     return re.sub(r"\n{3,}", "\n\n", text).strip()
 
 

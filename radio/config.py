@@ -1,6 +1,7 @@
 """Read YAML files into validated models; every problem names the file and the line."""
 from __future__ import annotations
 
+import unicodedata
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -47,9 +48,22 @@ _FORMAT_HINTS = {
 }
 
 
+# What a hand-written station file, brief or script can reasonably be; beyond these a file
+# is refused with a message instead of exhausting memory, time or the parser's recursion.
+MAX_YAML_BYTES = 2 * 1024 * 1024
+MAX_YAML_DEPTH = 40
+MAX_YAML_NODES = 200_000  # counted as expanded: an "alias bomb" of a few lines is refused
+
+
 def read_yaml(path: Path) -> tuple[Any, LineMap]:
-    """Parse ``path``; return the data and a map from key path to 1-based line."""
+    """Parse ``path``; return the data (every string in Unicode NFC) and a map from key
+    path to 1-based line. Duplicate keys, deep nesting, alias expansion and huge files are
+    refused with the file and line."""
     try:
+        if path.stat().st_size > MAX_YAML_BYTES:
+            raise ConfigError(path, f"tệp quá lớn ({path.stat().st_size // 1024} kB; tối đa "
+                                    f"{MAX_YAML_BYTES // 1024 // 1024} MB).",
+                              hint="tệp cấu hình, bản tin và kịch bản chỉ vài chục kB; kiểm tra lại tên tệp.")
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConfigError(path, "không tìm thấy tệp.",
@@ -59,9 +73,14 @@ def read_yaml(path: Path) -> tuple[Any, LineMap]:
                           hint="lưu lại tệp với mã hoá UTF-8 (Notepad: Lưu thành → UTF-8).") from None
     except OSError as exc:
         raise ConfigError(path, f"không đọc được tệp ({exc.strerror}).") from None
+    loader = yaml.SafeLoader(text)
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        node = loader.get_single_node()
+        lines: LineMap = {}
+        if node is not None:
+            _check_shape(path, node)
+            _index_lines(path, node, (), lines)
+        data = loader.construct_document(node) if node is not None else None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 1 if mark is not None else None
@@ -71,23 +90,75 @@ def read_yaml(path: Path) -> tuple[Any, LineMap]:
             hint="kiểm tra thụt lề (dùng dấu cách, không dùng Tab), dấu ':' sau tên trường "
                  "và dấu ngoặc kép đóng mở đủ cặp.",
         ) from None
-    lines: LineMap = {}
-    if node is not None:
-        _index_lines(node, (), lines)
-    return data, lines
+    except RecursionError:
+        raise ConfigError(path, f"các mục lồng nhau quá sâu (hơn {MAX_YAML_DEPTH} tầng).",
+                          hint="tệp có thể bị hỏng; mở tệp và kiểm tra các dấu ngoặc [ ] { }.") from None
+    finally:
+        loader.dispose()
+    return _nfc(data), lines
 
 
-def _index_lines(node: yaml.Node, path: tuple[Any, ...], lines: LineMap) -> None:
-    lines[path] = node.start_mark.line + 1
+def _check_shape(path: Path, root: yaml.Node) -> None:
+    """Depth and expanded size, walked without recursion; sizes of shared (aliased) nodes
+    are counted every time they are used, as anything that reads the data would."""
+    sizes: dict[int, int] = {}
+    stack: list[tuple[yaml.Node, int, bool]] = [(root, 1, False)]
+    while stack:
+        node, depth, children_done = stack.pop()
+        if depth > MAX_YAML_DEPTH:
+            raise ConfigError(path, f"các mục lồng nhau quá sâu (hơn {MAX_YAML_DEPTH} tầng).",
+                              line=node.start_mark.line + 1,
+                              hint="tệp có thể bị hỏng; mở tệp và kiểm tra các dấu ngoặc [ ] { }.")
+        children = _children(node)
+        if children_done or not children:
+            sizes[id(node)] = 1 + sum(sizes[id(child)] for child in children)
+            if sizes[id(node)] > MAX_YAML_NODES:
+                raise ConfigError(path, "tệp dùng tham chiếu (&, *) lồng nhau tạo ra quá nhiều mục.",
+                                  line=node.start_mark.line + 1,
+                                  hint="viết thẳng nội dung thay vì dùng & và *.")
+            continue
+        stack.append((node, depth, True))
+        stack.extend((child, depth + 1, False) for child in children if id(child) not in sizes)
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
     if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
+
+
+def _nfc(value: Any) -> Any:
+    """Text typed with a decomposed keyboard (Unikey's "Unicode tổ hợp", macOS) composed,
+    so the speech engines and every comparison see one form."""
+    if isinstance(value, str):
+        return unicodedata.normalize("NFC", value)
+    if isinstance(value, dict):
+        return {_nfc(k): _nfc(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_nfc(v) for v in value]
+    return value
+
+
+def _index_lines(path: Path, node: yaml.Node, where: tuple[Any, ...], lines: LineMap) -> None:
+    lines[where] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        seen: dict[Any, int] = {}
         for key_node, value_node in node.value:
-            key_path = path + (key_node.value,)
-            _index_lines(value_node, key_path, lines)
+            key = key_node.value
+            line = key_node.start_mark.line + 1
+            if isinstance(key_node, yaml.ScalarNode) and key in seen:
+                raise ConfigError(path, f"khoá '{key}' được khai báo hai lần (dòng {seen[key]} và dòng {line}).",
+                                  line=line, hint="giữ một lần khai báo, xoá lần còn lại.")
+            seen[key] = line
+            key_path = where + (unicodedata.normalize("NFC", key) if isinstance(key, str) else key,)
+            _index_lines(path, value_node, key_path, lines)
             # A key's own line is more useful than where its (block) value starts.
-            lines[key_path] = key_node.start_mark.line + 1
+            lines[key_path] = line
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
-            _index_lines(item, path + (index,), lines)
+            _index_lines(path, item, where + (index,), lines)
 
 
 def line_of(lines: LineMap, loc: tuple[Any, ...]) -> int | None:

@@ -36,7 +36,7 @@ from radio.speech.normalize import Normalizer, load_lexicon
 from radio.speech.synthesize import SpokenScript, synthesize_script
 from radio import manifest as manifest_file
 from radio.manifest import Manifest
-from radio.station import SAMPLE_MONTH, load_station, sample_station_dir
+from radio.station import SAMPLE_MONTH, check_month, load_station, sample_station_dir
 from radio.store import ReviewEvent, Store
 
 MASTER_STAGE = "Chuẩn hoá âm lượng và xuất MP3"
@@ -356,6 +356,7 @@ def compose_month(station_dir: Path, month: str, *, allow_length: bool = False,
 
     Nothing is written unless the whole script could be composed (and fits, unless
     ``allow_length``)."""
+    check_month(month)
     station = load_station(station_dir)
     composition = compose(station, station_dir, station_dir / "months" / f"{month}.yaml",
                           allow_length=allow_length, fit=fit)
@@ -368,6 +369,7 @@ def produce_month(station_dir: Path, month: str, out_dir: Path | None = None, *,
                   engine_override: str | None = None,
                   progress: Progress | None = None) -> Production:
     """Produce the (possibly hand-edited) ``scripts/<month>.yaml`` of a station folder."""
+    check_month(month)
     station = load_station(station_dir)
     script_path = station_dir / "scripts" / f"{month}.yaml"
     if not script_path.exists():

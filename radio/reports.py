@@ -13,7 +13,7 @@ from datetime import datetime
 from pathlib import Path
 
 from radio.approval import MonthFiles, read_manifest, standing_approval
-from radio.clock import shown
+from radio.clock import parsed, shown
 from radio.config import load_model
 from radio.errors import RadioError
 from radio.fileio import write_bytes, write_text
@@ -84,7 +84,7 @@ class AsRunRow:
     def seconds_on_air(self) -> float:
         if self.result not in ON_AIR or not self.started_at or not self.ended_at:
             return 0.0
-        return (datetime.fromisoformat(self.ended_at) - datetime.fromisoformat(self.started_at)).total_seconds()
+        return (parsed(self.ended_at) - parsed(self.started_at)).total_seconds()
 
 
 @dataclass

@@ -89,6 +89,12 @@ def build_review(station_dir: Path, month: str, *, listen: bool = False) -> Revi
     manifest = produced[0] if produced else None
     timings = {s.id: s for s in manifest.segments} if manifest else {}
     heard, listen_note = _listen(station, station_dir, script, normalizer) if listen else ({}, None)
+    for segment in script.segments:  # a hand-edited voice id is named before anything else
+        try:
+            station.announcer(segment.voice)
+        except KeyError as exc:
+            raise ConfigError(files.script, f"đoạn '{segment.id}': {exc.args[0]}.",
+                              hint="dùng id của một phát thanh viên trong station.yaml.") from None
     segments = [_segment_view(segment, station, normalizer, timings.get(segment.id), heard)
                 for segment in script.segments]
     findings = [f for view in segments for f in view.findings]

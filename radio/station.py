@@ -5,11 +5,13 @@ another stage for it (compose, workspace and pipeline used to import each other 
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
 from radio.config import load_model
+from radio.errors import RadioError
 from radio.models import Station
 from radio.paths import programme_dir, station_output
 
@@ -25,12 +27,25 @@ def load_station(station_dir: Path) -> Station:
     return load_model(station_dir / "station.yaml", Station)
 
 
+def check_month(month: str) -> str:
+    """A month as the tool names its files (YYYY-MM, 2000–2100): anything else would build
+    a path the officer did not mean, even one outside the station folder."""
+    match = re.fullmatch(r"(\d{4})-(0[1-9]|1[0-2])", month or "")
+    if not match or not 2000 <= int(match.group(1)) <= 2100:
+        raise RadioError(f"Tháng '{month}' không hợp lệ.",
+                         hint="viết tháng dạng NĂM-THÁNG, ví dụ 2027-01 (năm từ 2000 đến 2100).")
+    return month
+
+
 @dataclass(frozen=True)
 class MonthFiles:
     """The files of one month of one station."""
     station_dir: Path
     station_id: str
     month: str
+
+    def __post_init__(self) -> None:
+        check_month(self.month)
 
     @property
     def brief(self) -> Path:

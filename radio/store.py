@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from radio.clock import parsed
 from radio.errors import OutputError
 
 DATABASE = "radio.db"
@@ -329,7 +330,7 @@ _AS_RUN_SELECT = ("SELECT r.*, a.month AS month FROM as_run r LEFT JOIN airings 
 
 
 def _airing(row) -> Airing:
-    return Airing(row["id"], row["month"], row["slot_id"], datetime.fromisoformat(row["planned_at"]),
+    return Airing(row["id"], row["month"], row["slot_id"], parsed(row["planned_at"]),
                   row["duration_s"], row["mp3"], row["audio_sha256"], row["title"], bool(row["manual"]),
                   row["note"])
 

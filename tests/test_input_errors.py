@@ -104,3 +104,81 @@ def test_timetable_errors_point_at_the_schedule_section(tmp_path):
     station_yaml.write_text(original.replace("  holidays: []", '  holidays: ["2026-13-01"]'), encoding="utf-8")
     result = run_cli("status", "-s", str(folder))
     assert result.returncode == 1 and "NĂM-THÁNG-NGÀY" in result.stderr
+
+
+# -- hardened inputs (issue 17, first part) -------------------------------------------------
+
+def test_decomposed_unicode_is_composed_at_the_edge(tmp_path):
+    import unicodedata
+
+    from radio.config import read_yaml
+    path = tmp_path / "brief.yaml"
+    path.write_text(unicodedata.normalize("NFD", "title: Người dân được hỗ trợ\n"), encoding="utf-8")
+    data, _ = read_yaml(path)
+    assert data["title"] == unicodedata.normalize("NFC", "Người dân được hỗ trợ")
+
+
+@pytest.mark.parametrize("text, words", [
+    ("a: " + "[" * 20000 + "]" * 20000 + "\n", "lồng nhau quá sâu"),
+    ("a: &a [1,1,1,1,1,1,1,1,1]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\n"
+     "d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]\n"
+     "f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]\ng: [*f,*f,*f,*f,*f,*f,*f,*f,*f]\n", "tham chiếu"),
+    ("month: 2027-01\ntopic: a\nmonth: 2027-02\n", "dòng 1 và dòng 3"),
+])
+def test_hostile_yaml_is_refused_with_a_message(tmp_path, text, words):
+    import time
+
+    from radio.config import read_yaml
+    from radio.errors import ConfigError
+    path = tmp_path / "brief.yaml"
+    path.write_text(text, encoding="utf-8")
+    began = time.monotonic()
+    with pytest.raises(ConfigError) as caught:
+        read_yaml(path)
+    assert words in caught.value.message and str(path) in caught.value.message
+    assert time.monotonic() - began < 10  # an alias bomb does not hang the tool
+
+
+def test_a_month_argument_cannot_leave_the_station_folder(tmp_path):
+    result = run_cli("compose", "../../esc/2026-12", "--station", str(tmp_path))
+    assert result.returncode == 1 and "Tháng '../../esc/2026-12' không hợp lệ" in result.stderr
+    assert not list(tmp_path.parent.glob("esc*"))
+    for bad in ("2026-13", "1999-12", "2026-1"):
+        assert run_cli("status", bad, "--station", str(tmp_path)).returncode == 1
+
+
+def test_station_templates_render_in_a_sandbox(tmp_path):
+    import shutil
+
+    from radio.pipeline import compose_month, sample_station_dir
+    station = tmp_path / "an-lac"
+    shutil.copytree(sample_station_dir(), station)
+    own = station / "templates" / "segments"
+    own.mkdir(parents=True)
+    marker = tmp_path / "pwned"
+    (own / "opening.j2").write_text(
+        "{{ cycler.__init__.__globals__.os.popen('touch " + str(marker) + "').read() }}", encoding="utf-8")
+    from radio.errors import TemplateError
+    with pytest.raises(TemplateError) as caught:
+        compose_month(station, "2026-12")
+    assert "không được phép" in caught.value.message
+    assert not marker.exists()
+
+
+def test_review_names_an_unknown_voice_in_the_script(tmp_path):
+    import shutil
+
+    from radio.pipeline import compose_month, sample_station_dir
+    station = tmp_path / "an-lac"
+    shutil.copytree(sample_station_dir(), station)
+    _, script = compose_month(station, "2026-12")
+    script.write_text(script.read_text(encoding="utf-8").replace("voice: nu2", "voice: nam"), encoding="utf-8")
+    result = run_cli("review", "2026-12", "--station", str(station))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "scripts/2026-12.yaml" in result.stderr and "nam" in result.stderr
+
+
+def test_a_hand_edited_time_without_offset_does_not_break_the_report():
+    from radio.clock import parsed, shown
+    assert shown("2026-12-01T05:30:00") == "01/12/2026 05:30"
+    assert (parsed("2026-12-01T05:42:00") - parsed("2026-11-30T22:30:00+00:00")).total_seconds() == 720
