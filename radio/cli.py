@@ -71,6 +71,36 @@ STATION_OPTION = typer.Option(Path("."), "--station", "-s",
                               help="Thư mục của đài (chứa station.yaml).")
 
 
+def _station_folder(value: Path) -> Path:
+    """A command about a station runs on a folder with a station.yaml, or says so and
+    creates nothing (a mistyped --station used to get an empty table and a new radio.db)."""
+    if not (value / "station.yaml").is_file():
+        where = "thư mục hiện tại" if str(value) == "." else f"thư mục {value}"
+        raise RadioError(f"Không có station.yaml trong {where}: đây không phải thư mục của một đài.",
+                         hint="chạy lệnh trong thư mục của đài, hoặc thêm --station THƯ_MỤC_CỦA_ĐÀI; "
+                              "tạo đài mới bằng 'radio init THƯ_MỤC'.")
+    return value
+
+
+STATION_DIR = typer.Option(Path("."), "--station", "-s", callback=_station_folder,
+                           help="Thư mục của đài (chứa station.yaml).")
+
+
+def _text(value: Optional[str]) -> Optional[str]:
+    """A name, role or reason a person must actually give: blank is not an answer."""
+    if value is not None and not value.strip():
+        raise RadioError("Không được để trống họ tên, chức vụ hay lý do.",
+                         hint="ghi đầy đủ, ví dụ --by \"Trần Văn Bình\" --role \"Phó Chủ tịch UBND xã\".")
+    return value.strip() if value is not None else None
+
+
+def _not_negative(value: Optional[float]) -> Optional[float]:
+    if value is not None and value < 0:
+        raise RadioError(f"Giá trị {value:g} không hợp lệ: số ngày hoặc dung lượng không được âm.",
+                         hint="ví dụ --older-than 180 hoặc --max-mb 500.")
+    return value
+
+
 def _month(value: Optional[str]) -> Optional[str]:
     from radio.station import check_month
 
@@ -92,7 +122,7 @@ def demo(out: Path = typer.Option(Path("audio_out"), "--out", help="Thư mục g
 
 @app.command()
 def compose(month: str = typer.Argument(..., help="Tháng, dạng NĂM-THÁNG, ví dụ 2026-12.", callback=_month),
-            station: Path = STATION_OPTION,
+            station: Path = STATION_DIR,
             allow_length: bool = typer.Option(False, "--allow-length",
                                               help="Vẫn ghi kịch bản dù ngoài khoảng 10–15 phút."),
             fit: bool = typer.Option(False, "--fit",
@@ -114,7 +144,7 @@ def compose(month: str = typer.Argument(..., help="Tháng, dạng NĂM-THÁNG, v
 
 @app.command()
 def produce(month: str = typer.Argument(..., help="Tháng, dạng NĂM-THÁNG, ví dụ 2026-12.", callback=_month),
-            station: Path = STATION_OPTION,
+            station: Path = STATION_DIR,
             out: Optional[Path] = typer.Option(None, "--out", help="Thư mục ghi (mặc định STATION/audio_out)."),
             engine: Optional[str] = typer.Option(None, "--engine", help="Dùng bộ đọc khác cho mọi giọng.")) -> None:
     """Sản xuất tệp MP3 từ kịch bản scripts/THÁNG.yaml (đọc, trộn nhạc, chuẩn hoá âm lượng)."""
@@ -138,7 +168,7 @@ def init(folder: Path = typer.Argument(..., help="Thư mục mới cho đài."))
 
 @app.command()
 def plan(year: int = typer.Argument(..., help="Năm, ví dụ 2027."),
-         station: Path = STATION_OPTION) -> None:
+         station: Path = STATION_DIR) -> None:
     """Đề xuất chủ đề 12 tháng sao cho cả năm phủ hết nội dung của kế hoạch."""
     from radio.library import all_procedures, all_topics
     from radio.plan import make_plan, procedure_counts
@@ -168,7 +198,7 @@ def plan(year: int = typer.Argument(..., help="Năm, ví dụ 2027."),
 
 @app.command(name="new-month")
 def new_month(month: str = typer.Argument(..., help="Tháng, dạng NĂM-THÁNG, ví dụ 2027-01.", callback=_month),
-              station: Path = STATION_OPTION) -> None:
+              station: Path = STATION_DIR) -> None:
     """Tạo bản tin months/THÁNG.yaml, điền sẵn chủ đề và thủ tục theo kế hoạch năm."""
     from radio.workspace import new_month as make_brief
 
@@ -262,7 +292,7 @@ def _compare_voices(station: Path) -> None:
 def voices_install(name: str = typer.Argument(..., help="Tên giọng trong danh sách, ví dụ vais1000-medium."),
                    catalog: Optional[Path] = typer.Option(None, "--catalog",
                                                           help="Danh sách giọng riêng (ví dụ máy chủ của tỉnh)."),
-                   station: Path = STATION_OPTION) -> None:
+                   station: Path = STATION_DIR) -> None:
     """Tải một giọng Piper tiếng Việt về thư mục voices/ của đài (tải tiếp được khi mất mạng giữa chừng)."""
     from radio.speech.piper_voices import install, load_catalog
 
@@ -290,7 +320,7 @@ OUT_OPTION = typer.Option(None, "--out", help="Thư mục chương trình (mặc
 
 
 @cache_app.command("stats")
-def cache_stats(station: Path = STATION_OPTION, out: Optional[Path] = OUT_OPTION) -> None:
+def cache_stats(station: Path = STATION_DIR, out: Optional[Path] = OUT_OPTION) -> None:
     """Số câu đã lưu, dung lượng và thời lượng, theo từng bộ đọc."""
     stats = _cache_of(station, out).stats()
     if not stats.clips:
@@ -308,13 +338,15 @@ def cache_stats(station: Path = STATION_OPTION, out: Optional[Path] = OUT_OPTION
 
 
 @cache_app.command("prune")
-def cache_prune(station: Path = STATION_OPTION, out: Optional[Path] = OUT_OPTION,
+def cache_prune(station: Path = STATION_DIR, out: Optional[Path] = OUT_OPTION,
                 older_than: Optional[float] = typer.Option(
-                    None, "--older-than", help="Xoá câu không được dùng trong chừng ấy ngày."),
+                    None, "--older-than", help="Xoá câu không được dùng trong chừng ấy ngày.",
+                    callback=_not_negative),
                 engine: Optional[str] = typer.Option(None, "--engine",
                                                      help="Xoá mọi câu của bộ đọc này."),
                 max_mb: Optional[float] = typer.Option(
-                    None, "--max-mb", help="Xoá câu cũ nhất cho tới khi còn dưới chừng ấy MB.")) -> None:
+                    None, "--max-mb", help="Xoá câu cũ nhất cho tới khi còn dưới chừng ấy MB.",
+                    callback=_not_negative)) -> None:
     """Dọn bộ nhớ đệm; câu bị xoá sẽ được đọc lại khi cần."""
     if older_than is None and engine is None and max_mb is None:
         raise RadioError("Chưa chọn cách dọn bộ nhớ đệm.",
@@ -347,7 +379,7 @@ def _month_files(station: Path, month: str):
 def review(month: str = typer.Argument(..., help="Tháng, dạng NĂM-THÁNG.", callback=_month),
            listen: bool = typer.Option(False, "--listen",
                                        help="Cho máy nghe thử từng câu và chỉ ra câu khó nghe."),
-           station: Path = STATION_OPTION) -> None:
+           station: Path = STATION_DIR) -> None:
     """Tạo bản duyệt (HTML in khổ A4 và văn bản thường) kèm những điểm cần xem lại."""
     from radio.review import build_review
 
@@ -368,10 +400,10 @@ def review(month: str = typer.Argument(..., help="Tháng, dạng NĂM-THÁNG.", 
 
 @app.command()
 def approve(month: str = typer.Argument(..., help="Tháng, dạng NĂM-THÁNG.", callback=_month),
-            by: str = typer.Option(..., "--by", help="Họ tên người duyệt."),
-            role: str = typer.Option(..., "--role", help="Chức vụ người duyệt."),
+            by: str = typer.Option(..., "--by", help="Họ tên người duyệt.", callback=_text),
+            role: str = typer.Option(..., "--role", help="Chức vụ người duyệt.", callback=_text),
             note: Optional[str] = typer.Option(None, "--note", help="Ghi chú."),
-            station: Path = STATION_OPTION) -> None:
+            station: Path = STATION_DIR) -> None:
     """Ghi nhận người duyệt đồng ý cho phát đúng kịch bản (và tệp âm thanh) hiện có."""
     from radio.approval import approve as record_approval
     from radio.clock import shown
@@ -384,10 +416,10 @@ def approve(month: str = typer.Argument(..., help="Tháng, dạng NĂM-THÁNG.",
 
 @app.command()
 def reject(month: str = typer.Argument(..., help="Tháng, dạng NĂM-THÁNG.", callback=_month),
-           by: str = typer.Option(..., "--by", help="Họ tên người duyệt."),
-           reason: str = typer.Option(..., "--reason", help="Lý do trả lại."),
-           role: Optional[str] = typer.Option(None, "--role", help="Chức vụ người duyệt."),
-           station: Path = STATION_OPTION) -> None:
+           by: str = typer.Option(..., "--by", help="Họ tên người duyệt.", callback=_text),
+           reason: str = typer.Option(..., "--reason", help="Lý do trả lại.", callback=_text),
+           role: Optional[str] = typer.Option(None, "--role", help="Chức vụ người duyệt.", callback=_text),
+           station: Path = STATION_DIR) -> None:
     """Trả lại kịch bản kèm lý do; chương trình không được phát cho tới khi duyệt lại."""
     from radio.approval import reject as record_rejection
     from radio.store import Store
@@ -398,7 +430,7 @@ def reject(month: str = typer.Argument(..., help="Tháng, dạng NĂM-THÁNG.", 
 
 @app.command()
 def status(month: Optional[str] = typer.Argument(None, help="Tháng; bỏ trống để xem mọi tháng.", callback=_month),
-           station: Path = STATION_OPTION) -> None:
+           station: Path = STATION_DIR) -> None:
     """Tình trạng từng tháng: bản nháp, chờ duyệt, đã duyệt, đã thay đổi sau khi duyệt; đã sản xuất, đã xếp lịch, đã phát."""
     from radio.approval import STATE_LABELS, known_months, status as month_status
     from radio.schedule import airing_counts
@@ -418,7 +450,7 @@ def status(month: Optional[str] = typer.Argument(None, help="Tháng; bỏ trốn
 
 @app.command()
 def history(month: str = typer.Argument(..., help="Tháng, dạng NĂM-THÁNG.", callback=_month),
-            station: Path = STATION_OPTION) -> None:
+            station: Path = STATION_DIR) -> None:
     """Nhật ký duyệt của tháng (ai, khi nào, mã kịch bản, mã âm thanh, ghi chú); chỉ ghi thêm."""
     from radio.approval import history as month_history
     from radio.clock import shown
@@ -441,7 +473,7 @@ def history(month: str = typer.Argument(..., help="Tháng, dạng NĂM-THÁNG.",
 
 @app.command(name="schedule")
 def schedule_command(month: str = typer.Argument(..., help="Tháng, dạng NĂM-THÁNG.", callback=_month),
-                     station: Path = STATION_OPTION,
+                     station: Path = STATION_DIR,
                      add: Optional[str] = typer.Option(None, "--add", help="Xếp thêm một lượt phát lúc 'NĂM-THÁNG-NGÀY GIỜ:PHÚT'."),
                      remove: Optional[int] = typer.Option(None, "--remove", help="Gỡ lượt phát có số này."),
                      force: bool = typer.Option(False, "--force", help="Vẫn xếp lượt --add dù vượt khung giờ, "
@@ -483,7 +515,7 @@ app.add_typer(player_app, name="player")
 
 
 @player_app.command("run")
-def player_run(station: Path = STATION_OPTION,
+def player_run(station: Path = STATION_DIR,
                output: str = typer.Option("system", "--output", help="system, file hoặc null."),
                until: Optional[str] = typer.Option(None, "--until", help="Dừng lúc GIỜ:PHÚT (hôm nay) hoặc 'NĂM-THÁNG-NGÀY GIỜ:PHÚT'."),
                rehearse: Optional[str] = typer.Option(
@@ -535,7 +567,7 @@ def _parse_until(text: str, now):
 
 
 @player_app.command("status")
-def player_status(station: Path = STATION_OPTION) -> None:
+def player_status(station: Path = STATION_DIR) -> None:
     """Máy phát có đang chạy không, đang phát gì, các lượt sắp tới và kết quả gần nhất."""
     from datetime import datetime
 
@@ -594,7 +626,7 @@ def _print_log(entries, title: str) -> None:
 
 @app.command(name="log")
 def log_command(month: str = typer.Option(..., "--month", help="Tháng, dạng NĂM-THÁNG.", callback=_month),
-                station: Path = STATION_OPTION,
+                station: Path = STATION_DIR,
                 csv_path: Optional[Path] = typer.Option(None, "--csv", help="Ghi ra tệp CSV.")) -> None:
     """Nhật ký phát sóng của tháng (giờ định phát, giờ thực tế, tệp, kết quả, lỗi)."""
     from radio.player import as_run_log, write_csv
@@ -611,7 +643,7 @@ def log_command(month: str = typer.Option(..., "--month", help="Tháng, dạng N
 @app.command()
 def report(kind: str = typer.Argument(..., help="quarter, half hoặc year."),
            period: str = typer.Argument(..., help="Kỳ: 2026-Q4, 2026-H2 hoặc 2026."),
-           station: Path = STATION_OPTION,
+           station: Path = STATION_DIR,
            detail: bool = typer.Option(False, "--detail", help="Liệt kê từng lượt phát làm nên số liệu.")) -> None:
     """Báo cáo quý, 6 tháng, năm: chương trình, lượt phát, số phút, nội dung đã tuyên truyền (.docx, .md, .html)."""
     from radio.reports import build_report, detail_table, parse_period, summary_lines, write_report

@@ -114,6 +114,11 @@ def _contents(plan: list[SegmentPlan], topic_title: str) -> list[str]:
 def load_brief(path: Path) -> tuple[Brief, dict]:
     data, lines = read_yaml(path)
     brief = validate(path, data, lines, Brief)
+    if re.fullmatch(r"\d{4}-\d{2}", path.stem) and brief.month != path.stem:
+        # Produced into the file name's month, a brief for another month would air wrongly.
+        raise ConfigError(path, f"tháng trong bản tin ({brief.month}) khác tên tệp ({path.stem}).",
+                          line=line_of(lines, ("month",)),
+                          hint=f"sửa dòng month: thành {path.stem}, hoặc đổi tên tệp thành {brief.month}.yaml.")
     _refuse_placeholders(path)
     return brief, lines
 

@@ -7,6 +7,7 @@ import hashlib
 import json
 import os
 import tempfile
+import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -54,6 +55,19 @@ def atomic_path(path: Path | str, suffix: str | None = None) -> Iterator[Path]:
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
+
+
+def on_disk(path: Path | str) -> Path:
+    """``path`` as it exists on disk: a name typed in composed Unicode (NFC) finds a file
+    saved with a decomposed name (NFD, as macOS and some keyboards write it), and back."""
+    path = Path(path)
+    if path.exists() or not path.parent.is_dir():
+        return path
+    wanted = unicodedata.normalize("NFC", path.name)
+    for sibling in path.parent.iterdir():
+        if unicodedata.normalize("NFC", sibling.name) == wanted:
+            return sibling
+    return path
 
 
 def write_bytes(path: Path | str, data: bytes) -> None:

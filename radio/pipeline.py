@@ -27,7 +27,7 @@ from radio.approval import (approval_for_production, approval_text, production_e
 from radio.compose import Composition, compose, length_warning
 from radio.config import load_model, save_model
 from radio.errors import AudioError, ConfigError, OutputError
-from radio.fileio import atomic_path, sha256_file
+from radio.fileio import atomic_path, on_disk, sha256_file
 from radio.models import AudioSettings, Script, Station
 from radio.paths import programme_dir, station_output
 from radio.progress import Progress, Silent
@@ -164,7 +164,7 @@ def _kit_digest(settings: AudioSettings, station_dir: Path | None) -> str:
     digest = hashlib.sha256()
     for part, name in sorted(settings.kit.model_dump().items()):
         if name is not None:
-            digest.update(f"{part}={sha256_file((station_dir or Path.cwd()) / name)};".encode())
+            digest.update(f"{part}={sha256_file(on_disk((station_dir or Path.cwd()) / name))};".encode())
     return digest.hexdigest()
 
 

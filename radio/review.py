@@ -188,6 +188,10 @@ def _sentence_findings(segment_id: str, written: str, spoken: Normalized) -> lis
     findings = [Finding(segment_id, "abbreviation",
                         f"Chữ viết tắt chưa có trong từ điển, sẽ bị đánh vần: «{token}».")
                 for token in spoken.unknown]
+    if spoken.dropped:
+        findings.append(Finding(segment_id, "unread",
+                                f"Biểu tượng không đọc được, sẽ bị bỏ khi đọc ({' '.join(spoken.dropped)}) "
+                                f"trong câu «{written}»."))
     leftover = sorted(set(_LEFTOVER.findall(spoken.text)))
     if leftover:
         findings.append(Finding(segment_id, "unread",

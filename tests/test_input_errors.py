@@ -140,6 +140,7 @@ def test_hostile_yaml_is_refused_with_a_message(tmp_path, text, words):
 
 
 def test_a_month_argument_cannot_leave_the_station_folder(tmp_path):
+    shutil.copyfile(sample_station_dir() / "station.yaml", tmp_path / "station.yaml")
     result = run_cli("compose", "../../esc/2026-12", "--station", str(tmp_path))
     assert result.returncode == 1 and "Tháng '../../esc/2026-12' không hợp lệ" in result.stderr
     assert not list(tmp_path.parent.glob("esc*"))
@@ -182,3 +183,44 @@ def test_a_hand_edited_time_without_offset_does_not_break_the_report():
     from radio.clock import parsed, shown
     assert shown("2026-12-01T05:30:00") == "01/12/2026 05:30"
     assert (parsed("2026-12-01T05:42:00") - parsed("2026-11-30T22:30:00+00:00")).total_seconds() == 720
+
+
+def test_emoji_are_dropped_from_speech_and_named_by_the_lint():
+    from radio.speech.normalize import Normalizer
+    spoken = Normalizer()("Chúc bà con năm mới vui vẻ 🎉👍 nhé")
+    assert spoken.text == "Chúc bà con năm mới vui vẻ nhé" and spoken.dropped == ("🎉👍",)
+
+
+def test_a_kit_file_named_in_decomposed_unicode_is_found(tmp_path):
+    import unicodedata
+
+    from radio.fileio import on_disk
+    saved = tmp_path / unicodedata.normalize("NFD", "nhạc hiệu.wav")
+    saved.write_bytes(b"RIFF")
+    assert on_disk(tmp_path / unicodedata.normalize("NFC", "nhạc hiệu.wav")) == saved
+
+
+def test_commands_outside_a_station_folder_say_so_and_create_nothing(tmp_path):
+    for args in (["status"], ["log", "--month", "2026-12"], ["player", "status"], ["history", "2026-12"]):
+        result = run_cli(*args, "--station", str(tmp_path / "nham-thu-muc"))
+        assert result.returncode == 1, args
+        assert "không phải thư mục của một đài" in result.stderr and "Traceback" not in result.stderr
+    assert not list(tmp_path.rglob("radio.db"))
+
+
+def test_a_brief_for_another_month_than_its_file_is_refused(tmp_path):
+    station = tmp_path / "an-lac"
+    shutil.copytree(sample_station_dir(), station)
+    brief = station / "months" / "2026-12.yaml"
+    brief.rename(station / "months" / "2027-01.yaml")
+    result = run_cli("compose", "2027-01", "--station", str(station))
+    assert result.returncode == 1 and "khác tên tệp" in result.stderr and "dòng 2" in result.stderr
+
+
+def test_blank_names_and_negative_numbers_are_refused(tmp_path):
+    station = tmp_path / "an-lac"
+    shutil.copytree(sample_station_dir(), station)
+    result = run_cli("approve", "2026-12", "--by", "  ", "--role", "Chủ tịch", "--station", str(station))
+    assert result.returncode == 1 and "Không được để trống" in result.stderr
+    result = run_cli("cache", "prune", "--older-than", "-1", "--station", str(station))
+    assert result.returncode == 1 and "không được âm" in result.stderr

@@ -5,6 +5,7 @@ file, so resuming is tested on a real socket; the installed voice then speaks th
 real Piper engine.
 """
 import hashlib
+import shutil
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -13,6 +14,7 @@ import pytest
 import yaml
 
 from radio.errors import SpeechError
+from radio.pipeline import sample_station_dir
 from radio.models import PiperSettings, PiperVoiceFile, SpeechSettings
 from radio.speech.engines.piper import PiperEngine
 from radio.speech.piper_voices import Catalog, install
@@ -145,6 +147,7 @@ def test_offline_says_so_in_vietnamese_through_the_cli(tmp_path):
     catalog.write_text(yaml.safe_dump({"voices": {"tiny": {"description": "x", "files": [
         {"url": "http://voices.invalid/tiny.onnx"}, {"url": "http://voices.invalid/tiny.onnx.json"}]}}}),
         encoding="utf-8")
+    shutil.copyfile(sample_station_dir() / "station.yaml", tmp_path / "station.yaml")
     result = run_cli("voices", "install", "tiny", "--catalog", str(catalog), "--station", str(tmp_path))
     assert result.returncode == 1
     assert "Không kết nối được tới voices.invalid" in result.stderr
@@ -152,6 +155,7 @@ def test_offline_says_so_in_vietnamese_through_the_cli(tmp_path):
 
 
 def test_an_unknown_name_lists_the_ones_there_are(tmp_path):
+    shutil.copyfile(sample_station_dir() / "station.yaml", tmp_path / "station.yaml")
     result = run_cli("voices", "install", "khong-co", "--station", str(tmp_path))
     assert result.returncode == 1
     assert "vais1000-medium" in result.stderr

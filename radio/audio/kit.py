@@ -20,6 +20,7 @@ import numpy as np
 from radio.audio import ffmpeg
 from radio.audio.loudness import integrated_loudness
 from radio.errors import AudioError
+from radio.fileio import on_disk
 from radio.models import KitFiles
 
 # (MIDI note, start beat, length in beats)
@@ -136,7 +137,7 @@ def load_kit(files: KitFiles, station_dir: Path | None, sample_rate: int) -> Kit
     for part, name in files.model_dump().items():
         if name is None:
             continue
-        path = (station_dir or Path.cwd()) / name
+        path = on_disk((station_dir or Path.cwd()) / name)
         samples = _faded(_decode_part(path, part, sample_rate), sample_rate, *_FADES[part])
         chosen[part] = at_loudness(samples, sample_rate,
                                    SPEECH_LUFS if part == "bed" else MUSIC_LUFS)

@@ -39,6 +39,8 @@ ROMAN_CONTEXT = r"(?:[Qq]uý|[Ll]ần thứ|[Kk]hóa|[Kk]hoá|[Pp]hần|[Cc]hư�
 UPPER = "A-ZĂÂĐÊÔƠƯ"
 # Every capital letter of Vietnamese, toned ones included ("ỦY", "CỘNG").
 UPPER_ALL = UPPER + "ÀÁẢÃẠẰẮẲẴẶẦẤẨẪẬÈÉẺẼẸỀẾỂỄỆÌÍỈĨỊÒÓỎÕỌỒỐỔỖỘỜỚỞỠỢÙÚỦŨỤỪỨỬỮỰỲÝỶỸỴ"
+# Pictographs an engine would read as English words ("grinning face") or skip unevenly.
+_EMOJI = re.compile("[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF\uFE0F\u200D]+")
 # Parts of a document code: "NQ", "TTg" (Thủ tướng), "QH15" (a term of the National Assembly).
 CODE_PART = rf"[{UPPER}]+(?:g(?![a-z]))?\d*"
 
@@ -68,7 +70,7 @@ _SERVICE_CONTEXT = (r"tổng đài|đường dây(?: nóng)?|hotline|gọi(?: ng
 # How each rule is named to an officer in `radio normalize --explain`.
 RULE_NAMES = {
     "markup": "ký hiệu định dạng", "end_mark": "dấu kết thúc văn bản", "iso_datetime": "ngày giờ ISO",
-    "email": "thư điện tử", "web": "địa chỉ trang web", "service": "số tổng đài",
+    "emoji": "biểu tượng cảm xúc (bỏ, không đọc)", "email": "thư điện tử", "web": "địa chỉ trang web", "service": "số tổng đài",
     "phone": "số điện thoại", "document": "số hiệu văn bản", "named_number": "số trong tên gọi",
     "code": "ký hiệu văn bản", "standard": "số hiệu tiêu chuẩn",
     "date": "ngày tháng", "quarter": "quý", "month_year": "tháng năm", "time": "giờ",
@@ -92,6 +94,7 @@ class Normalized:
     text: str
     changes: tuple[Change, ...] = ()
     unknown: tuple[str, ...] = ()
+    dropped: tuple[str, ...] = ()  # symbols no engine can say (emoji), left out of speech
 
 
 @dataclass(frozen=True)
@@ -276,6 +279,7 @@ class Normalizer:
             ("email", re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b"), self._email),
             ("web", re.compile(r"\b(?:https?://)?(?:[\w-]+\.)+(?:vn|com|org|net)(?:/[\w/.-]*)?\b"),
              self._web),
+            ("emoji", _EMOJI, lambda m: " "),
             ("markup", re.compile(r"[#*]+"), lambda m: " "),
             ("heading", re.compile(r"^\s*([IVX]{1,4})\.(?=\s)", re.MULTILINE),
              lambda m: integer_words(roman_value(m.group(1)) or 0) + "." if roman_value(m.group(1)) else m.group(0)),
@@ -534,6 +538,7 @@ class Normalizer:
     def __call__(self, text: str) -> Normalized:
         changes: list[Change] = []
         unknown: list[str] = []
+        dropped = tuple(dict.fromkeys(_EMOJI.findall(text)))
         for name, pattern, handler in self.rules:
             def record(m: re.Match[str], name=name, handler=handler) -> str:
                 answer = handler(m)
@@ -545,7 +550,7 @@ class Normalizer:
             text = pattern.sub(record, text)
         text = re.sub(r"[ \t]{2,}", " ", text).strip()
         text = re.sub(r"\s+([,.;:!?])", r"\1", text)
-        return Normalized(text, tuple(changes), tuple(dict.fromkeys(unknown)))
+        return Normalized(text, tuple(changes), tuple(dict.fromkeys(unknown)), dropped)
 
 
 def _month_words(month: int) -> str:
