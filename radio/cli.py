@@ -446,6 +446,13 @@ def status(month: Optional[str] = typer.Argument(None, help="Tháng; bỏ trốn
         table.add_row(name, STATE_LABELS[current.state], "có" if current.produced else "chưa",
                       str(scheduled), str(aired), current.detail)
     console.print(table)
+    _warn_if_tampered(store)
+
+
+def _warn_if_tampered(store) -> None:
+    problem = store.broken_record()
+    if problem:
+        console.print(f"[bold red]Cảnh báo:[/] {problem} Hãy báo người quản trị kiểm tra tệp radio.db.")
 
 
 @app.command()
@@ -601,6 +608,7 @@ def player_status(station: Path = STATION_DIR) -> None:
         table.add_row(str(airing.id), f"{airing.planned_at:%H:%M %d/%m/%Y}", airing.title)
     console.print(table)
     _print_log(as_run_log(store, last=10), "Kết quả gần nhất")
+    _warn_if_tampered(store)
 
 
 def _age(seconds: float) -> str:

@@ -100,6 +100,8 @@ class Report:
     months_without_programme: list[str]
     months_not_yet_due: list[str]
     files: list[Path] = field(default_factory=list)
+    # The first record changed outside the tool, if the trail or the log was tampered with.
+    tampered: str | None = None
 
     def count(self, result: str) -> int:
         return sum(1 for row in self.as_run if row.result == result)
@@ -166,7 +168,8 @@ def build_report(station_dir: Path, period: Period, now: datetime | None = None)
         station, period, now, programmes, len(in_period), as_run, covered, not_covered,
         months_without_programme=[m for m in period.months
                                   if m <= current and m not in aired_months and m not in waiting],
-        months_not_yet_due=[m for m in period.months if m > current])
+        months_not_yet_due=[m for m in period.months if m > current],
+        tampered=store.broken_record())
 
 
 def _coverage(station_dir: Path, months: list[str]) -> tuple[list[tuple[str, list[str]]], list[str]]:
@@ -209,10 +212,11 @@ def write_report(report: Report, station_dir: Path, detail: bool = False) -> lis
 def summary_lines(report: Report) -> list[str]:
     """The report's findings as sentences; the same text goes into every format."""
     r, p = report, report.period
+    warning = [f"Cảnh báo: {r.tampered} Số liệu dưới đây có thể không đúng."] if r.tampered else []
     if r.empty:
-        return [f"Trong {p.label}, {r.station.name} chưa sản xuất và chưa phát chương trình "
+        return warning + [f"Trong {p.label}, {r.station.name} chưa sản xuất và chưa phát chương trình "
                 f"{r.station.programme.column} nào; hệ thống chưa ghi nhận số liệu của kỳ này."]
-    lines = [
+    lines = warning + [
         f"Trong {p.label}, {r.station.name} đã sản xuất {len(r.programmes)} chương trình "
         f"{r.station.programme.column}; {r.approved} chương trình được lãnh đạo duyệt trước khi phát.",
         f"Tổng số lượt phát theo lịch: {r.airings_planned}; đã phát: {r.count('aired')}; "

@@ -12,6 +12,7 @@ read-only and never create or change it.
 """
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -79,7 +80,41 @@ MIGRATIONS = [
     ALTER TABLE as_run ADD COLUMN player TEXT;
     ALTER TABLE airings ADD COLUMN note TEXT;
     """,
+    """
+    -- Tamper evidence: each review event carries a hash chained to the one before, and the
+    -- as-run log is mirrored by an append-only, chained ledger of claims and finishes that
+    -- the as_run rows must agree with. Rows from before this migration are not chained.
+    ALTER TABLE review_events ADD COLUMN chain TEXT;
+    CREATE TABLE as_run_ledger (
+        id INTEGER PRIMARY KEY,
+        as_run_id INTEGER NOT NULL,
+        airing_id INTEGER NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('claim', 'finish')),
+        planned_at TEXT,
+        file TEXT,
+        audio_sha256 TEXT,
+        at TEXT,
+        result TEXT NOT NULL,
+        error TEXT,
+        chain TEXT NOT NULL
+    );
+    CREATE TRIGGER as_run_ledger_no_update BEFORE UPDATE ON as_run_ledger
+    BEGIN SELECT RAISE(ABORT, 'as_run_ledger is append-only'); END;
+    CREATE TRIGGER as_run_ledger_no_delete BEFORE DELETE ON as_run_ledger
+    BEGIN SELECT RAISE(ABORT, 'as_run_ledger is append-only'); END;
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    INSERT INTO meta (key, value) SELECT 'as_run_chained_from', COALESCE(MAX(id), 0) + 1 FROM as_run;
+    """,
 ]
+def _link(previous: str | None, *fields: object) -> str:
+    """The chain value of a row: its fields and the chain of the row before it."""
+    digest = hashlib.sha256((previous or "").encode())
+    for field in fields:
+        digest.update(b"\x1f" + ("" if field is None else str(field)).encode())
+    return digest.hexdigest()
+
+
+_EVENT_FIELDS = ("month", "action", "at", "by_name", "role", "note", "script_sha256", "audio_sha256")
 # How long a writer waits for another program's lock before the call fails as busy.
 BUSY_TIMEOUT_S = 10
 
@@ -197,11 +232,14 @@ class Store:
         """Append ``event``; ``before_commit`` runs inside the transaction (files renamed into
         place with it), so if it fails the event is not recorded either."""
         with self._connect() as db:
+            db.execute("BEGIN IMMEDIATE")  # the chain's last link cannot move under us
+            last = db.execute("SELECT chain FROM review_events ORDER BY id DESC LIMIT 1").fetchone()
+            values = (event.month, event.action, event.at, event.by_name, event.role, event.note,
+                      event.script_sha256, event.audio_sha256)
             cursor = db.execute(
                 "INSERT INTO review_events (month, action, at, by_name, role, note, "
-                "script_sha256, audio_sha256) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (event.month, event.action, event.at, event.by_name, event.role, event.note,
-                 event.script_sha256, event.audio_sha256))
+                "script_sha256, audio_sha256, chain) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (*values, _link(last["chain"] if last else None, *values)))
             recorded = ReviewEvent(**{**event.__dict__, "id": cursor.lastrowid})
             if before_commit is not None:
                 before_commit(recorded)
@@ -284,12 +322,15 @@ class Store:
         """Open the airing's one as-run entry ('playing'); AlreadyClaimed if it has one."""
         try:
             with self._connect() as db:
-                return db.execute(
+                row_id = db.execute(
                     "INSERT INTO as_run (airing_id, planned_at, started_at, file, audio_sha256, output, "
                     "result, player) VALUES (?, ?, ?, ?, ?, ?, 'playing', ?)",
                     (airing.id, airing.planned_at.isoformat(),
                      started_at.isoformat() if started_at else None, airing.mp3, airing.audio_sha256,
                      output, player)).lastrowid
+                _ledger(db, row_id, airing.id, "claim", started_at.isoformat() if started_at else None,
+                        "playing", None, (airing.planned_at.isoformat(), airing.mp3, airing.audio_sha256))
+                return row_id
         except OutputError as exc:
             if isinstance(exc.__cause__, sqlite3.IntegrityError):
                 raise AlreadyClaimed(airing.id) from None
@@ -300,6 +341,7 @@ class Store:
             db.execute("UPDATE as_run SET ended_at = ?, result = ?, error = ? WHERE id = ?",
                        (ended_at.isoformat(), result, error, row_id))
             row = db.execute(_AS_RUN_SELECT + " WHERE r.id = ?", (row_id,)).fetchone()
+            _ledger(db, row_id, row["airing_id"], "finish", ended_at.isoformat(), result, error)
         return _as_run(row)
 
     def now_playing(self) -> AsRun | None:
@@ -319,11 +361,71 @@ class Store:
         """Entries left 'playing' by a player that is gone: they did start, so they are not
         played again, but the log must say they did not finish."""
         with self._connect() as db:
-            rows = db.execute("SELECT id, player FROM as_run WHERE result = 'playing' AND ended_at IS NULL")
-            stale = [row["id"] for row in rows if not alive(row["player"])]
-            for row_id in stale:
+            rows = db.execute("SELECT id, airing_id, player FROM as_run "
+                              "WHERE result = 'playing' AND ended_at IS NULL").fetchall()
+            stale = [(row["id"], row["airing_id"]) for row in rows if not alive(row["player"])]
+            for row_id, airing_id in stale:
                 db.execute("UPDATE as_run SET result = 'interrupted', error = ? WHERE id = ?", (error, row_id))
+                _ledger(db, row_id, airing_id, "finish", None, "interrupted", error)
         return len(stale)
+
+
+    # -- tamper evidence ----------------------------------------------------------------
+    def broken_record(self) -> str | None:
+        """The first record changed outside the tool (a trigger dropped and a row forged,
+        an as-run row edited), named for the operator; ``None`` when all agree."""
+        with self._connect() as db:
+            if db is None:
+                return None
+            return _broken_trail(db) or _broken_as_run(db)
+
+
+def _ledger(db: sqlite3.Connection, as_run_id: int, airing_id: int, kind: str, at: str | None,
+            result: str, error: str | None, what: tuple[str, str, str] | None = None) -> None:
+    """One claim or finish in the chained ledger; a claim also fixes what was to play."""
+    last = db.execute("SELECT chain FROM as_run_ledger ORDER BY id DESC LIMIT 1").fetchone()
+    fields = (as_run_id, airing_id, kind, *(what or (None, None, None)), at, result, error)
+    db.execute("INSERT INTO as_run_ledger (as_run_id, airing_id, kind, planned_at, file, audio_sha256, at, "
+               "result, error, chain) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+               (*fields, _link(last["chain"] if last else None, *fields)))
+
+
+def _broken_trail(db: sqlite3.Connection) -> str | None:
+    previous, chained = None, False
+    for row in db.execute("SELECT * FROM review_events ORDER BY id"):
+        if row["chain"] is None and not chained:
+            continue  # written before the trail was chained
+        chained = True
+        expected = _link(previous, *(row[field] for field in _EVENT_FIELDS))
+        if row["chain"] != expected:
+            return (f"Nhật ký duyệt bị sửa ngoài phần mềm từ bản ghi số {row['id']} "
+                    f"(tháng {row['month']}, {row['action']}, {row['by_name'] or ''}).")
+        previous = row["chain"]
+    return None
+
+
+def _broken_as_run(db: sqlite3.Connection) -> str | None:
+    previous, expected_rows = None, {}
+    for entry in db.execute("SELECT * FROM as_run_ledger ORDER BY id"):
+        if entry["chain"] != _link(previous, entry["as_run_id"], entry["airing_id"], entry["kind"],
+                                   entry["planned_at"], entry["file"], entry["audio_sha256"],
+                                   entry["at"], entry["result"], entry["error"]):
+            return f"Sổ nhật ký phát bị sửa ngoài phần mềm từ mục số {entry['id']}."
+        previous = entry["chain"]
+        state = expected_rows.setdefault(entry["as_run_id"], {"airing_id": entry["airing_id"]})
+        if entry["kind"] == "claim":
+            state.update(started_at=entry["at"], result="playing", planned_at=entry["planned_at"],
+                         file=entry["file"], audio_sha256=entry["audio_sha256"])
+        else:
+            state.update(result=entry["result"], error=entry["error"],
+                         **({"ended_at": entry["at"]} if entry["at"] is not None else {}))
+    start = db.execute("SELECT value FROM meta WHERE key = 'as_run_chained_from'").fetchone()
+    for row in db.execute("SELECT * FROM as_run WHERE id >= ? ORDER BY id", (int(start["value"]) if start else 1,)):
+        state = expected_rows.get(row["id"])
+        if state is None or any(row[key] != value for key, value in state.items()):
+            return (f"Nhật ký phát bị sửa ngoài phần mềm ở lượt phát số {row['airing_id']} "
+                    f"(giờ định phát {row['planned_at']}).")
+    return None
 
 
 _AS_RUN_SELECT = ("SELECT r.*, a.month AS month FROM as_run r LEFT JOIN airings a ON a.id = r.airing_id")

@@ -482,3 +482,35 @@ def test_manual_airing_outside_the_programme_month_needs_force(scheduled):
     with pytest.raises(ScheduleError) as caught:
         add_airing(scheduled, MONTH, datetime(2027, 1, 20, 19, 0), now=BEFORE)
     assert "không thuộc tháng 2026-12" in caught.value.message
+
+
+# -- tamper evidence -------------------------------------------------------------------------
+
+def test_a_forged_approval_after_dropping_the_trigger_is_detected(scheduled):
+    import sqlite3 as sql
+    assert Store(scheduled).broken_record() is None
+    with sql.connect(scheduled / "radio.db") as db:
+        db.execute("DROP TRIGGER review_events_no_update")
+        db.execute("INSERT INTO review_events (month, action, at, by_name, role, note, script_sha256, "
+                   "audio_sha256, chain) VALUES ('2027-01', 'approve', '2026-12-01T00:00:00+00:00', "
+                   "'Kẻ giả mạo', 'Chủ tịch', NULL, 'x', 'y', 'khong-dung')")
+    problem = Store(scheduled).broken_record()
+    assert problem and "Nhật ký duyệt bị sửa ngoài phần mềm" in problem and "Kẻ giả mạo" in problem
+    result = run_cli("status", "-s", str(scheduled), env={"COLUMNS": "200"})
+    assert result.returncode == 0 and "Cảnh báo" in result.stdout and "Kẻ giả mạo" in result.stdout
+
+
+def test_an_edited_as_run_row_is_detected_and_named_in_the_report(scheduled):
+    import sqlite3 as sql
+
+    from radio.reports import build_report, parse_period, summary_lines
+    entries = player(scheduled, at(1, 5, 35)).check() + player(scheduled, at(1, 17, 45)).check()
+    assert [e.result for e in entries] == ["aired", "missed"]
+    assert Store(scheduled).broken_record() is None
+    with sql.connect(scheduled / "radio.db") as db:  # someone turns the missed airing into an aired one
+        db.execute("UPDATE as_run SET result = 'aired', started_at = planned_at, ended_at = planned_at, "
+                   "error = NULL WHERE result = 'missed'")
+    problem = Store(scheduled).broken_record()
+    assert problem and "Nhật ký phát bị sửa ngoài phần mềm" in problem
+    report = build_report(scheduled, parse_period("quarter", "2026-Q4"), now=at(31, 12, 0))
+    assert summary_lines(report)[0].startswith("Cảnh báo: Nhật ký phát bị sửa")

@@ -368,6 +368,12 @@ def run(player: Player, until: datetime | None = None, *, beat_every_s: float = 
             player._say(f"{exc.message} Sẽ kiểm tra lại các lượt bị ngắt ở lần khởi động sau.")
         if recovered:
             player._say(f"Đã ghi {recovered} lượt phát bị ngắt do máy phát trước dừng đột ngột.")
+        try:
+            tampered = player.store.broken_record()
+        except OutputError:
+            tampered = None
+        if tampered:
+            player._say(f"Cảnh báo: {tampered} Máy phát vẫn chạy; hãy báo người quản trị.")
         player.beat()
         tick()
         while not player.stop.is_set() and (until is None or player.clock.now() < until):
