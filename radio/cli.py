@@ -230,7 +230,7 @@ def normalize(text: list[str] = typer.Argument(None, help="Câu cần chuyển; 
 
 def _station_or_defaults(station: Path):
     """The station's settings when ``station`` holds a station.yaml, else ``None``."""
-    from radio.pipeline import load_station
+    from radio.station import load_station
 
     return load_station(station) if (station / "station.yaml").exists() else None
 
@@ -370,7 +370,7 @@ def _megabytes(size: int) -> str:
 
 def _month_files(station: Path, month: str):
     from radio.approval import MonthFiles
-    from radio.pipeline import load_station
+    from radio.station import load_station
 
     return MonthFiles(station, load_station(station).id, month)
 

@@ -14,8 +14,6 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from icalendar import Calendar, Event
-from jinja2 import Environment, PackageLoader, select_autoescape
 
 from radio.approval import MonthFiles, require_airable
 from radio.config import load_model
@@ -233,6 +231,8 @@ def export_month(station: Station, station_dir: Path, month: str, airings: list[
     for day in sorted({a.planned_at.date() for a in airings}):
         written.append(_write_m3u(station_dir, folder / month / f"{day.isoformat()}.m3u",
                                   [a for a in airings if a.planned_at.date() == day]))
+    from jinja2 import Environment, PackageLoader, select_autoescape  # only when exporting
+
     env = Environment(loader=PackageLoader("radio", "templates"),
                       autoescape=select_autoescape(enabled_extensions=("html.j2",)))
     plan = folder / f"{month}.html"
@@ -243,6 +243,8 @@ def export_month(station: Station, station_dir: Path, month: str, airings: list[
 
 
 def _write_ics(station: Station, path: Path, airings: list[Airing]) -> Path:
+    from icalendar import Calendar, Event  # only when exporting
+
     cal = Calendar()
     cal.add("prodid", "-//radio//Chuyen muc CCHC//VI")
     cal.add("version", "2.0")
