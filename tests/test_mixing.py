@@ -188,3 +188,21 @@ def test_corrupt_jingle_is_a_clear_error_from_the_command_line(tmp_path):
         assert "stinger.ogg" in result.stderr and "audio.kit.stinger" in result.stderr
         assert "Traceback" not in result.stderr
     assert not (folder / "audio_out" / "an-lac" / "2026-12" / "programme.mp3").exists()
+
+
+def test_a_very_long_bed_is_refused_after_decoding_only_its_limit(tmp_path):
+    """A bed chosen by mistake (here 11 minutes of silence-free noise) is refused with the
+    file, the setting and the limit; only the limit is ever decoded."""
+    import numpy as np
+
+    from radio.audio.export import write_mp3
+    from radio.audio.kit import KIT_MAX_S, load_kit
+    from radio.errors import AudioError
+    from radio.models import KitFiles
+    rate = 8000
+    noise = (np.random.default_rng(1).standard_normal(int((KIT_MAX_S["bed"] + 60) * rate)) * 0.1).astype(np.float32)
+    write_mp3(noise, rate, tmp_path / "nen.mp3", 64)
+    with pytest.raises(AudioError) as caught:
+        load_kit(KitFiles(bed="nen.mp3"), tmp_path, 44100)
+    assert "nen.mp3" in caught.value.message and "audio.kit.bed" in caught.value.message
+    assert f"{KIT_MAX_S['bed']:g} giây" in caught.value.message

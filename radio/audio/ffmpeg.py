@@ -59,14 +59,17 @@ def _to_float(args: list[str], sample_rate: int, channels: int,
     return np.frombuffer(raw, dtype=np.float32).reshape(-1, channels)
 
 
-def decode(path: Path | str, sample_rate: int, channels: int = 1) -> np.ndarray:
-    """Decode any audio file ffmpeg knows to float32 samples, shape (frames, channels)."""
+def decode(path: Path | str, sample_rate: int, channels: int = 1,
+           max_seconds: float | None = None) -> np.ndarray:
+    """Decode any audio file ffmpeg knows to float32 samples, shape (frames, channels);
+    with ``max_seconds``, no more than that is decoded (memory stays bounded)."""
     path = Path(path)
     if not path.exists():
         raise AudioError(f"Không tìm thấy tệp âm thanh {path}.",
                          hint="kiểm tra đường dẫn trong station.yaml.")
     try:
-        samples = _to_float(["-i", str(path)], sample_rate, channels)
+        limit = ["-t", f"{max_seconds:.3f}"] if max_seconds else []
+        samples = _to_float(["-i", str(path), *limit], sample_rate, channels)
     except AudioError as exc:
         raise AudioError(f"Tệp âm thanh {path} bị hỏng hoặc không đúng định dạng ({exc.message}).",
                          hint="mở thử tệp bằng trình nghe nhạc; nếu không nghe được, xuất lại tệp "

@@ -144,6 +144,11 @@ def load_kit(files: KitFiles, station_dir: Path | None, sample_rate: int) -> Kit
     return replace(kit, **chosen)
 
 
+# The longest file each part may be: a jingle of minutes, or a six-hour WAV chosen as the
+# bed by mistake, is refused after decoding at most this much (memory stays bounded).
+KIT_MAX_S = {"intro": 120.0, "outro": 120.0, "stinger": 30.0, "bed": 600.0}
+
+
 def _decode_part(path: Path, part: str, rate: int) -> np.ndarray:
     where = f"station.yaml, mục audio.kit.{part} ({_KIT_NAMES[part]})"
     if not path.exists():
@@ -151,10 +156,15 @@ def _decode_part(path: Path, part: str, rate: int) -> np.ndarray:
                          hint="kiểm tra tên tệp và đường dẫn (tính từ thư mục của đài), hoặc "
                               "xoá dòng đó để dùng nhạc mặc định.")
     try:
-        samples = ffmpeg.decode(path, rate)[:, 0]
+        samples = ffmpeg.decode(path, rate, max_seconds=KIT_MAX_S[part] + 1)[:, 0]
     except AudioError as exc:
         raise AudioError(f"{exc.message} Tệp này được khai báo ở {where}.",
                          hint=exc.hint) from None
+    if samples.size > KIT_MAX_S[part] * rate:
+        limit = KIT_MAX_S[part]
+        raise AudioError(f"Tệp {path} ({where}) dài hơn mức cho phép {limit:g} giây, quá dài cho phần này.",
+                         hint=f"cắt tệp còn dưới {limit:g} giây (nhạc nền được phát lặp lại nên chỉ cần "
+                              "vài phút), hoặc chọn tệp khác.")
     if not np.isfinite(integrated_loudness(_tiled(samples, rate), rate)):
         raise AudioError(f"Tệp {path} ({where}) không có tiếng.",
                          hint="chọn tệp nhạc khác hoặc xoá dòng đó để dùng nhạc mặc định.")
