@@ -14,8 +14,6 @@ import jinja2
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from radio.audio.kit import load_kit
-from radio.audio.mix import KitLengths, SentenceSlot, layout
 from radio.config import line_of, read_yaml, validate
 from radio.errors import ConfigError, RadioError, TemplateError
 from radio.library import Procedure, Topic, all_topics, load_procedure, load_topic, search_dirs
@@ -146,6 +144,10 @@ class Estimator:
         self.rates = rates or RateStore(user_cache_dir() / "speaking-rates.json")
         self.normalizer = Normalizer(load_lexicon(station_dir / "lexicon.yaml" if station_dir else None))
         self.rate_hz = station.audio.sample_rate
+        # The audio stages (and scipy with them) load only when an estimate is asked for.
+        from radio.audio.kit import load_kit
+        from radio.audio.mix import KitLengths
+
         self.kit = KitLengths.of(load_kit(station.audio.kit, station_dir, self.rate_hz))
         self.unknown: dict[str, list[str]] = {}
 
@@ -162,11 +164,19 @@ class Estimator:
                 for token in spoken.unknown:
                     self.unknown.setdefault(token, []).append(segment.id)
                 seconds = rate.clip_seconds(syllables(spoken.text))
-                segment_slots.append(SentenceSlot(int(seconds * self.rate_hz), paragraph_end))
+                segment_slots.append(_slot(int(seconds * self.rate_hz), paragraph_end))
             slots.append(segment_slots)
+        from radio.audio.mix import layout
+
         plan = layout(script, slots, self.kit, self.station.audio, self.rate_hz)
         speech = [t.duration_s for t in plan.timings if t.kind not in ("intro", "outro")]
         return plan.total / self.rate_hz, speech
+
+
+def _slot(length: int, paragraph_end: bool):
+    from radio.audio.mix import SentenceSlot
+
+    return SentenceSlot(length, paragraph_end)
 
 
 def _build(station: Station, station_dir: Path | None, brief: Brief, brief_path: Path,

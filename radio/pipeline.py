@@ -13,15 +13,9 @@ import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from radio import __version__
-from radio.audio import export, ffmpeg
-from radio.audio.kit import load_kit
-from radio.audio.loudness import integrated_loudness
-from radio.audio.master import TRUE_PEAK_MARGIN_DB, Mastering, chain_for, db_to_gain, limit
-from radio.audio.mix import Mix, mix
 from radio.approval import (approval_for_production, approval_text, production_event,
                             record_with_version)
 from radio.compose import Composition, compose, length_warning
@@ -38,6 +32,11 @@ from radio import manifest as manifest_file
 from radio.manifest import Manifest
 from radio.station import SAMPLE_MONTH, check_month, load_station, sample_station_dir
 from radio.store import ReviewEvent, Store
+
+if TYPE_CHECKING:  # the audio stages load only when a programme is actually made
+    from radio.audio import export, ffmpeg
+    from radio.audio.master import Mastering
+    from radio.audio.mix import Mix
 
 MASTER_STAGE = "Chuẩn hoá âm lượng và xuất MP3"
 LOUDNESS_TOLERANCE_LU = 0.3
@@ -71,7 +70,6 @@ def produce(station: Station, script: Script, out_dir: Path, *, station_dir: Pat
     cache = clip_cache(out_dir, station.id)
     spoken = synthesize_script(script, station, Normalizer(lexicon), cache, base_dir=station_dir,
                                engine_override=engine_override, progress=progress)
-    kit = load_kit(settings.kit, station_dir, settings.sample_rate)
     key = production_key(station, script, spoken, _kit_digest(settings, station_dir))
     manifest_path = target_dir / "manifest.json"
     with production_lock(target_dir):
@@ -79,6 +77,11 @@ def produce(station: Station, script: Script, out_dir: Path, *, station_dir: Pat
         manifest = _unchanged_output(target_dir, key, spoken)
         fresh = manifest is None
         if fresh:
+            # The audio stages load here: an unchanged programme needs none of them.
+            from radio.audio.kit import load_kit
+            from radio.audio.mix import mix
+
+            kit = load_kit(settings.kit, station_dir, settings.sample_rate)
             mixed = mix(script, spoken, kit, settings, progress)
             mp3 = target_dir / "programme.mp3"
             wav = target_dir / "programme.wav" if settings.wav else None
@@ -161,10 +164,16 @@ def clean_programme_folders(station_out: Path) -> int:
 
 
 def _kit_digest(settings: AudioSettings, station_dir: Path | None) -> str:
+    """The station's kit files as bytes; a missing one counts as changed, so the programme
+    is made again and loading the kit names the missing file."""
     digest = hashlib.sha256()
     for part, name in sorted(settings.kit.model_dump().items()):
         if name is not None:
-            digest.update(f"{part}={sha256_file(on_disk((station_dir or Path.cwd()) / name))};".encode())
+            try:
+                content = sha256_file(on_disk((station_dir or Path.cwd()) / name))
+            except OSError:
+                content = "missing"
+            digest.update(f"{part}={content};".encode())
     return digest.hexdigest()
 
 
@@ -208,6 +217,8 @@ def clip_cache(out_dir: Path, station_id: str) -> ClipCache:
 
 
 def _tags(station: Station, script: Script, mixed: Mix, approval: ReviewEvent | None) -> export.Tags:
+    from radio.audio import export
+
     year, month = script.month.split("-")
     comment = f"script_sha256={script.content_hash()}"
     return export.Tags(
@@ -234,6 +245,9 @@ def _master_and_export(mixed: Mix, settings: AudioSettings, mp3: Path, wav: Path
     and adds peaks. So the encoded file is measured, and mastering is corrected and repeated
     until the file itself is on target. Old files stay until then.
     """
+    from radio.audio import export, ffmpeg
+    from radio.audio.master import TRUE_PEAK_MARGIN_DB, Mastering, chain_for
+
     progress.start(MASTER_STAGE, 3)
     rate = mixed.sample_rate
     mastering = Mastering(mixed.samples, rate, chain_for(settings))
@@ -276,6 +290,12 @@ def _master_and_export(mixed: Mix, settings: AudioSettings, mp3: Path, wav: Path
 def codec_loudness_shift(mastering: Mastering, settings: AudioSettings, ceiling: float) -> float:
     """How much the MP3 encoder changes loudness (LAME CBR loses about 0.4 LU), measured on
     a 30-second excerpt so the full programme is normally mastered and encoded only once."""
+    import numpy as np
+
+    from radio.audio import export, ffmpeg
+    from radio.audio.loudness import integrated_loudness
+    from radio.audio.master import db_to_gain, limit
+
     rate = mastering.rate
     middle = mastering.samples.size // 2
     excerpt = mastering.samples[max(0, middle - 15 * rate): middle + 15 * rate]
@@ -291,6 +311,8 @@ def codec_loudness_shift(mastering: Mastering, settings: AudioSettings, ceiling:
 
 def _chapters(mixed: Mix) -> list[export.Chapter]:
     """One chapter per timeline part; each runs until the next begins, as players expect."""
+    from radio.audio import export
+
     timings = mixed.segments
     ends = [t.start_s for t in timings[1:]] + [mixed.samples.size / mixed.sample_rate]
     return [export.Chapter(f"ch{index:02d}", t.title, t.start_s, max(end, t.start_s))
@@ -298,6 +320,8 @@ def _chapters(mixed: Mix) -> list[export.Chapter]:
 
 
 def _manifest(station, script, mp3, wav, shipped: Shipped, mixed, spoken, settings) -> dict:
+    from radio.audio import export
+
     first_engine, _, first_voice = spoken.engines[0].partition(":")
     voiced = {segment.segment_id: segment for segment in spoken.segments}
     measured = shipped.loudness
@@ -338,6 +362,8 @@ def _manifest(station, script, mp3, wav, shipped: Shipped, mixed, spoken, settin
 
 
 def _segment_record(timing, voiced, lufs: float | None, bed: bool) -> dict:
+    import numpy as np
+
     record = {"id": timing.id, "kind": timing.kind, "title": timing.title,
               "start_s": round(timing.start_s, 3), "duration_s": round(timing.duration_s, 3),
               "bed": bed,
