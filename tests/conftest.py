@@ -59,8 +59,22 @@ def run_cli(*args: str, cwd: Path | None = None, stdin: str | None = None,
 
 @pytest.fixture(scope="session")
 def demo_output(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
-    """The real `radio demo`, run once, as a user would: through the command line."""
-    out = tmp_path_factory.mktemp("demo") / "audio_out"
-    result = run_cli("demo", "--out", str(out))
+    """The real `radio demo`, run once per test run, as a user would: through the command
+    line. Parallel workers share one run (the first to take the lock makes it; the others
+    read what it printed), since xdist's grouping does not keep these tests on one worker."""
+    import fcntl
+    import json
+
+    shared = tmp_path_factory.getbasetemp().parent  # the same folder for every xdist worker
+    out, record = shared / "demo" / "audio_out", shared / "demo" / "result.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with open(shared / "demo.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not record.exists():
+            made = run_cli("demo", "--out", str(out))
+            record.write_text(json.dumps({"args": made.args, "returncode": made.returncode,
+                                          "stdout": made.stdout, "stderr": made.stderr}), encoding="utf-8")
+    saved = json.loads(record.read_text(encoding="utf-8"))
+    result = subprocess.CompletedProcess(saved["args"], saved["returncode"], saved["stdout"], saved["stderr"])
     assert result.returncode == 0, result.stderr
     return out / "an-lac" / "2026-12", result

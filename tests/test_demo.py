@@ -13,7 +13,7 @@ from mutagen.mp3 import MP3
 from radio.models import Script
 from tests.conftest import decode, ebur128
 
-pytestmark = pytest.mark.xdist_group("demo")
+pytestmark = pytest.mark.xdist_group(name="demo")
 
 
 @pytest.fixture(scope="module")
