@@ -31,12 +31,12 @@ def rehearsal(tmp_path):
     return approved_station(tmp_path)
 
 
-def queue_airings(folder, count, every_min):
+def queue_airings(folder, count, every_min, first_min=2):
     before = START - timedelta(hours=1)
-    for n in range(count):
-        at = START + timedelta(minutes=2 + n * every_min)
+    times = [START + timedelta(minutes=first_min + n * every_min) for n in range(count)]
+    for at in times:
         add_airing(folder, MONTH, at.replace(tzinfo=None), now=before)
-    return [START + timedelta(minutes=2 + n * every_min) for n in range(count)]
+    return times
 
 
 class Daemon:
@@ -149,7 +149,9 @@ def test_chaos_every_airing_closes_once_and_the_daemon_survives(rehearsal):
 
 def test_two_daemons_racing_never_play_an_airing_twice(rehearsal):
     folder = rehearsal
-    times = queue_airings(folder, count=4, every_min=3)
+    # The first airing comes after the daemons have surely started, even on a slow machine:
+    # every airing must be played, by exactly one of them.
+    times = queue_airings(folder, count=4, every_min=3, first_min=15)
     first, second = Daemon(folder), Daemon(folder)
     second.began = first.began
     first.start()
