@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from radio.audio.export import audio_sha256, write_approval_tag
+from radio.audio.identity import audio_sha256
 from radio.clock import shown
 from radio.config import load_model
 from radio.errors import OutputError, RadioError
@@ -64,7 +65,8 @@ def read_manifest(files: MonthFiles) -> Manifest | None:
     return manifest_file.read(files.manifest)
 
 
-def current_audio(files: MonthFiles, script_sha: str | None) -> tuple[Manifest, str] | None:
+def current_audio(files: MonthFiles, script_sha: str | None,
+                  hash_audio: Callable[[Path], str] = audio_sha256) -> tuple[Manifest, str] | None:
     """The produced programme of the current script and its audio hash, if there is one."""
     manifest = read_manifest(files)
     if manifest is None or script_sha is None or manifest.script_sha256 != script_sha:
@@ -72,7 +74,7 @@ def current_audio(files: MonthFiles, script_sha: str | None) -> tuple[Manifest, 
     mp3 = files.programme / manifest.audio.path
     if not mp3.exists():
         return None
-    return manifest, audio_sha256(mp3)
+    return manifest, hash_audio(mp3)
 
 
 def version_paths(programme: Path, audio_sha: str) -> tuple[Path, Path]:
@@ -81,14 +83,14 @@ def version_paths(programme: Path, audio_sha: str) -> tuple[Path, Path]:
     return stem.with_suffix(".mp3"), stem.with_suffix(".json")
 
 
-def approved_version(files: MonthFiles, audio_sha: str,
-                     audio: tuple[Manifest, str] | None) -> tuple[Path, Manifest] | None:
+def approved_version(files: MonthFiles, audio_sha: str, audio: tuple[Manifest, str] | None,
+                     hash_audio: Callable[[Path], str] = audio_sha256) -> tuple[Path, Manifest] | None:
     """The approved audio as it will air: the pinned version, intact; or, for an approval
     given before versions were pinned, the working programme if it still has that audio."""
     mp3, manifest_path = version_paths(files.programme, audio_sha)
     if manifest_path.exists() or mp3.exists():  # pinned: only the pinned files count
         manifest = manifest_file.read(manifest_path)
-        intact = manifest is not None and mp3.exists() and audio_sha256(mp3) == audio_sha
+        intact = manifest is not None and mp3.exists() and hash_audio(mp3) == audio_sha
         return (mp3, manifest) if intact else None
     if audio is not None and audio[1] == audio_sha:
         return files.programme / audio[0].audio.path, audio[0]
@@ -116,9 +118,12 @@ def expected_audio(events: list[ReviewEvent], approval: ReviewEvent) -> str | No
     return later[0].audio_sha256 if later else None
 
 
-def status(files: MonthFiles, store: Store) -> Status:
+def status(files: MonthFiles, store: Store,
+           hash_audio: Callable[[Path], str] = audio_sha256) -> Status:
+    """Where the month stands. ``hash_audio`` may remember hashes (``RememberedHashes``):
+    status only shows; what airs is checked in full by ``require_airable``."""
     script_sha = script_hash(files)
-    audio = current_audio(files, script_sha)
+    audio = current_audio(files, script_sha, hash_audio)
     events = store.review_events(files.month)
     decisions = _decisions(events)
     base = dict(month=files.month, composed=script_sha is not None, produced=audio is not None,
@@ -139,7 +144,7 @@ def status(files: MonthFiles, store: Store) -> Status:
     if wanted is None:
         return Status(**base, state="approved", approval=last,
                       detail=f"{who} Lần sản xuất tới sẽ được gắn với lần duyệt này.")
-    airs = approved_version(files, wanted, audio)
+    airs = approved_version(files, wanted, audio, hash_audio)
     if airs is None:
         return Status(**base, state="changed", approval=last, expected_audio_sha256=wanted,
                       detail="Tệp âm thanh đã duyệt không còn nguyên (đã bị thay, sửa hoặc xoá).")
@@ -147,6 +152,18 @@ def status(files: MonthFiles, store: Store) -> Status:
              if audio is not None and audio[1] != wanted else "")
     return Status(**base, state="approved", approval=last, expected_audio_sha256=wanted, airs=airs,
                   detail=f"{who} Bản phát: {wanted[:12]}.{newer}")
+
+
+def statuses(months: list[MonthFiles], store: Store) -> list[Status]:
+    """Status of several months for display, with audio hashes remembered between runs."""
+    from radio.audio.identity import RememberedHashes
+
+    if not months:
+        return []
+    hashes = RememberedHashes(months[0].station_dir / ".cache" / "audio-ids.json")
+    found = [status(files, store, hashes) for files in months]
+    hashes.save()
+    return found
 
 
 def approve(files: MonthFiles, store: Store, by: str, role: str, note: str | None) -> ReviewEvent:
@@ -178,6 +195,8 @@ def record_with_version(store: Store, record: ReviewEvent, programme: Path, mani
 
 
 def _stage_approved(programme: Path, manifest: Manifest, approval: ReviewEvent) -> Staged:
+    from radio.audio.export import write_approval_tag  # the tagger (mutagen) only when approving
+
     working = programme / manifest.audio.path
     text = approval_text(approval)
     staged = Staged()

@@ -8,15 +8,17 @@ from __future__ import annotations
 import sys
 from datetime import timedelta
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
 
 from radio.errors import RadioError
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="radio — sản xuất chuyên mục cải cách hành chính cho đài truyền thanh xã.")
@@ -47,6 +49,9 @@ class RichProgress:
 
 
 def _bars() -> Progress:
+    # Imported here: only the commands that make something draw bars.
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     return Progress(TextColumn("{task.description:<34}"), BarColumn(), MofNCompleteColumn(),
                     TimeElapsedColumn(), console=console, transient=False,
                     disable=not console.is_terminal)
@@ -432,7 +437,7 @@ def reject(month: str = typer.Argument(..., help="Tháng, dạng NĂM-THÁNG.", 
 def status(month: Optional[str] = typer.Argument(None, help="Tháng; bỏ trống để xem mọi tháng.", callback=_month),
            station: Path = STATION_DIR) -> None:
     """Tình trạng từng tháng: bản nháp, chờ duyệt, đã duyệt, đã thay đổi sau khi duyệt; đã sản xuất, đã xếp lịch, đã phát."""
-    from radio.approval import STATE_LABELS, known_months, status as month_status
+    from radio.approval import STATE_LABELS, known_months, statuses
     from radio.schedule import airing_counts
     from radio.store import Store
 
@@ -440,10 +445,15 @@ def status(month: Optional[str] = typer.Argument(None, help="Tháng; bỏ trốn
     table = Table(title="Tình trạng chương trình")
     for column in ("Tháng", "Tình trạng", "Đã sản xuất", "Lượt đã xếp", "Lượt đã phát", "Chi tiết"):
         table.add_column(column)
-    for name in [month] if month else known_months(station):
-        current = month_status(_month_files(station, name), store)
-        scheduled, aired = airing_counts(store, name)
-        table.add_row(name, STATE_LABELS[current.state], "có" if current.produced else "chưa",
+    from radio.approval import MonthFiles
+    from radio.station import load_station
+
+    station_id = load_station(station).id
+    months = [MonthFiles(station, station_id, name)
+              for name in ([month] if month else known_months(station))]
+    for files, current in zip(months, statuses(months, store)):
+        scheduled, aired = airing_counts(store, files.month)
+        table.add_row(files.month, STATE_LABELS[current.state], "có" if current.produced else "chưa",
                       str(scheduled), str(aired), current.detail)
     console.print(table)
     _warn_if_tampered(store)

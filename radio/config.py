@@ -73,7 +73,7 @@ def read_yaml(path: Path) -> tuple[Any, LineMap]:
                           hint="lưu lại tệp với mã hoá UTF-8 (Notepad: Lưu thành → UTF-8).") from None
     except OSError as exc:
         raise ConfigError(path, f"không đọc được tệp ({exc.strerror}).") from None
-    loader = yaml.SafeLoader(text)
+    loader = _loader_for(text)
     try:
         node = loader.get_single_node()
         lines: LineMap = {}
@@ -96,6 +96,24 @@ def read_yaml(path: Path) -> tuple[Any, LineMap]:
     finally:
         loader.dispose()
     return _nfc(data), lines
+
+
+def _loader_for(text: str) -> yaml.SafeLoader:
+    """libyaml's parser (ten times faster: `radio status` reads the station and the scripts)
+    when the text cannot nest deeper than its recursive composer safely goes; otherwise the
+    pure-Python one, whose depth errors are caught. Nesting needs a new indent, a '- ', ': '
+    or '? ' on the same line, or a bracket, so this bound is never below the real depth."""
+    if not getattr(yaml, "__with_libyaml__", False):
+        return yaml.SafeLoader(text)
+    brackets = text.count("[") + text.count("{")
+    per_line = max((len(line) - len(line.lstrip(" ")) + line.count("- ") + line.count(": ")
+                    + line.count("? ") for line in text.splitlines()), default=0)
+    if brackets + per_line > _C_PARSER_MAX_DEPTH:
+        return yaml.SafeLoader(text)
+    return yaml.CSafeLoader(text)
+
+
+_C_PARSER_MAX_DEPTH = 1000
 
 
 def _check_shape(path: Path, root: yaml.Node) -> None:

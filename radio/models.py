@@ -19,7 +19,7 @@ SegmentKind = Literal["opening", "news", "topic", "procedure", "qa", "model", "r
 
 class Model(BaseModel):
     # Unknown keys are almost always typos in a hand-edited YAML file: refuse them.
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, defer_build=True)
 
 
 class Person(Model):

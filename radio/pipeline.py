@@ -10,12 +10,14 @@ import hashlib
 import json
 import os
 import tempfile
+from importlib import resources
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from radio import __version__
+from radio.audio.identity import audio_sha256
 from radio.approval import (approval_for_production, approval_text, production_event,
                             record_with_version)
 from radio.compose import Composition, compose, length_warning
@@ -25,7 +27,7 @@ from radio.fileio import atomic_path, on_disk, sha256_file
 from radio.models import AudioSettings, Script, Station
 from radio.paths import programme_dir, station_output
 from radio.progress import Progress, Silent
-from radio.speech.cache import ClipCache
+from radio.speech.cache import ClipCache, clip_name
 from radio.speech.normalize import Normalizer, load_lexicon
 from radio.speech.synthesize import SpokenScript, synthesize_script
 from radio import manifest as manifest_file
@@ -66,7 +68,16 @@ def produce(station: Station, script: Script, out_dir: Path, *, station_dir: Pat
     progress = progress or Silent()
     settings = station.audio
     target_dir = programme_dir(out_dir, station.id, script.month)
-    lexicon = load_lexicon(station_dir / "lexicon.yaml" if station_dir else None)
+    station_lexicon = station_dir / "lexicon.yaml" if station_dir else None
+    inputs = input_key(station, script, station_lexicon, station_dir, engine_override)
+    with production_lock(target_dir):
+        remove_leftovers(target_dir)
+        made = _made_from(target_dir, inputs)
+        if made is not None:
+            clip_cache(out_dir, station.id).keep_young(made.get("clip_files") or [])
+            return _finish(station, script, target_dir, made, store, script_path, fresh=False,
+                           warnings=[])
+    lexicon = load_lexicon(station_lexicon)
     cache = clip_cache(out_dir, station.id)
     spoken = synthesize_script(script, station, Normalizer(lexicon), cache, base_dir=station_dir,
                                engine_override=engine_override, progress=progress)
@@ -89,15 +100,28 @@ def produce(station: Station, script: Script, out_dir: Path, *, station_dir: Pat
                                          progress)
             manifest = _manifest(station, script, mp3, wav, shipped, mixed, spoken, settings)
             manifest.update(production_key=key, output_reused=False, approval=None)
-        manifest_file.write(manifest_path, manifest)
-        if store:
-            manifest = _record_production(store, script, target_dir, manifest, fresh)
-        if script_path is None:  # under the lock: its temporary file is not a leftover
-            script_path = target_dir / "script.yaml"
-            save_model(script_path, script, SCRIPT_HEADER)
+        # A programme made through a fallback engine is made again next time, so the
+        # intended voice returns once its engine does; only then is the quick key kept.
+        manifest["input_key"] = None if spoken.warnings else inputs
+        manifest["clip_files"] = [clip_name(segment.engine, sentence.clip_digest)
+                                  for segment in spoken.segments for sentence in segment.sentences]
+        return _finish(station, script, target_dir, manifest, store, script_path, fresh=fresh,
+                       warnings=spoken.warnings)
+
+
+def _finish(station: Station, script: Script, target_dir: Path, manifest: dict, store: Store | None,
+            script_path: Path | None, *, fresh: bool, warnings: list[str]) -> Production:
+    """Write the manifest, record the production and the script (called under the lock)."""
+    manifest_path = target_dir / "manifest.json"
+    manifest_file.write(manifest_path, manifest)
+    if store:
+        manifest = _record_production(store, script, target_dir, manifest, fresh)
+    if script_path is None:  # under the lock: its temporary file is not a leftover
+        script_path = target_dir / "script.yaml"
+        save_model(script_path, script, SCRIPT_HEADER)
     warning = length_warning("Chương trình", manifest["audio"]["duration_s"], station.programme)
     return Production(target_dir / manifest["audio"]["path"], manifest_path, script_path,
-                      manifest, spoken.warnings + ([warning] if warning else []))
+                      manifest, warnings + ([warning] if warning else []))
 
 
 def _record_production(store: Store, script: Script, target_dir: Path, manifest: dict,
@@ -191,20 +215,62 @@ def production_key(station: Station, script: Script, spoken: SpokenScript, kit_d
     return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()
 
 
+def input_key(station: Station, script: Script, station_lexicon: Path | None,
+              station_dir: Path | None, engine_override: str | None) -> str:
+    """What the officer controls that the programme depends on, known without reading a
+    sentence aloud: the script, the whole station profile, both lexicons, the kit and voice
+    files. Equal to the last production's (and its files intact): nothing is normalized or
+    synthesized again. An engine upgrade alone does not remake a programme already made."""
+    lexicons = [resources.files("radio.speech").joinpath("lexicon.yaml").read_bytes()]
+    if station_lexicon is not None and station_lexicon.exists():
+        lexicons.append(station_lexicon.read_bytes())
+    voice_files = []
+    for voice in station.speech.piper.voices.values():
+        for name in (voice.model, voice.config or f"{voice.model}.json"):
+            path = (station_dir or Path.cwd()) / name
+            stat = path.stat() if path.exists() else None
+            voice_files.append([name, stat.st_size, stat.st_mtime_ns] if stat else [name, None])
+    material = {
+        "radio": __version__,
+        "script": script.content_hash(),
+        "station": station.model_dump(mode="json"),
+        "lexicons": [hashlib.sha256(data).hexdigest() for data in lexicons],
+        "kit": _kit_digest(station.audio, station_dir),
+        "voice_files": voice_files,
+        "engine_override": engine_override,
+    }
+    return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()
+
+
+def _made_from(target_dir: Path, inputs: str) -> dict | None:
+    """The programme made from exactly these inputs, if its files are intact."""
+    manifest = _intact_manifest(target_dir)
+    if manifest is None or manifest.get("input_key") != inputs:
+        return None
+    total = manifest.get("clips", {}).get("synthesized", 0) + manifest.get("clips", {}).get("reused", 0)
+    manifest["clips"] = {"synthesized": 0, "reused": total}
+    manifest["output_reused"] = True
+    return manifest
+
+
+def _intact_manifest(target_dir: Path) -> dict | None:
+    try:
+        manifest = manifest_file.read(target_dir / "manifest.json").as_dict()
+        files = [manifest["audio"], *([manifest["audio"]["wav"]] if manifest["audio"].get("wav") else [])]
+        if all(sha256_file(target_dir / f["path"]) == f["sha256"] for f in files):
+            return manifest
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        pass
+    return None
+
+
 def _unchanged_output(target_dir: Path, key: str, spoken: SpokenScript) -> dict | None:
     """The programme already made from exactly this input, if its files are intact.
 
     Re-producing an unchanged script then costs only the cache lookups, and the MP3 (and
     so the hash an approval is bound to) stays byte for byte the same."""
-    manifest_path = target_dir / "manifest.json"
-    try:
-        manifest = manifest_file.read(manifest_path).as_dict()
-        files = [manifest["audio"], *([manifest["audio"]["wav"]] if manifest["audio"].get("wav") else [])]
-        intact = (manifest.get("production_key") == key
-                  and all(sha256_file(target_dir / f["path"]) == f["sha256"] for f in files))
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        return None
-    if not intact:
+    manifest = _intact_manifest(target_dir)
+    if manifest is None or manifest.get("production_key") != key:
         return None
     manifest["clips"] = {"synthesized": spoken.synthesized, "reused": spoken.reused}
     manifest["output_reused"] = True
@@ -337,7 +403,7 @@ def _manifest(station, script, mp3, wav, shipped: Shipped, mixed, spoken, settin
             "path": mp3.name,
             "sha256": sha256_file(mp3),
             # The audio frames without tags: what an approval is bound to.
-            "audio_sha256": export.audio_sha256(mp3),
+            "audio_sha256": audio_sha256(mp3),
             "duration_s": round(shipped.duration_s, 3),
             "integrated_lufs": measured.integrated_lufs,
             "loudness_range_lu": measured.loudness_range_lu,

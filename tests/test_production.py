@@ -46,6 +46,32 @@ def test_unchanged_script_keeps_the_very_same_programme_file(tmp_path, station):
     assert manifest_of(again)["production_key"] == manifest_of(first)["production_key"]
 
 
+def test_unchanged_programme_is_kept_without_reading_a_sentence_again(tmp_path, station, monkeypatch):
+    first = produce(station, short_script(), tmp_path)
+    made = first.mp3.read_bytes()
+
+    def no_reading(self, text):
+        raise AssertionError("an unchanged programme must not be normalized again")
+
+    monkeypatch.setattr("radio.speech.normalize.Normalizer.__call__", no_reading)
+    again = produce(station, short_script(), tmp_path)
+    assert again.mp3.read_bytes() == made
+    assert manifest_of(again)["clips"] == {"synthesized": 0, "reused": 4}
+
+
+def test_a_station_lexicon_edit_makes_the_programme_again(tmp_path, station):
+    folder = tmp_path / "station"
+    folder.mkdir()
+    script = short_script("Liên hệ bộ phận TTHC của xã.")
+    first = produce(station, script, tmp_path, station_dir=folder).mp3.read_bytes()
+    (folder / "lexicon.yaml").write_text(
+        "abbreviations:\n  TTHC: thủ tục hành chính công\n", encoding="utf-8")
+    again = produce(station, script, tmp_path, station_dir=folder)
+    assert manifest_of(again)["output_reused"] is False
+    assert manifest_of(again)["clips"]["synthesized"] == 1
+    assert again.mp3.read_bytes() != first
+
+
 def test_a_tampered_programme_file_is_made_again(tmp_path, station):
     first = produce(station, short_script(), tmp_path)
     good = first.mp3.read_bytes()
@@ -67,8 +93,11 @@ def test_corrupt_cached_clip_is_synthesized_again(tmp_path, station):
     produce(station, short_script(), tmp_path)
     clips = sorted((tmp_path / "an-lac" / ".cache" / "clips").rglob("*.wav"))
     clips[0].write_bytes(b"RIFF garbage")
-    again = produce(station, short_script(), tmp_path)
-    assert manifest_of(again)["clips"] == {"synthesized": 1, "reused": 3}
+    again = produce(station, short_script(), tmp_path)  # the intact programme is kept as is
+    assert manifest_of(again)["clips"] == {"synthesized": 0, "reused": 4}
+    again.mp3.unlink()  # now it must be mixed again, from the clips
+    remade = produce(station, short_script(), tmp_path)
+    assert manifest_of(remade)["clips"] == {"synthesized": 1, "reused": 3}
 
 
 def test_failed_production_keeps_the_previous_programme(tmp_path, station, monkeypatch):

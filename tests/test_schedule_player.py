@@ -514,3 +514,19 @@ def test_an_edited_as_run_row_is_detected_and_named_in_the_report(scheduled):
     assert problem and "Nhật ký phát bị sửa ngoài phần mềm" in problem
     report = build_report(scheduled, parse_period("quarter", "2026-Q4"), now=at(31, 12, 0))
     assert summary_lines(report)[0].startswith("Cảnh báo: Nhật ký phát bị sửa")
+
+
+def test_status_sees_an_approved_file_altered_even_with_its_size_and_time_kept(station):
+    """`radio status` remembers audio hashes between runs; a same-size edit with the old
+    modification time put back must still show as changed (the inode's ctime moves)."""
+    import os
+
+    assert "đã duyệt" in run_cli("status", "-s", str(station)).stdout  # hashes remembered
+    pinned = approved_file(station)
+    data = bytearray(pinned.read_bytes())
+    stat = pinned.stat()
+    data[-5000] ^= 0xFF
+    pinned.write_bytes(bytes(data))
+    os.utime(pinned, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    shown = run_cli("status", "-s", str(station), env={"COLUMNS": "300"}).stdout
+    assert "không còn nguyên" in shown and "đã thay đổi" in shown

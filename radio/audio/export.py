@@ -7,7 +7,6 @@ other core while the next chunk is being limited.
 """
 from __future__ import annotations
 
-import hashlib
 import subprocess
 import wave
 from dataclasses import dataclass, field
@@ -176,17 +175,3 @@ def write_approval_tag(path: Path, text: str) -> None:
     id3.add(COMM(encoding=3, lang="vie", desc="", text="; ".join([*base[:1], text])))
     id3.save(str(path), v2_version=4)
 
-
-def audio_sha256(path: Path) -> str:
-    """Hash of the MPEG audio frames only: ID3v2 at the start and ID3v1 at the end are
-    skipped, so retagging a file (with its approval) keeps the hash an approval binds to,
-    while any change to the sound changes it."""
-    data = Path(path).read_bytes()
-    start = 0
-    while data[start:start + 3] == b"ID3" and len(data) >= start + 10:
-        size = 0
-        for byte in data[start + 6:start + 10]:
-            size = (size << 7) | (byte & 0x7F)
-        start += 10 + size + (10 if data[start + 5] & 0x10 else 0)
-    end = len(data) - 128 if data[-128:-125] == b"TAG" else len(data)
-    return hashlib.sha256(data[start:end]).hexdigest()

@@ -13,10 +13,12 @@ import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from radio.errors import AudioError
+
+if TYPE_CHECKING:  # numpy loads with the first decode: the player's checks need only the binary
+    import numpy as np
 
 
 @functools.lru_cache(maxsize=1)
@@ -54,6 +56,8 @@ def run(args: list[str], *, input_bytes: bytes | None = None) -> bytes:
 
 def _to_float(args: list[str], sample_rate: int, channels: int,
               input_bytes: bytes | None = None) -> np.ndarray:
+    import numpy as np
+
     raw = run([*args, "-vn", "-map", "0:a:0", "-f", "f32le", "-acodec", "pcm_f32le",
                "-ac", str(channels), "-ar", str(sample_rate), "-"], input_bytes=input_bytes)
     return np.frombuffer(raw, dtype=np.float32).reshape(-1, channels)
@@ -89,6 +93,8 @@ def change_tempo(samples: np.ndarray, sample_rate: int, factor: float) -> np.nda
     """Speak faster or slower without changing pitch (ffmpeg's WSOLA ``atempo``)."""
     if abs(factor - 1.0) < 1e-3:
         return samples
+    import numpy as np
+
     mono = np.ascontiguousarray(samples, dtype=np.float32).reshape(-1)
     return _to_float(["-f", "f32le", "-ar", str(sample_rate), "-ac", "1", "-i", "pipe:0",
                       "-filter:a", f"atempo={factor:.4f}"], sample_rate, 1,

@@ -72,8 +72,15 @@ class ClipCache:
         self.root = Path(root)
 
     def path(self, key: ClipKey) -> Path:
-        digest = key.digest
-        return self.root / key.engine / digest[:2] / f"{digest}.wav"
+        return self.root / clip_name(key.engine, key.digest)
+
+    def keep_young(self, names: list[str]) -> None:
+        """Mark clips as used without reading them: an unchanged programme made again
+        still needs its clips for the next edit, so pruning by age must spare them."""
+        for name in names:
+            path = self.root / name
+            if path.exists():
+                _touch(path)
 
     def get(self, key: ClipKey) -> AudioSegment | None:
         path = self.path(key)
@@ -156,6 +163,11 @@ class ClipCache:
                 path.unlink(missing_ok=True)
                 freed += info.st_size
         return freed
+
+
+def clip_name(engine: str, digest: str) -> str:
+    """A clip's place in the cache, relative to its root (kept in the manifest)."""
+    return f"{engine}/{digest[:2]}/{digest}.wav"
 
 
 def _touch(path: Path) -> None:

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import json
 import re
+import statistics
 from dataclasses import asdict, dataclass
 from pathlib import Path
-
-import numpy as np
 
 from radio.errors import RadioError, SpeechError
 from radio.fileio import write_json
@@ -56,7 +55,7 @@ def measure(engine: Engine, voice: str, speed: float) -> SpeakingRate:
         audio = engine.synthesize(sentence, voice, speed)
         counts.append(syllables(sentence))
         durations.append(len(audio) / 1000)
-    slope, intercept = np.polyfit(np.array(counts, float), np.array(durations, float), 1)
+    slope, intercept = statistics.linear_regression(counts, durations)
     return SpeakingRate(float(slope), float(max(intercept, 0.0)))
 
 

@@ -178,7 +178,9 @@ def _entry(token: str, value, source: Path | str) -> Entry:
 @lru_cache(maxsize=1)
 def packaged_lexicon() -> Lexicon:
     text = resources.files("radio.speech").joinpath("lexicon.yaml").read_text(encoding="utf-8")
-    return Lexicon.from_mapping(yaml.safe_load(text), "radio/speech/lexicon.yaml")
+    # The packaged file is ours and trusted: libyaml's parser, when present, reads it 10× faster.
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return Lexicon.from_mapping(yaml.load(text, Loader=loader), "radio/speech/lexicon.yaml")
 
 
 def load_lexicon(station_lexicon: Path | None = None) -> Lexicon:

@@ -16,13 +16,14 @@ from dataclasses import dataclass
 from importlib import import_module
 from importlib.metadata import entry_points
 from pathlib import Path
-from typing import Protocol, runtime_checkable
-
-import numpy as np
-from pydub import AudioSegment
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from radio.errors import SpeechError
 from radio.models import SpeechSettings
+
+if TYPE_CHECKING:  # loaded with the first clip: estimates and unchanged productions need neither
+    import numpy as np
+    from pydub import AudioSegment
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,9 @@ def get_engine(name: str, settings: SpeechSettings | None = None,
 
 def pcm_segment(samples: np.ndarray, sample_rate: int) -> AudioSegment:
     """Mono 16-bit audio from float samples in [-1, 1], the form every engine returns."""
+    import numpy as np
+    from pydub import AudioSegment
+
     pcm = np.clip(np.asarray(samples, dtype=np.float32) * 32767, -32768, 32767).astype(np.int16)
     return AudioSegment(pcm.tobytes(), frame_rate=sample_rate, sample_width=2, channels=1)
 

@@ -1,0 +1,64 @@
+"""What identifies a programme's sound: a hash of its MPEG audio frames.
+
+Kept apart from the export stage so that the commands that only look (status, the player's
+checks, approval) can verify audio without importing the encoder, numpy or mutagen.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+
+def audio_sha256(path: Path) -> str:
+    """Hash of the MPEG audio frames only: ID3v2 at the start and ID3v1 at the end are
+    skipped, so retagging a file (with its approval) keeps the hash an approval binds to,
+    while any change to the sound changes it."""
+    data = Path(path).read_bytes()
+    start = 0
+    while data[start:start + 3] == b"ID3" and len(data) >= start + 10:
+        size = 0
+        for byte in data[start + 6:start + 10]:
+            size = (size << 7) | (byte & 0x7F)
+        start += 10 + size + (10 if data[start + 5] & 0x10 else 0)
+    end = len(data) - 128 if data[-128:-125] == b"TAG" else len(data)
+    return hashlib.sha256(data[start:end]).hexdigest()
+
+
+class RememberedHashes:
+    """Audio hashes remembered across runs of the commands that only look (``radio status``
+    hashes every month's working and pinned MP3s, 30 ms each). A hash is reused only while
+    the file's size, inode, mtime and ctime are all unchanged; ctime cannot be set back by a
+    user, so an edited file is hashed again. The player and scheduling never use this: they
+    hash in full before anything airs."""
+
+    def __init__(self, store_file: Path) -> None:
+        self.store_file = store_file
+        self.changed = False
+        try:
+            self.known: dict[str, list] = json.loads(store_file.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            self.known = {}
+
+    def __call__(self, path: Path) -> str:
+        stat = path.stat()
+        stamp = [stat.st_size, stat.st_ino, stat.st_mtime_ns, stat.st_ctime_ns]
+        key = str(path.resolve())
+        seen = self.known.get(key)
+        if isinstance(seen, list) and seen[:4] == stamp and len(seen) == 5:
+            return seen[4]
+        digest = audio_sha256(path)
+        self.known[key] = [*stamp, digest]
+        self.changed = True
+        return digest
+
+    def save(self) -> None:
+        """Best effort: a folder the operator may not write to only costs the next run time."""
+        if not self.changed:
+            return
+        from radio.fileio import write_json
+
+        try:
+            write_json(self.store_file, self.known)
+        except Exception:  # noqa: BLE001 - remembering is an optimisation, never an error
+            pass
