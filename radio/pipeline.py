@@ -77,22 +77,22 @@ def produce(station: Station, script: Script, out_dir: Path, *, station_dir: Pat
             clip_cache(out_dir, station.id).keep_young(made.get("clip_files") or [])
             return _finish(station, script, target_dir, made, store, script_path, fresh=False,
                            warnings=[])
+    # The audio stages load here: an unchanged programme needs none of them. The kit comes
+    # first, so a broken station file is named before minutes of speech are made.
+    from radio.audio.kit import load_kit
+    from radio.audio.mix import mix
+
+    kit = load_kit(settings.kit, station_dir, settings.sample_rate)
     lexicon = load_lexicon(station_lexicon)
     cache = clip_cache(out_dir, station.id)
     spoken = synthesize_script(script, station, Normalizer(lexicon), cache, base_dir=station_dir,
                                engine_override=engine_override, progress=progress)
     key = production_key(station, script, spoken, _kit_digest(settings, station_dir))
-    manifest_path = target_dir / "manifest.json"
     with production_lock(target_dir):
         remove_leftovers(target_dir)
         manifest = _unchanged_output(target_dir, key, spoken)
         fresh = manifest is None
         if fresh:
-            # The audio stages load here: an unchanged programme needs none of them.
-            from radio.audio.kit import load_kit
-            from radio.audio.mix import mix
-
-            kit = load_kit(settings.kit, station_dir, settings.sample_rate)
             mixed = mix(script, spoken, kit, settings, progress)
             mp3 = target_dir / "programme.mp3"
             wav = target_dir / "programme.wav" if settings.wav else None
@@ -386,8 +386,6 @@ def _chapters(mixed: Mix) -> list[export.Chapter]:
 
 
 def _manifest(station, script, mp3, wav, shipped: Shipped, mixed, spoken, settings) -> dict:
-    from radio.audio import export
-
     first_engine, _, first_voice = spoken.engines[0].partition(":")
     voiced = {segment.segment_id: segment for segment in spoken.segments}
     measured = shipped.loudness

@@ -19,7 +19,8 @@ import pytest
 from radio.approval import MonthFiles, require_airable
 from radio.schedule import add_airing
 from radio.store import Store
-from tests.test_schedule_player import MONTH, ZONE, approved_station
+from tests.fixtures import make_station
+from tests.test_schedule_player import MONTH, ZONE
 
 SPEED = 200.0  # station seconds per real second
 START = datetime(2026, 12, 2, 8, 0, tzinfo=ZONE)
@@ -28,7 +29,7 @@ CLOSED = {"aired", "failed", "missed", "interrupted"}
 
 @pytest.fixture
 def rehearsal(tmp_path):
-    return approved_station(tmp_path)
+    return make_station(tmp_path, produced=True, approved=True)
 
 
 def queue_airings(folder, count, every_min, first_min=2):

@@ -13,8 +13,6 @@ from mutagen.mp3 import MP3
 from radio.models import Script
 from tests.conftest import decode, ebur128
 
-pytestmark = pytest.mark.xdist_group(name="demo")
-
 
 @pytest.fixture(scope="module")
 def programme(demo_output):

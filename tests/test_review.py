@@ -11,25 +11,29 @@ from mutagen.id3 import ID3
 from radio.approval import ApprovalError, MonthFiles, approve, reject, require_airable, status
 from radio.config import load_model, save_model
 from radio.models import Script
-from radio.pipeline import compose_month, produce_month, sample_station_dir
+from radio.pipeline import produce_month, sample_station_dir
 from radio.review import build_review
 from radio.store import DATABASE, Store
 from tests.conftest import run_cli
+from tests.fixtures import make_station
 
 MONTH = "2026-12"
+
+
+REVIEWED = ("opening", "reminder", "closing")
 
 
 @pytest.fixture
 def station(tmp_path):
     """A copy of the sample station with a short script (opening, reminder, closing), so
     each production takes a second, not eight."""
-    folder = tmp_path / "an-lac"
-    shutil.copytree(sample_station_dir(), folder)
-    composition, path = compose_month(folder, MONTH)
-    script = composition.script
-    keep = [s for s in script.segments if s.kind in ("opening", "reminder", "closing")]
-    save_model(path, script.model_copy(update={"segments": keep}))
-    return folder
+    return make_station(tmp_path, segments=REVIEWED)
+
+
+@pytest.fixture
+def produced(tmp_path):
+    """The same, already produced: producing it again in a test is the quick unchanged path."""
+    return make_station(tmp_path, segments=REVIEWED, produced=True)
 
 
 def files(folder):
@@ -50,60 +54,60 @@ def edit_one_word(folder):
                                                             *script.segments[2:]]}))
 
 
-def test_nothing_airs_before_approval(station):
-    produce(station)
+def test_nothing_airs_before_approval(produced):
+    produce(produced)
     with pytest.raises(ApprovalError) as caught:
-        require_airable(files(station), Store(station))
+        require_airable(files(produced), Store(produced))
     assert "chờ duyệt" in str(caught.value) and "radio approve" in str(caught.value)
 
 
-def test_approve_then_edit_one_word_refuses_until_reproduced_and_reapproved(station):
-    store = Store(station)
-    produce(station)
-    approve(files(station), store, "Nguyễn Văn Bình", "Phó Chủ tịch UBND xã", None)
-    assert require_airable(files(station), store).approval.by_name == "Nguyễn Văn Bình"
+def test_approve_then_edit_one_word_refuses_until_reproduced_and_reapproved(produced):
+    store = Store(produced)
+    produce(produced)
+    approve(files(produced), store, "Nguyễn Văn Bình", "Phó Chủ tịch UBND xã", None)
+    assert require_airable(files(produced), store).approval.by_name == "Nguyễn Văn Bình"
 
-    edit_one_word(station)
-    assert status(files(station), store).state == "changed"
+    edit_one_word(produced)
+    assert status(files(produced), store).state == "changed"
     with pytest.raises(ApprovalError) as caught:
-        require_airable(files(station), store)
+        require_airable(files(produced), store)
     assert "đã thay đổi sau khi duyệt" in str(caught.value)
     assert "sửa sau khi Nguyễn Văn Bình duyệt" in str(caught.value)
 
-    produce(station)
-    approve(files(station), store, "Nguyễn Văn Bình", "Phó Chủ tịch UBND xã", "đã nghe lại")
-    airable = require_airable(files(station), store)
-    assert airable.manifest.script_sha256 == load_model(files(station).script, Script).content_hash()
+    produce(produced)
+    approve(files(produced), store, "Nguyễn Văn Bình", "Phó Chủ tịch UBND xã", "đã nghe lại")
+    airable = require_airable(files(produced), store)
+    assert airable.manifest.script_sha256 == load_model(files(produced).script, Script).content_hash()
 
 
-def test_a_swapped_approved_file_is_refused_and_a_swapped_working_copy_does_not_air(station, tmp_path):
-    store = Store(station)
-    done = produce(station)
-    approve(files(station), store, "Nguyễn Văn Bình", "Phó Chủ tịch UBND xã", None)
-    approved = require_airable(files(station), store)
+def test_a_swapped_approved_file_is_refused_and_a_swapped_working_copy_does_not_air(produced, tmp_path):
+    store = Store(produced)
+    done = produce(produced)
+    approve(files(produced), store, "Nguyễn Văn Bình", "Phó Chủ tịch UBND xã", None)
+    approved = require_airable(files(produced), store)
     assert approved.mp3.parent.name == "versions"
     # Another programme file, under the working copy's name: what airs is still the approved one.
     other = tmp_path / "other"
-    shutil.copytree(station, other)
+    shutil.copytree(produced, other)
     edit_one_word(other)
     replacement = produce(other).mp3
     shutil.copyfile(replacement, done.mp3)
-    assert require_airable(files(station), store).audio_sha256 == approved.audio_sha256
+    assert require_airable(files(produced), store).audio_sha256 == approved.audio_sha256
     # The same swap on the approved version itself is refused.
     shutil.copyfile(replacement, approved.mp3)
-    assert status(files(station), store).state == "changed"
+    assert status(files(produced), store).state == "changed"
     with pytest.raises(ApprovalError) as caught:
-        require_airable(files(station), store)
+        require_airable(files(produced), store)
     assert "Tệp âm thanh đã duyệt không còn nguyên" in str(caught.value)
 
 
-def test_approval_is_written_into_tags_and_manifest_without_changing_the_approved_audio(station):
-    store = Store(station)
-    done = produce(station)
-    event = approve(files(station), store, "Nguyễn Văn Bình", "Phó Chủ tịch UBND xã", None)
+def test_approval_is_written_into_tags_and_manifest_without_changing_the_approved_audio(produced):
+    store = Store(produced)
+    done = produce(produced)
+    event = approve(files(produced), store, "Nguyễn Văn Bình", "Phó Chủ tịch UBND xã", None)
     tags = ID3(done.mp3)
     assert "Nguyễn Văn Bình" in str(tags.getall("TXXX:approval")[0])
-    airable = require_airable(files(station), store)
+    airable = require_airable(files(produced), store)
     assert airable.manifest.approval["by"] == "Nguyễn Văn Bình"
     assert airable.audio_sha256 == event.audio_sha256
 
@@ -121,27 +125,27 @@ def test_approval_before_production_is_embedded_when_produced(station):
     assert [e.action for e in events] == ["approve", "produce"] and "Gắn với lần duyệt" in events[1].note
 
 
-def test_rejection_blocks_airing_and_says_why(station):
-    store = Store(station)
-    produce(station)
-    reject(files(station), store, "Trần Thị Hoa", None, "Sai số liệu hồ sơ trực tuyến")
-    current = status(files(station), store)
+def test_rejection_blocks_airing_and_says_why(produced):
+    store = Store(produced)
+    produce(produced)
+    reject(files(produced), store, "Trần Thị Hoa", None, "Sai số liệu hồ sơ trực tuyến")
+    current = status(files(produced), store)
     assert current.state == "rejected" and "Sai số liệu" in current.detail
     with pytest.raises(ApprovalError):
-        require_airable(files(station), store)
+        require_airable(files(produced), store)
 
 
-def test_history_is_append_only(station):
-    store = Store(station)
-    produce(station)
-    approve(files(station), store, "A", "Phó Chủ tịch", None)
-    reject(files(station), store, "B", "Chủ tịch", "Thêm tin tức")
+def test_history_is_append_only(produced):
+    store = Store(produced)
+    produce(produced)
+    approve(files(produced), store, "A", "Phó Chủ tịch", None)
+    reject(files(produced), store, "B", "Chủ tịch", "Thêm tin tức")
     assert [e.action for e in store.review_events(MONTH)] == ["produce", "approve", "reject"]
-    with sqlite3.connect(station / DATABASE) as db:
+    with sqlite3.connect(produced / DATABASE) as db:
         for statement in ("UPDATE review_events SET by_name = 'X'", "DELETE FROM review_events"):
             with pytest.raises(sqlite3.DatabaseError, match="append-only"):
                 db.execute(statement)
-    result = run_cli("history", MONTH, "-s", str(station), env={"COLUMNS": "200"})
+    result = run_cli("history", MONTH, "-s", str(produced), env={"COLUMNS": "200"})
     assert result.returncode == 0 and "trả lại" in result.stdout and "Thêm tin tức" in result.stdout
 
 
@@ -171,9 +175,10 @@ class Page(HTMLParser):
             self.marks.append(data)
 
 
-def test_review_page_has_every_segment_the_readings_and_working_audio_links(station):
-    compose_month(station, MONTH)  # the whole sample programme
-    produce(station)
+def test_review_page_has_every_segment_the_readings_and_working_audio_links(station, demo_output):
+    made, _ = demo_output  # the whole sample programme, as `radio demo` produced it
+    shutil.copyfile(made / "script.yaml", files(station).script)
+    shutil.copytree(made, files(station).programme, dirs_exist_ok=True)
     copy = build_review(station, MONTH)
     page = Page()
     page.feed(copy.html_path.read_text(encoding="utf-8"))

@@ -10,12 +10,13 @@ from icalendar import Calendar
 from radio.approval import ApprovalError, MonthFiles, approve, require_airable
 from radio.config import load_model, save_model
 from radio.models import Script, Slot, Station
-from radio.pipeline import compose_month, produce_month, sample_station_dir
+from radio.pipeline import produce_month, sample_station_dir
 from radio.player import Player, as_run_log
 from radio.player.outputs import FileOutput, NullOutput
 from radio.schedule import ScheduleError, add_airing, queued, schedule_month, station_zone
 from radio.store import Store
 from tests.conftest import run_cli
+from tests.fixtures import make_station
 
 MONTH = "2026-12"
 ZONE = station_zone(load_model(sample_station_dir() / "station.yaml", Station))
@@ -38,26 +39,9 @@ def at(day, hour, minute, second=0.0):
     return datetime(2026, 12, day, hour, minute, tzinfo=ZONE) + timedelta(seconds=second)
 
 
-def short_script(folder):
-    composition, path = compose_month(folder, MONTH)
-    script = composition.script
-    keep = [s for s in script.segments if s.kind in ("opening", "closing")]
-    save_model(path, script.model_copy(update={"segments": keep}))
-
-
-def approved_station(tmp_path):
-    """A copy of the sample station with a short programme, produced and approved."""
-    folder = tmp_path / "an-lac"
-    shutil.copytree(sample_station_dir(), folder)
-    short_script(folder)
-    produce_month(folder, MONTH, engine_override="dummy")
-    approve(MonthFiles(folder, "an-lac", MONTH), Store(folder), "Nguyễn Văn Bình", "Phó Chủ tịch", None)
-    return folder
-
-
 @pytest.fixture
 def station(tmp_path):
-    return approved_station(tmp_path)
+    return make_station(tmp_path, produced=True, approved=True)
 
 
 @pytest.fixture
@@ -142,7 +126,7 @@ def approved_file(folder):
 def test_scheduling_refuses_a_swapped_mp3(station, tmp_path):
     other = tmp_path / "other"
     shutil.copytree(station, other)
-    compose_month(other, MONTH)  # a different (longer) script, so different audio
+    change_voice_speed(other)  # the same short script spoken slower: different audio
     swapped = produce_month(other, MONTH, engine_override="dummy").mp3
     shutil.copyfile(swapped, approved_file(station))
     with pytest.raises(ApprovalError):

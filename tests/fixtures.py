@@ -1,0 +1,54 @@
+"""One factory for station folders in tests, with options for how far along the month is.
+
+Composing, producing and approving cost a few seconds; each distinct set of options is
+made once per test process (a prototype) and every test gets its own copy of it, so a
+test may change its folder freely. Like Datasette's ``make_app_client(**opts)``.
+"""
+from __future__ import annotations
+
+import atexit
+import shutil
+import tempfile
+from pathlib import Path
+
+from radio.approval import MonthFiles, approve
+from radio.config import save_model
+from radio.pipeline import compose_month, produce_month, sample_station_dir
+from radio.store import Store
+
+MONTH = "2026-12"
+APPROVER = ("Nguyễn Văn Bình", "Phó Chủ tịch")
+SHORT = ("opening", "closing")
+
+_prototypes: dict[tuple, Path] = {}
+_workshop = Path(tempfile.mkdtemp(prefix="radio-test-stations-"))
+atexit.register(shutil.rmtree, _workshop, True)
+
+
+def make_station(parent: Path, *, segments: tuple[str, ...] | None = SHORT, produced: bool = False,
+                 approved: bool = False, name: str = "an-lac") -> Path:
+    """A copy of the sample station under ``parent``: composed for the sample month and
+    cut to the ``segments`` kinds (``None`` keeps the whole programme; ``()`` composes
+    nothing), produced with the dummy engine, approved by ``APPROVER``."""
+    options = (segments, produced, approved)
+    if options not in _prototypes:
+        _prototypes[options] = _build(_workshop / f"p{len(_prototypes)}" / "an-lac", *options)
+    folder = parent / name
+    shutil.copytree(_prototypes[options], folder)
+    return folder
+
+
+def _build(folder: Path, segments: tuple[str, ...] | None, produced: bool, approved: bool) -> Path:
+    shutil.copytree(sample_station_dir(), folder)
+    if segments == ():
+        return folder
+    composition, path = compose_month(folder, MONTH)
+    if segments is not None:
+        script = composition.script
+        keep = [s for s in script.segments if s.kind in segments]
+        save_model(path, script.model_copy(update={"segments": keep}))
+    if produced:
+        produce_month(folder, MONTH, engine_override="dummy")
+    if approved:
+        approve(MonthFiles(folder, "an-lac", MONTH), Store(folder), *APPROVER, None)
+    return folder
