@@ -112,3 +112,27 @@ def test_cli_reports_path_duration_and_loudness(demo_output):
     folder, result = demo_output
     assert str(folder / "programme.mp3") in result.stdout.replace("\n", "")
     assert "phút" in result.stdout and "LUFS" in result.stdout
+
+
+def test_chapters_are_in_time_order_as_ffmpeg_reads_them_also_after_approval(programme, tmp_path):
+    """Readers that list chapters as found in the tag (ffmpeg, eyeD3, players) see them in
+    time order, matching the table of contents; retagging (approval) keeps that order."""
+    import shutil
+    import subprocess
+
+    from radio.audio.export import write_approval_tag
+    from radio.audio.ffmpeg import ffmpeg_exe
+
+    folder, manifest = programme
+    copy = tmp_path / "approved.mp3"
+    shutil.copyfile(folder / "programme.mp3", copy)
+    write_approval_tag(copy, "Đã duyệt: Nguyễn Văn Bình")
+    for path in (folder / "programme.mp3", copy):
+        metadata = subprocess.run([ffmpeg_exe(), "-v", "error", "-i", str(path), "-f", "ffmetadata", "-"],
+                                  capture_output=True, text=True, check=True).stdout
+        starts = [int(line.split("=")[1]) for line in metadata.splitlines() if line.startswith("START=")]
+        titles = [line[6:] for line in metadata.splitlines() if line.startswith("title=")][1:]
+        assert len(starts) == len(manifest["segments"]) and starts == sorted(starts)
+        assert titles[0] == manifest["segments"][0]["title"]
+        toc = ID3(path).getall("CTOC")[0].child_element_ids
+        assert list(toc) == [key.split(":")[1] for key in ID3(path).keys() if key.startswith("CHAP")]

@@ -147,7 +147,7 @@ def write_tags(path: Path, tags: Tags) -> None:
     if tags.approval:
         id3.add(TXXX(encoding=3, desc="approval", text=tags.approval))
     _add_chapters(id3, tags.chapters)
-    id3.save(str(path), v2_version=4)
+    _save(id3, path)
 
 
 def _add_chapters(id3: ID3, chapters: list[Chapter]) -> None:
@@ -173,5 +173,47 @@ def write_approval_tag(path: Path, text: str) -> None:
     id3.delall("COMM")
     base = [c for c in comments if not c.startswith("Đã duyệt")]
     id3.add(COMM(encoding=3, lang="vie", desc="", text="; ".join([*base[:1], text])))
+    _save(id3, path)
+
+
+def _save(id3: ID3, path: Path) -> None:
     id3.save(str(path), v2_version=4)
+    chapters_in_time_order(path)
+
+
+def chapters_in_time_order(path: Path) -> None:
+    """Put the CHAP frames of the file's ID3v2 tag in time order, in place.
+
+    mutagen writes frames sorted by their encoded size, so chapters came out in an order
+    that readers which list frames as found (ffmpeg, eyeD3, many players) show as is. Only
+    the CHAP frames trade places, so the tag keeps its size and every other byte."""
+    with open(path, "r+b") as handle:
+        header = handle.read(10)
+        if header[:3] != b"ID3" or header[3] not in (3, 4) or header[5] & 0x40:
+            return  # no tag, an old version, or an extended header: nothing we wrote
+        body = handle.read(_syncsafe(header[6:10]))
+        frames, position = [], 0
+        while position + 10 <= len(body) and body[position:position + 4] != b"\0\0\0\0":
+            raw_size = body[position + 4:position + 8]
+            size = _syncsafe(raw_size) if header[3] == 4 else int.from_bytes(raw_size, "big")
+            frames.append(body[position:position + 10 + size])
+            position += 10 + size
+        chapters = sorted((f for f in frames if f[:4] == b"CHAP"), key=_chapter_start)
+        if not chapters:
+            return
+        ordered = iter(chapters)
+        handle.seek(10)
+        handle.write(b"".join(next(ordered) if f[:4] == b"CHAP" else f for f in frames))
+
+
+def _chapter_start(frame: bytes) -> int:
+    id_end = frame.index(b"\0", 10)  # the element id is a terminated string
+    return int.from_bytes(frame[id_end + 1:id_end + 5], "big")
+
+
+def _syncsafe(data: bytes) -> int:
+    value = 0
+    for byte in data:
+        value = (value << 7) | (byte & 0x7F)
+    return value
 
