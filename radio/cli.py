@@ -495,7 +495,7 @@ def schedule_command(month: str = typer.Argument(..., help="Tháng, dạng NĂM-
                      remove: Optional[int] = typer.Option(None, "--remove", help="Gỡ lượt phát có số này."),
                      force: bool = typer.Option(False, "--force", help="Vẫn xếp lượt --add dù vượt khung giờ, "
                                                 "trùng ngày lễ hoặc ngoài tháng (được ghi lại).")) -> None:
-    """Xếp các lượt phát chương trình đã duyệt vào khung giờ; xuất lịch .ics, .m3u và bản in."""
+    """Xếp các lượt phát chương trình đã duyệt vào khung giờ; xuất lịch .ics, .m3u8 và bản in."""
     from datetime import datetime
 
     from radio import schedule as planner

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import errno
 import hashlib
 import json
@@ -44,6 +45,7 @@ def atomic_path(path: Path | str, suffix: str | None = None) -> Iterator[Path]:
         fd, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=suffix or path.suffix,
                                         dir=path.parent)
         os.close(fd)
+        os.chmod(tmp_name, file_mode())
     except OSError as exc:
         raise _explain_os_error(path, exc) from exc
     tmp = Path(tmp_name)
@@ -55,6 +57,26 @@ def atomic_path(path: Path | str, suffix: str | None = None) -> Iterator[Path]:
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
+
+
+def file_mode() -> int:
+    """What the umask gives a new file (0644 under the usual 022), as for any program that
+    writes files; mkstemp's own 0600 kept a player running as another user from reading
+    the programme."""
+    return 0o666 & ~_umask()
+
+
+@functools.lru_cache(maxsize=1)
+def _umask() -> int:
+    try:  # Linux tells it without changing it (changing it would race other threads)
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    current = os.umask(0o022)
+    os.umask(current)
+    return current
 
 
 def on_disk(path: Path | str) -> Path:
@@ -114,6 +136,7 @@ class Staged:
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
             fd, name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=target.suffix, dir=target.parent)
+            os.chmod(name, file_mode())
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
                 handle.flush()

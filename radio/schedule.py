@@ -229,7 +229,7 @@ def export_month(station: Station, station_dir: Path, month: str, airings: list[
     folder = station_dir / "schedule"
     written = [_write_ics(station, folder / f"{month}.ics", airings)]
     for day in sorted({a.planned_at.date() for a in airings}):
-        written.append(_write_m3u(station_dir, folder / month / f"{day.isoformat()}.m3u",
+        written.append(_write_m3u8(station_dir, folder / month / f"{day.isoformat()}.m3u8",
                                   [a for a in airings if a.planned_at.date() == day]))
     from jinja2 import Environment, PackageLoader, select_autoescape  # only when exporting
 
@@ -266,7 +266,7 @@ def _write_ics(station: Station, path: Path, airings: list[Airing]) -> Path:
     return path
 
 
-def _write_m3u(station_dir: Path, path: Path, airings: list[Airing]) -> Path:
+def _write_m3u8(station_dir: Path, path: Path, airings: list[Airing]) -> Path:
     lines = ["#EXTM3U"]
     for airing in airings:
         lines.append(f"#EXTINF:{round(airing.duration_s)},{airing.planned_at:%H:%M} {airing.title}")

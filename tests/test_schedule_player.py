@@ -146,7 +146,7 @@ def test_ics_imports_and_matches_the_queue(scheduled):
         length = (event.decoded("dtend") - event.decoded("dtstart")).total_seconds()
         assert abs(length - airing.duration_s) < 1
     assert len({str(e["uid"]) for e in events}) == len(airings)
-    playlist = scheduled / "schedule" / MONTH / "2026-12-01.m3u"
+    playlist = scheduled / "schedule" / MONTH / "2026-12-01.m3u8"
     lines = playlist.read_text(encoding="utf-8").splitlines()
     assert lines[0] == "#EXTM3U" and (playlist.parent / lines[2]).resolve().exists()
     assert "Thứ Ba 01/12/2026" in (scheduled / "schedule" / f"{MONTH}.html").read_text(encoding="utf-8")
@@ -514,3 +514,25 @@ def test_status_sees_an_approved_file_altered_even_with_its_size_and_time_kept(s
     os.utime(pinned, ns=(stat.st_atime_ns, stat.st_mtime_ns))
     shown = run_cli("status", "-s", str(station), env={"COLUMNS": "300"}).stdout
     assert "không còn nguyên" in shown and "đã thay đổi" in shown
+
+
+@pytest.mark.parametrize("umask, mode", [(0o022, 0o644), (0o027, 0o640)])
+def test_files_are_written_with_the_umasks_permissions(station, tmp_path, umask, mode):
+    """A player running as another user must be able to read what the officer made."""
+    import os
+    import stat
+    import subprocess
+    import sys
+
+    def run(*args):
+        return subprocess.run([sys.executable, "-m", "radio", *args], capture_output=True, text=True,
+                              preexec_fn=lambda: os.umask(umask), timeout=300)
+
+    assert run("init", str(tmp_path / "moi")).returncode == 0
+    assert run("schedule", MONTH, "-s", str(station)).returncode == 0
+    assert run("produce", MONTH, "-s", str(station), "--engine", "dummy").returncode == 0
+    written = [tmp_path / "moi" / "station.yaml", station / "schedule" / f"{MONTH}.ics",
+               next((station / "schedule" / MONTH).glob("*.m3u8")),
+               MonthFiles(station, "an-lac", MONTH).manifest]
+    assert {path.name: oct(stat.S_IMODE(path.stat().st_mode)) for path in written} == \
+        {path.name: oct(mode) for path in written}
