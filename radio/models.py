@@ -68,14 +68,19 @@ class AiringRule(Model):
 class ScheduleSettings(Model):
     timezone: str = "Asia/Ho_Chi_Minh"
     cchc: AiringRule = AiringRule()
-    # Days with no CCHC airing (Tết, national holidays, local events), as YYYY-MM-DD.
+    # Vietnam's public holidays (lunar ones included, from the `holidays` package) take no
+    # CCHC airing; set false to decide every day yourself.
+    public_holidays: bool = True
+    # The station's own days off (local festivals, elections), as YYYY-MM-DD.
     holidays: list[str] = Field(default_factory=list)
+    # Public holidays on which the station airs anyway, as YYYY-MM-DD.
+    not_holidays: list[str] = Field(default_factory=list)
     # After a restart, an airing up to this late is still played; later ones are "missed".
     grace_min: float = Field(default=10, ge=0, le=180)
     # Played instead of a programme that cannot air (missing, corrupt or unapproved file).
     fallback: str | None = None
 
-    @field_validator("holidays")
+    @field_validator("holidays", "not_holidays")
     @classmethod
     def _dates(cls, value: list[str]) -> list[str]:
         import datetime as _dt

@@ -8,6 +8,7 @@ checks the file against that hash again before every airing.
 from __future__ import annotations
 
 import calendar
+import functools
 import os
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -67,8 +68,9 @@ def airing_counts(store: Store, month: str) -> tuple[int, int]:
 def _conflict(station: Station, zone: ZoneInfo, begin: datetime, end: datetime,
               others: list[Airing]) -> str | None:
     """Why [begin, end) cannot take the programme, or None."""
-    if begin.date().isoformat() in station.schedule.holidays:
-        return f"{begin:%d/%m} là ngày nghỉ lễ"
+    holiday = holiday_name(station, begin.date())
+    if holiday:
+        return f"{begin:%d/%m} là ngày nghỉ ({holiday})"
     for slot in station.slots:
         if slot.kind != "relay" or WEEKDAYS[begin.weekday()] not in slot.weekdays:
             continue
@@ -172,7 +174,7 @@ def add_airing(station_dir: Path, month: str, at: datetime, now: datetime | None
         raise ScheduleError(f"Thời điểm {at:%d/%m/%Y %H:%M} đã qua.", hint="chọn một thời điểm sắp tới.")
     duration = airable.manifest.audio.duration_s
     end = at + timedelta(seconds=duration)
-    clash = _conflict(replace_holidays(station, []), zone, at, end, queued(store))
+    clash = _conflict(without_holidays(station), zone, at, end, queued(store))
     if clash:  # two things cannot be on air at once: not even --force places it
         raise ScheduleError(f"Không xếp được lượt phát: {clash}.", hint="chọn giờ khác.")
     warnings = _manual_warnings(station, zone, month, at, end, duration)
@@ -188,8 +190,30 @@ def add_airing(station_dir: Path, month: str, at: datetime, now: datetime | None
     return Placement(airings, [note] if note else [], export_month(station, station_dir, month, airings))
 
 
-def replace_holidays(station: Station, holidays: list[str]) -> Station:
-    return station.model_copy(update={"schedule": station.schedule.model_copy(update={"holidays": holidays})})
+def without_holidays(station: Station) -> Station:
+    """The station as if it had no day off (a hand-placed airing is warned, not refused)."""
+    return station.model_copy(update={"schedule": station.schedule.model_copy(
+        update={"holidays": [], "public_holidays": False})})
+
+
+def holiday_name(station: Station, day: date) -> str | None:
+    """Why ``day`` takes no CCHC airing: the station's own day off, or a public holiday
+    (not one the station chose to air on)."""
+    iso = day.isoformat()
+    if iso in station.schedule.not_holidays:
+        return None
+    if iso in station.schedule.holidays:
+        return "ngày nghỉ riêng của đài"
+    if station.schedule.public_holidays:
+        return _public_holidays(day.year).get(day)
+    return None
+
+
+@functools.lru_cache(maxsize=8)
+def _public_holidays(year: int) -> dict[date, str]:
+    import holidays  # the package knows the lunar calendar (Tết, Giỗ Tổ Hùng Vương)
+
+    return dict(holidays.country_holidays("VN", years=year, language="vi"))
 
 
 def _manual_warnings(station: Station, zone: ZoneInfo, month: str, at: datetime, end: datetime,
@@ -197,8 +221,9 @@ def _manual_warnings(station: Station, zone: ZoneInfo, month: str, at: datetime,
     warnings = []
     if f"{at:%Y-%m}" != month:
         warnings.append(f"ngày {at:%d/%m/%Y} không thuộc tháng {month} của chương trình.")
-    if at.date().isoformat() in station.schedule.holidays:
-        warnings.append(f"ngày {at:%d/%m/%Y} là ngày nghỉ lễ của đài.")
+    holiday = holiday_name(station, at.date())
+    if holiday:
+        warnings.append(f"ngày {at:%d/%m/%Y} là ngày nghỉ ({holiday}).")
     for slot in station.slots:
         if slot.kind == "relay" or WEEKDAYS[at.weekday()] not in slot.weekdays:
             continue

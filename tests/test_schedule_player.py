@@ -87,7 +87,29 @@ def test_holidays_and_relays_move_or_block_airings(station):
     with pytest.raises(ScheduleError) as caught:
         schedule_month(station, MONTH, now=BEFORE)
     assert "trùng giờ tiếp sóng 'Tiếp sóng Đài tỉnh'" in str(caught.value)
-    assert "01/12 là ngày nghỉ lễ" in str(caught.value)
+    assert "01/12 là ngày nghỉ (ngày nghỉ riêng của đài)" in str(caught.value)
+
+
+VIETNAM_2027_HOLIDAYS = {"2027-01-01", "2027-02-05", "2027-02-06", "2027-02-07", "2027-02-08",
+                         "2027-02-09", "2027-02-10"}  # Tết Dương lịch; Tết Nguyên đán Đinh Mùi
+
+
+@pytest.mark.parametrize("month, weekday", [("2027-01", None), ("2027-02", "fri")])
+def test_the_rule_places_nothing_on_new_year_or_the_lunar_new_year(month, weekday):
+    from radio.schedule import rule_dates
+
+    station = load_model(sample_station_dir() / "station.yaml", Station)
+    station = station.model_copy(update={"schedule": station.schedule.model_copy(update={
+        "cchc": station.schedule.cchc.model_copy(update={"weekday": weekday})})})
+    placed = {at.date().isoformat() for at in rule_dates(station, month)}
+    assert placed and not placed & VIETNAM_2027_HOLIDAYS
+    # Without the public calendar the same rule lands on them: the check above can fail.
+    bare = station.model_copy(update={"schedule": station.schedule.model_copy(update={"public_holidays": False})})
+    assert {at.date().isoformat() for at in rule_dates(bare, month)} & VIETNAM_2027_HOLIDAYS
+    # A station may air on a public holiday it chooses.
+    chosen = sorted({at.date().isoformat() for at in rule_dates(bare, month)} & VIETNAM_2027_HOLIDAYS)
+    keeps = station.model_copy(update={"schedule": station.schedule.model_copy(update={"not_holidays": chosen})})
+    assert set(chosen) <= {at.date().isoformat() for at in rule_dates(keeps, month)}
 
 
 def test_programme_longer_than_its_slot_is_refused(station):
@@ -536,3 +558,13 @@ def test_files_are_written_with_the_umasks_permissions(station, tmp_path, umask,
                MonthFiles(station, "an-lac", MONTH).manifest]
     assert {path.name: oct(stat.S_IMODE(path.stat().st_mode)) for path in written} == \
         {path.name: oct(mode) for path in written}
+
+
+def test_adding_an_airing_on_a_public_holiday_outside_the_month_asks_for_force(station):
+    refused = run_cli("schedule", MONTH, "-s", str(station), "--add", "2027-01-01 09:00")
+    assert refused.returncode == 1
+    assert "không thuộc tháng 2026-12" in refused.stderr and "Tết Dương lịch" in refused.stderr
+    assert "--force" in refused.stderr and not queued(Store(station))
+    forced = run_cli("schedule", MONTH, "-s", str(station), "--add", "2027-01-01 09:00", "--force")
+    assert forced.returncode == 0, forced.stderr
+    assert "Tết Dương lịch" in queued(Store(station))[0].note
