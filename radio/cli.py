@@ -126,7 +126,7 @@ def demo(out: Path = typer.Option(Path("audio_out"), "--out", help="Thư mục g
 
 
 @app.command()
-def compose(month: str = typer.Argument(..., help="Tháng, dạng NĂM-THÁNG, ví dụ 2026-12.", callback=_month),
+def compose(month: str = typer.Argument(..., metavar="THÁNG", help="Tháng, dạng NĂM-THÁNG, ví dụ 2026-12.", callback=_month),
             station: Path = STATION_DIR,
             allow_length: bool = typer.Option(False, "--allow-length",
                                               help="Vẫn ghi kịch bản dù ngoài khoảng 10–15 phút."),
@@ -148,7 +148,7 @@ def compose(month: str = typer.Argument(..., help="Tháng, dạng NĂM-THÁNG, v
 
 
 @app.command()
-def produce(month: str = typer.Argument(..., help="Tháng, dạng NĂM-THÁNG, ví dụ 2026-12.", callback=_month),
+def produce(month: str = typer.Argument(..., metavar="THÁNG", help="Tháng, dạng NĂM-THÁNG, ví dụ 2026-12.", callback=_month),
             station: Path = STATION_DIR,
             out: Optional[Path] = typer.Option(None, "--out", help="Thư mục ghi (mặc định STATION/audio_out)."),
             engine: Optional[str] = typer.Option(None, "--engine", help="Dùng bộ đọc khác cho mọi giọng.")) -> None:
@@ -162,7 +162,7 @@ def produce(month: str = typer.Argument(..., help="Tháng, dạng NĂM-THÁNG, v
 
 
 @app.command()
-def init(folder: Path = typer.Argument(..., help="Thư mục mới cho đài.")) -> None:
+def init(folder: Path = typer.Argument(..., metavar="THƯ_MỤC", help="Thư mục mới cho đài.")) -> None:
     """Tạo thư mục làm việc của đài với các tệp mẫu có ghi chú."""
     from radio.workspace import init_station
 
@@ -172,7 +172,7 @@ def init(folder: Path = typer.Argument(..., help="Thư mục mới cho đài."))
 
 
 @app.command()
-def plan(year: int = typer.Argument(..., help="Năm, ví dụ 2027."),
+def plan(year: int = typer.Argument(..., metavar="NĂM", help="Năm, ví dụ 2027."),
          station: Path = STATION_DIR) -> None:
     """Đề xuất chủ đề 12 tháng sao cho cả năm phủ hết nội dung của kế hoạch."""
     from radio.library import all_procedures, all_topics
@@ -202,7 +202,7 @@ def plan(year: int = typer.Argument(..., help="Năm, ví dụ 2027."),
 
 
 @app.command(name="new-month")
-def new_month(month: str = typer.Argument(..., help="Tháng, dạng NĂM-THÁNG, ví dụ 2027-01.", callback=_month),
+def new_month(month: str = typer.Argument(..., metavar="THÁNG", help="Tháng, dạng NĂM-THÁNG, ví dụ 2027-01.", callback=_month),
               station: Path = STATION_DIR) -> None:
     """Tạo bản tin months/THÁNG.yaml, điền sẵn chủ đề và thủ tục theo kế hoạch năm."""
     from radio.workspace import new_month as make_brief
@@ -212,7 +212,7 @@ def new_month(month: str = typer.Argument(..., help="Tháng, dạng NĂM-THÁNG,
 
 
 @app.command()
-def normalize(text: list[str] = typer.Argument(None, help="Câu cần chuyển; bỏ trống để đọc từ stdin."),
+def normalize(text: list[str] = typer.Argument(None, metavar="CÂU", help="Câu cần chuyển; bỏ trống để đọc từ bàn phím hoặc tệp chuyển vào (stdin)."),
               explain: bool = typer.Option(False, "--explain", help="Cho biết quy tắc nào đã đổi chữ nào."),
               station: Optional[Path] = typer.Option(None, "--station", "-s",
                                                      help="Dùng thêm từ điển lexicon.yaml của đài.")) -> None:
@@ -294,7 +294,7 @@ def _compare_voices(station: Path) -> None:
 
 
 @voices_app.command("install")
-def voices_install(name: str = typer.Argument(..., help="Tên giọng trong danh sách, ví dụ vais1000-medium."),
+def voices_install(name: str = typer.Argument(..., metavar="TÊN_GIỌNG", help="Tên giọng trong danh sách, ví dụ vais1000-medium."),
                    catalog: Optional[Path] = typer.Option(None, "--catalog",
                                                           help="Danh sách giọng riêng (ví dụ máy chủ của tỉnh)."),
                    station: Path = STATION_DIR) -> None:
@@ -381,7 +381,7 @@ def _month_files(station: Path, month: str):
 
 
 @app.command()
-def review(month: str = typer.Argument(..., help="Tháng, dạng NĂM-THÁNG.", callback=_month),
+def review(month: str = typer.Argument(..., metavar="THÁNG", help="Tháng, dạng NĂM-THÁNG.", callback=_month),
            listen: bool = typer.Option(False, "--listen",
                                        help="Cho máy nghe thử từng câu và chỉ ra câu khó nghe."),
            station: Path = STATION_DIR) -> None:
@@ -404,7 +404,7 @@ def review(month: str = typer.Argument(..., help="Tháng, dạng NĂM-THÁNG.", 
 
 
 @app.command()
-def approve(month: str = typer.Argument(..., help="Tháng, dạng NĂM-THÁNG.", callback=_month),
+def approve(month: str = typer.Argument(..., metavar="THÁNG", help="Tháng, dạng NĂM-THÁNG.", callback=_month),
             by: str = typer.Option(..., "--by", help="Họ tên người duyệt.", callback=_text),
             role: str = typer.Option(..., "--role", help="Chức vụ người duyệt.", callback=_text),
             note: Optional[str] = typer.Option(None, "--note", help="Ghi chú."),
@@ -420,7 +420,7 @@ def approve(month: str = typer.Argument(..., help="Tháng, dạng NĂM-THÁNG.",
 
 
 @app.command()
-def reject(month: str = typer.Argument(..., help="Tháng, dạng NĂM-THÁNG.", callback=_month),
+def reject(month: str = typer.Argument(..., metavar="THÁNG", help="Tháng, dạng NĂM-THÁNG.", callback=_month),
            by: str = typer.Option(..., "--by", help="Họ tên người duyệt.", callback=_text),
            reason: str = typer.Option(..., "--reason", help="Lý do trả lại.", callback=_text),
            role: Optional[str] = typer.Option(None, "--role", help="Chức vụ người duyệt.", callback=_text),
@@ -434,7 +434,7 @@ def reject(month: str = typer.Argument(..., help="Tháng, dạng NĂM-THÁNG.", 
 
 
 @app.command()
-def status(month: Optional[str] = typer.Argument(None, help="Tháng; bỏ trống để xem mọi tháng.", callback=_month),
+def status(month: Optional[str] = typer.Argument(None, metavar="[THÁNG]", help="Tháng; bỏ trống để xem mọi tháng.", callback=_month),
            station: Path = STATION_DIR) -> None:
     """Tình trạng từng tháng: bản nháp, chờ duyệt, đã duyệt, đã thay đổi sau khi duyệt; đã sản xuất, đã xếp lịch, đã phát."""
     from radio.approval import STATE_LABELS, known_months, statuses
@@ -466,7 +466,7 @@ def _warn_if_tampered(store) -> None:
 
 
 @app.command()
-def history(month: str = typer.Argument(..., help="Tháng, dạng NĂM-THÁNG.", callback=_month),
+def history(month: str = typer.Argument(..., metavar="THÁNG", help="Tháng, dạng NĂM-THÁNG.", callback=_month),
             station: Path = STATION_DIR) -> None:
     """Nhật ký duyệt của tháng (ai, khi nào, mã kịch bản, mã âm thanh, ghi chú); chỉ ghi thêm."""
     from radio.approval import history as month_history
@@ -489,7 +489,7 @@ def history(month: str = typer.Argument(..., help="Tháng, dạng NĂM-THÁNG.",
 
 
 @app.command(name="schedule")
-def schedule_command(month: str = typer.Argument(..., help="Tháng, dạng NĂM-THÁNG.", callback=_month),
+def schedule_command(month: str = typer.Argument(..., metavar="THÁNG", help="Tháng, dạng NĂM-THÁNG.", callback=_month),
                      station: Path = STATION_DIR,
                      add: Optional[str] = typer.Option(None, "--add", help="Xếp thêm một lượt phát lúc 'NĂM-THÁNG-NGÀY GIỜ:PHÚT'."),
                      remove: Optional[int] = typer.Option(None, "--remove", help="Gỡ lượt phát có số này."),
@@ -533,7 +533,7 @@ app.add_typer(player_app, name="player")
 
 @player_app.command("run")
 def player_run(station: Path = STATION_DIR,
-               output: str = typer.Option("system", "--output", help="system, file hoặc null."),
+               output: str = typer.Option("system", "--output", help="Đầu ra: system (loa của máy tính), file (chép tệp vào thư mục played) hoặc null (chạy thử, không ra tiếng)."),
                until: Optional[str] = typer.Option(None, "--until", help="Dừng lúc GIỜ:PHÚT (hôm nay) hoặc 'NĂM-THÁNG-NGÀY GIỜ:PHÚT'."),
                rehearse: Optional[str] = typer.Option(
                    None, "--rehearse", hidden=True,
@@ -659,14 +659,16 @@ def log_command(month: str = typer.Option(..., "--month", help="Tháng, dạng N
 
 
 @app.command()
-def report(kind: str = typer.Argument(..., help="quarter, half hoặc year."),
-           period: str = typer.Argument(..., help="Kỳ: 2026-Q4, 2026-H2 hoặc 2026."),
+def report(period: str = typer.Argument(..., metavar="KỲ",
+                                        help="Kỳ báo cáo: 2026-Q4 (quý IV), 2026-H2 (6 tháng cuối năm) hoặc 2026 (cả năm)."),
+           older_form: Optional[str] = typer.Argument(None, hidden=True),
            station: Path = STATION_DIR,
            detail: bool = typer.Option(False, "--detail", help="Liệt kê từng lượt phát làm nên số liệu.")) -> None:
     """Báo cáo quý, 6 tháng, năm: chương trình, lượt phát, số phút, nội dung đã tuyên truyền (.docx, .md, .html)."""
-    from radio.reports import build_report, detail_table, parse_period, summary_lines, write_report
+    from radio.reports import build_report, detail_table, parse_period, period_of, summary_lines, write_report
 
-    result = build_report(station, parse_period(kind, period))
+    # `radio report quarter 2026-Q4`, the older form, still works.
+    result = build_report(station, parse_period(period, older_form) if older_form else period_of(period))
     for line in summary_lines(result):
         console.print(line)
     if detail:
@@ -684,8 +686,10 @@ def report(kind: str = typer.Argument(..., help="quarter, half hoặc year."),
 def main() -> None:
     # Standalone mode: typer itself answers --help and wrong arguments; a stage's RadioError
     # passes through it and is shown here, verbatim, without a traceback.
+    from radio.cli_words import vietnamese
+
     try:
-        app()
+        vietnamese(app)(prog_name="radio")
     except RadioError as exc:
         errors.print(Text.assemble(("Lỗi: ", "bold red"), str(exc)), soft_wrap=True)
         sys.exit(exc.exit_code)

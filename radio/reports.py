@@ -39,6 +39,15 @@ class Period:
     months: list[str]
 
 
+def period_of(value: str) -> Period:
+    """A period as the officer writes it: 2026-Q4 (a quarter), 2026-H2 (a half), 2026 (a year)."""
+    for kind, pattern in (("quarter", r"\d{4}-Q[1-4]"), ("half", r"\d{4}-H[12]"), ("year", r"\d{4}")):
+        if re.fullmatch(pattern, value.strip().upper()):
+            return parse_period(kind, value.strip().upper())
+    raise ReportError(f"Không hiểu kỳ báo cáo '{value}'.",
+                      hint="viết 2026-Q4 cho quý IV, 2026-H2 cho 6 tháng cuối năm, 2026 cho cả năm.")
+
+
 def parse_period(kind: str, value: str) -> Period:
     patterns = {"quarter": r"(\d{4})-Q([1-4])", "half": r"(\d{4})-H([12])", "year": r"(\d{4})"}
     if kind not in patterns:
