@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from radio.display import minutes, number
 from radio.errors import RadioError
 
 if TYPE_CHECKING:
@@ -59,13 +60,13 @@ def _bars() -> Progress:
 
 def _report(production) -> None:
     audio = production.manifest["audio"]
-    minutes, seconds = divmod(round(audio["duration_s"]), 60)
+    whole_minutes, seconds = divmod(round(audio["duration_s"]), 60)
     for warning in production.warnings:
         console.print(f"[yellow]Cảnh báo:[/] {warning}")
     console.print(f"[green]Đã xong.[/] Tệp chương trình: {production.mp3}")
-    console.print(f"Thời lượng: {minutes} phút {seconds:02d} giây · "
-                  f"Âm lượng: {audio['integrated_lufs']:.1f} LUFS · "
-                  f"Đỉnh thực: {audio['true_peak_dbtp']:.1f} dBTP")
+    console.print(f"Thời lượng: {whole_minutes} phút {seconds:02d} giây · "
+                  f"Âm lượng: {number(audio['integrated_lufs'])} LUFS · "
+                  f"Đỉnh thực: {number(audio['true_peak_dbtp'])} dBTP")
     console.print(f"Kịch bản: {production.script_path}")
     console.print(f"Mô tả chương trình: {production.manifest_path}")
     clips = production.manifest["clips"]
@@ -101,7 +102,7 @@ def _text(value: Optional[str]) -> Optional[str]:
 
 def _not_negative(value: Optional[float]) -> Optional[float]:
     if value is not None and value < 0:
-        raise RadioError(f"Giá trị {value:g} không hợp lệ: số ngày hoặc dung lượng không được âm.",
+        raise RadioError(f"Giá trị {number(value, None)} không hợp lệ: số ngày hoặc dung lượng không được âm.",
                          hint="ví dụ --older-than 180 hoặc --max-mb 500.")
     return value
 
@@ -140,11 +141,15 @@ def compose(month: str = typer.Argument(..., metavar="THÁNG", help="Tháng, d�
         console.print(f"Điều chỉnh: {change}")
     for warning in composition.warnings:
         console.print(f"[yellow]Cảnh báo:[/] {warning}")
-    minutes, seconds = divmod(round(composition.estimated_s), 60)
+    whole_minutes, seconds = divmod(round(composition.estimated_s), 60)
     console.print(f"[green]Đã soạn[/] {script_path}: {len(composition.script.segments)} đoạn, "
-                  f"ước tính {minutes} phút {seconds:02d} giây.")
+                  f"ước tính {whole_minutes} phút {seconds:02d} giây.")
+    from radio.station import load_station
+
+    station_profile = load_station(station)
     for segment in composition.script.segments:
-        console.print(f"  {segment.id:<14} {segment.voice:<5} {segment.estimated_s:6.1f} giây  {segment.title}")
+        reader = station_profile.announcer(segment.voice).name
+        console.print(f"  {segment.title:<28} {reader:<18} {number(segment.estimated_s):>6} giây")
 
 
 @app.command()
@@ -268,7 +273,7 @@ def voices(ctx: typer.Context, compare: bool = typer.Option(
         console.print(f"\n[bold]{config.name}[/]")
         for announcer in config.announcers:
             console.print(f"  {announcer.name} ({announcer.id}): {announcer.engine}:{announcer.voice}, "
-                          f"tốc độ {announcer.speed:g}")
+                          f"tốc độ {number(announcer.speed, None)}")
         chain = " → ".join(config.speech.fallback) or "không có"
         console.print(f"  Bộ đọc dự phòng khi bộ đọc chính lỗi: {chain}")
 
@@ -336,10 +341,10 @@ def cache_stats(station: Path = STATION_DIR, out: Optional[Path] = OUT_OPTION) -
         table.add_column(column, justify="right" if column != "Bộ đọc" else "left")
     for name, usage in sorted(stats.engines.items()):
         table.add_row(name, str(usage.clips), _megabytes(usage.bytes),
-                      f"{usage.seconds / 60:.1f} phút")
+                      f"{minutes(usage.seconds)}")
     table.add_row("Tổng", str(stats.clips), _megabytes(stats.bytes), "")
     console.print(table)
-    console.print(f"Câu lâu nhất chưa được dùng lại: {stats.oldest_unused_days:.0f} ngày.")
+    console.print(f"Câu lâu nhất chưa được dùng lại: {number(stats.oldest_unused_days, 0)} ngày.")
 
 
 @cache_app.command("prune")
@@ -370,7 +375,7 @@ def cache_prune(station: Path = STATION_DIR, out: Optional[Path] = OUT_OPTION,
 
 
 def _megabytes(size: int) -> str:
-    return f"{size / 1024 / 1024:.1f} MB"
+    return f"{number(size / 1024 / 1024)} MB"
 
 
 def _month_files(station: Path, month: str):
@@ -515,13 +520,14 @@ def schedule_command(month: str = typer.Argument(..., metavar="THÁNG", help="Th
         placement = planner.schedule_month(station, month)
     for problem in placement.problems:
         console.print(f"[yellow]Chú ý:[/] {problem}")
+    names = planner.slot_names(planner.load_model(station / "station.yaml", planner.Station))
     table = Table(title=f"Lịch phát tháng {month}")
-    for column in ("Số", "Ngày", "Giờ", "Khung", "Thời lượng"):
+    for column in ("Số", "Ngày", "Giờ", "Khung giờ", "Thời lượng"):
         table.add_column(column)
     for airing in placement.airings:
         table.add_row(str(airing.id), f"{planner.WEEKDAY_NAMES[airing.planned_at.weekday()]} "
-                      f"{airing.planned_at:%d/%m/%Y}", f"{airing.planned_at:%H:%M}", airing.slot_id,
-                      f"{airing.duration_s / 60:.1f} phút")
+                      f"{airing.planned_at:%d/%m/%Y}", f"{airing.planned_at:%H:%M}",
+                      names.get(airing.slot_id, airing.slot_id), f"{minutes(airing.duration_s)}")
     console.print(table)
     for path in placement.exports:
         console.print(f"Đã ghi {path}")
@@ -534,7 +540,9 @@ app.add_typer(player_app, name="player")
 @player_app.command("run")
 def player_run(station: Path = STATION_DIR,
                output: str = typer.Option("system", "--output", help="Đầu ra: system (loa của máy tính), file (chép tệp vào thư mục played) hoặc null (chạy thử, không ra tiếng)."),
-               until: Optional[str] = typer.Option(None, "--until", help="Dừng lúc GIỜ:PHÚT (hôm nay) hoặc 'NĂM-THÁNG-NGÀY GIỜ:PHÚT'."),
+               until: Optional[str] = typer.Option(None, "--until", metavar="GIỜ",
+                                                   help="Dừng lúc GIỜ:PHÚT (hôm nay) hoặc 'NĂM-THÁNG-NGÀY GIỜ:PHÚT'; lượt đang phát dở được phát hết rồi mới dừng."),
+               hard: bool = typer.Option(False, "--hard", help="Dừng đúng giờ --until, cắt cả lượt đang phát (ghi là bị ngắt)."),
                rehearse: Optional[str] = typer.Option(
                    None, "--rehearse", hidden=True,
                    help="Diễn tập: giờ bắt đầu và tốc độ, ví dụ '2026-12-01T05:29:00+07:00@60'.")) -> None:
@@ -562,22 +570,31 @@ def player_run(station: Path = STATION_DIR,
     player.notify = lambda line: console.print(f"[dim]{player.clock.now():%H:%M:%S}[/] {line}")
     stop_at = _parse_until(until, player.clock.now()) if until else None
     upcoming = player.next_airings(3)
-    console.print(f"Máy phát đang chạy (đầu ra: {output}). Lượt phát sắp tới: "
+    console.print(f"Máy phát đang chạy (đầu ra: {OUTPUT_NAMES.get(output, output)}). Lượt phát sắp tới: "
                   + (", ".join(f"{a.planned_at:%H:%M %d/%m}" for a in upcoming) or "chưa có"))
-    run(player, stop_at)
+    if stop_at:
+        console.print(f"Máy phát sẽ dừng lúc {stop_at:%H:%M:%S ngày %d/%m}"
+                      + (", cắt cả lượt đang phát (--hard)." if hard else
+                         "; nếu lúc đó đang phát dở một lượt thì dừng sau khi lượt đó phát xong "
+                         "(thêm --hard để dừng đúng giờ)."))
+    run(player, stop_at, hard=hard)
     console.print("Máy phát đã dừng.")
+
+
+OUTPUT_NAMES = {"system": "loa của máy tính", "file": "chép tệp vào thư mục played",
+                "null": "chạy thử, không ra tiếng"}
 
 
 def _parse_until(text: str, now):
     from datetime import datetime, timedelta
 
-    for pattern in ("%Y-%m-%d %H:%M", "%H:%M"):
+    for pattern in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%H:%M:%S", "%H:%M"):
         try:
             parsed = datetime.strptime(text, pattern)
         except ValueError:
             continue
-        if pattern == "%H:%M":
-            parsed = now.replace(hour=parsed.hour, minute=parsed.minute, second=0, microsecond=0)
+        if not pattern.startswith("%Y"):
+            parsed = now.replace(hour=parsed.hour, minute=parsed.minute, second=parsed.second, microsecond=0)
             return parsed if parsed > now else parsed + timedelta(days=1)
         return parsed.replace(tzinfo=now.tzinfo)
     raise RadioError(f"Không hiểu thời điểm dừng '{text}'.", hint="viết 18:00 hoặc 2026-12-05 18:00.")
@@ -626,7 +643,7 @@ def _age(seconds: float) -> str:
         return f"{max(0, round(seconds))} giây"
     if seconds < 5400:
         return f"{round(seconds / 60)} phút"
-    return f"{seconds / 3600:.1f} giờ".replace(".", ",")
+    return f"{number(seconds / 3600)} giờ"
 
 
 def _print_log(entries, title: str) -> None:
@@ -643,19 +660,27 @@ def _print_log(entries, title: str) -> None:
 
 
 @app.command(name="log")
-def log_command(month: str = typer.Option(..., "--month", help="Tháng, dạng NĂM-THÁNG.", callback=_month),
+def log_command(month: Optional[str] = typer.Option(None, "--month", metavar="THÁNG", callback=_month,
+                                                    help="Chương trình của tháng này (dạng NĂM-THÁNG), phát vào ngày nào cũng được."),
+                aired_in: Optional[str] = typer.Option(None, "--aired-in", metavar="THÁNG", callback=_month,
+                                                       help="Các lượt phát vào những ngày của tháng này, chương trình tháng nào cũng được."),
                 station: Path = STATION_DIR,
                 csv_path: Optional[Path] = typer.Option(None, "--csv", help="Ghi ra tệp CSV.")) -> None:
-    """Nhật ký phát sóng của tháng (giờ định phát, giờ thực tế, tệp, kết quả, lỗi)."""
+    """Nhật ký phát sóng (giờ định phát, giờ thực tế, tệp, kết quả, lỗi) của chương trình một tháng hoặc của các ngày trong một tháng."""
     from radio.player import as_run_log, write_csv
     from radio.store import Store
 
-    entries = as_run_log(Store(station, readonly=True), month=month)
+    if not month and not aired_in:
+        raise RadioError("Chưa chọn tháng cần xem nhật ký.",
+                         hint="thêm --month 2027-01 (chương trình tháng 1) hoặc --aired-in 2027-01 "
+                              "(các lượt phát trong tháng 1).")
+    entries = as_run_log(Store(station, readonly=True), month=month, aired_in=aired_in, station_dir=station)
     if csv_path:
         write_csv(csv_path, entries)
         console.print(f"Đã ghi {len(entries)} dòng vào {csv_path}.")
     else:
-        _print_log(entries, f"Nhật ký phát sóng tháng {month}")
+        title = (f"Nhật ký phát sóng chương trình tháng {month}" if month else "Nhật ký phát sóng")
+        _print_log(entries, title + (f", các lượt phát trong tháng {aired_in}" if aired_in else ""))
 
 
 @app.command()
@@ -673,7 +698,7 @@ def report(period: str = typer.Argument(..., metavar="KỲ",
         console.print(line)
     if detail:
         header, rows = detail_table(result)
-        table = Table(title=f"Các lượt phát trong kỳ (tổng {result.minutes_aired:.1f} phút)")
+        table = Table(title=f"Các lượt phát trong kỳ (tổng {number(result.minutes_aired)} phút)")
         for column in header:
             table.add_column(column)
         for row in rows:

@@ -14,6 +14,7 @@ import jinja2
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from radio.display import minutes, number
 from radio.config import line_of, read_yaml, validate
 from radio.errors import ConfigError, RadioError, TemplateError
 from radio.library import Procedure, Topic, all_topics, load_procedure, load_topic, search_dirs
@@ -128,10 +129,16 @@ PLACEHOLDERS = ("Tiêu đề tin thứ nhất", "Nội dung tin: số hồ sơ",
 
 
 def _refuse_placeholders(path: Path) -> None:
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.lstrip().startswith("#") and any(p in line for p in PLACEHOLDERS):
-            raise ConfigError(path, "bản tin còn nội dung mẫu chưa được thay.", line=number,
-                              hint="thay dòng này bằng nội dung thật của tháng, hoặc xoá mục đó.")
+    """Every leftover of the template at once, so the officer fixes them in one pass."""
+    left = [(line_number, line.strip()) for line_number, line
+            in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+            if not line.lstrip().startswith("#") and any(p in line for p in PLACEHOLDERS)]
+    if not left:
+        return
+    listed = "\n".join(f"  dòng {line_number}: {text[:70]}" for line_number, text in left)
+    raise ConfigError(path, f"bản tin còn {len(left)} chỗ nội dung mẫu chưa được thay:\n{listed}",
+                      line=left[0][0],
+                      hint="thay các dòng này bằng nội dung thật của tháng, hoặc xoá mục đó.")
 
 
 class Estimator:
@@ -283,5 +290,5 @@ def length_warning(what: str, seconds: float, rules: ProgrammeRules) -> str | No
     """The plans ask for 10–15 minutes a month; say so when a programme misses that."""
     if rules.min_minutes * 60 <= seconds <= rules.max_minutes * 60:
         return None
-    return (f"{what} dài {seconds / 60:.1f} phút, ngoài khoảng {rules.min_minutes:g}–"
-            f"{rules.max_minutes:g} phút theo kế hoạch; nên thêm hoặc bớt nội dung.")
+    return (f"{what} dài {minutes(seconds)}, ngoài khoảng {number(rules.min_minutes, None)}–"
+            f"{number(rules.max_minutes, None)} phút theo kế hoạch; nên thêm hoặc bớt nội dung.")

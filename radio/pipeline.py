@@ -448,8 +448,12 @@ def compose_month(station_dir: Path, month: str, *, allow_length: bool = False,
     ``allow_length``)."""
     check_month(month)
     station = load_station(station_dir)
-    composition = compose(station, station_dir, station_dir / "months" / f"{month}.yaml",
-                          allow_length=allow_length, fit=fit)
+    brief = station_dir / "months" / f"{month}.yaml"
+    if not on_disk(brief).exists():
+        raise ConfigError(brief, f"chưa có bản tin của tháng {month}.",
+                          hint=f"tạo bản tin bằng 'radio new-month {month}' (điền sẵn chủ đề theo kế "
+                               "hoạch năm), sửa nội dung của tháng rồi chạy lại 'radio compose'.")
+    composition = compose(station, station_dir, on_disk(brief), allow_length=allow_length, fit=fit)
     script_path = station_dir / "scripts" / f"{month}.yaml"
     save_model(script_path, composition.script, SCRIPT_HEADER)
     return composition, script_path

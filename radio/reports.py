@@ -15,13 +15,14 @@ from pathlib import Path
 from radio.approval import MonthFiles, read_manifest, standing_approval
 from radio.clock import parsed, shown
 from radio.config import load_model
+from radio.display import number
 from radio.errors import RadioError
 from radio.fileio import write_bytes, write_text
 from radio.library import all_procedures, all_topics, load_plan_items
 from radio.models import Brief, Station
 from radio.player import RESULT_NAMES
 from radio.schedule import station_zone
-from radio.store import Store
+from radio.store import ReviewEvent, Store
 
 ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
 ON_AIR = ("aired", "interrupted")  # results during which the programme was on air
@@ -77,6 +78,8 @@ class ProgrammeRow:
     approved_at: str | None
     airings_planned: int
     airings_aired: int
+    made_in_period: bool = True  # its month is in the period (else made before, aired in it)
+    withdrawn: bool = False  # approved when it aired, rejected since
 
 
 @dataclass
@@ -88,12 +91,19 @@ class AsRunRow:
     ended_at: str | None
     result: str
     error: str | None
+    duration_s: float = 0.0  # the programme's length
+    output: str = ""
 
     @property
     def seconds_on_air(self) -> float:
-        if self.result not in ON_AIR or not self.started_at or not self.ended_at:
+        """An airing that ran to its end put the whole programme on air, whatever the output
+        (a `file` output hands it over in a moment); an interrupted one, what was heard."""
+        if self.result == "aired":
+            return self.duration_s
+        if self.result != "interrupted" or not self.started_at or not self.ended_at:
             return 0.0
-        return (parsed(self.ended_at) - parsed(self.started_at)).total_seconds()
+        heard = (parsed(self.ended_at) - parsed(self.started_at)).total_seconds()
+        return max(0.0, min(heard, self.duration_s or heard))
 
 
 @dataclass
@@ -118,6 +128,14 @@ class Report:
     @property
     def minutes_aired(self) -> float:
         return sum(row.seconds_on_air for row in self.as_run) / 60
+
+    @property
+    def made(self) -> list[ProgrammeRow]:
+        return [p for p in self.programmes if p.made_in_period]
+
+    @property
+    def aired_programmes(self) -> list[ProgrammeRow]:
+        return [p for p in self.programmes if p.airings_aired]
 
     @property
     def minutes_by_month(self) -> dict[str, float]:
@@ -150,35 +168,52 @@ def build_report(station_dir: Path, period: Period, now: datetime | None = None)
     in_period = [a for a in store.queued()
                  if a.planned_at.astimezone(zone).strftime("%Y-%m") in period.months]
     as_run = [AsRunRow(a.id, a.month, logged[a.id].planned_at, logged[a.id].started_at,
-                       logged[a.id].ended_at, logged[a.id].result, logged[a.id].error)
+                       logged[a.id].ended_at, logged[a.id].result, logged[a.id].error,
+                       a.duration_s, logged[a.id].output)
               for a in in_period if a.id in logged]
     as_run.sort(key=lambda r: r.planned_at)
+    # A programme counts where it was made and where it aired: December's programme aired
+    # in January is in both quarters' reports, marked as made earlier in the second.
+    months = sorted(set(period.months) | {a.month for a in in_period})
     programmes = []
-    for month in period.months:
-        files = MonthFiles(station_dir, station.id, month)
-        manifest = read_manifest(files)
-        if manifest is None:
-            continue
-        # The approval as it stands now (a later rejection withdraws it), from the one place
-        # that decides it.
-        approval = standing_approval(store, month)
+    for month in months:
         planned = [a for a in in_period if a.month == month]
+        manifest = read_manifest(MonthFiles(station_dir, station.id, month))
+        if manifest is None and not planned:
+            continue
+        standing = standing_approval(store, month)
+        approval = standing or _approval_when_aired(store, month, planned)
         programmes.append(ProgrammeRow(
-            month, manifest.title, manifest.audio.duration_s,
+            month, manifest.title if manifest else planned[0].title,
+            manifest.audio.duration_s if manifest else planned[0].duration_s,
             approval.by_name if approval else None, approval.role if approval else None,
             approval.at if approval else None, len(planned),
-            sum(1 for r in as_run if r.month == month and r.result == "aired")))
-    aired_months = sorted({r.month for r in as_run if r.result in ON_AIR})
-    # A month whose airings are still to come is not "without a programme" yet.
-    waiting = {a.month for a in in_period if a.id not in logged}
+            sum(1 for r in as_run if r.month == month and r.result == "aired"),
+            made_in_period=month in period.months, withdrawn=approval is not None and standing is None))
+    # Coverage counts the programmes heard; "a month without a programme" is a month of the
+    # period in which nothing went on air, whichever month's programme it would have been.
+    aired_programme_months = sorted({r.month for r in as_run if r.result in ON_AIR})
+    aired_in = {parsed(r.planned_at).astimezone(zone).strftime("%Y-%m") for r in as_run if r.result in ON_AIR}
+    waiting = {a.planned_at.astimezone(zone).strftime("%Y-%m") for a in in_period if a.id not in logged}
     current = now.strftime("%Y-%m")
-    covered, not_covered = _coverage(station_dir, aired_months)
+    covered, not_covered = _coverage(station_dir, aired_programme_months)
     return Report(
         station, period, now, programmes, len(in_period), as_run, covered, not_covered,
         months_without_programme=[m for m in period.months
-                                  if m <= current and m not in aired_months and m not in waiting],
+                                  if m <= current and m not in aired_in and m not in waiting],
         months_not_yet_due=[m for m in period.months if m > current],
         tampered=store.broken_record())
+
+
+def _approval_when_aired(store: Store, month: str, planned: list) -> ReviewEvent | None:
+    """The approval a programme aired under, when it has been withdrawn since: it was
+    approved where it aired, and the report says so."""
+    if not planned:
+        return None
+    first = min(a.planned_at for a in planned)
+    approvals = [e for e in store.review_events(month)
+                 if e.action == "approve" and parsed(e.at) <= first]
+    return approvals[-1] if approvals else None
 
 
 def _coverage(station_dir: Path, months: list[str]) -> tuple[list[tuple[str, list[str]]], list[str]]:
@@ -200,38 +235,88 @@ def _coverage(station_dir: Path, months: list[str]) -> tuple[list[tuple[str, lis
     return covered, [item.title for item in items if not by_item[item.id]]
 
 
-# -- writing -----------------------------------------------------------------------------
+# -- the outline: what the report says, in order, whatever the format ---------------------
 
-def write_report(report: Report, station_dir: Path, detail: bool = False) -> list[Path]:
-    folder = station_dir / "reports"
-    stem = f"bao-cao-{report.period.key}"
-    chart = None if report.empty else _chart(report)
-    markdown = _markdown(report, detail)
-    paths = [folder / f"{stem}.docx", folder / f"{stem}.md", folder / f"{stem}.html"]
-    write_bytes(paths[0], _docx(report, chart, detail))
-    write_text(paths[1], markdown)
-    write_text(paths[2], _html(markdown, chart))
-    if chart:
-        paths.append(folder / f"{stem}.png")
-        write_bytes(paths[-1], chart)
-    report.files = paths
-    return paths
+@dataclass
+class Table:
+    header: list[str]
+    rows: list[list[str]]
+    empty: str = "Không có."
+
+
+@dataclass
+class Section:
+    title: str
+    paragraphs: list[str] = field(default_factory=list)
+    bullets: list[str] = field(default_factory=list)
+    tables: list[Table] = field(default_factory=list)
+    chart: bool = False
+
+
+@dataclass
+class Outline:
+    authority: str  # who issues it, as in the heading of an administrative document
+    title: str
+    subtitle: str
+    sections: list[Section]
+    footnote: str
+    chart: bytes | None = None
+
+
+def outline(report: Report, detail: bool = False) -> Outline:
+    r = report
+    sections = [Section("I. KẾT QUẢ THỰC HIỆN", paragraphs=summary_lines(r))]
+    if not r.empty:
+        sections += [
+            Section("1. Chương trình sản xuất và phát sóng trong kỳ", tables=[_programme_table(r)]),
+            Section("2. Kết quả phát sóng theo tháng", chart=True, tables=[Table(
+                ["Tháng", "Số phút phát sóng"],
+                [[_month_vi(m), number(v)] for m, v in r.minutes_by_month.items()])]),
+            Section("3. Nội dung đã tuyên truyền", bullets=[
+                *(f"Đã tuyên truyền: {title} (tháng {', '.join(_month_vi(m) for m in months)})."
+                  for title, months in r.covered),
+                *(f"Chưa tuyên truyền: {title}." for title in r.not_covered)] or ["Không có."]),
+            Section("II. TỒN TẠI, HẠN CHẾ", bullets=_problems(r) or ["Không có."],
+                    paragraphs=[f"Các tháng chưa đến kỳ: {', '.join(_month_vi(m) for m in r.months_not_yet_due)}."]
+                    if r.months_not_yet_due else []),
+        ]
+    if detail:
+        header, rows = detail_table(r)
+        sections.append(Section("PHỤ LỤC: NHẬT KÝ PHÁT SÓNG", tables=[Table(header, rows, "Không có lượt phát nào trong kỳ.")]))
+    label = r.period.label
+    return Outline(
+        authority=r.station.name.upper(),
+        title="BÁO CÁO KẾT QUẢ TUYÊN TRUYỀN CẢI CÁCH HÀNH CHÍNH TRÊN HỆ THỐNG TRUYỀN THANH",
+        subtitle=label[:1].upper() + label[1:],
+        sections=sections,
+        footnote=f"Số liệu trích từ nhật ký phát sóng của phần mềm radio lúc {r.made_at:%H:%M} "
+                 f"ngày {r.made_at:%d/%m/%Y}.",
+        chart=None if r.empty else _chart(r))
 
 
 def summary_lines(report: Report) -> list[str]:
     """The report's findings as sentences; the same text goes into every format."""
     r, p = report, report.period
     warning = [f"Cảnh báo: {r.tampered} Số liệu dưới đây có thể không đúng."] if r.tampered else []
+    column = r.station.programme.column
     if r.empty:
         return warning + [f"Trong {p.label}, {r.station.name} chưa sản xuất và chưa phát chương trình "
-                f"{r.station.programme.column} nào; hệ thống chưa ghi nhận số liệu của kỳ này."]
+                          f"{column} nào; hệ thống chưa ghi nhận số liệu của kỳ này."]
+    earlier = [x for x in r.programmes if not x.made_in_period]
+    approved_made = sum(1 for x in r.made if x.approved_by)
     lines = warning + [
-        f"Trong {p.label}, {r.station.name} đã sản xuất {len(r.programmes)} chương trình "
-        f"{r.station.programme.column}; {r.approved} chương trình được lãnh đạo duyệt trước khi phát.",
+        f"Trong {p.label}, {r.station.name} đã sản xuất {len(r.made)} chương trình {column}; "
+        f"{approved_made} chương trình được lãnh đạo duyệt trước khi phát.",
+    ]
+    if earlier:
+        lines.append(f"Phát trong kỳ {len(earlier)} chương trình sản xuất từ kỳ trước "
+                     f"(tháng {', '.join(_month_vi(x.month) for x in earlier)}), "
+                     f"{sum(1 for x in earlier if x.approved_by)} chương trình đã được duyệt.")
+    lines += [
         f"Tổng số lượt phát theo lịch: {r.airings_planned}; đã phát: {r.count('aired')}; "
         f"bị ngắt giữa chừng: {r.count('interrupted')}; bỏ lỡ: {r.count('missed')}; "
         f"lỗi: {r.count('failed')}; chưa đến giờ phát: {r.pending}.",
-        f"Tổng thời lượng phát sóng: {r.minutes_aired:.1f} phút.",
+        f"Tổng thời lượng phát sóng: {number(r.minutes_aired)} phút.",
     ]
     if r.covered:
         lines.append(f"Đã tuyên truyền {len(r.covered)}/{len(r.covered) + len(r.not_covered)} "
@@ -249,89 +334,65 @@ def _problems(report: Report) -> list[str]:
 
 
 def _month_vi(month: str) -> str:
-    year, number = month.split("-")
-    return f"{int(number)}/{year}"
+    year, number_ = month.split("-")
+    return f"{int(number_)}/{year}"
 
 
 def _clock(seconds: float) -> str:
     return f"{int(seconds) // 60} phút {int(round(seconds)) % 60:02d} giây"
 
 
-def _programme_table(report: Report) -> tuple[list[str], list[list[str]]]:
-    header = ["Tháng", "Tên chương trình", "Thời lượng", "Người duyệt", "Ngày duyệt", "Lượt đã phát/theo lịch"]
-    rows = [[_month_vi(p.month), p.title, _clock(p.duration_s),
-             f"{p.approved_by} ({p.approved_role})" if p.approved_by else "chưa duyệt",
-             shown(p.approved_at)[:10] if p.approved_at else "", f"{p.airings_aired}/{p.airings_planned}"]
-            for p in report.programmes]
-    return header, rows
+def _programme_table(report: Report) -> Table:
+    header = ["Tháng", "Tên chương trình", "Thời lượng", "Người duyệt", "Ngày duyệt",
+              "Lượt đã phát/theo lịch trong kỳ"]
+    rows = []
+    for p in report.programmes:
+        month = _month_vi(p.month) + ("" if p.made_in_period else " (sản xuất kỳ trước)")
+        approver = f"{p.approved_by} ({p.approved_role})" if p.approved_by else "chưa duyệt"
+        if p.withdrawn:
+            approver += "; sau đó đã trả lại"
+        rows.append([month, p.title, _clock(p.duration_s), approver,
+                     shown(p.approved_at)[:10] if p.approved_at else "",
+                     f"{p.airings_aired}/{p.airings_planned}"])
+    return Table(header, rows, "Không có chương trình nào.")
 
 
 def detail_table(report: Report) -> tuple[list[str], list[list[str]]]:
-    header = ["Số", "Giờ định phát", "Bắt đầu", "Kết thúc", "Kết quả", "Phút phát sóng"]
-    rows = [[str(r.airing_id), shown(r.planned_at), shown(r.started_at), shown(r.ended_at),
-             RESULT_NAMES[r.result], f"{r.seconds_on_air / 60:.2f}"] for r in report.as_run]
+    header = ["Số", "Chương trình tháng", "Giờ định phát", "Bắt đầu", "Kết thúc", "Kết quả", "Phút phát sóng"]
+    rows = [[str(r.airing_id), _month_vi(r.month), shown(r.planned_at), shown(r.started_at),
+             shown(r.ended_at), RESULT_NAMES[r.result], number(r.seconds_on_air / 60, 2)]
+            for r in report.as_run]
     return header, rows
 
 
-def _markdown(report: Report, detail: bool) -> str:
-    r = report
-    out = [f"# Kết quả tuyên truyền cải cách hành chính trên hệ thống truyền thanh — {r.period.label}",
-           "", f"**{r.station.name}**", ""]
-    out += [f"- {line}" for line in summary_lines(r)]
-    if not r.empty:
-        header, rows = _programme_table(r)
-        out += ["", "## 1. Chương trình đã sản xuất", "", _md_table(header, rows)]
-        out += ["", "## 2. Phát sóng theo tháng", "",
-                _md_table(["Tháng", "Phút phát sóng"],
-                          [[_month_vi(m), f"{v:.1f}"] for m, v in r.minutes_by_month.items()])]
-        out += ["", "## 3. Nội dung tuyên truyền", ""]
-        out += [f"- Đã tuyên truyền: {title} (tháng {', '.join(_month_vi(m) for m in months)})"
-                for title, months in r.covered]
-        out += [f"- Chưa tuyên truyền: {title}" for title in r.not_covered]
-        problems = _problems(r)
-        out += ["", "## 4. Tồn tại, hạn chế", ""] + ([f"- {p}" for p in problems] or ["- Không có."])
-        if r.months_not_yet_due:
-            out += ["", f"Các tháng chưa đến kỳ: {', '.join(_month_vi(m) for m in r.months_not_yet_due)}."]
-    if detail:
-        header, rows = detail_table(r)
-        out += ["", "## Phụ lục: nhật ký phát sóng", "", _md_table(header, rows) if rows else "Không có dòng nào."]
-    out += ["", f"_Số liệu trích từ nhật ký phát sóng của phần mềm radio lúc {r.made_at:%H:%M ngày %d/%m/%Y}._", ""]
-    return "\n".join(out)
+# -- the formats ---------------------------------------------------------------------------
+
+def write_report(report: Report, station_dir: Path, detail: bool = False) -> list[Path]:
+    folder = station_dir / "reports"
+    stem = f"bao-cao-{report.period.key}"
+    plan = outline(report, detail)
+    paths = [folder / f"{stem}.docx", folder / f"{stem}.md", folder / f"{stem}.html"]
+    write_bytes(paths[0], _docx(plan))
+    write_text(paths[1], _render("report.md.j2", plan))
+    write_text(paths[2], _render("report.html.j2", plan))
+    if plan.chart:
+        paths.append(folder / f"{stem}.png")
+        write_bytes(paths[-1], plan.chart)
+    report.files = paths
+    return paths
 
 
-def _md_table(header: list[str], rows: list[list[str]]) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(cell.replace("|", "/") for cell in row) + " |" for row in rows]
-    return "\n".join(lines)
-
-
-def _html(markdown: str, chart: bytes | None) -> str:
+def _render(template: str, plan: Outline) -> str:
     import base64
-    import html as escape
 
-    body = []
-    for line in markdown.splitlines():
-        if line.startswith("# "):
-            body.append(f"<h1>{escape.escape(line[2:])}</h1>")
-        elif line.startswith("## "):
-            body.append(f"<h2>{escape.escape(line[3:])}</h2>")
-        elif line.startswith("|---"):
-            continue
-        elif line.startswith("| "):
-            cells = "".join(f"<td>{escape.escape(c.strip())}</td>" for c in line.strip("|").split(" | "))
-            body.append(f"<tr>{cells}</tr>")
-        elif line.startswith("- "):
-            body.append(f"<li>{escape.escape(line[2:])}</li>")
-        elif line.strip():
-            body.append(f"<p>{escape.escape(line.strip('*_'))}</p>")
-    html = "\n".join(body)
-    html = re.sub(r"((?:<tr>.*</tr>\n?)+)", r"<table>\1</table>", html)
-    image = (f'<img alt="Biểu đồ phát sóng" src="data:image/png;base64,{base64.b64encode(chart).decode()}">'
-             if chart else "")
-    return ("<!DOCTYPE html><html lang=\"vi\"><head><meta charset=\"utf-8\"><title>Báo cáo</title>"
-            "<style>body{font-family:'Times New Roman',serif;max-width:180mm;margin:auto}"
-            "table{border-collapse:collapse}td{border:1px solid #888;padding:2px 6px}</style>"
-            f"</head><body>{html}{image}</body></html>")
+    from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+    env = Environment(loader=PackageLoader("radio", "templates"), undefined=StrictUndefined,
+                      autoescape=select_autoescape(enabled_extensions=("html.j2",)),
+                      trim_blocks=True, lstrip_blocks=True)
+    env.filters["md_cell"] = lambda text: str(text).replace("|", "/").replace("\n", " ")
+    chart = base64.b64encode(plan.chart).decode() if plan.chart else None
+    return env.get_template(template).render(plan=plan, chart=chart)
 
 
 def _chart(report: Report) -> bytes:
@@ -339,6 +400,7 @@ def _chart(report: Report) -> bytes:
 
     matplotlib.use("Agg")
     from matplotlib import pyplot
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
 
     figure, (minutes, results) = pyplot.subplots(1, 2, figsize=(9, 3.2), dpi=120)
     months = list(report.minutes_by_month)
@@ -347,12 +409,13 @@ def _chart(report: Report) -> bytes:
     minutes.set_title(f"Số phút phát sóng theo tháng ({months[0][:4]})")
     minutes.set_ylabel("phút")
     minutes.set_ylim(0, max(1.0, *report.minutes_by_month.values()) * 1.15)
+    minutes.yaxis.set_major_formatter(FuncFormatter(lambda value, _: number(value, 0 if value == int(value) else 1)))
     names = ["đã phát", "bị ngắt", "bỏ lỡ", "lỗi", "chưa đến giờ"]
     values = [report.count("aired"), report.count("interrupted"), report.count("missed"),
               report.count("failed"), report.pending]
     results.barh(names, values, color=["#3a7d44", "#e0a100", "#b23a48", "#7a1f2b", "#999999"])
     results.set_title("Lượt phát theo kết quả")
-    results.xaxis.get_major_locator().set_params(integer=True)
+    results.xaxis.set_major_locator(MaxNLocator(integer=True))
     results.invert_yaxis()
     figure.tight_layout()
     buffer = io.BytesIO()
@@ -361,21 +424,29 @@ def _chart(report: Report) -> bytes:
     return buffer.getvalue()
 
 
-def _docx(report: Report, chart: bytes | None, detail: bool) -> bytes:
+# Decree 30/2020/NĐ-CP, Appendix I: A4; margins top and bottom 20–25 mm, left 30–35 mm,
+# right 15–20 mm; Times New Roman, body text 13–14 pt.
+PAGE_CM = (21.0, 29.7)
+MARGINS_CM = {"top": 2.0, "bottom": 2.0, "left": 3.0, "right": 1.5}
+FONT, BODY_PT = "Times New Roman", 14
+LANGUAGE = "vi-VN"
+
+
+def _docx(plan: Outline) -> bytes:
     from docx import Document
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.shared import Cm, Pt
 
     document = Document()
-    style = document.styles["Normal"]
-    style.font.name, style.font.size = "Times New Roman", Pt(13)
+    _vietnamese_text(document)
     for section in document.sections:
-        section.top_margin, section.bottom_margin = Cm(2), Cm(2)
-        section.left_margin, section.right_margin = Cm(3), Cm(2)
-    r = report
+        section.page_width, section.page_height = Cm(PAGE_CM[0]), Cm(PAGE_CM[1])
+        section.top_margin, section.bottom_margin = Cm(MARGINS_CM["top"]), Cm(MARGINS_CM["bottom"])
+        section.left_margin, section.right_margin = Cm(MARGINS_CM["left"]), Cm(MARGINS_CM["right"])
 
-    def paragraph(text: str, bold: bool = False, center: bool = False, size: int | None = None):
-        p = document.add_paragraph()
+    def paragraph(text: str, bold: bool = False, center: bool = False, size: int | None = None,
+                  into=None):
+        p = into.add_paragraph() if into is not None else document.add_paragraph()
         run = p.add_run(text)
         run.bold = bold
         if size:
@@ -384,44 +455,67 @@ def _docx(report: Report, chart: bytes | None, detail: bool) -> bytes:
             p.alignment = WD_ALIGN_PARAGRAPH.CENTER
         return p
 
-    def table(header: list[str], rows: list[list[str]]) -> None:
-        grid = document.add_table(rows=1, cols=len(header))
-        grid.style = "Table Grid"
-        for cell, text in zip(grid.rows[0].cells, header):
-            cell.text = text
-            cell.paragraphs[0].runs[0].bold = True
-        for row in rows:
-            for cell, text in zip(grid.add_row().cells, row):
-                cell.text = text
-
-    paragraph(r.station.name.upper(), bold=True, center=True)
-    paragraph("KẾT QUẢ TUYÊN TRUYỀN CẢI CÁCH HÀNH CHÍNH TRÊN HỆ THỐNG TRUYỀN THANH", bold=True,
-              center=True, size=14)
-    paragraph(r.period.label.capitalize(), center=True)
-    paragraph("I. KẾT QUẢ THỰC HIỆN", bold=True)
-    for line in summary_lines(r):
-        paragraph(line)
-    if not r.empty:
-        paragraph("1. Chương trình đã sản xuất", bold=True)
-        table(*_programme_table(r))
-        paragraph("2. Kết quả phát sóng", bold=True)
-        table(["Tháng", "Phút phát sóng"], [[_month_vi(m), f"{v:.1f}"] for m, v in r.minutes_by_month.items()])
-        if chart:
-            document.add_picture(io.BytesIO(chart), width=Cm(16))
-        paragraph("3. Nội dung tuyên truyền", bold=True)
-        for title, months in r.covered:
-            paragraph(f"- Đã tuyên truyền: {title} (tháng {', '.join(_month_vi(m) for m in months)}).")
-        for title in r.not_covered:
-            paragraph(f"- Chưa tuyên truyền: {title}.")
-        paragraph("II. TỒN TẠI, HẠN CHẾ", bold=True)
-        for problem in _problems(r) or ["Không có."]:
-            paragraph(f"- {problem}")
-    if detail:
-        paragraph("PHỤ LỤC: NHẬT KÝ PHÁT SÓNG", bold=True)
-        table(*detail_table(r))
-    paragraph(f"Số liệu trích từ nhật ký phát sóng của phần mềm radio lúc {r.made_at:%H:%M ngày %d/%m/%Y}.",
-              size=11)
+    heading = document.add_table(rows=1, cols=2)
+    left, right = heading.rows[0].cells
+    left.paragraphs[0].text, right.paragraphs[0].text = "", ""
+    paragraph(plan.authority, bold=True, center=True, size=13, into=left)
+    paragraph("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", bold=True, center=True, size=13, into=right)
+    paragraph("Độc lập - Tự do - Hạnh phúc", bold=True, center=True, size=14, into=right)
+    paragraph(plan.title, bold=True, center=True)
+    paragraph(plan.subtitle, bold=True, center=True)
+    for section in plan.sections:
+        paragraph(section.title, bold=True)
+        for text in section.paragraphs:
+            paragraph(text)
+        for text in section.bullets:
+            paragraph(f"- {text}")
+        for table in section.tables:
+            _docx_table(document, table, paragraph)
+        if section.chart and plan.chart:
+            usable = PAGE_CM[0] - MARGINS_CM["left"] - MARGINS_CM["right"]
+            document.add_picture(io.BytesIO(plan.chart), width=Cm(usable))
+    paragraph(plan.footnote, size=12)
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()
 
+
+def _docx_table(document, table: Table, paragraph) -> None:
+    if not table.rows:
+        paragraph(table.empty)
+        return
+    grid = document.add_table(rows=1, cols=len(table.header))
+    grid.style = "Table Grid"
+    for cell, text in zip(grid.rows[0].cells, table.header):
+        cell.text = text
+        cell.paragraphs[0].runs[0].bold = True
+    for row in table.rows:
+        for cell, text in zip(grid.add_row().cells, row):
+            cell.text = text
+
+
+def _vietnamese_text(document) -> None:
+    """Times New Roman for every script and the document's language set to Vietnamese, in
+    the defaults and the Normal style (Word's spelling and hyphenation follow them)."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.shared import Pt
+
+    normal = document.styles["Normal"]
+    normal.font.name, normal.font.size = FONT, Pt(BODY_PT)
+    for properties in (normal.element.get_or_add_rPr(),
+                       document.styles.element.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr"))):
+        fonts = properties.find(qn("w:rFonts"))
+        if fonts is None:
+            fonts = OxmlElement("w:rFonts")
+            properties.insert(0, fonts)
+        for attribute in ("w:ascii", "w:hAnsi", "w:cs", "w:eastAsia"):
+            fonts.set(qn(attribute), FONT)
+        for theme in ("w:asciiTheme", "w:hAnsiTheme", "w:cstheme", "w:eastAsiaTheme"):
+            fonts.attrib.pop(qn(theme), None)
+        language = properties.find(qn("w:lang"))
+        if language is None:
+            language = OxmlElement("w:lang")
+            properties.append(language)
+        for attribute in ("w:val", "w:eastAsia"):
+            language.set(qn(attribute), LANGUAGE)

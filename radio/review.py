@@ -15,6 +15,7 @@ from pathlib import Path
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
+from radio.display import minutes, number
 from radio.approval import STATE_LABELS, MonthFiles, current_audio, status
 from radio.compose import PLACEHOLDERS, Estimator
 from radio.config import line_of, load_model, read_yaml, validate
@@ -140,12 +141,17 @@ def _environment() -> Environment:
     return env
 
 
+ENGINE_NAMES = {"offline": "giọng máy eSpeak, không cần mạng", "gtts": "giọng Google, cần Internet",
+                "piper": "giọng Piper, không cần mạng", "dummy": "giọng thử"}
+
+
 def _segment_view(segment, station: Station, normalizer: Normalizer, timing: dict | None,
                   heard: dict[tuple[str, str], Heard]) -> SegmentView:
     announcer = station.announcer(segment.voice)
     view = SegmentView(
         id=segment.id, title=segment.title, kind=segment.kind,
-        announcer=f"{announcer.name} ({announcer.engine}:{announcer.voice})",
+        announcer=f"{announcer.name} ({ENGINE_NAMES.get(announcer.engine, announcer.engine)}, "
+                  f"giọng {announcer.voice})",
         estimated_s=segment.estimated_s,
         actual_s=timing.duration_s if timing else None,
         start_s=timing.start_s if timing else None, sentences=[])
@@ -266,6 +272,6 @@ def _programme_findings(station: Station, station_dir: Path, script: Script,
     rules = station.programme
     if not rules.min_minutes * 60 <= seconds <= rules.max_minutes * 60:
         findings.append(Finding(None, "length",
-                                f"Thời lượng {seconds / 60:.1f} phút, ngoài khoảng "
-                                f"{rules.min_minutes:g}–{rules.max_minutes:g} phút."))
+                                f"Thời lượng {minutes(seconds)}, ngoài khoảng "
+                                f"{number(rules.min_minutes, None)}–{number(rules.max_minutes, None)} phút."))
     return findings

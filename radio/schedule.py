@@ -16,6 +16,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
+from radio.display import minutes
 from radio.approval import MonthFiles, require_airable
 from radio.config import load_model
 from radio.errors import ConfigError, RadioError
@@ -92,7 +93,7 @@ def _place(station: Station, month: str, duration_s: float, others: list[Airing]
     for slot in wanted:
         if duration_s > slot.length_min * 60:
             raise ScheduleError(
-                f"Chương trình dài {duration_s / 60:.1f} phút, khung giờ '{slot.name}' chỉ có "
+                f"Chương trình dài {minutes(duration_s)}, khung giờ '{slot.name}' chỉ có "
                 f"{slot.length_min} phút.",
                 hint="rút ngắn chương trình (radio compose --fit) hoặc sửa length_min của khung "
                      "giờ trong station.yaml.")
@@ -182,12 +183,20 @@ def add_airing(station_dir: Path, month: str, at: datetime, now: datetime | None
         raise ScheduleError(f"Lượt phát lúc {at:%H:%M %d/%m/%Y} chưa xếp: {' '.join(warnings)}",
                             hint="chọn giờ khác, hoặc thêm --force nếu vẫn muốn phát vào giờ này "
                                  "(việc xếp vượt kiểm tra được ghi lại cùng lượt phát).")
-    slot = next((s.id for s in station.slots if s.start[:5] == f"{at:%H:%M}"), "thu-cong")
+    slot = next((s.id for s in station.slots if s.start[:5] == f"{at:%H:%M}"), MANUAL_SLOT)
     note = f"Xếp tay vượt kiểm tra (--force): {' '.join(warnings)}" if warnings else None
     store.add_airings(month, [(slot, at)], duration, os.path.relpath(airable.mp3, station_dir),
                       airable.audio_sha256, airable.manifest.title, manual=True, note=note)
     airings = queued(store, month=month)
     return Placement(airings, [note] if note else [], export_month(station, station_dir, month, airings))
+
+
+MANUAL_SLOT = "thu-cong"
+
+
+def slot_names(station: Station) -> dict[str, str]:
+    """What a person reads for a slot id (a hand-placed airing has no slot of its own)."""
+    return {MANUAL_SLOT: "xếp tay", **{slot.id: slot.name for slot in station.slots}}
 
 
 def without_holidays(station: Station) -> Station:
@@ -230,8 +239,8 @@ def _manual_warnings(station: Station, zone: ZoneInfo, month: str, at: datetime,
         begin = slot_start(at.date(), slot, zone)
         slot_end = begin + timedelta(minutes=slot.length_min)
         if begin <= at < slot_end and end > slot_end:
-            warnings.append(f"chương trình dài {duration_s / 60:.1f} phút, vượt quá khung '{slot.name}' "
-                            f"({slot.start}, {slot.length_min} phút) tới {(end - slot_end).total_seconds() / 60:.1f} phút.")
+            warnings.append(f"chương trình dài {minutes(duration_s)}, vượt quá khung '{slot.name}' "
+                            f"({slot.start}, {slot.length_min} phút) tới {minutes((end - slot_end).total_seconds())}.")
     return warnings
 
 

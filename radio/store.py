@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from radio.clock import parsed
+from radio.clock import parsed, shown
 from radio.errors import OutputError
 
 DATABASE = "radio.db"
@@ -424,7 +424,7 @@ def _broken_as_run(db: sqlite3.Connection) -> str | None:
         state = expected_rows.get(row["id"])
         if state is None or any(row[key] != value for key, value in state.items()):
             return (f"Nhật ký phát bị sửa ngoài phần mềm ở lượt phát số {row['airing_id']} "
-                    f"(giờ định phát {row['planned_at']}).")
+                    f"(giờ định phát {shown(row['planned_at'])}).")
     return None
 
 

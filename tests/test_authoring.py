@@ -152,6 +152,8 @@ def test_init_then_new_month_prefills_from_the_plan_and_guards_placeholders(tmp_
     again = run_cli("init", str(folder))
     assert again.returncode == 1 and "không ghi đè" in again.stderr
     assert run_cli("plan", "2027", "--station", str(folder)).returncode == 0
+    early = run_cli("compose", "2027-01", "--station", str(folder))
+    assert early.returncode == 1 and "radio new-month 2027-01" in early.stderr
     made = run_cli("new-month", "2027-01", "--station", str(folder))
     assert made.returncode == 0, made.stderr
     brief = yaml.safe_load((folder / "months" / "2027-01.yaml").read_text(encoding="utf-8"))
@@ -159,6 +161,13 @@ def test_init_then_new_month_prefills_from_the_plan_and_guards_placeholders(tmp_
     assert brief["topic"] == plan["months"][0]["topic"]
     composed = run_cli("compose", "2027-01", "--station", str(folder))
     assert composed.returncode == 1 and "nội dung mẫu chưa được thay" in composed.stderr
+    # Every leftover is listed at once, each with its line, so one pass fixes them all.
+    text = (folder / "months" / "2027-01.yaml").read_text(encoding="utf-8").splitlines()
+    from radio.compose import PLACEHOLDERS
+    expected = [n for n, line in enumerate(text, start=1)
+                if not line.lstrip().startswith("#") and any(p in line for p in PLACEHOLDERS)]
+    assert len(expected) > 1
+    assert all(f"dòng {n}:" in composed.stderr for n in expected)
 
 
 def test_hand_edited_script_with_a_broken_edit_names_the_line(station_dir):

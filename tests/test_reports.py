@@ -1,4 +1,5 @@
 """Periodic reports from a store with a known half-year of production and airings."""
+import re
 import json
 import shutil
 from pathlib import Path
@@ -10,7 +11,7 @@ import pytest
 from radio.models import Station
 from radio.config import load_model
 from radio.pipeline import sample_station_dir
-from radio.reports import build_report, parse_period, write_report
+from radio.reports import build_report, outline, parse_period, write_report
 from radio.schedule import station_zone
 from radio.store import ReviewEvent, Store
 from tests.conftest import run_cli
@@ -55,13 +56,20 @@ def station(tmp_path_factory):
                     "title, created_at) VALUES (?, 'sang', ?, 720, 'x.mp3', ?, 't', ?)",
                     (month, planned.isoformat(), "a" * 64, planned.isoformat())).lastrowid
                 if result:
-                    start = planned + timedelta(seconds=0.3)
-                    db.execute("INSERT INTO as_run (airing_id, planned_at, started_at, ended_at, output, "
-                               "result, error) VALUES (?, ?, ?, ?, 'null', ?, ?)",
-                               (airing, planned.isoformat(), None if result == "missed" else start.isoformat(),
-                                (start + timedelta(seconds=seconds)).isoformat(), result,
-                                None if result in ("aired", "interrupted") else f"lý do {result}"))
+                    log_airing(db, airing, planned, result, seconds)
     return folder
+
+
+def log_airing(db, airing, planned, result, seconds):
+    """An as-run row; seconds on air as the output saw them (a `file` output hands the
+    programme over in about a second, so a whole airing still counts the programme's length)."""
+    start = planned + timedelta(seconds=0.3)
+    output = "file" if result == "aired" else "null"
+    db.execute("INSERT INTO as_run (airing_id, planned_at, started_at, ended_at, output, "
+               "result, error) VALUES (?, ?, ?, ?, ?, ?, ?)",
+               (airing, planned.isoformat(), None if result == "missed" else start.isoformat(),
+                (start + timedelta(seconds=1 if output == "file" else seconds)).isoformat(), output, result,
+                None if result in ("aired", "interrupted") else f"lý do {result}"))
 
 
 @pytest.fixture(scope="module")
@@ -76,9 +84,11 @@ def test_every_figure_of_the_half_year(report):
     assert report.airings_planned == 16
     assert (report.count("aired"), report.count("missed"), report.count("failed"),
             report.count("interrupted"), report.pending) == (11, 1, 1, 1, 2)
-    assert report.minutes_aired == pytest.approx((9 * 600 + 300 + 2 * 650) / 60)
+    # Every airing that ran to its end counts the programme's 12 minutes, the interrupted
+    # one the 5 minutes heard.
+    assert report.minutes_aired == pytest.approx((11 * 720 + 300) / 60)
     assert report.minutes_by_month["2026-09"] == 0
-    assert report.minutes_by_month["2026-10"] == pytest.approx(1500 / 60)
+    assert report.minutes_by_month["2026-10"] == pytest.approx((2 * 720 + 300) / 60)
     assert report.months_without_programme == ["2026-09"]
     assert report.months_not_yet_due == []
     covered = dict(report.covered)
@@ -104,12 +114,12 @@ def test_docx_opens_and_contains_the_figures(report, station):
     assert "6 tháng cuối năm 2026" in text
     assert "đã sản xuất 5 chương trình" in text and "5 chương trình được lãnh đạo duyệt" in text
     assert "Tổng số lượt phát theo lịch: 16; đã phát: 11" in text and "bỏ lỡ: 1; lỗi: 1" in text
-    assert f"{report.minutes_aired:.1f} phút" in text
+    assert "Tổng thời lượng phát sóng: 137,0 phút" in text
     assert "Tháng 9/2026 không có chương trình được phát" in text
     assert "Trần Thị Bình" in cells and "4/4" in cells
     assert len(document.inline_shapes) == 1  # the chart
     markdown = paths[1].read_text(encoding="utf-8")
-    assert "| 9/2026 | 0.0 |" in markdown and "Phụ lục" in markdown
+    assert "| 9/2026 | 0,0 |" in markdown and "PHỤ LỤC" in markdown
     assert "<table>" in paths[2].read_text(encoding="utf-8")
 
 
@@ -135,5 +145,71 @@ def test_a_month_approved_then_rejected_is_not_counted_approved(station, tmp_pat
     store.add_review_event(ReviewEvent("2026-08", "reject", "2026-08-20T02:00:00+00:00", "Trần Thị Bình",
                                        "Phó Chủ tịch UBND xã", "Sai số liệu", "s" * 64, "a" * 64))
     report = build_report(station, parse_period("half", "2026-H2"), now=NOW)
-    approvals = {p.month: p.approved_by for p in report.programmes}
-    assert approvals["2026-08"] is None and approvals["2026-07"]
+    august = next(p for p in report.programmes if p.month == "2026-08")
+    # It aired under that approval, which the report keeps, saying it was withdrawn since.
+    assert august.approved_by == "Trần Thị Bình" and august.withdrawn
+    rows = outline(report).sections[1].tables[0].rows
+    assert any("sau đó đã trả lại" in row[3] for row in rows if row[0] == "8/2026")
+
+
+def test_the_word_report_follows_the_administrative_format(report, station):
+    """Decree 30/2020/NĐ-CP: A4, margins 20/20/30/15 mm, Times New Roman 14, Vietnamese."""
+    from docx.oxml.ns import qn
+
+    document = docx.Document(str(write_report(build_report(station, parse_period("quarter", "2026-Q4"), now=NOW),
+                                              station)[0]))
+    section = document.sections[0]
+    assert (round(section.page_width.cm, 1), round(section.page_height.cm, 1)) == (21.0, 29.7)
+    assert [round(m.cm, 1) for m in (section.top_margin, section.bottom_margin, section.left_margin,
+                                     section.right_margin)] == [2.0, 2.0, 3.0, 1.5]
+    normal = document.styles["Normal"]
+    assert normal.font.name == "Times New Roman" and normal.font.size.pt == 14
+    language = normal.element.rPr.find(qn("w:lang"))
+    assert language.get(qn("w:val")) == "vi-VN"
+    defaults = document.styles.element.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr"))
+    assert defaults.find(qn("w:lang")).get(qn("w:val")) == "vi-VN"
+    texts = [p.text for p in document.paragraphs]
+    assert "Quý IV năm 2026" in texts
+    assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in "\n".join(c.text for c in document.tables[0].rows[0].cells)
+    numbers = " ".join(texts + [c.text for t in document.tables for r in t.rows for c in r.cells])
+    assert not re.search(r"\d\.\d phút", numbers)  # decimal comma, never a decimal point
+    assert document.inline_shapes[0].width.cm == pytest.approx(21.0 - 3.0 - 1.5, abs=0.05)
+
+
+def test_empty_tables_say_none_instead_of_standing_empty(station, tmp_path):
+    quiet = Path(shutil.copytree(station, tmp_path / "an-lac"))
+    html = write_report(build_report(quiet, parse_period("quarter", "2026-Q3"), now=NOW), quiet, detail=True)[2]
+    page = html.read_text(encoding="utf-8")
+    assert "Quý III năm 2026" in page and "max-width: 100%" in page
+    for table in re.findall(r"<table>.*?</table>", page, flags=re.S):
+        assert "<td>" in table  # every table shown has rows
+
+
+def test_a_programme_made_in_one_quarter_and_aired_in_the_next_reconciles(station, tmp_path):
+    folder = Path(shutil.copytree(station, tmp_path / "an-lac"))
+    store = Store(folder)
+    planned = datetime(2027, 1, 6, 5, 30, tzinfo=ZONE)
+    with store.transaction() as db:
+        db.execute("DELETE FROM airings WHERE month = '2026-12' AND id NOT IN (SELECT airing_id FROM as_run)")
+        airing = db.execute(
+            "INSERT INTO airings (month, slot_id, planned_at, duration_s, mp3, audio_sha256, title, created_at) "
+            "VALUES ('2026-12', 'sang', ?, 720, 'x.mp3', ?, 'Chuyên mục tháng 2026-12', ?)",
+            (planned.isoformat(), "a" * 64, planned.isoformat())).lastrowid
+        log_airing(db, airing, planned, "aired", 720)
+    later = datetime(2027, 4, 2, 9, 0, tzinfo=ZONE)
+    q4 = build_report(folder, parse_period("quarter", "2026-Q4"), now=later)
+    q1 = build_report(folder, parse_period("quarter", "2027-Q1"), now=later)
+    december_q4 = next(p for p in q4.programmes if p.month == "2026-12")
+    assert december_q4.made_in_period and december_q4.approved_by == "Lê Văn Cường"
+    assert december_q4.airings_planned == 0  # its airings were moved to January
+    assert [p.month for p in q1.programmes] == ["2026-12"]
+    december = q1.programmes[0]
+    assert not december.made_in_period and december.approved_by == "Lê Văn Cường"
+    assert (december.airings_aired, december.airings_planned, q1.airings_planned) == (1, 1, 1)
+    assert q1.minutes_aired == pytest.approx(12.0) and q1.minutes_by_month["2027-01"] == pytest.approx(12.0)
+    assert q1.months_without_programme == ["2027-02", "2027-03"]
+    lines = "\n".join(__import__("radio.reports", fromlist=["x"]).summary_lines(q1))
+    assert "đã sản xuất 0 chương trình" in lines and "sản xuất từ kỳ trước (tháng 12/2026)" in lines
+    shown = run_cli("report", "2027-Q1", "-s", str(folder), "--detail", env={"COLUMNS": "250"}).stdout
+    assert "Tổng thời lượng phát sóng: 12,0 phút" in shown
+    assert "(tổng 12,0 phút)" in shown and "12/2026" in shown and "12,00" in shown

@@ -568,3 +568,39 @@ def test_adding_an_airing_on_a_public_holiday_outside_the_month_asks_for_force(s
     forced = run_cli("schedule", MONTH, "-s", str(station), "--add", "2027-01-01 09:00", "--force")
     assert forced.returncode == 0, forced.stderr
     assert "Tết Dương lịch" in queued(Store(station))[0].note
+
+
+def test_the_log_by_programme_month_and_by_airing_dates(station):
+    """December's programme aired on 5 January belongs to `--month 2026-12` and to
+    `--aired-in 2027-01`, not to `--aired-in 2026-12`."""
+    add_airing(station, MONTH, datetime(2027, 1, 5, 9, 0), now=BEFORE, force=True)
+    moment = datetime(2027, 1, 5, 8, 59, 59, 500000, tzinfo=ZONE)
+    assert [e.result for e in player(station, moment).check()] == ["aired"]
+
+    def logged(*args):
+        out = run_cli("log", *args, "-s", str(station), env={"COLUMNS": "200"})
+        assert out.returncode == 0, out.stderr
+        return sum(1 for line in out.stdout.splitlines() if "05/01/2027" in line)
+
+    assert logged("--month", MONTH) == 1 and logged("--aired-in", "2027-01") == 1
+    assert logged("--aired-in", MONTH) == 0
+    neither = run_cli("log", "-s", str(station))
+    assert neither.returncode == 1 and "--aired-in" in neither.stderr
+
+
+@pytest.mark.parametrize("hard", [False, True])
+def test_until_lets_the_airing_under_way_finish_or_cuts_it_with_hard(station, hard):
+    planned = datetime(2026, 12, 2, 8, 0, tzinfo=ZONE)
+    add_airing(station, MONTH, planned.replace(tzinfo=None), now=BEFORE)
+    start = planned - timedelta(seconds=5)
+    result = run_cli("player", "run", "-s", str(station), "--output", "null",
+                     "--until", "2026-12-02 08:00:08", *(["--hard"] if hard else []),
+                     "--rehearse", f"{start.isoformat()}@10", env={"COLUMNS": "200"})
+    assert result.returncode == 0, result.stderr
+    assert "Máy phát sẽ dừng lúc 08:00:08" in result.stdout
+    [entry] = as_run_log(Store(station))
+    if hard:
+        assert entry.result == "interrupted" and "dừng ngay (--hard)" in result.stdout
+    else:
+        assert entry.result == "aired" and "đã phát xong lượt đó rồi dừng" in result.stdout
+        assert "thêm --hard" in result.stdout

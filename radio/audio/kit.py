@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from radio.display import number
 from radio.audio import ffmpeg
 from radio.audio.loudness import integrated_loudness
 from radio.errors import AudioError
@@ -162,8 +163,8 @@ def _decode_part(path: Path, part: str, rate: int) -> np.ndarray:
                          hint=exc.hint) from None
     if samples.size > KIT_MAX_S[part] * rate:
         limit = KIT_MAX_S[part]
-        raise AudioError(f"Tệp {path} ({where}) dài hơn mức cho phép {limit:g} giây, quá dài cho phần này.",
-                         hint=f"cắt tệp còn dưới {limit:g} giây (nhạc nền được phát lặp lại nên chỉ cần "
+        raise AudioError(f"Tệp {path} ({where}) dài hơn mức cho phép {number(limit, None)} giây, quá dài cho phần này.",
+                         hint=f"cắt tệp còn dưới {number(limit, None)} giây (nhạc nền được phát lặp lại nên chỉ cần "
                               "vài phút), hoặc chọn tệp khác.")
     if not np.isfinite(integrated_loudness(_tiled(samples, rate), rate)):
         raise AudioError(f"Tệp {path} ({where}) không có tiếng.",

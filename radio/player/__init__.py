@@ -24,6 +24,7 @@ from pathlib import Path
 import schedule as schedule_lib
 
 from radio.approval import MonthFiles, require_airable
+from radio.clock import parsed
 from radio.config import load_model
 from radio.errors import OutputError, RadioError
 from radio.fileio import write_json, write_text
@@ -303,8 +304,15 @@ def next_airings(store: Store, since: datetime, count: int = 5) -> list[Airing]:
     return [a for a in store.queued(start=since) if a.id not in done][:count]
 
 
-def as_run_log(store: Store, month: str | None = None, last: int | None = None) -> list[AsRun]:
-    return store.as_run(month=month, last=last)
+def as_run_log(store: Store, month: str | None = None, last: int | None = None, *,
+               aired_in: str | None = None, station_dir: Path | None = None) -> list[AsRun]:
+    """The as-run log; ``month`` is the programme's month, ``aired_in`` the month (in the
+    station's time zone) of the airing dates."""
+    entries = store.as_run(month=month, last=last)
+    if aired_in:
+        zone = station_zone(load_model(Path(station_dir) / "station.yaml", Station))
+        entries = [e for e in entries if parsed(e.planned_at).astimezone(zone).strftime("%Y-%m") == aired_in]
+    return entries
 
 
 @dataclass(frozen=True)
@@ -341,13 +349,27 @@ def write_csv(path: Path, entries: list[AsRun]) -> None:
     write_text(path, "\ufeff" + buffer.getvalue())
 
 
-def run(player: Player, until: datetime | None = None, *, beat_every_s: float = 2.0) -> None:
+def run(player: Player, until: datetime | None = None, *, hard: bool = False,
+        beat_every_s: float = 2.0) -> None:
     """The daemon: check every second (``check`` then waits to the exact second of an
     airing), until ``until`` or SIGTERM/SIGINT, which end the current entry cleanly.
-    Nothing else stops it: a failure in one tick is told to the operator and the next tick
-    runs as usual."""
+    At ``until`` an airing under way plays to its end, unless ``hard`` (it is then cut and
+    logged as interrupted). Nothing else stops it: a failure in one tick is told to the
+    operator and the next tick runs as usual."""
     def request_stop(signum, frame):  # noqa: ARG001 — signal handler signature
         player.stop.set()
+
+    def stop_at_the_time() -> None:
+        while not player.stop.is_set():
+            remaining = (until - player.clock.now()).total_seconds()
+            if remaining <= 0:
+                player._say(f"Đến giờ dừng {until:%H:%M:%S}: dừng ngay (--hard).")
+                player.stop.set()
+                return
+            player.clock.sleep(min(remaining, 0.5), player.stop)
+
+    if until is not None and hard:
+        threading.Thread(target=stop_at_the_time, name="radio-stop-at", daemon=True).start()
 
     def tick() -> None:
         try:
@@ -380,6 +402,8 @@ def run(player: Player, until: datetime | None = None, *, beat_every_s: float = 
             scheduler.run_pending()
             idle = scheduler.idle_seconds
             player.stop.wait(max(0.05, min(1.0, idle if idle is not None else 1.0)))
+        if until is not None and not player.stop.is_set() and player.clock.now() > until + timedelta(seconds=2):
+            player._say(f"Giờ dừng {until:%H:%M:%S} đến khi đang phát một lượt; đã phát xong lượt đó rồi dừng.")
     finally:
         player.end_heartbeat()
         for sig, handler in previous.items():
