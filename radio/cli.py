@@ -49,6 +49,11 @@ class RichProgress:
         self.bars.update(task, completed=self.bars.tasks[task].total)
 
 
+def _show(table: Table, empty: str) -> None:
+    """A table with rows, or a sentence saying there is none (a bare header says nothing)."""
+    console.print(table if table.row_count else f"{table.title}: {empty}")
+
+
 def _bars() -> Progress:
     # Imported here: only the commands that make something draw bars.
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -460,7 +465,7 @@ def status(month: Optional[str] = typer.Argument(None, metavar="[THÁNG]", help=
         scheduled, aired = airing_counts(store, files.month)
         table.add_row(files.month, STATE_LABELS[current.state], "có" if current.produced else "chưa",
                       str(scheduled), str(aired), current.detail)
-    console.print(table)
+    _show(table, "chưa có tháng nào (tạo bản tin bằng 'radio new-month').")
     _warn_if_tampered(store)
 
 
@@ -490,7 +495,7 @@ def history(month: str = typer.Argument(..., metavar="THÁNG", help="Tháng, d�
         who = f"{event.by_name} ({event.role})" if event.role else (event.by_name or "")
         table.add_row(shown(event.at), names[event.action], who, event.script_sha256[:12],
                       (event.audio_sha256 or "")[:12], event.note or "")
-    console.print(table)
+    _show(table, "chưa có ai duyệt hay sản xuất.")
 
 
 @app.command(name="schedule")
@@ -528,7 +533,7 @@ def schedule_command(month: str = typer.Argument(..., metavar="THÁNG", help="Th
         table.add_row(str(airing.id), f"{planner.WEEKDAY_NAMES[airing.planned_at.weekday()]} "
                       f"{airing.planned_at:%d/%m/%Y}", f"{airing.planned_at:%H:%M}",
                       names.get(airing.slot_id, airing.slot_id), f"{minutes(airing.duration_s)}")
-    console.print(table)
+    _show(table, "chưa có lượt phát nào.")
     for path in placement.exports:
         console.print(f"Đã ghi {path}")
 
@@ -633,7 +638,7 @@ def player_status(station: Path = STATION_DIR) -> None:
     grace = timedelta(minutes=config.schedule.grace_min)
     for airing in next_airings(store, now - grace, 5):
         table.add_row(str(airing.id), f"{airing.planned_at:%H:%M %d/%m/%Y}", airing.title)
-    console.print(table)
+    _show(table, "chưa có lượt phát nào được xếp.")
     _print_log(as_run_log(store, last=10), "Kết quả gần nhất")
     _warn_if_tampered(store)
 
@@ -650,6 +655,9 @@ def _print_log(entries, title: str) -> None:
     from radio.clock import shown
     from radio.player import RESULT_NAMES
 
+    if not entries:
+        console.print(f"{title}: không có lượt phát nào.")
+        return
     table = Table(title=title)
     for column in ("Giờ định phát", "Bắt đầu", "Kết thúc", "Kết quả", "Tệp", "Lỗi"):
         table.add_column(column)
