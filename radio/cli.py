@@ -716,6 +716,89 @@ def report(period: str = typer.Argument(..., metavar="KỲ",
         console.print(f"Đã ghi {path}")
 
 
+users_app = typer.Typer(no_args_is_help=True, help="Tài khoản phòng thu của đài: thêm, xem, khóa, đổi mật khẩu.")
+app.add_typer(users_app, name="users")
+
+
+def _password(confirm: bool = True) -> str:
+    import getpass
+
+    first = getpass.getpass("Mật khẩu: ")
+    if confirm and getpass.getpass("Nhập lại mật khẩu: ") != first:
+        raise RadioError("Hai lần nhập mật khẩu không giống nhau.", hint="chạy lại lệnh và gõ cẩn thận.")
+    return first
+
+
+@users_app.command("add")
+def users_add(username: str = typer.Argument(..., metavar="TÊN_ĐĂNG_NHẬP", help="Tên đăng nhập, ví dụ lan.vhxh."),
+              role: str = typer.Option(..., "--role", help="officer (soạn, sản xuất), leader (duyệt), operator (xếp lịch, máy phát) hoặc admin."),
+              name: str = typer.Option(..., "--name", callback=_text, help="Họ tên, ghi vào nhật ký duyệt."),
+              title: str = typer.Option(..., "--title", callback=_text, help="Chức vụ, ví dụ Phó Chủ tịch UBND xã."),
+              station: Path = STATION_DIR) -> None:
+    """Thêm tài khoản phòng thu cho đài (mật khẩu được hỏi, không hiện trên màn hình)."""
+    from radio.studio.accounts import ROLES, add_account
+
+    account = add_account(station, username, name, title, role, _password())
+    console.print(f"Đã thêm tài khoản {account.username} ({ROLES[account.role]}).")
+
+
+@users_app.command("list")
+def users_list(station: Path = STATION_DIR) -> None:
+    """Các tài khoản phòng thu của đài."""
+    from radio.store import Store
+    from radio.studio.accounts import ROLES
+
+    table = Table(title="Tài khoản phòng thu")
+    for column in ("Tên đăng nhập", "Họ tên", "Chức vụ", "Vai trò", "Trạng thái"):
+        table.add_column(column)
+    for account in Store(station, readonly=True).accounts():
+        table.add_row(account.username, account.full_name, account.title, ROLES[account.role],
+                      "đã khóa" if account.disabled else "đang dùng")
+    _show(table, "chưa có tài khoản nào (thêm bằng 'radio users add').")
+
+
+@users_app.command("disable")
+def users_disable(username: str = typer.Argument(..., metavar="TÊN_ĐĂNG_NHẬP"), station: Path = STATION_DIR,
+                  enable: bool = typer.Option(False, "--enable", help="Mở khóa lại tài khoản.")) -> None:
+    """Khóa (hoặc mở khóa) một tài khoản; lịch sử của tài khoản vẫn được giữ."""
+    from radio.studio.accounts import set_disabled
+
+    set_disabled(station, username, not enable)
+    console.print(f"Đã {'mở khóa' if enable else 'khóa'} tài khoản {username}.")
+
+
+@users_app.command("passwd")
+def users_passwd(username: str = typer.Argument(..., metavar="TÊN_ĐĂNG_NHẬP"), station: Path = STATION_DIR) -> None:
+    """Đặt mật khẩu mới cho một tài khoản."""
+    from radio.studio.accounts import set_password
+
+    set_password(station, username, _password())
+    console.print(f"Đã đổi mật khẩu của {username}.")
+
+
+@app.command()
+def studio(station: Optional[Path] = typer.Option(None, "--station", "-s", help="Phục vụ một đài (thư mục có station.yaml)."),
+           stations: Optional[Path] = typer.Option(None, "--stations", help="Phục vụ mọi đài trong thư mục này (tỉnh, nhà cung cấp dịch vụ)."),
+           host: str = typer.Option("127.0.0.1", "--host", help="Địa chỉ nghe; 0.0.0.0 để máy khác trong mạng vào được."),
+           port: int = typer.Option(8080, "--port", min=1, max=65535, help="Cổng.")) -> None:
+    """Mở phòng thu trên trình duyệt: công chức soạn và sản xuất, lãnh đạo duyệt, người vận hành xếp lịch."""
+    import uvicorn
+
+    from radio.studio.app import create_app, secret_for, stations_in
+
+    if stations is not None:
+        served = stations_in(stations)
+        home = stations
+    else:
+        folder = _station_folder(station or Path("."))
+        served, home = {folder.resolve().name: folder}, folder
+    if not served:
+        raise RadioError(f"Không có đài nào (thư mục có station.yaml) trong {stations}.",
+                         hint="tạo đài bằng 'radio init THƯ_MỤC'.")
+    console.print(f"Phòng thu: http://{host}:{port}/ · {len(served)} đài · dừng bằng Ctrl-C.")
+    uvicorn.run(create_app(served, secret_for(home)), host=host, port=port, log_level="warning")
+
+
 def main() -> None:
     # Standalone mode: typer itself answers --help and wrong arguments; a stage's RadioError
     # passes through it and is shown here, verbatim, without a traceback.

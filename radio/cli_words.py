@@ -17,8 +17,8 @@ from typer._click.formatting import HelpFormatter
 
 # Commands in the order of the month's work, then the occasional ones.
 ORDER = ["init", "plan", "new-month", "compose", "normalize", "review", "produce", "approve",
-         "reject", "schedule", "player", "status", "history", "log", "report", "voices", "cache",
-         "demo"]
+         "reject", "schedule", "player", "status", "history", "log", "report", "studio", "users",
+         "voices", "cache", "demo"]
 
 EXAMPLES = {
     "init": "radio init dai-xa-toi",
@@ -44,6 +44,12 @@ EXAMPLES = {
     "cache stats": "radio cache stats --station dai-xa-toi",
     "cache prune": "radio cache prune --older-than 180 --station dai-xa-toi",
     "demo": "radio demo",
+    "studio": "radio studio --station dai-xa-toi --port 8080",
+    "users": "radio users add lan.vhxh --role officer --name \"Nguyễn Thị Lan\" --title \"Công chức VH-XH\"",
+    "users add": "radio users add binh.pct --role leader --name \"Trần Văn Bình\" --title \"Phó Chủ tịch UBND xã\"",
+    "users list": "radio users list --station dai-xa-toi",
+    "users disable": "radio users disable lan.vhxh --station dai-xa-toi",
+    "users passwd": "radio users passwd lan.vhxh --station dai-xa-toi",
 }
 
 _TYPES = {"<str>": "<chữ>", "<path>": "<thư mục>", "<float>": "<số>", "<int>": "<số nguyên>",
@@ -128,6 +134,8 @@ def _type_labels() -> None:
             if getattr(self, "is_flag", False):
                 return None  # a switch takes no value
             label = english(self, ctx)
+            if label and label.endswith(" range>"):  # a number with bounds
+                label = label.replace(" range>", ">")
             if label and label.startswith("<list["):
                 return f"{_TYPES.get('<' + label[6:-2] + '>', label)}..."
             return _TYPES.get(label, label)

@@ -105,6 +105,34 @@ MIGRATIONS = [
     CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     INSERT INTO meta (key, value) SELECT 'as_run_chained_from', COALESCE(MAX(id), 0) + 1 FROM as_run;
     """,
+    """
+    -- The studio (web): accounts of this station with their role, failed logins for the
+    -- throttle, and every action taken through the web, append-only and chained.
+    CREATE TABLE accounts (
+        username TEXT PRIMARY KEY,
+        full_name TEXT NOT NULL,
+        title TEXT NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ('officer', 'leader', 'operator', 'admin')),
+        password_hash TEXT NOT NULL,
+        disabled INTEGER NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE login_failures (username TEXT NOT NULL, at TEXT NOT NULL);
+    CREATE TABLE web_actions (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        username TEXT NOT NULL,
+        role TEXT NOT NULL,
+        month TEXT,
+        action TEXT NOT NULL,
+        detail TEXT,
+        chain TEXT NOT NULL
+    );
+    CREATE TRIGGER web_actions_no_update BEFORE UPDATE ON web_actions
+    BEGIN SELECT RAISE(ABORT, 'web_actions is append-only'); END;
+    CREATE TRIGGER web_actions_no_delete BEFORE DELETE ON web_actions
+    BEGIN SELECT RAISE(ABORT, 'web_actions is append-only'); END;
+    """,
 ]
 def _link(previous: str | None, *fields: object) -> str:
     """The chain value of a row: its fields and the chain of the row before it."""
@@ -130,6 +158,26 @@ class ReviewEvent:
     script_sha256: str
     audio_sha256: str | None
     id: int | None = None
+
+
+@dataclass(frozen=True)
+class Account:
+    username: str
+    full_name: str
+    title: str  # the position, as written under an approval (e.g. Phó Chủ tịch UBND xã)
+    role: str  # officer | leader | operator | admin
+    password_hash: str
+    disabled: bool
+
+
+@dataclass(frozen=True)
+class WebAction:
+    at: str
+    username: str
+    role: str
+    month: str | None
+    action: str
+    detail: str | None
 
 
 @dataclass(frozen=True)
@@ -262,6 +310,70 @@ class Store:
             if db is None:
                 return []
             return [ReviewEvent(*row) for row in db.execute(query + " ORDER BY id", args)]
+
+    # -- studio accounts ----------------------------------------------------------------
+    def add_account(self, account: Account) -> None:
+        with self._connect() as db:
+            try:
+                db.execute("INSERT INTO accounts (username, full_name, title, role, password_hash, disabled, "
+                           "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                           (account.username, account.full_name, account.title, account.role,
+                            account.password_hash, int(account.disabled), now_iso()))
+            except sqlite3.IntegrityError:
+                raise OutputError(f"Đã có tài khoản '{account.username}'.",
+                                  hint="chọn tên khác, hoặc đổi mật khẩu bằng 'radio users passwd'.") from None
+
+    def account(self, username: str) -> Account | None:
+        with self._connect() as db:
+            row = None if db is None else db.execute(
+                "SELECT username, full_name, title, role, password_hash, disabled FROM accounts "
+                "WHERE username = ?", (username,)).fetchone()
+        return Account(*row[:5], bool(row[5])) if row else None
+
+    def accounts(self) -> list[Account]:
+        with self._connect() as db:
+            rows = [] if db is None else db.execute(
+                "SELECT username, full_name, title, role, password_hash, disabled FROM accounts "
+                "ORDER BY username").fetchall()
+        return [Account(*row[:5], bool(row[5])) for row in rows]
+
+    def update_account(self, username: str, *, password_hash: str | None = None,
+                       disabled: bool | None = None) -> bool:
+        with self._connect() as db:
+            if password_hash is not None:
+                changed = db.execute("UPDATE accounts SET password_hash = ? WHERE username = ?",
+                                     (password_hash, username)).rowcount
+            if disabled is not None:
+                changed = db.execute("UPDATE accounts SET disabled = ? WHERE username = ?",
+                                     (int(disabled), username)).rowcount
+        return bool(changed)
+
+    def login_failures(self, username: str, since: datetime) -> int:
+        with self._connect() as db:
+            rows = [] if db is None else db.execute(
+                "SELECT at FROM login_failures WHERE username = ?", (username,)).fetchall()
+        return sum(1 for row in rows if parsed(row["at"]) >= since)
+
+    def record_login(self, username: str, success: bool) -> None:
+        with self._connect() as db:
+            if success:
+                db.execute("DELETE FROM login_failures WHERE username = ?", (username,))
+            else:
+                db.execute("INSERT INTO login_failures (username, at) VALUES (?, ?)", (username, now_iso()))
+
+    def add_web_action(self, action: WebAction) -> None:
+        with self._connect() as db:
+            db.execute("BEGIN IMMEDIATE")
+            last = db.execute("SELECT chain FROM web_actions ORDER BY id DESC LIMIT 1").fetchone()
+            values = (action.at, action.username, action.role, action.month, action.action, action.detail)
+            db.execute("INSERT INTO web_actions (at, username, role, month, action, detail, chain) "
+                       "VALUES (?, ?, ?, ?, ?, ?, ?)", (*values, _link(last["chain"] if last else None, *values)))
+
+    def web_actions(self, month: str | None = None) -> list[WebAction]:
+        with self._connect() as db:
+            rows = [] if db is None else db.execute(
+                "SELECT at, username, role, month, action, detail FROM web_actions ORDER BY id").fetchall()
+        return [WebAction(*row) for row in rows if month is None or row["month"] == month]
 
     # -- the queue ----------------------------------------------------------------------
     def queued(self, start: datetime | None = None, end: datetime | None = None,

@@ -52,3 +52,55 @@ def _build(folder: Path, segments: tuple[str, ...] | None, produced: bool, appro
     if approved:
         approve(MonthFiles(folder, "an-lac", MONTH), Store(folder), *APPROVER, None)
     return folder
+
+
+# -- the studio ---------------------------------------------------------------------------
+
+PASSWORD = "mat-khau-thu-nghiem"
+PEOPLE = {  # username: (role, full name, title)
+    "lan": ("officer", "Nguyễn Thị Lan", "Công chức Văn hóa – Xã hội"),
+    "binh": ("leader", "Trần Văn Bình", "Phó Chủ tịch UBND xã"),
+    "hung": ("operator", "Lê Văn Hùng", "Nhân viên Đài truyền thanh"),
+}
+
+
+def add_people(folder: Path, people: dict = PEOPLE) -> None:
+    from radio.studio.accounts import add_account
+
+    for username, (role, name, title) in people.items():
+        add_account(folder, username, name, title, role, PASSWORD)
+
+
+def make_studio(parent: Path, *, stations: tuple[str, ...] = ("an-lac",), **station_options):
+    """A studio app over copies of the sample station (one per name, each with the three
+    people of ``PEOPLE``) and a client that can log in as any of them."""
+    from starlette.testclient import TestClient
+
+    from radio.studio.app import create_app
+
+    folders = {}
+    for name in stations:
+        folders[name] = make_station(parent / name, name=name, **station_options)
+        add_people(folders[name])
+    return StudioClient(TestClient(create_app(folders, "k" * 48)), folders)
+
+
+class StudioClient:
+    def __init__(self, client, folders: dict[str, Path]) -> None:
+        self.client, self.folders = client, folders
+
+    def csrf(self) -> str:
+        import re
+
+        page = self.client.get("/login").text
+        return re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+
+    def login(self, username: str, station: str = "an-lac", password: str = PASSWORD):
+        return self.client.post("/login", data={"csrf": self.csrf(), "station": station, "username": username,
+                                                "password": password}, follow_redirects=False)
+
+    def token(self, path: str) -> str:
+        """The CSRF token as a page of the logged-in session carries it."""
+        import re
+
+        return re.search(r'name="csrf" value="([^"]+)"', self.client.get(path).text).group(1)

@@ -30,6 +30,8 @@ def command_paths():
 
 def words_outside_names(text: str) -> set[str]:
     text = re.sub(r"--?[a-z][a-z0-9-]*", " ", text)  # option names
+    text = re.sub(r"\bradio( [a-z-]+)+", " ", text)  # command lines: radio users list ...
+    text = re.sub(r"│ [a-z-]+ ", "│ ", text)  # the names in a list of commands
     text = re.sub(r"\b(system|file|null)\b(?= \()", " ", text)  # output names, typed as values
     text = re.sub(r"\S+\.(yaml|mp3|json|csv|ics|m3u8|html|docx|md|wav|onnx)\b", " ", text)
     return {w.lower() for w in re.findall(r"[A-Za-z]+", text)}

@@ -1,0 +1,511 @@
+"""The studio's web handlers: thin, like ``cli.py`` — they check who is asking, call the
+same stage functions the command line calls, and render what those return.
+
+Every page needs a login to one station; an account sees only its own station. Every
+state-changing request is a POST carrying the session's CSRF token; every such action is
+written to the station's database with the account that did it.
+"""
+from __future__ import annotations
+
+import re
+import secrets
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.requests import Request
+from starlette.responses import FileResponse, RedirectResponse, Response
+from starlette.routing import Route
+from starlette.templating import Jinja2Templates
+
+from radio.errors import RadioError
+from radio.station import MonthFiles, check_month, load_station
+from radio.store import Account, Store, WebAction, now_iso
+from radio.studio.accounts import ROLES, log_in, may
+
+SEGMENT_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,40}")
+ROLE_NAMES = {"officer": "Công chức văn hóa – xã hội", "leader": "Lãnh đạo", "operator": "Vận hành",
+              "admin": "Quản trị"}
+
+
+@dataclass
+class Job:
+    """A production running in the background; pages read it on every reload."""
+    month: str
+    started_by: str
+    stages: dict[str, list[int]] = field(default_factory=dict)  # stage → [done, total]
+    done: bool = False
+    error: str | None = None
+    result: str | None = None
+
+    # The stages' Progress protocol.
+    def start(self, stage: str, total: int) -> None:
+        self.stages.setdefault(stage, [0, total])[1] = total
+
+    def advance(self, stage: str, amount: int = 1) -> None:
+        self.stages[stage][0] += amount
+
+    def finish(self, stage: str) -> None:
+        self.stages[stage][0] = self.stages[stage][1]
+
+    @property
+    def percent(self) -> int:
+        done = sum(min(d, t) for d, t in self.stages.values())
+        total = sum(t for _, t in self.stages.values()) or 1
+        return 100 if self.done else min(99, round(100 * done / total))
+
+
+def stations_in(folder: Path) -> dict[str, Path]:
+    """Every station folder directly under ``folder`` (a province hosting many communes)."""
+    return {p.name: p for p in sorted(Path(folder).iterdir())
+            if p.is_dir() and (p / "station.yaml").is_file() and re.fullmatch(r"[\w.-]+", p.name)}
+
+
+def create_app(stations: dict[str, Path], secret: str) -> Starlette:
+    # Everything escaped, whatever the template's name (select_autoescape would skip .html.j2).
+    from jinja2 import Environment, FileSystemLoader
+
+    templates = Jinja2Templates(env=Environment(
+        loader=FileSystemLoader(Path(__file__).parent.parent / "templates" / "studio"), autoescape=True))
+    templates.env.globals.update(ROLE_NAMES=ROLE_NAMES)
+    jobs: dict[tuple[str, str], Job] = {}
+    jobs_lock = threading.Lock()
+
+    # -- who is asking ------------------------------------------------------------------
+    def station_dir(request: Request) -> Path:
+        slug = request.path_params["station"]
+        if slug not in stations:
+            raise HTTPException(404, "Không có đài này.")
+        if request.session.get("station") != slug:
+            raise HTTPException(403, "Tài khoản của bạn không thuộc đài này.")
+        return stations[slug]
+
+    def account_of(request: Request, permission: str = "view") -> tuple[Path, Account]:
+        if not request.session.get("user"):
+            raise HTTPException(401)
+        folder = station_dir(request)
+        account = Store(folder, readonly=True).account(request.session["user"])
+        if account is None or account.disabled:
+            request.session.clear()
+            raise HTTPException(401)
+        if not may(account, permission):
+            raise HTTPException(403, "Vai trò của bạn không được làm việc này.")
+        return folder, account
+
+    async def form_of(request: Request) -> dict:
+        form = await request.form()
+        token = request.session.get("csrf")
+        if not token or not secrets.compare_digest(str(form.get("csrf", "")), token):
+            raise HTTPException(403, "Phiên làm việc đã hết hạn hoặc yêu cầu không hợp lệ; hãy tải lại trang.")
+        return {k: str(v) for k, v in form.items()}
+
+    def month_of(request: Request) -> str:
+        try:
+            return check_month(request.path_params["month"])
+        except RadioError as exc:
+            raise HTTPException(400, exc.message) from None
+
+    def record(folder: Path, account: Account, month: str | None, action: str, detail: str | None = None):
+        Store(folder).add_web_action(WebAction(now_iso(), account.username, account.role, month, action, detail))
+
+    def page(request: Request, name: str, **context) -> Response:
+        context.setdefault("account", None)
+        return templates.TemplateResponse(request, name, {
+            "csrf": request.session.get("csrf", ""), "slug": request.path_params.get("station"),
+            "flash": request.session.pop("flash", None), "problem": request.session.pop("problem", None),
+            **context})
+
+    def back(request: Request, url: str, flash: str | None = None, problem: str | None = None) -> Response:
+        if flash:
+            request.session["flash"] = flash
+        if problem:
+            request.session["problem"] = problem
+        return RedirectResponse(url, status_code=303)
+
+    def month_url(request: Request, month: str, part: str = "") -> str:
+        return f"/s/{request.path_params['station']}/m/{month}{part}"
+
+    # -- login --------------------------------------------------------------------------
+    async def login(request: Request) -> Response:
+        request.session.setdefault("csrf", secrets.token_urlsafe(32))
+        if request.method == "GET":
+            return page(request, "login.html.j2", stations=stations, names=_station_names(stations))
+        form = await form_of(request)
+        slug = form.get("station", "")
+        if slug not in stations:
+            return page(request, "login.html.j2", stations=stations, names=_station_names(stations),
+                        error="Chọn đài của xã.")
+        result = log_in(stations[slug], form.get("username", "").strip(), form.get("password", ""))
+        if result.account is None:
+            return page(request, "login.html.j2", stations=stations, names=_station_names(stations),
+                        error=result.problem, chosen=slug)
+        request.session.clear()  # a new session on login: no fixation
+        request.session.update(station=slug, user=result.account.username, csrf=secrets.token_urlsafe(32))
+        record(stations[slug], result.account, None, "login")
+        return RedirectResponse(f"/s/{slug}/", status_code=303)
+
+    async def logout(request: Request) -> Response:
+        await form_of(request)
+        request.session.clear()
+        return RedirectResponse("/login", status_code=303)
+
+    async def home(request: Request) -> Response:
+        slug = request.session.get("station")
+        return RedirectResponse(f"/s/{slug}/" if slug in stations else "/login", status_code=303)
+
+    # -- the station and its months -----------------------------------------------------
+    async def overview(request: Request) -> Response:
+        from radio.approval import STATE_LABELS, known_months, statuses
+        from radio.schedule import airing_counts
+
+        folder, account = account_of(request)
+        station = load_station(folder)
+        store = Store(folder, readonly=True)
+        months = [MonthFiles(folder, station.id, m) for m in known_months(folder)]
+        rows = [(files.month, STATE_LABELS[s.state], s, *airing_counts(store, files.month))
+                for files, s in zip(months, statuses(months, store))]
+        return page(request, "overview.html.j2", account=account, station=station, rows=rows,
+                    tampered=store.broken_record())
+
+    async def open_month(request: Request) -> Response:
+        account_of(request)
+        try:
+            month = check_month(request.query_params.get("month", "").strip())
+        except RadioError as exc:
+            return back(request, f"/s/{request.path_params['station']}/", problem=str(exc))
+        return RedirectResponse(month_url(request, month), status_code=303)
+
+    async def month_page(request: Request) -> Response:
+        from radio.approval import STATE_LABELS, history, status
+
+        folder, account = account_of(request)
+        month = month_of(request)
+        station = load_station(folder)
+        store = Store(folder, readonly=True)
+        files = MonthFiles(folder, station.id, month)
+        state = status(files, store)
+        return page(request, "month.html.j2", account=account, station=station, month=month,
+                    state=state, state_label=STATE_LABELS[state.state], brief_exists=files.brief.exists(),
+                    events=history(files, store), actions=store.web_actions(month),
+                    job=jobs.get((request.path_params["station"], month)), may=lambda p: may(account, p))
+
+    # -- officer: brief, compose, script, produce ----------------------------------------
+    async def brief(request: Request) -> Response:
+        from radio.studio import forms
+
+        folder, account = account_of(request, "edit")
+        month = month_of(request)
+        if request.method == "POST":
+            form = await form_of(request)
+            try:
+                path = forms.save_brief(folder, month, form)
+            except RadioError as exc:
+                return page(request, "brief.html.j2", account=account, month=month, error=str(exc),
+                            **forms.brief_context(folder, month, form))
+            record(folder, account, month, "brief", path.name)
+            return back(request, month_url(request, month), flash="Đã lưu bản tin của tháng.")
+        return page(request, "brief.html.j2", account=account, month=month,
+                    **forms.brief_context(folder, month, None))
+
+    async def compose(request: Request) -> Response:
+        from radio.pipeline import compose_month
+
+        folder, account = account_of(request, "edit")
+        month = month_of(request)
+        form = await form_of(request)
+        try:
+            composition, _ = compose_month(folder, month, fit=form.get("fit") == "1")
+        except RadioError as exc:
+            return back(request, month_url(request, month), problem=str(exc))
+        minutes, seconds = divmod(round(composition.estimated_s), 60)
+        record(folder, account, month, "compose", f"{minutes} phút {seconds:02d} giây")
+        notes = " ".join([*composition.changes, *composition.warnings])
+        return back(request, month_url(request, month, "/script"),
+                    flash=f"Đã soạn kịch bản: {len(composition.script.segments)} đoạn, ước tính "
+                          f"{minutes} phút {seconds:02d} giây. {notes}".strip())
+
+    async def script_page(request: Request) -> Response:
+        from radio.studio import forms
+
+        folder, account = account_of(request)
+        month = month_of(request)
+        return page(request, "script.html.j2", account=account, month=month,
+                    segments=forms.script_view(folder, month), may_edit=may(account, "edit"))
+
+    async def edit_segment(request: Request) -> Response:
+        from radio.studio import forms
+
+        folder, account = account_of(request, "edit")
+        month = month_of(request)
+        segment_id = request.path_params["segment"]
+        if not SEGMENT_ID.fullmatch(segment_id):
+            raise HTTPException(400, "Mã đoạn không hợp lệ.")
+        form = await form_of(request)
+        try:
+            forms.save_segment_text(folder, month, segment_id, form.get("text", ""))
+        except RadioError as exc:
+            return back(request, month_url(request, month, "/script"), problem=str(exc))
+        record(folder, account, month, "edit-segment", segment_id)
+        return back(request, month_url(request, month, f"/script#{segment_id}"), flash="Đã lưu đoạn.")
+
+    async def reading(request: Request) -> Response:
+        """The spoken reading of a text, for the script editor's live preview."""
+        from radio.speech.normalize import Normalizer, load_lexicon
+
+        folder, _ = account_of(request)
+        text = request.query_params.get("text", "")[:4000]
+        spoken = Normalizer(load_lexicon(folder / "lexicon.yaml"))(text).text if text.strip() else ""
+        return Response(spoken, media_type="text/plain; charset=utf-8")
+
+    async def produce(request: Request) -> Response:
+        folder, account = account_of(request, "produce")
+        month = month_of(request)
+        await form_of(request)
+        key = (request.path_params["station"], month)
+        with jobs_lock:
+            if key in jobs and not jobs[key].done:
+                return back(request, month_url(request, month, "/job"))
+            job = jobs[key] = Job(month, account.username)
+        record(folder, account, month, "produce")
+        threading.Thread(target=_run_production, args=(folder, month, job), daemon=True,
+                         name=f"studio-produce-{month}").start()
+        return back(request, month_url(request, month, "/job"))
+
+    async def job_page(request: Request) -> Response:
+        folder, account = account_of(request)
+        month = month_of(request)
+        return page(request, "job.html.j2", account=account, month=month,
+                    job=jobs.get((request.path_params["station"], month)))
+
+    # -- leader: review and decide --------------------------------------------------------
+    async def review(request: Request) -> Response:
+        from radio.review import build_review
+
+        folder, account = account_of(request)
+        month = month_of(request)
+        try:
+            copy = build_review(folder, month)
+        except RadioError as exc:
+            return back(request, month_url(request, month), problem=str(exc))
+        return page(request, "review.html.j2", account=account, month=month, copy=copy,
+                    may_decide=may(account, "approve"), audio=month_url(request, month, "/audio"))
+
+    async def audio(request: Request) -> Response:
+        from radio.approval import current_audio, script_hash
+
+        folder, _ = account_of(request)
+        month = month_of(request)
+        files = MonthFiles(folder, load_station(folder).id, month)
+        produced = current_audio(files, script_hash(files))
+        if produced is None:
+            raise HTTPException(404, "Tháng này chưa có tệp âm thanh của kịch bản hiện tại.")
+        return FileResponse(files.programme / produced[0].audio.path, media_type="audio/mpeg")
+
+    async def decide(request: Request) -> Response:
+        from radio.approval import approve, reject
+
+        folder, account = account_of(request, "approve")
+        month = month_of(request)
+        form = await form_of(request)
+        files = MonthFiles(folder, load_station(folder).id, month)
+        note = form.get("note", "").strip() or None
+        try:
+            decision = request.url.path.rsplit("/", 1)[1]
+            if decision == "approve":
+                approve(files, Store(folder), account.full_name, account.title, note)
+                message = "Đã duyệt chương trình."
+            else:
+                if not note:
+                    raise RadioError("Cần ghi lý do trả lại.", hint="ghi rõ cần sửa gì để người soạn biết.")
+                reject(files, Store(folder), account.full_name, account.title, note)
+                message = "Đã trả lại kịch bản kèm lý do."
+        except RadioError as exc:
+            return back(request, month_url(request, month, "/review"), problem=str(exc))
+        record(folder, account, month, decision, note)
+        return back(request, month_url(request, month), flash=message)
+
+    # -- operator: schedule, player, log, reports -----------------------------------------
+    async def schedule_page(request: Request) -> Response:
+        from radio.studio import forms
+
+        folder, account = account_of(request)
+        month = month_of(request)
+        return page(request, "schedule.html.j2", account=account, month=month,
+                    weeks=forms.calendar(folder, month), may_schedule=may(account, "schedule"))
+
+    async def schedule_change(request: Request) -> Response:
+        from radio import schedule as planner
+
+        folder, account = account_of(request, "schedule")
+        month = month_of(request)
+        form = await form_of(request)
+        what = request.path_params["change"]
+        try:
+            if what == "auto":
+                placed = planner.schedule_month(folder, month)
+                detail = f"{len(placed.airings)} lượt"
+            elif what == "add":
+                at = datetime.strptime(form.get("at", "").replace("T", " ")[:16], "%Y-%m-%d %H:%M")
+                planner.add_airing(folder, month, at, force=form.get("force") == "1")
+                detail = f"{at:%d/%m/%Y %H:%M}"
+            elif what == "remove":
+                removed = planner.remove_airing(folder, int(form.get("airing", "0")))
+                detail = f"lượt số {removed.id}"
+            else:
+                raise HTTPException(404)
+        except ValueError:
+            return back(request, month_url(request, month, "/schedule"),
+                        problem="Không hiểu ngày giờ; chọn ngày và giờ trong ô lịch.")
+        except RadioError as exc:
+            return back(request, month_url(request, month, "/schedule"), problem=str(exc))
+        record(folder, account, month, f"schedule-{what}", detail)
+        return back(request, month_url(request, month, "/schedule"), flash="Đã cập nhật lịch phát.")
+
+    async def player_page(request: Request) -> Response:
+        from radio.studio import forms
+
+        folder, account = account_of(request)
+        return page(request, "player.html.j2", account=account, **forms.player_view(folder))
+
+    async def log_page(request: Request) -> Response:
+        from radio.player import as_run_log, write_csv
+
+        folder, account = account_of(request)
+        month = request.query_params.get("month")
+        if month:
+            try:
+                check_month(month)
+            except RadioError as exc:
+                raise HTTPException(400, exc.message) from None
+        entries = as_run_log(Store(folder, readonly=True), month=month)
+        if request.query_params.get("csv"):
+            import tempfile
+
+            with tempfile.TemporaryDirectory() as tmp:
+                path = Path(tmp) / "log.csv"
+                write_csv(path, entries)
+                data = path.read_bytes()
+            return Response(data, media_type="text/csv; charset=utf-8",
+                            headers={"Content-Disposition": 'attachment; filename="nhat-ky-phat-song.csv"'})
+        from radio.player import RESULT_NAMES
+
+        return page(request, "log.html.j2", account=account, entries=entries, month=month,
+                    results=RESULT_NAMES)
+
+    async def reports_page(request: Request) -> Response:
+        from radio.reports import build_report, period_of, write_report
+
+        folder, account = account_of(request)
+        made = None
+        if request.method == "POST":
+            form = await form_of(request)
+            try:
+                made = write_report(build_report(folder, period_of(form.get("period", ""))), folder,
+                                    detail=True)
+            except RadioError as exc:
+                return back(request, f"/s/{request.path_params['station']}/reports", problem=str(exc))
+            record(folder, account, None, "report", form.get("period"))
+        files = sorted((folder / "reports").glob("bao-cao-*.*")) if (folder / "reports").is_dir() else []
+        return page(request, "reports.html.j2", account=account, files=[f.name for f in files],
+                    made=[p.name for p in made] if made else None)
+
+    async def report_file(request: Request) -> Response:
+        folder, _ = account_of(request)
+        name = request.path_params["name"]
+        if not re.fullmatch(r"bao-cao-[\w-]+\.(docx|md|html|png)", name):
+            raise HTTPException(400, "Tên tệp không hợp lệ.")
+        path = folder / "reports" / name
+        if not path.is_file():
+            raise HTTPException(404)
+        return FileResponse(path, filename=name)
+
+    async def on_http_error(request: Request, exc: HTTPException) -> Response:
+        if exc.status_code == 401:
+            return RedirectResponse("/login", status_code=303)
+        message = exc.detail if isinstance(exc.detail, str) and exc.status_code != 404 else "Không tìm thấy trang."
+        return templates.TemplateResponse(request, "error.html.j2", {
+            "message": message, "status": exc.status_code, "account": None, "csrf": "",
+            "slug": None, "flash": None, "problem": None}, status_code=exc.status_code)
+
+    async def on_radio_error(request: Request, exc: RadioError) -> Response:
+        return templates.TemplateResponse(request, "error.html.j2", {
+            "message": str(exc), "status": 400, "account": None, "csrf": "", "slug": None,
+            "flash": None, "problem": None}, status_code=400)
+
+    m = "/s/{station}/m/{month}"
+    routes = [
+        Route("/", home), Route("/login", login, methods=["GET", "POST"]),
+        Route("/logout", logout, methods=["POST"]),
+        Route("/s/{station}/", overview),
+        Route("/s/{station}/open", open_month),
+        Route(m, month_page),
+        Route(m + "/brief", brief, methods=["GET", "POST"]),
+        Route(m + "/compose", compose, methods=["POST"]),
+        Route(m + "/script", script_page),
+        Route(m + "/script/{segment}", edit_segment, methods=["POST"]),
+        Route("/s/{station}/reading", reading),
+        Route(m + "/produce", produce, methods=["POST"]),
+        Route(m + "/job", job_page),
+        Route(m + "/review", review),
+        Route(m + "/audio", audio),
+        Route(m + "/approve", decide, methods=["POST"]),
+        Route(m + "/reject", decide, methods=["POST"]),
+        Route(m + "/schedule", schedule_page),
+        Route(m + "/schedule/{change}", schedule_change, methods=["POST"]),
+        Route("/s/{station}/player", player_page),
+        Route("/s/{station}/log", log_page),
+        Route("/s/{station}/reports", reports_page, methods=["GET", "POST"]),
+        Route("/s/{station}/reports/{name}", report_file),
+    ]
+    middleware = [Middleware(SessionMiddleware, secret_key=secret, session_cookie="radio_studio",
+                             same_site="strict", https_only=False, max_age=12 * 3600)]
+    app = Starlette(routes=routes, middleware=middleware,
+                    exception_handlers={HTTPException: on_http_error, RadioError: on_radio_error})
+    app.state.jobs = jobs
+    return app
+
+
+def _station_names(stations: dict[str, Path]) -> dict[str, str]:
+    names = {}
+    for slug, folder in stations.items():
+        try:
+            names[slug] = load_station(folder).name
+        except RadioError:
+            names[slug] = slug
+    return names
+
+
+def _run_production(folder: Path, month: str, job: Job) -> None:
+    from radio.pipeline import produce_month
+
+    try:
+        production = produce_month(folder, month, progress=job)
+        audio = production.manifest["audio"]
+        minutes, seconds = divmod(round(audio["duration_s"]), 60)
+        job.result = f"Đã sản xuất xong: {minutes} phút {seconds:02d} giây."
+    except RadioError as exc:
+        job.error = str(exc)
+    except Exception as exc:  # noqa: BLE001 - the page must say it failed, not spin forever
+        job.error = f"Lỗi không lường trước khi sản xuất ({type(exc).__name__}: {exc})."
+    finally:
+        job.done = True
+
+
+def secret_for(folder: Path) -> str:
+    """The key that signs session cookies, made once and kept beside the stations (0600)."""
+    import os
+
+    path = Path(folder) / ".studio-secret"
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()
+
+
+__all__ = ["ROLES", "create_app", "secret_for", "stations_in"]

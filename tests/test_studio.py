@@ -1,0 +1,151 @@
+"""The studio's guards: login, roles, CSRF, escaping, path ids, stations kept apart, and the
+login throttle; and that what it does is what the command line does, recorded with the account."""
+import re
+
+import pytest
+
+from radio.approval import MonthFiles, require_airable, status
+from radio.config import load_model, save_model
+from radio.models import Station
+from radio.store import Store
+from tests.fixtures import MONTH, PASSWORD, make_studio
+
+XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+
+
+@pytest.fixture
+def studio(tmp_path):
+    return make_studio(tmp_path, produced=True)
+
+
+def test_every_page_needs_a_login(studio):
+    for path in ("/s/an-lac/", f"/s/an-lac/m/{MONTH}", f"/s/an-lac/m/{MONTH}/review",
+                 f"/s/an-lac/m/{MONTH}/audio", "/s/an-lac/log?csv=1", "/s/an-lac/player"):
+        answer = studio.client.get(path, follow_redirects=False)
+        assert answer.status_code == 303 and answer.headers["location"] == "/login", path
+
+
+def test_the_session_cookie_is_httponly_and_samesite(studio):
+    answer = studio.login("binh")
+    cookie = answer.headers["set-cookie"].lower()
+    assert answer.status_code == 303 and "httponly" in cookie and "samesite=strict" in cookie
+
+
+def test_roles_decide_what_each_account_may_do(studio):
+    studio.login("lan")  # the officer
+    token = studio.token("/s/an-lac/")
+    approve = studio.client.post(f"/s/an-lac/m/{MONTH}/approve", data={"csrf": token})
+    assert approve.status_code == 403 and "Vai trò của bạn" in approve.text
+    assert status(MonthFiles(studio.folders["an-lac"], "an-lac", MONTH), Store(studio.folders["an-lac"])).state != "approved"
+    studio.login("hung")  # the operator
+    token = studio.token("/s/an-lac/")
+    edit = studio.client.post(f"/s/an-lac/m/{MONTH}/script/01-opening", data={"csrf": token, "text": "Sửa."})
+    assert edit.status_code == 403
+    assert studio.client.get(f"/s/an-lac/m/{MONTH}/brief").status_code == 403
+
+
+def test_a_post_without_the_csrf_token_fails(studio):
+    studio.login("binh")
+    for data in ({}, {"csrf": "gia-mao"}):
+        answer = studio.client.post(f"/s/an-lac/m/{MONTH}/approve", data=data)
+        assert answer.status_code == 403 and "không hợp lệ" in answer.text
+    assert not [e for e in Store(studio.folders["an-lac"]).review_events(MONTH) if e.action == "approve"]
+
+
+def test_the_leader_approves_with_the_name_and_title_of_the_account(studio):
+    studio.login("binh")
+    token = studio.token(f"/s/an-lac/m/{MONTH}/review")
+    answer = studio.client.post(f"/s/an-lac/m/{MONTH}/approve",
+                                data={"csrf": token, "note": "Đồng ý", "by": "Người khác"})
+    assert answer.status_code == 200 and "Đã duyệt chương trình" in answer.text
+    airable = require_airable(MonthFiles(studio.folders["an-lac"], "an-lac", MONTH), Store(studio.folders["an-lac"]))
+    assert (airable.approval.by_name, airable.approval.role) == ("Trần Văn Bình", "Phó Chủ tịch UBND xã")
+    actions = Store(studio.folders["an-lac"]).web_actions(MONTH)
+    assert [(a.username, a.action) for a in actions] == [("binh", "approve")]
+
+
+def test_xss_in_a_brief_a_station_name_and_a_note_is_shown_escaped(studio):
+    folder = studio.folders["an-lac"]
+    station = load_model(folder / "station.yaml", Station)
+    save_model(folder / "station.yaml", station.model_copy(update={"name": f"Đài {XSS}"}))
+    studio.login("lan")
+    token = studio.token(f"/s/an-lac/m/{MONTH}/brief")
+    saved = studio.client.post(f"/s/an-lac/m/{MONTH}/brief", data={
+        "csrf": token, "topic": "vai-tro-cchc", "procedure": "lien-thong-khai-sinh",
+        "news_title_0": XSS, "news_text_0": f"Nội dung {XSS}", "reminders": XSS})
+    assert saved.status_code == 200 and "Đã lưu bản tin" in saved.text
+    studio.login("binh")
+    token = studio.token(f"/s/an-lac/m/{MONTH}/review")
+    studio.client.post(f"/s/an-lac/m/{MONTH}/reject", data={"csrf": token, "note": XSS})
+    pages = ["/s/an-lac/", f"/s/an-lac/m/{MONTH}", f"/s/an-lac/m/{MONTH}/review", f"/s/an-lac/m/{MONTH}/script",
+             f"/s/an-lac/m/{MONTH}/schedule", "/s/an-lac/player", "/s/an-lac/log", "/s/an-lac/reports"]
+    studio.login("lan")
+    pages.append(f"/s/an-lac/m/{MONTH}/brief")
+    shown = "".join(studio.client.get(p).text for p in pages) + studio.client.get("/login").text
+    assert "<script>alert" not in shown and "<img src=x" not in shown
+    assert "&lt;script&gt;alert" in shown
+
+
+@pytest.mark.parametrize("path", ["/s/an-lac/m/..%2F..%2Fetc/review", "/s/an-lac/m/2026-13",
+                                  "/s/an-lac/m/2026-12%2F..%2F..", "/s/an-lac/reports/..%2Fstation.yaml",
+                                  "/s/an-lac/log?month=../x"])
+def test_month_and_file_ids_that_leave_the_station_are_refused(studio, path):
+    studio.login("binh")
+    assert studio.client.get(path).status_code in (400, 404)
+
+
+def test_segment_ids_with_dots_or_slashes_are_refused(studio):
+    studio.login("lan")
+    token = studio.token("/s/an-lac/")
+    for segment in ("..", "..%2F..%2Fstation", "01-opening%2F.."):
+        answer = studio.client.post(f"/s/an-lac/m/{MONTH}/script/{segment}", data={"csrf": token, "text": "x"})
+        assert answer.status_code in (400, 404, 405), segment  # 405: ".." folded into another page
+
+
+def test_an_account_of_one_station_cannot_read_or_change_another(tmp_path):
+    studio = make_studio(tmp_path, stations=("an-lac", "an-binh"), produced=True)
+    studio.login("binh", station="an-lac")
+    assert studio.client.get("/s/an-binh/").status_code == 403
+    assert studio.client.get(f"/s/an-binh/m/{MONTH}/audio").status_code == 403
+    token = studio.token("/s/an-lac/")
+    assert studio.client.post(f"/s/an-binh/m/{MONTH}/approve", data={"csrf": token}).status_code == 403
+    assert not [e for e in Store(studio.folders["an-binh"]).review_events(MONTH) if e.action == "approve"]
+    # The same user name in the other station is another account: its password is its own.
+    assert studio.login("binh", station="an-binh", password="sai-mat-khau").status_code == 200
+
+
+def test_ten_wrong_passwords_lock_the_login_for_a_while(studio):
+    for _ in range(10):
+        wrong = studio.login("binh", password="khong-dung")
+        assert wrong.status_code == 200 and "Sai tên đăng nhập hoặc mật khẩu" in wrong.text
+    locked = studio.login("binh")  # even the right password now
+    assert locked.status_code == 200 and "tạm khóa" in locked.text
+    assert studio.client.get("/s/an-lac/", follow_redirects=False).status_code == 303
+
+
+def test_the_officer_edits_a_segment_and_sees_its_spoken_reading(studio):
+    studio.login("lan")
+    token = studio.token(f"/s/an-lac/m/{MONTH}/script")
+    text = "Bộ phận một cửa làm việc từ 7h30 đến 17h ngày 15/01/2027."
+    saved = studio.client.post(f"/s/an-lac/m/{MONTH}/script/01-opening", data={"csrf": token, "text": text})
+    assert saved.status_code == 200 and text in saved.text
+    reading = studio.client.get("/s/an-lac/reading", params={"text": "ngày 15/01/2027"}).text
+    assert reading == "ngày mười lăm tháng một năm hai nghìn không trăm hai mươi bảy"
+    assert re.search(r"bảy giờ ba mươi", saved.text)
+    assert [a.action for a in Store(studio.folders["an-lac"]).web_actions(MONTH)] == ["edit-segment"]
+
+
+def test_the_log_downloads_as_csv_and_the_operator_schedules_only_what_is_approved(studio):
+    studio.login("hung")
+    token = studio.token(f"/s/an-lac/m/{MONTH}/schedule")
+    refused = studio.client.post(f"/s/an-lac/m/{MONTH}/schedule/auto", data={"csrf": token})
+    assert "chờ duyệt" in refused.text and not Store(studio.folders["an-lac"]).queued()
+    csv = studio.client.get("/s/an-lac/log", params={"csv": "1"})
+    assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv")
+    assert "attachment" in csv.headers["content-disposition"]
+
+
+def test_a_wrong_login_says_so_in_vietnamese_and_creates_no_session(studio):
+    answer = studio.login("ai-do", password=PASSWORD)
+    assert answer.status_code == 200 and "Sai tên đăng nhập hoặc mật khẩu" in answer.text
+    assert studio.client.get("/s/an-lac/", follow_redirects=False).status_code == 303
