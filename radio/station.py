@@ -23,8 +23,25 @@ def sample_station_dir() -> Path:
     return Path(str(resources.files("radio").joinpath("samples", SAMPLE_STATION)))
 
 
+_loaded: dict[str, tuple[tuple, Station]] = {}
+
+
 def load_station(station_dir: Path) -> Station:
-    return load_model(station_dir / "station.yaml", Station)
+    """The station profile, validated; read again only when the file changed (the studio
+    asks on every page). Models are never changed in place (edits use model_copy)."""
+    path = Path(station_dir) / "station.yaml"
+    try:
+        info = path.stat()
+        stamp = (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
+    except OSError:
+        return load_model(path, Station)  # names the missing file in its own words
+    key = str(path.resolve())
+    cached = _loaded.get(key)
+    if cached is not None and cached[0] == stamp:
+        return cached[1]
+    station = load_model(path, Station)
+    _loaded[key] = (stamp, station)
+    return station
 
 
 def check_month(month: str) -> str:

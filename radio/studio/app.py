@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import re
 import secrets
+import subprocess
+import sys
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -35,29 +37,44 @@ ROLE_NAMES = {"officer": "Công chức văn hóa – xã hội", "leader": "Lãn
 
 @dataclass
 class Job:
-    """A production running in the background; pages read it on every reload."""
+    """A production running in its own process; its progress file is read on every page."""
     month: str
     started_by: str
-    stages: dict[str, list[int]] = field(default_factory=dict)  # stage → [done, total]
-    done: bool = False
-    error: str | None = None
-    result: str | None = None
+    progress_file: Path
+    process: object = None
 
-    # The stages' Progress protocol.
-    def start(self, stage: str, total: int) -> None:
-        self.stages.setdefault(stage, [0, total])[1] = total
+    def _state(self) -> dict:
+        from radio.studio.job import read
 
-    def advance(self, stage: str, amount: int = 1) -> None:
-        self.stages[stage][0] += amount
+        state = read(self.progress_file) or {"stages": {}, "done": False}
+        code = self.process.poll() if self.process is not None else None  # also reaps it
+        if not state.get("done") and code not in (None, 0):
+            state.update(done=True, error="Tiến trình sản xuất dừng đột ngột; hãy thử lại.")
+        return state
 
-    def finish(self, stage: str) -> None:
-        self.stages[stage][0] = self.stages[stage][1]
+    @property
+    def stages(self) -> dict:
+        return self._state()["stages"]
+
+    @property
+    def done(self) -> bool:
+        return bool(self._state().get("done"))
+
+    @property
+    def error(self) -> str | None:
+        return self._state().get("error")
+
+    @property
+    def result(self) -> str | None:
+        return self._state().get("result")
 
     @property
     def percent(self) -> int:
-        done = sum(min(d, t) for d, t in self.stages.values())
-        total = sum(t for _, t in self.stages.values()) or 1
-        return 100 if self.done else min(99, round(100 * done / total))
+        state = self._state()
+        stages = state["stages"].values()
+        done = sum(min(d, t) for d, t in stages)
+        total = sum(t for _, t in stages) or 1
+        return 100 if state.get("done") else min(99, round(100 * done / total))
 
 
 def stations_in(folder: Path) -> dict[str, Path]:
@@ -270,10 +287,13 @@ def create_app(stations: dict[str, Path], secret: str) -> Starlette:
         with jobs_lock:
             if key in jobs and not jobs[key].done:
                 return back(request, month_url(request, month, "/job"))
-            job = jobs[key] = Job(month, account.username)
+            progress = folder / ".studio" / f"produce-{month}.json"
+            progress.parent.mkdir(exist_ok=True)
+            progress.unlink(missing_ok=True)
+            job = jobs[key] = Job(month, account.username, progress)
+            job.process = subprocess.Popen([sys.executable, "-m", "radio.studio.job", str(folder), month,
+                                            str(progress)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         record(folder, account, month, "produce")
-        threading.Thread(target=_run_production, args=(folder, month, job), daemon=True,
-                         name=f"studio-produce-{month}").start()
         return back(request, month_url(request, month, "/job"))
 
     async def job_page(request: Request) -> Response:
@@ -478,22 +498,6 @@ def _station_names(stations: dict[str, Path]) -> dict[str, str]:
         except RadioError:
             names[slug] = slug
     return names
-
-
-def _run_production(folder: Path, month: str, job: Job) -> None:
-    from radio.pipeline import produce_month
-
-    try:
-        production = produce_month(folder, month, progress=job)
-        audio = production.manifest["audio"]
-        minutes, seconds = divmod(round(audio["duration_s"]), 60)
-        job.result = f"Đã sản xuất xong: {minutes} phút {seconds:02d} giây."
-    except RadioError as exc:
-        job.error = str(exc)
-    except Exception as exc:  # noqa: BLE001 - the page must say it failed, not spin forever
-        job.error = f"Lỗi không lường trước khi sản xuất ({type(exc).__name__}: {exc})."
-    finally:
-        job.done = True
 
 
 def secret_for(folder: Path) -> str:

@@ -173,13 +173,11 @@ def calendar(folder: Path, month: str) -> list[list[Day]]:
 
 
 def player_view(folder: Path) -> dict:
-    from radio.config import load_model as load
-    from radio.models import Station
     from radio.player import RESULT_NAMES, as_run_log, heartbeats, next_airings
     from radio.schedule import station_zone
     from radio.store import Store
 
-    station = load(folder / "station.yaml", Station)
+    station = load_station(folder)
     now = datetime.now(station_zone(station))
     store = Store(folder, readonly=True)
     beats = [(b, (now - b.at).total_seconds()) for b in heartbeats(folder)]
