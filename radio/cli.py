@@ -483,7 +483,9 @@ def history(month: str = typer.Argument(..., metavar="THÁNG", help="Tháng, d�
     from radio.clock import shown
     from radio.store import Store
 
-    events = month_history(_month_files(station, month), Store(station, readonly=True))
+    store = Store(station, readonly=True)
+    events = month_history(_month_files(station, month), store)
+    _print_web_actions(store.web_actions(month), month)
     if not events:
         console.print(f"Tháng {month} chưa có lượt duyệt nào.")
         return
@@ -496,6 +498,27 @@ def history(month: str = typer.Argument(..., metavar="THÁNG", help="Tháng, d�
         table.add_row(shown(event.at), names[event.action], who, event.script_sha256[:12],
                       (event.audio_sha256 or "")[:12], event.note or "")
     _show(table, "chưa có ai duyệt hay sản xuất.")
+
+
+WEB_ACTION_NAMES = {"login": "đăng nhập", "brief": "lưu bản tin", "compose": "soạn kịch bản",
+                    "edit-segment": "sửa đoạn", "produce": "sản xuất", "approve": "duyệt",
+                    "reject": "trả lại", "schedule-auto": "xếp lịch tự động", "schedule-add": "thêm lượt phát",
+                    "schedule-remove": "gỡ lượt phát", "report": "lập báo cáo"}
+
+
+def _print_web_actions(actions, month: str) -> None:
+    if not actions:
+        return
+    from radio.clock import shown
+    from radio.studio.accounts import ROLES
+
+    table = Table(title=f"Việc làm trên phòng thu, tháng {month}")
+    for column in ("Lúc", "Tài khoản", "Việc", "Chi tiết"):
+        table.add_column(column)
+    for action in actions:
+        table.add_row(shown(action.at), f"{action.username} ({ROLES[action.role].split(' (')[0]})",
+                      WEB_ACTION_NAMES.get(action.action, action.action), action.detail or "")
+    console.print(table)
 
 
 @app.command(name="schedule")
@@ -723,6 +746,8 @@ app.add_typer(users_app, name="users")
 def _password(confirm: bool = True) -> str:
     import getpass
 
+    if not sys.stdin.isatty():  # a script passes it on standard input, one line
+        return sys.stdin.readline().rstrip("\n")
     first = getpass.getpass("Mật khẩu: ")
     if confirm and getpass.getpass("Nhập lại mật khẩu: ") != first:
         raise RadioError("Hai lần nhập mật khẩu không giống nhau.", hint="chạy lại lệnh và gõ cẩn thận.")
@@ -735,7 +760,7 @@ def users_add(username: str = typer.Argument(..., metavar="TÊN_ĐĂNG_NHẬP", 
               name: str = typer.Option(..., "--name", callback=_text, help="Họ tên, ghi vào nhật ký duyệt."),
               title: str = typer.Option(..., "--title", callback=_text, help="Chức vụ, ví dụ Phó Chủ tịch UBND xã."),
               station: Path = STATION_DIR) -> None:
-    """Thêm tài khoản phòng thu cho đài (mật khẩu được hỏi, không hiện trên màn hình)."""
+    """Thêm tài khoản phòng thu cho đài (mật khẩu được hỏi, không hiện trên màn hình; trong tệp lệnh thì đọc một dòng từ đầu vào)."""
     from radio.studio.accounts import ROLES, add_account
 
     account = add_account(station, username, name, title, role, _password())

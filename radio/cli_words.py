@@ -8,10 +8,12 @@ command tree; usage errors are worded from the exception's fields.
 """
 from __future__ import annotations
 
+import importlib.abc
+import importlib.util
 import re
+import sys
 
 import typer
-from typer import rich_utils
 from typer._click import exceptions as click_errors
 from typer._click.formatting import HelpFormatter
 
@@ -79,14 +81,48 @@ _VALUE_ERRORS = [
 
 def vietnamese(app: typer.Typer):
     """The click command tree of ``app``, speaking Vietnamese."""
-    for name, text in _PANELS.items():
-        setattr(rich_utils, name, text)
-    rich_utils.rich_format_error = _show_usage_error
+    _when_imported("typer.rich_utils", _translate_panels)
     _usage_prefix()
     _type_labels()
     command = typer.main.get_command(app)
     _walk(command, "")
     return command
+
+
+def _translate_panels(rich_utils) -> None:
+    for name, text in _PANELS.items():
+        setattr(rich_utils, name, text)
+    rich_utils.rich_format_error = _show_usage_error
+
+
+class _AfterImport(importlib.abc.MetaPathFinder):
+    """Finds nothing itself: it lets the usual finder load ``name`` and then runs ``then``."""
+
+    def __init__(self, name: str, then) -> None:
+        self.name, self.then = name, then
+
+    def find_spec(self, fullname, path, target=None):
+        if fullname != self.name:
+            return None
+        sys.meta_path.remove(self)
+        spec = importlib.util.find_spec(fullname)
+        load, then = spec.loader.exec_module, self.then
+
+        def exec_module(module):
+            load(module)
+            then(module)
+
+        spec.loader.exec_module = exec_module
+        return spec
+
+
+def _when_imported(name: str, then) -> None:
+    """Run ``then(module)`` once ``name`` is imported: typer loads its help renderer (and
+    rich's markdown with it, a fifth of a second) only when help or an error is shown."""
+    if name in sys.modules:
+        then(sys.modules[name])
+    elif not any(isinstance(f, _AfterImport) and f.name == name for f in sys.meta_path):
+        sys.meta_path.insert(0, _AfterImport(name, then))
 
 
 def _walk(command, path: str) -> None:
@@ -197,6 +233,7 @@ def _what(param, ctx) -> str:
 
 def _show_usage_error(error: click_errors.ClickException) -> None:
     from rich.panel import Panel
+    from typer import rich_utils
 
     console = rich_utils._get_rich_console(stderr=True)
     ctx = getattr(error, "ctx", None)

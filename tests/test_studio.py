@@ -149,3 +149,33 @@ def test_a_wrong_login_says_so_in_vietnamese_and_creates_no_session(studio):
     answer = studio.login("ai-do", password=PASSWORD)
     assert answer.status_code == 200 and "Sai tên đăng nhập hoặc mật khẩu" in answer.text
     assert studio.client.get("/s/an-lac/", follow_redirects=False).status_code == 303
+
+
+def test_accounts_from_the_command_line_and_the_history_names_who_did_what(tmp_path):
+    from tests.conftest import run_cli
+    from tests.fixtures import make_station
+
+    folder = make_station(tmp_path, produced=True)
+    added = run_cli("users", "add", "binh", "--role", "leader", "--name", "Trần Văn Bình",
+                    "--title", "Phó Chủ tịch UBND xã", "-s", str(folder), stdin="mat-khau-dai\n")
+    assert added.returncode == 0, added.stderr
+    short = run_cli("users", "add", "lan", "--role", "officer", "--name", "Lan", "--title", "Công chức",
+                    "-s", str(folder), stdin="ngan\n")
+    assert short.returncode == 1 and "ít nhất 8 ký tự" in short.stderr
+    listed = run_cli("users", "list", "-s", str(folder), env={"COLUMNS": "200"}).stdout
+    assert "binh" in listed and "lãnh đạo xã (duyệt)" in listed and "đang dùng" in listed
+
+    from starlette.testclient import TestClient
+
+    from radio.studio.app import create_app
+    from tests.fixtures import StudioClient
+
+    studio = StudioClient(TestClient(create_app({"an-lac": folder}, "k" * 48)), {"an-lac": folder})
+    assert studio.login("binh", password="mat-khau-dai").status_code == 303
+    token = studio.token(f"/s/an-lac/m/{MONTH}/review")
+    studio.client.post(f"/s/an-lac/m/{MONTH}/approve", data={"csrf": token, "note": "Được"})
+    history = run_cli("history", MONTH, "-s", str(folder), env={"COLUMNS": "200"}).stdout
+    assert "Việc làm trên phòng thu" in history and "binh" in history and "duyệt" in history
+    assert run_cli("users", "disable", "binh", "-s", str(folder)).returncode == 0
+    refused = studio.login("binh", password="mat-khau-dai")
+    assert refused.status_code == 200 and "đã bị khóa" in refused.text
