@@ -31,6 +31,8 @@ from radio.store import Account, Store, WebAction, now_iso
 from radio.studio.accounts import ROLES, log_in, may
 
 SEGMENT_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,40}")
+GENERIC_ERRORS = {404: "Không tìm thấy trang.", 405: "Trang này không nhận yêu cầu kiểu này.",
+                  403: "Bạn không được làm việc này."}
 ROLE_NAMES = {"officer": "Công chức văn hóa – xã hội", "leader": "Lãnh đạo", "operator": "Vận hành",
               "admin": "Quản trị"}
 
@@ -444,18 +446,20 @@ def create_app(stations: dict[str, Path], secret: str) -> Starlette:
             raise HTTPException(404)
         return FileResponse(path, filename=name)
 
+    def error_page(request: Request, message: str, status: int) -> Response:
+        return templates.TemplateResponse(request, "error.html.j2", {
+            "message": message, "status": status, "account": None, "csrf": "", "slug": None,
+            "flash": None, "problem": None}, status_code=status)
+
     async def on_http_error(request: Request, exc: HTTPException) -> Response:
         if exc.status_code == 401:
             return RedirectResponse("/login", status_code=303)
-        message = exc.detail if isinstance(exc.detail, str) and exc.status_code != 404 else "Không tìm thấy trang."
-        return templates.TemplateResponse(request, "error.html.j2", {
-            "message": message, "status": exc.status_code, "account": None, "csrf": "",
-            "slug": None, "flash": None, "problem": None}, status_code=exc.status_code)
+        ours = isinstance(exc.detail, str) and not exc.detail.isascii()  # Starlette's own are English
+        return error_page(request, exc.detail if ours else GENERIC_ERRORS.get(exc.status_code, "Yêu cầu không hợp lệ."),
+                          exc.status_code)
 
     async def on_radio_error(request: Request, exc: RadioError) -> Response:
-        return templates.TemplateResponse(request, "error.html.j2", {
-            "message": str(exc), "status": 400, "account": None, "csrf": "", "slug": None,
-            "flash": None, "problem": None}, status_code=400)
+        return error_page(request, str(exc), 400)
 
     m = "/s/{station}/m/{month}"
     routes = [
