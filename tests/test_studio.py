@@ -176,6 +176,9 @@ def test_accounts_from_the_command_line_and_the_history_names_who_did_what(tmp_p
     studio.client.post(f"/s/an-lac/m/{MONTH}/approve", data={"csrf": token, "note": "Được"})
     history = run_cli("history", MONTH, "-s", str(folder), env={"COLUMNS": "200"}).stdout
     assert "Việc làm trên phòng thu" in history and "binh" in history and "duyệt" in history
+    assert run_cli("users", "passwd", "binh", "-s", str(folder), stdin="mat-khau-moi\n").returncode == 0
+    assert studio.login("binh", password="mat-khau-dai").status_code == 200  # the old one no longer
+    assert studio.login("binh", password="mat-khau-moi").status_code == 303
     assert run_cli("users", "disable", "binh", "-s", str(folder)).returncode == 0
-    refused = studio.login("binh", password="mat-khau-dai")
+    refused = studio.login("binh", password="mat-khau-moi")
     assert refused.status_code == 200 and "đã bị khóa" in refused.text

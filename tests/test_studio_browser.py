@@ -172,5 +172,7 @@ def test_officer_leader_and_operator_make_a_month_in_the_browser(server, browser
     placed = browser.find_elements(By.CSS_SELECTOR, "#calendar .airing")
     assert len(placed) >= 2 and all("Buổi" in a.text or "xếp tay" in a.text for a in placed)
     shot(browser, "8-lich-phat")
-    browser.get(f"{base}/s/an-lac/player")
-    shot(browser, "9-may-phat")
+    for number, (path, name) in enumerate([("player", "may-phat"), ("log", "nhat-ky"), ("reports", "bao-cao")], 9):
+        browser.get(f"{base}/s/an-lac/{path}")
+        assert browser.find_elements(By.TAG_NAME, "h1"), path
+        shot(browser, f"{number}-{name}")
