@@ -74,7 +74,10 @@ def test_backoff_grows_exponentially_and_persistent_5xx_gives_up_in_vietnamese(g
         engine(sleeps, backoff_s=0.01, retries=3).synthesize("một hai ba", "vi", 1.0)
     assert len(google.requests) == 4
     assert len(sleeps) == 3
-    assert sleeps[2] > sleeps[0] * 2  # 0.04 s × jitter against 0.01 s × jitter
+    # Each wait is its own doubling of 0.01 s, with jitter of ×0.5–1.5 around it (a ratio
+    # between two jittered waits would fail now and then by chance alone).
+    for attempt, waited in enumerate(sleeps):
+        assert 0.01 * 2 ** attempt * 0.5 <= waited <= 0.01 * 2 ** attempt * 1.5
     message = str(caught.value)
     assert "mã 503" in message and "đã thử 4 lần" in message and "Cách xử lý" in message
 
