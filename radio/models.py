@@ -193,6 +193,9 @@ class AudioSettings(Model):
     bitrate_kbps: Literal[64, 96, 128, 160, 192, 256, 320] = 128
     # Also write programme.wav (16-bit) beside the MP3, for systems that take WAV.
     wav: bool = False
+    # ID3 tag version: 2.3 is what Windows Explorer and most car and phone players read
+    # (text in UTF-16, chapters kept); 2.4 for software that wants it.
+    id3: Literal["2.3", "2.4"] = "2.3"
     sentence_pause_s: float = Field(default=0.45, ge=0, le=3)
     paragraph_pause_s: float = Field(default=0.9, ge=0, le=5)
     segment_gap_s: float = Field(default=0.6, ge=0, le=5)

@@ -292,7 +292,8 @@ def _tags(station: Station, script: Script, mixed: Mix, approval: ReviewEvent | 
         album=f"{station.programme.column} năm {year}", date=script.month, track=int(month),
         comment=f"{comment}; {approval_text(approval)}" if approval else comment,
         script_sha256=script.content_hash(), chapters=_chapters(mixed),
-        approval=approval_text(approval) if approval else "")
+        approval=approval_text(approval) if approval else "",
+        id3_version=int(station.audio.id3.split(".")[1]))
 
 
 @dataclass

@@ -41,7 +41,7 @@ def test_true_peak_stays_under_the_limit(programme):
 def test_tags_are_readable(programme):
     folder, manifest = programme
     tags = ID3(folder / "programme.mp3")
-    assert tags.version[:2] == (2, 4)
+    assert tags.version[:2] == (2, 3)  # the station's default (audio.id3)
     assert str(tags["TIT2"]) == manifest["title"] == "Chuyên mục Cải cách hành chính tháng 12/2026"
     assert str(tags["TPE1"]) == "Đài Truyền thanh xã An Lạc"
     assert str(tags["TALB"]) == "Chuyên mục Cải cách hành chính năm 2026"
@@ -136,3 +136,31 @@ def test_chapters_are_in_time_order_as_ffmpeg_reads_them_also_after_approval(pro
         assert titles[0] == manifest["segments"][0]["title"]
         toc = ID3(path).getall("CTOC")[0].child_element_ids
         assert list(toc) == [key.split(":")[1] for key in ID3(path).keys() if key.startswith("CHAP")]
+
+
+def test_tags_are_id3v23_by_default_readable_by_a_second_reader(programme, tmp_path):
+    """Windows Explorer and most car and phone players read ID3v2.3, not 2.4: text in UTF-16,
+    chapters kept. ffmpeg, a reader independent of mutagen, sees the same title and chapters."""
+    import shutil
+    import subprocess
+
+    from mutagen.id3 import Encoding
+
+    from radio.audio.export import Chapter, Tags, write_tags
+    from radio.audio.ffmpeg import ffmpeg_exe
+
+    folder, manifest = programme
+    path = folder / "programme.mp3"
+    assert path.read_bytes()[:4] == b"ID3\x03"
+    tags = ID3(path)
+    assert tags.version == (2, 3, 0) and tags["TIT2"].encoding == Encoding.UTF16
+    metadata = subprocess.run([ffmpeg_exe(), "-v", "error", "-i", str(path), "-f", "ffmetadata", "-"],
+                              capture_output=True, text=True, check=True).stdout
+    assert f"title={manifest['title']}" in metadata
+    assert metadata.count("[CHAPTER]") == len(manifest["segments"])
+    # A station that asks for ID3v2.4 gets it.
+    copy = tmp_path / "v24.mp3"
+    shutil.copyfile(path, copy)
+    write_tags(copy, Tags(title="Thử", artist="Đài", album="Chuyên mục", date="2026-12", track=12,
+                          chapters=[Chapter("ch00", "Mở đầu", 0.0, 5.0)], id3_version=4))
+    assert copy.read_bytes()[:4] == b"ID3\x04" and ID3(copy).version == (2, 4, 0)

@@ -45,6 +45,7 @@ class Tags:
     script_sha256: str = ""
     approval: str = ""
     chapters: list[Chapter] = field(default_factory=list)
+    id3_version: int = 3  # 3 or 4: ID3v2.3 or ID3v2.4
 
 
 class Dither:
@@ -147,7 +148,7 @@ def write_tags(path: Path, tags: Tags) -> None:
     if tags.approval:
         id3.add(TXXX(encoding=3, desc="approval", text=tags.approval))
     _add_chapters(id3, tags.chapters)
-    _save(id3, path)
+    _save(id3, path, tags.id3_version)
 
 
 def _add_chapters(id3: ID3, chapters: list[Chapter]) -> None:
@@ -173,11 +174,12 @@ def write_approval_tag(path: Path, text: str) -> None:
     id3.delall("COMM")
     base = [c for c in comments if not c.startswith("Đã duyệt")]
     id3.add(COMM(encoding=3, lang="vie", desc="", text="; ".join([*base[:1], text])))
-    _save(id3, path)
+    _save(id3, path, id3.version[1])  # the version the file was written with
 
 
-def _save(id3: ID3, path: Path) -> None:
-    id3.save(str(path), v2_version=4)
+def _save(id3: ID3, path: Path, version: int) -> None:
+    # mutagen writes UTF-8 text as UTF-16 and the date as TYER/TDAT when saving ID3v2.3.
+    id3.save(str(path), v2_version=version)
     chapters_in_time_order(path)
 
 
