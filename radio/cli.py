@@ -6,7 +6,6 @@ Nothing here decides anything about audio or text; errors from the stages arrive
 from __future__ import annotations
 
 import sys
-from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Optional
 
@@ -466,11 +465,10 @@ def status(month: Optional[str] = typer.Argument(None, metavar="[THÁNG]", help=
         table.add_row(files.month, STATE_LABELS[current.state], "có" if current.produced else "chưa",
                       str(scheduled), str(aired), current.detail)
     _show(table, "chưa có tháng nào (tạo bản tin bằng 'radio new-month').")
-    _warn_if_tampered(store)
+    _warn_if_tampered(store.broken_record())
 
 
-def _warn_if_tampered(store) -> None:
-    problem = store.broken_record()
+def _warn_if_tampered(problem: str | None) -> None:
     if problem:
         console.print(f"[bold red]Cảnh báo:[/] {problem} Hãy báo người quản trị kiểm tra tệp radio.db.")
 
@@ -510,13 +508,13 @@ def _print_web_actions(actions, month: str) -> None:
     if not actions:
         return
     from radio.clock import shown
-    from radio.studio.accounts import ROLES
+    from radio.studio.accounts import ROLE_NAMES
 
     table = Table(title=f"Việc làm trên phòng thu, tháng {month}")
     for column in ("Lúc", "Tài khoản", "Việc", "Chi tiết"):
         table.add_column(column)
     for action in actions:
-        table.add_row(shown(action.at), f"{action.username} ({ROLES[action.role].split(' (')[0]})",
+        table.add_row(shown(action.at), f"{action.username} ({ROLE_NAMES[action.role]})",
                       WEB_ACTION_NAMES.get(action.action, action.action), action.detail or "")
     console.print(table)
 
@@ -548,7 +546,9 @@ def schedule_command(month: str = typer.Argument(..., metavar="THÁNG", help="Th
         placement = planner.schedule_month(station, month)
     for problem in placement.problems:
         console.print(f"[yellow]Chú ý:[/] {problem}")
-    names = planner.slot_names(planner.load_model(station / "station.yaml", planner.Station))
+    from radio.station import load_station
+
+    names = planner.slot_names(load_station(station))
     table = Table(title=f"Lịch phát tháng {month}")
     for column in ("Số", "Ngày", "Giờ", "Khung giờ", "Thời lượng"):
         table.add_column(column)
@@ -631,39 +631,27 @@ def _parse_until(text: str, now):
 @player_app.command("status")
 def player_status(station: Path = STATION_DIR) -> None:
     """Máy phát có đang chạy không, đang phát gì, các lượt sắp tới và kết quả gần nhất."""
-    from datetime import datetime
-
     from radio.clock import shown
-    from radio.config import load_model
-    from radio.models import Station
-    from radio.player import as_run_log, heartbeats, next_airings
-    from radio.schedule import station_zone
-    from radio.store import Store
+    from radio.player import overview
 
-    config = load_model(station / "station.yaml", Station)
-    now = datetime.now(station_zone(config))
-    store = Store(station, readonly=True)  # looking never changes the log
-    beats = heartbeats(station)
-    if not beats:
+    seen = overview(station)
+    if not seen.beats:
         console.print("Máy phát: [red]không thấy máy phát nào đang chạy[/] (chưa có tín hiệu).")
-    for beat in beats:
-        age = (now - beat.at).total_seconds()
+    for beat, age in seen.beats:
         state = ("[green]đang chạy[/]" if beat.alive and age < 30
                  else "[red]không còn chạy[/]" if not beat.alive else "[yellow]không phản hồi[/]")
         console.print(f"Máy phát {beat.player} (đầu ra {beat.output}): {state}, "
                       f"tín hiệu cuối cách đây {_age(age)}.")
-    playing = store.now_playing()
-    console.print(f"Đang phát: {playing.file} (từ {shown(playing.started_at)})" if playing
+    console.print(f"Đang phát: {seen.playing.file} (từ {shown(seen.playing.started_at)})" if seen.playing
                   else "Đang phát: không có.")
     table = Table(title="Lượt phát sắp tới")
     for column in ("Số", "Lúc", "Chương trình"):
         table.add_column(column)
-    grace = timedelta(minutes=config.schedule.grace_min)
-    for airing in next_airings(store, now - grace, 5):
+    for airing in seen.upcoming:
         table.add_row(str(airing.id), f"{airing.planned_at:%H:%M %d/%m/%Y}", airing.title)
     _show(table, "chưa có lượt phát nào được xếp.")
-    _print_log(as_run_log(store, last=10), "Kết quả gần nhất")
-    _warn_if_tampered(store)
+    _print_log(seen.recent, "Kết quả gần nhất")
+    _warn_if_tampered(seen.tampered)
 
 
 def _age(seconds: float) -> str:

@@ -337,7 +337,33 @@ def heartbeats(station_dir: Path) -> list[Heartbeat]:
     return found
 
 
+@dataclass(frozen=True)
+class Overview:
+    """What an operator looks at: the players' heartbeats (with their age in seconds), what
+    is on air, the next airings and the last results (oldest first)."""
+    beats: list[tuple[Heartbeat, float]]
+    playing: AsRun | None
+    upcoming: list[Airing]
+    recent: list[AsRun]
+    tampered: str | None
+
+
+def overview(station_dir: Path, count: int = 5, last: int = 10) -> Overview:
+    """Read-only: looking never changes the log."""
+    station = load_model(Path(station_dir) / "station.yaml", Station)
+    now = datetime.now(station_zone(station))
+    store = Store(station_dir, readonly=True)
+    return Overview([(beat, (now - beat.at).total_seconds()) for beat in heartbeats(station_dir)],
+                    store.now_playing(),
+                    next_airings(store, now - timedelta(minutes=station.schedule.grace_min), count),
+                    as_run_log(store, last=last), store.broken_record())
+
+
 def write_csv(path: Path, entries: list[AsRun]) -> None:
+    write_text(path, csv_text(entries))
+
+
+def csv_text(entries: list[AsRun]) -> str:
     """The log for a spreadsheet: UTF-8 with BOM so Excel shows Vietnamese correctly."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
@@ -346,7 +372,7 @@ def write_csv(path: Path, entries: list[AsRun]) -> None:
     for e in entries:
         writer.writerow([e.airing_id, e.planned_at, e.started_at, e.ended_at, e.file, e.output,
                          e.result, e.error])
-    write_text(path, "\ufeff" + buffer.getvalue())
+    return "\ufeff" + buffer.getvalue()
 
 
 def run(player: Player, until: datetime | None = None, *, hard: bool = False,

@@ -16,6 +16,9 @@ ROLES = {
     "operator": "người vận hành máy phát (xếp lịch, theo dõi)",
     "admin": "quản trị (mọi việc)",
 }
+# The role as a heading or a table cell shows it.
+ROLE_NAMES = {"officer": "Công chức văn hóa – xã hội", "leader": "Lãnh đạo", "operator": "Vận hành",
+              "admin": "Quản trị"}
 # What each role may do; admin may do everything.
 PERMISSIONS = {
     "officer": {"view", "edit", "produce"},

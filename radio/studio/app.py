@@ -28,13 +28,26 @@ from starlette.templating import Jinja2Templates
 from radio.errors import RadioError
 from radio.station import MonthFiles, check_month, load_station
 from radio.store import Account, Store, WebAction, now_iso
-from radio.studio.accounts import ROLES, log_in, may
+from radio.studio.accounts import ROLE_NAMES, log_in, may
 
 SEGMENT_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,40}")
 GENERIC_ERRORS = {404: "Không tìm thấy trang.", 405: "Trang này không nhận yêu cầu kiểu này.",
                   403: "Bạn không được làm việc này."}
-ROLE_NAMES = {"officer": "Công chức văn hóa – xã hội", "leader": "Lãnh đạo", "operator": "Vận hành",
-              "admin": "Quản trị"}
+
+
+@dataclass(frozen=True)
+class JobState:
+    """One reading of a production's progress file."""
+    stages: dict
+    done: bool
+    error: str | None
+    result: str | None
+
+    @property
+    def percent(self) -> int:
+        done = sum(min(d, t) for d, t in self.stages.values())
+        total = sum(t for _, t in self.stages.values()) or 1
+        return 100 if self.done else min(99, round(100 * done / total))
 
 
 @dataclass
@@ -45,38 +58,15 @@ class Job:
     progress_file: Path
     process: object = None
 
-    def _state(self) -> dict:
+    def state(self) -> JobState:
         from radio.studio.job import read
 
         state = read(self.progress_file) or {"stages": {}, "done": False}
         code = self.process.poll() if self.process is not None else None  # also reaps it
         if not state.get("done") and code not in (None, 0):
             state.update(done=True, error="Tiến trình sản xuất dừng đột ngột; hãy thử lại.")
-        return state
-
-    @property
-    def stages(self) -> dict:
-        return self._state()["stages"]
-
-    @property
-    def done(self) -> bool:
-        return bool(self._state().get("done"))
-
-    @property
-    def error(self) -> str | None:
-        return self._state().get("error")
-
-    @property
-    def result(self) -> str | None:
-        return self._state().get("result")
-
-    @property
-    def percent(self) -> int:
-        state = self._state()
-        stages = state["stages"].values()
-        done = sum(min(d, t) for d, t in stages)
-        total = sum(t for _, t in stages) or 1
-        return 100 if state.get("done") else min(99, round(100 * done / total))
+        return JobState(state.get("stages", {}), bool(state.get("done")), state.get("error"),
+                        state.get("result"))
 
 
 def stations_in(folder: Path) -> dict[str, Path]:
@@ -211,7 +201,8 @@ def create_app(stations: dict[str, Path], secret: str) -> Starlette:
         return page(request, "month.html.j2", account=account, station=station, month=month,
                     state=state, state_label=STATE_LABELS[state.state], brief_exists=files.brief.exists(),
                     events=history(files, store), actions=store.web_actions(month),
-                    job=jobs.get((request.path_params["station"], month)), may=lambda p: may(account, p))
+                    job=job.state() if (job := jobs.get((request.path_params["station"], month))) else None,
+                    may=lambda p: may(account, p))
 
     # -- officer: brief, compose, script, produce ----------------------------------------
     async def brief(request: Request) -> Response:
@@ -287,7 +278,7 @@ def create_app(stations: dict[str, Path], secret: str) -> Starlette:
         await form_of(request)
         key = (request.path_params["station"], month)
         with jobs_lock:
-            if key in jobs and not jobs[key].done:
+            if key in jobs and not jobs[key].state().done:
                 return back(request, month_url(request, month, "/job"))
             progress = folder / ".studio" / f"produce-{month}.json"
             progress.parent.mkdir(exist_ok=True)
@@ -301,8 +292,8 @@ def create_app(stations: dict[str, Path], secret: str) -> Starlette:
     async def job_page(request: Request) -> Response:
         folder, account = account_of(request)
         month = month_of(request)
-        return page(request, "job.html.j2", account=account, month=month,
-                    job=jobs.get((request.path_params["station"], month)))
+        job = jobs.get((request.path_params["station"], month))
+        return page(request, "job.html.j2", account=account, month=month, job=job.state() if job else None)
 
     # -- leader: review and decide --------------------------------------------------------
     async def review(request: Request) -> Response:
@@ -395,7 +386,7 @@ def create_app(stations: dict[str, Path], secret: str) -> Starlette:
         return page(request, "player.html.j2", account=account, **forms.player_view(folder))
 
     async def log_page(request: Request) -> Response:
-        from radio.player import as_run_log, write_csv
+        from radio.player import as_run_log, csv_text
 
         folder, account = account_of(request)
         month = request.query_params.get("month")
@@ -406,13 +397,7 @@ def create_app(stations: dict[str, Path], secret: str) -> Starlette:
                 raise HTTPException(400, exc.message) from None
         entries = as_run_log(Store(folder, readonly=True), month=month)
         if request.query_params.get("csv"):
-            import tempfile
-
-            with tempfile.TemporaryDirectory() as tmp:
-                path = Path(tmp) / "log.csv"
-                write_csv(path, entries)
-                data = path.read_bytes()
-            return Response(data, media_type="text/csv; charset=utf-8",
+            return Response(csv_text(entries), media_type="text/csv; charset=utf-8",
                             headers={"Content-Disposition": 'attachment; filename="nhat-ky-phat-song.csv"'})
         from radio.player import RESULT_NAMES
 
@@ -516,4 +501,4 @@ def secret_for(folder: Path) -> str:
     return path.read_text().strip()
 
 
-__all__ = ["ROLES", "create_app", "secret_for", "stations_in"]
+__all__ = ["create_app", "secret_for", "stations_in"]

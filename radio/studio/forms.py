@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import calendar as month_calendar
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date
 from pathlib import Path
 
 from radio.config import load_model, save_model
@@ -173,15 +173,8 @@ def calendar(folder: Path, month: str) -> list[list[Day]]:
 
 
 def player_view(folder: Path) -> dict:
-    from radio.player import RESULT_NAMES, as_run_log, heartbeats, next_airings
-    from radio.schedule import station_zone
-    from radio.store import Store
+    from radio.player import RESULT_NAMES, overview
 
-    station = load_station(folder)
-    now = datetime.now(station_zone(station))
-    store = Store(folder, readonly=True)
-    beats = [(b, (now - b.at).total_seconds()) for b in heartbeats(folder)]
-    return {"beats": beats, "playing": store.now_playing(),
-            "upcoming": next_airings(store, now - timedelta(minutes=station.schedule.grace_min), 5),
-            "recent": list(reversed(as_run_log(store, last=10))), "results": RESULT_NAMES,
-            "tampered": store.broken_record()}
+    seen = overview(folder)
+    return {"beats": seen.beats, "playing": seen.playing, "upcoming": seen.upcoming,
+            "recent": list(reversed(seen.recent)), "results": RESULT_NAMES, "tampered": seen.tampered}
