@@ -567,7 +567,7 @@ app.add_typer(player_app, name="player")
 
 @player_app.command("run")
 def player_run(station: Path = STATION_DIR,
-               output: str = typer.Option("system", "--output", help="Đầu ra: system (loa của máy tính), file (chép tệp vào thư mục played) hoặc null (chạy thử, không ra tiếng)."),
+               output: str = typer.Option("system", "--output", help="Đầu ra: system (loa của máy tính), icecast (phát trực tuyến tới loa IP, cấu hình ở mục icecast: của station.yaml), file (chép tệp vào thư mục played) hoặc null (chạy thử, không ra tiếng); nhiều đầu ra cùng lúc: system,icecast."),
                until: Optional[str] = typer.Option(None, "--until", metavar="GIỜ",
                                                    help="Dừng lúc GIỜ:PHÚT (hôm nay) hoặc 'NĂM-THÁNG-NGÀY GIỜ:PHÚT'; lượt đang phát dở được phát hết rồi mới dừng."),
                hard: bool = typer.Option(False, "--hard", help="Dừng đúng giờ --until, cắt cả lượt đang phát (ghi là bị ngắt)."),
@@ -576,9 +576,9 @@ def player_run(station: Path = STATION_DIR,
                    help="Diễn tập: giờ bắt đầu và tốc độ, ví dụ '2026-12-01T05:29:00+07:00@60'.")) -> None:
     """Chạy máy phát (để máy chạy liên tục); dừng bằng Ctrl-C."""
     from radio.player import Player, RehearsalClock, run
-    from radio.player.outputs import get_output
+    from radio.player.outputs import get_outputs
 
-    out = get_output(output, station)
+    out = get_outputs([name.strip() for name in output.split(",") if name.strip()], station)
     reason = out.unavailable_reason()
     if reason:
         raise RadioError(f"Đầu ra '{output}' chưa dùng được: {reason}")
@@ -598,7 +598,8 @@ def player_run(station: Path = STATION_DIR,
     player.notify = lambda line: console.print(f"[dim]{player.clock.now():%H:%M:%S}[/] {line}")
     stop_at = _parse_until(until, player.clock.now()) if until else None
     upcoming = player.next_airings(3)
-    console.print(f"Máy phát đang chạy (đầu ra: {OUTPUT_NAMES.get(output, output)}). Lượt phát sắp tới: "
+    shown = ", ".join(OUTPUT_NAMES.get(o.name, o.name) for o in out.outputs)
+    console.print(f"Máy phát đang chạy (đầu ra: {shown}). Lượt phát sắp tới: "
                   + (", ".join(f"{a.planned_at:%H:%M %d/%m}" for a in upcoming) or "chưa có"))
     if stop_at:
         console.print(f"Máy phát sẽ dừng lúc {stop_at:%H:%M:%S ngày %d/%m}"
@@ -610,7 +611,7 @@ def player_run(station: Path = STATION_DIR,
 
 
 OUTPUT_NAMES = {"system": "loa của máy tính", "file": "chép tệp vào thư mục played",
-                "null": "chạy thử, không ra tiếng"}
+                "null": "chạy thử, không ra tiếng", "icecast": "phát trực tuyến qua Icecast"}
 
 
 def _parse_until(text: str, now):

@@ -206,13 +206,14 @@ def _describe(error: dict[str, Any]) -> str:
 _MAX_LISTED_ERRORS = 5
 
 
-def validate(path: Path, data: Any, lines: LineMap, model: type[M]) -> M:
-    if data is None:
+def validate(path: Path, data: Any, lines: LineMap, model: type[M], prefix: tuple[Any, ...] = ()) -> M:
+    """``prefix``: where ``data`` sits in the file, when it is one section of it."""
+    if data is None and not prefix:
         raise ConfigError(path, "tệp trống.", hint="điền nội dung theo tệp mẫu (radio init).")
     try:
-        return model.model_validate(data)
+        return model.model_validate({} if data is None else data)
     except ValidationError as exc:
-        errors = exc.errors()
+        errors = [{**error, "loc": prefix + tuple(error["loc"])} for error in exc.errors()]
         first, rest = errors[0], errors[1:]
         problem = _describe(first)
         if rest:

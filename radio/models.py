@@ -5,7 +5,7 @@ import hashlib
 import re
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
@@ -243,6 +243,8 @@ class Station(Model):
     programme: ProgrammeRules = ProgrammeRules()
     speech: SpeechSettings = SpeechSettings()
     schedule: ScheduleSettings = Field(default_factory=ScheduleSettings, validate_default=True)
+    # The sections of plugins (radio.plugins), each validated by its plugin's own model.
+    _sections: dict[str, BaseModel] = PrivateAttr(default_factory=dict)
 
     @field_validator("schedule")
     @classmethod

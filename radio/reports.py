@@ -23,6 +23,7 @@ from radio.models import Brief, Station
 from radio.player import RESULT_NAMES
 from radio.schedule import station_zone
 from radio.store import ReviewEvent, Store
+from radio.station import load_station
 
 ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
 ON_AIR = ("aired", "interrupted")  # results during which the programme was on air
@@ -160,7 +161,7 @@ class Report:
 
 
 def build_report(station_dir: Path, period: Period, now: datetime | None = None) -> Report:
-    station = load_model(station_dir / "station.yaml", Station)
+    station = load_station(station_dir)
     zone = station_zone(station)
     now = now or datetime.now(zone)
     store = Store(station_dir, readonly=True)

@@ -28,6 +28,7 @@ from radio.paths import station_output
 from radio.speech.listen import INSTALL_HINT, HeardCache, Heard, VietAsr, listener_available
 from radio.speech.synthesize import split_sentences, synthesize_script
 from radio.store import Store
+from radio.station import load_station
 
 # A commune announcer reads about 4 syllables a second; 30 syllables without a comma or
 # full stop is more than one breath.
@@ -79,7 +80,7 @@ class ReviewCopy:
 
 
 def build_review(station_dir: Path, month: str, *, listen: bool = False) -> ReviewCopy:
-    station = load_model(station_dir / "station.yaml", Station)
+    station = load_station(station_dir)
     files = MonthFiles(station_dir, station.id, month)
     if not files.script.exists():
         raise ConfigError(files.script, "chưa có kịch bản của tháng này.",

@@ -18,11 +18,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from radio.display import minutes
 from radio.approval import MonthFiles, require_airable
-from radio.config import load_model
 from radio.errors import ConfigError, RadioError
 from radio.fileio import write_bytes, write_text
 from radio.models import WEEKDAYS, Slot, Station
+from radio.plugins import Plugin, Registry
 from radio.store import AlreadyClaimed, Airing, Store, now_iso
+from radio.station import load_station
 
 WEEKDAY_NAMES = ["Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ Nhật"]
 
@@ -134,7 +135,7 @@ def rule_dates(station: Station, month: str) -> list[datetime]:
 def schedule_month(station_dir: Path, month: str, now: datetime | None = None) -> Placement:
     """Place the month's airings by the station's rule, replacing earlier automatic ones
     that have not aired yet (manual ones stay)."""
-    station = load_model(station_dir / "station.yaml", Station)
+    station = load_station(station_dir)
     store = Store(station_dir)
     airable = require_airable(MonthFiles(station_dir, station.id, month), store)
     now = now or datetime.now(station_zone(station))
@@ -165,7 +166,7 @@ def add_airing(station_dir: Path, month: str, at: datetime, now: datetime | None
     """Place one airing by hand, at ``at`` (local time), checked like the automatic ones:
     nothing else on air then, within its slot's length, not on a holiday, in the
     programme's month. ``force`` overrides the last three (recorded with the airing)."""
-    station = load_model(station_dir / "station.yaml", Station)
+    station = load_station(station_dir)
     store = Store(station_dir)
     airable = require_airable(MonthFiles(station_dir, station.id, month), store)
     zone = station_zone(station)
@@ -254,26 +255,64 @@ def remove_airing(station_dir: Path, airing_id: int) -> Airing:
         store.remove_airing(airing_id)
     except AlreadyClaimed:
         raise ScheduleError(f"Lượt phát số {airing_id} đã phát hoặc đã được ghi nhận, không gỡ được.") from None
-    station = load_model(station_dir / "station.yaml", Station)
+    station = load_station(station_dir)
     export_month(station, station_dir, airing.month, queued(store, month=airing.month))
     return airing
 
 
 def export_month(station: Station, station_dir: Path, month: str, airings: list[Airing]) -> list[Path]:
-    folder = station_dir / "schedule"
-    written = [_write_ics(station, folder / f"{month}.ics", airings)]
-    for day in sorted({a.planned_at.date() for a in airings}):
-        written.append(_write_m3u8(station_dir, folder / month / f"{day.isoformat()}.m3u8",
-                                  [a for a in airings if a.planned_at.date() == day]))
-    from jinja2 import Environment, PackageLoader, select_autoescape  # only when exporting
+    """Every registered exporter writes its files for the month's airings (radio's own: the
+    calendar, the daily playlists and the printable plan)."""
+    from radio.plugins import find_part, part_names
+    from radio.station import plugin_settings
 
-    env = Environment(loader=PackageLoader("radio", "templates"),
-                      autoescape=select_autoescape(enabled_extensions=("html.j2",)))
-    plan = folder / f"{month}.html"
-    write_text(plan, env.get_template("schedule.html.j2").render(
-        station=station, month=month, airings=airings, weekday=lambda d: WEEKDAY_NAMES[d.weekday()],
-        relays=[s for s in station.slots if s.kind == "relay"]))
-    return [*written, plan]
+    written: list[Path] = []
+    for name in part_names("exporter"):
+        part = find_part("exporter", name)
+        exporter = part.build(plugin_settings(station, part.plugin), station_dir)
+        written.extend(exporter(station, station_dir, month, airings))
+    return written
+
+
+def _calendar_exporter(settings: None, station_dir: Path):
+    return lambda station, station_dir, month, airings: [
+        _write_ics(station, station_dir / "schedule" / f"{month}.ics", airings)]
+
+
+def _playlist_exporter(settings: None, station_dir: Path):
+    def export(station: Station, station_dir: Path, month: str, airings: list[Airing]) -> list[Path]:
+        folder = station_dir / "schedule" / month
+        return [_write_m3u8(station_dir, folder / f"{day.isoformat()}.m3u8",
+                            [a for a in airings if a.planned_at.date() == day])
+                for day in sorted({a.planned_at.date() for a in airings})]
+    return export
+
+
+def _plan_exporter(settings: None, station_dir: Path):
+    def export(station: Station, station_dir: Path, month: str, airings: list[Airing]) -> list[Path]:
+        from jinja2 import Environment, PackageLoader, select_autoescape  # only when exporting
+
+        env = Environment(loader=PackageLoader("radio", "templates"),
+                          autoescape=select_autoescape(enabled_extensions=("html.j2",)))
+        plan = station_dir / "schedule" / f"{month}.html"
+        write_text(plan, env.get_template("schedule.html.j2").render(
+            station=station, month=month, airings=airings, weekday=lambda d: WEEKDAY_NAMES[d.weekday()],
+            relays=[s for s in station.slots if s.kind == "relay"]))
+        return [plan]
+    return export
+
+
+class CalendarPlugin(Plugin):
+    name = "calendar"
+    about = "lịch phát: tệp lịch .ics, danh sách phát .m3u8 từng ngày, bản in .html"
+
+    def setup(self, registry: Registry) -> None:
+        registry.add("exporter", "ics", _calendar_exporter)
+        registry.add("exporter", "m3u8", _playlist_exporter)
+        registry.add("exporter", "html", _plan_exporter)
+
+
+plugin = CalendarPlugin()
 
 
 def _write_ics(station: Station, path: Path, airings: list[Airing]) -> Path:

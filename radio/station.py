@@ -10,7 +10,9 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from radio.config import load_model
+from typing import Any
+
+from radio.config import read_yaml, validate
 from radio.errors import RadioError
 from radio.models import Station
 from radio.paths import programme_dir, station_output
@@ -34,14 +36,51 @@ def load_station(station_dir: Path) -> Station:
         info = path.stat()
         stamp = (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
     except OSError:
-        return load_model(path, Station)  # names the missing file in its own words
+        return read_station_file(path)  # names the missing file in its own words
     key = str(path.resolve())
     cached = _loaded.get(key)
     if cached is not None and cached[0] == stamp:
         return cached[1]
-    station = load_model(path, Station)
+    station = read_station_file(path)
     _loaded[key] = (stamp, station)
     return station
+
+
+def read_station_file(path: Path) -> Station:
+    """station.yaml: radio's own settings, and each plugin's section validated by that
+    plugin's model, with the same file-and-line messages."""
+    from radio.plugins import plugin_for_section
+
+    data, lines = read_yaml(path)
+    sections = {}
+    if isinstance(data, dict):
+        for key in [k for k in data if isinstance(k, str) and k not in Station.model_fields]:
+            plugin = plugin_for_section(key)
+            if plugin is not None:
+                sections[key] = validate(path, data.pop(key), lines, plugin.settings, prefix=(key,))
+    station = validate(path, data, lines, Station)
+    station._sections = sections
+    return station
+
+
+def plugin_settings(station: Station | None, plugin: Any) -> Any:
+    """A plugin's settings for ``station``: its section, or its defaults when the section is
+    left out (``None`` for a plugin without settings)."""
+    from pydantic import ValidationError
+
+    from radio.plugins import PluginError
+
+    if plugin.settings is None:
+        return None
+    if station is not None and plugin.name in Station.model_fields:
+        return getattr(station, plugin.name)
+    if station is not None and plugin.name in station._sections:
+        return station._sections[plugin.name]
+    try:
+        return plugin.settings()
+    except ValidationError:
+        raise PluginError(f"station.yaml chưa có mục '{plugin.name}:' mà phần mở rộng {plugin.name} cần.",
+                          hint=f"thêm mục {plugin.name}: vào station.yaml (xem README).") from None
 
 
 def check_month(month: str) -> str:

@@ -10,7 +10,7 @@ from radio.fileio import write_text
 from radio.library import load_procedure, load_topic
 from radio.models import MONTH_PATTERN
 from radio.plan import load_or_propose
-from radio.station import sample_station_dir
+from radio.station import read_station_file, sample_station_dir
 
 FOLDER_GUIDE = """Thư mục làm việc của đài truyền thanh xã
 =========================================
@@ -113,14 +113,12 @@ def init_station(folder: Path) -> list[Path]:
 
 
 def _airing_dates(station_dir: Path, month: str) -> str:
-    from radio.config import load_model
-    from radio.models import Station
     from radio.schedule import rule_dates
 
     station_file = station_dir / "station.yaml"
     if not station_file.exists():
         return "chưa rõ (chưa có station.yaml)"
-    dates = rule_dates(load_model(station_file, Station), month)
+    dates = rule_dates(read_station_file(station_file), month)
     return ", ".join(f"{at:%H:%M} ngày {at:%d/%m/%Y}" for at in dates) or "chưa xếp được ngày nào"
 
 

@@ -26,11 +26,13 @@ atexit.register(shutil.rmtree, _workshop, True)
 
 
 def make_station(parent: Path, *, segments: tuple[str, ...] | None = SHORT, produced: bool = False,
-                 approved: bool = False, name: str = "an-lac") -> Path:
+                 approved: bool = False, name: str = "an-lac", first_sentence: bool = False) -> Path:
     """A copy of the sample station under ``parent``: composed for the sample month and
     cut to the ``segments`` kinds (``None`` keeps the whole programme; ``()`` composes
-    nothing), produced with the dummy engine, approved by ``APPROVER``."""
-    options = (segments, produced, approved)
+    nothing), each cut to its first sentence with ``first_sentence`` (a programme of a few
+    seconds, for what must play in real time), produced with the dummy engine, approved by
+    ``APPROVER``."""
+    options = (segments, produced, approved, first_sentence)
     if options not in _prototypes:
         _prototypes[options] = _build(_workshop / f"p{len(_prototypes)}" / "an-lac", *options)
     folder = parent / name
@@ -38,14 +40,17 @@ def make_station(parent: Path, *, segments: tuple[str, ...] | None = SHORT, prod
     return folder
 
 
-def _build(folder: Path, segments: tuple[str, ...] | None, produced: bool, approved: bool) -> Path:
+def _build(folder: Path, segments: tuple[str, ...] | None, produced: bool, approved: bool,
+           first_sentence: bool) -> Path:
     shutil.copytree(sample_station_dir(), folder)
     if segments == ():
         return folder
     composition, path = compose_month(folder, MONTH)
-    if segments is not None:
+    if segments is not None or first_sentence:
         script = composition.script
-        keep = [s for s in script.segments if s.kind in segments]
+        keep = [s for s in script.segments if segments is None or s.kind in segments]
+        if first_sentence:
+            keep = [s.model_copy(update={"text": s.text.split(". ")[0].rstrip(".") + "."}) for s in keep]
         save_model(path, script.model_copy(update={"segments": keep}))
     if produced:
         produce_month(folder, MONTH, engine_override="dummy")

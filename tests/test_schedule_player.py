@@ -231,14 +231,14 @@ def test_fallback_ident_plays_instead_of_a_broken_file(scheduled):
     stn = load_model(scheduled / "station.yaml", Station)
     edit_station(scheduled, schedule=stn.schedule.model_copy(update={"fallback": "ident.mp3"}))
     scheduled.joinpath(queued(Store(scheduled))[0].mp3).unlink()
-    output = FileOutput(scheduled / "played")
+    output = FileOutput(None, scheduled)
     entries = player(scheduled, at(1, 5, 29, 59.5), output).check()
     assert entries[0].result == "failed" and "Đã phát nhạc dự phòng ident.mp3" in entries[0].error
     assert [p.name.endswith("ident.mp3") for p in (scheduled / "played").glob("*.mp3")] == [True]
 
 
 def test_file_output_writes_what_would_be_played(scheduled):
-    output = FileOutput(scheduled / "played")
+    output = FileOutput(None, scheduled)
     player(scheduled, at(1, 5, 29, 59.5), output).check()
     copies = list((scheduled / "played").glob("*.mp3"))
     assert len(copies) == 1 and copies[0].name.startswith("20261201-0530")

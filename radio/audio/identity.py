@@ -15,6 +15,12 @@ def audio_sha256(path: Path) -> str:
     skipped, so retagging a file (with its approval) keeps the hash an approval binds to,
     while any change to the sound changes it."""
     data = Path(path).read_bytes()
+    start, end = audio_span(data)
+    return hashlib.sha256(data[start:end]).hexdigest()
+
+
+def audio_span(data: bytes) -> tuple[int, int]:
+    """Where the MPEG frames of an MP3 file's bytes begin and end (tags left out)."""
     start = 0
     while data[start:start + 3] == b"ID3" and len(data) >= start + 10:
         size = 0
@@ -22,7 +28,42 @@ def audio_sha256(path: Path) -> str:
             size = (size << 7) | (byte & 0x7F)
         start += 10 + size + (10 if data[start + 5] & 0x10 else 0)
     end = len(data) - 128 if data[-128:-125] == b"TAG" else len(data)
-    return hashlib.sha256(data[start:end]).hexdigest()
+    return start, end
+
+
+# Layer III bitrates (kbit/s) by header index: MPEG-1, then MPEG-2 and 2.5.
+_BITRATES = {1: (0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320),
+             2: (0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160)}
+_RATES = {3: (44100, 48000, 32000), 2: (22050, 24000, 16000), 0: (11025, 12000, 8000)}
+
+
+def mp3_frames(data: bytes) -> list[tuple[int, int, float]]:
+    """The Layer III frames of an MP3 file's bytes as (offset, length, seconds), the Xing /
+    LAME information frame left out: what a stream sends, paced by each frame's length."""
+    start, end = audio_span(data)
+    frames: list[tuple[int, int, float]] = []
+    at = start
+    while at + 4 <= end:
+        header = int.from_bytes(data[at:at + 4], "big")
+        version, layer = (header >> 19) & 3, (header >> 17) & 3
+        bitrate_index, rate_index = (header >> 12) & 15, (header >> 10) & 3
+        if (header >> 21) != 0x7FF or version == 1 or layer != 1 or bitrate_index in (0, 15) or rate_index == 3:
+            at += 1  # not a frame header: resynchronise byte by byte
+            continue
+        mpeg1 = version == 3
+        rate = _RATES[version][rate_index]
+        samples = 1152 if mpeg1 else 576
+        length = samples // 8 * _BITRATES[1 if mpeg1 else 2][bitrate_index] * 1000 // rate + ((header >> 9) & 1)
+        if at + length > end:
+            break
+        if not _is_info_frame(data[at:at + length]):
+            frames.append((at, length, samples / rate))
+        at += length
+    return frames
+
+
+def _is_info_frame(frame: bytes) -> bool:
+    return b"Xing" in frame[:64] or b"Info" in frame[:64]
 
 
 class RememberedHashes:

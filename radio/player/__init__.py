@@ -25,13 +25,12 @@ import schedule as schedule_lib
 
 from radio.approval import MonthFiles, require_airable
 from radio.clock import parsed
-from radio.config import load_model
 from radio.errors import OutputError, RadioError
 from radio.fileio import write_json, write_text
-from radio.models import Station
 from radio.player.outputs import Clock, Output, PlaybackError
 from radio.schedule import Airing, station_zone
 from radio.store import AlreadyClaimed, AsRun, DatabaseBusy, Store
+from radio.station import load_station
 
 _LOOKAHEAD = timedelta(seconds=1)
 _BACKOFF_S = (1, 2, 5, 10, 30)  # waits after the database refuses, growing, never giving up
@@ -112,7 +111,7 @@ class Player:
     def __init__(self, station_dir: Path, output: Output, clock: Clock | None = None,
                  stop: threading.Event | None = None) -> None:
         self.station_dir = Path(station_dir)
-        self.station = load_model(self.station_dir / "station.yaml", Station)
+        self.station = load_station(self.station_dir)
         self.clock = clock or SystemClock(station_zone(self.station))
         self.output = output
         self.store = Store(self.station_dir)
@@ -228,14 +227,14 @@ class Player:
         self._say(f"Lượt {airing.id}: đang phát {airing.mp3} ({airing.title}).")
         self.current = airing
         try:
-            self.output.play(path, airing.duration_s, self.clock, self.stop)
+            note = self.output.play(path, airing.duration_s, self.clock, self.stop, airing.title)
         except PlaybackError as exc:
             return self._finish(row_id, "failed", self._fallback(exc.message))
         except Exception as exc:  # a broken output must not stop the station
             return self._finish(row_id, "failed", self._fallback(f"đầu ra {self.output.name} lỗi: {exc}"))
         finally:
             self.current = None
-        return self._finish(row_id, "interrupted" if self.stop.is_set() else "aired")
+        return self._finish(row_id, "interrupted" if self.stop.is_set() else "aired", note)
 
     def _checked(self, airing: Airing) -> tuple[Path | None, str | None]:
         """The file to play, or why it must not play; DatabaseBusy propagates (retry later)."""
@@ -310,7 +309,7 @@ def as_run_log(store: Store, month: str | None = None, last: int | None = None, 
     station's time zone) of the airing dates."""
     entries = store.as_run(month=month, last=last)
     if aired_in:
-        zone = station_zone(load_model(Path(station_dir) / "station.yaml", Station))
+        zone = station_zone(load_station(Path(station_dir)))
         entries = [e for e in entries if parsed(e.planned_at).astimezone(zone).strftime("%Y-%m") == aired_in]
     return entries
 
@@ -350,7 +349,7 @@ class Overview:
 
 def overview(station_dir: Path, count: int = 5, last: int = 10) -> Overview:
     """Read-only: looking never changes the log."""
-    station = load_model(Path(station_dir) / "station.yaml", Station)
+    station = load_station(Path(station_dir))
     now = datetime.now(station_zone(station))
     store = Store(station_dir, readonly=True)
     return Overview([(beat, (now - beat.at).total_seconds()) for beat in heartbeats(station_dir)],
@@ -405,6 +404,8 @@ def run(player: Player, until: datetime | None = None, *, hard: bool = False,
                         "máy phát vẫn chạy.")
 
     previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    if hasattr(player.output, "open"):  # a stream connects now and carries the ident until an airing
+        player.output.open(player.clock, player.stop)
     scheduler = schedule_lib.Scheduler()
     scheduler.every(1).seconds.do(tick)
     scheduler.every(beat_every_s).seconds.do(player.beat)
@@ -431,6 +432,8 @@ def run(player: Player, until: datetime | None = None, *, hard: bool = False,
         if until is not None and not player.stop.is_set() and player.clock.now() > until + timedelta(seconds=2):
             player._say(f"Giờ dừng {until:%H:%M:%S} đến khi đang phát một lượt; đã phát xong lượt đó rồi dừng.")
     finally:
+        if hasattr(player.output, "close"):
+            player.output.close()
         player.end_heartbeat()
         for sig, handler in previous.items():
             signal.signal(sig, handler)

@@ -1,9 +1,12 @@
-"""Where the player sends sound: behind one small Protocol, like Mopidy's audio outputs.
+"""Where the player sends sound: behind one small Protocol, like Mopidy's audio outputs,
+registered through ``radio.plugins`` (these built-in ones as the ``outputs`` plugin).
 
 ``system`` plays on this computer's sound card (ffplay, or aplay fed by ffmpeg); ``file``
 writes what would be played into a folder (for tests, and for stations that upload to a
 vendor's smart-loudspeaker platform); ``null`` plays in real time without a device, after
-decoding the whole file so a broken file fails as it would on air.
+decoding the whole file so a broken file fails as it would on air. ``icecast`` (its own
+plugin, ``radio.player.icecast``) streams to IP loudspeakers. Several outputs at once are
+one ``Outputs``: each airing plays on all of them together.
 """
 from __future__ import annotations
 
@@ -11,15 +14,15 @@ import json
 import shutil
 import subprocess
 import threading
-from collections.abc import Callable
 from datetime import datetime
-from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Protocol
 
 from radio.audio.ffmpeg import ffmpeg_exe
 from radio.errors import RadioError
 from radio.fileio import write_text
+from radio.models import Station
+from radio.plugins import Plugin, PluginError, Registry, find_part
 
 
 class PlaybackError(RadioError):
@@ -38,8 +41,14 @@ class Output(Protocol):
 
     def unavailable_reason(self) -> str | None: ...
 
-    def play(self, path: Path, duration_s: float, clock: Clock, stop: threading.Event) -> None:
-        """Play ``path`` to its end (or until ``stop``); raise ``PlaybackError`` on failure."""
+    def play(self, path: Path, duration_s: float, clock: Clock, stop: threading.Event,
+             title: str = "") -> str | None:
+        """Play ``path`` to its end (or until ``stop``); raise ``PlaybackError`` on failure.
+        Returns a note for the as-run log when the airing went through with a problem (a
+        stream that dropped and came back), else ``None``."""
+
+    # Optional: ``open(clock, stop)`` when the daemon starts (a stream that must carry the
+    # station ident between airings connects there) and ``close()`` when it ends.
 
 
 def _decode_check(path: Path) -> None:
@@ -53,10 +62,14 @@ def _decode_check(path: Path) -> None:
 class NullOutput:
     name = "null"
 
+    def __init__(self, settings: None = None, station_dir: Path | None = None) -> None:
+        pass
+
     def unavailable_reason(self) -> str | None:
         return None
 
-    def play(self, path: Path, duration_s: float, clock: Clock, stop: threading.Event) -> None:
+    def play(self, path: Path, duration_s: float, clock: Clock, stop: threading.Event,
+             title: str = "") -> None:
         _decode_check(path)
         clock.sleep(duration_s, stop)
 
@@ -64,13 +77,14 @@ class NullOutput:
 class FileOutput:
     name = "file"
 
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
+    def __init__(self, settings: None, station_dir: Path) -> None:
+        self.folder = Path(station_dir) / "played"
 
     def unavailable_reason(self) -> str | None:
         return None
 
-    def play(self, path: Path, duration_s: float, clock: Clock, stop: threading.Event) -> None:
+    def play(self, path: Path, duration_s: float, clock: Clock, stop: threading.Event,
+             title: str = "") -> None:
         _decode_check(path)
         started = clock.now()
         target = self.folder / f"{started:%Y%m%d-%H%M%S}-{path.name}"
@@ -86,13 +100,17 @@ class FileOutput:
 class SystemOutput:
     name = "system"
 
+    def __init__(self, settings: None = None, station_dir: Path | None = None) -> None:
+        pass
+
     def unavailable_reason(self) -> str | None:
         if shutil.which("ffplay") or shutil.which("aplay"):
             return None
         return ("Máy không có chương trình phát âm thanh (ffplay hoặc aplay). Cài gói ffmpeg hoặc "
                 "alsa-utils của hệ điều hành, hoặc dùng --output file.")
 
-    def play(self, path: Path, duration_s: float, clock: Clock, stop: threading.Event) -> None:
+    def play(self, path: Path, duration_s: float, clock: Clock, stop: threading.Event,
+             title: str = "") -> None:
         reason = self.unavailable_reason()
         if reason:
             raise PlaybackError(reason)
@@ -116,19 +134,80 @@ class SystemOutput:
                                 f"(mã {processes[-1].returncode}).")
 
 
-def output_factories(station_dir: Path) -> dict[str, Callable[[], Output]]:
-    """Built-in outputs, plus any another package registers in the ``radio.outputs``
-    entry-point group (a class taking the station folder), e.g. a vendor's loudspeaker API."""
-    found: dict[str, Callable[[], Output]] = {
-        "system": SystemOutput, "null": NullOutput,
-        "file": lambda: FileOutput(station_dir / "played")}
-    for ep in entry_points(group="radio.outputs"):
-        found.setdefault(ep.name, lambda ep=ep: ep.load()(station_dir))
-    return found
+class Outputs:
+    """Several outputs as one (a sound card and a stream): each airing plays on all of them
+    at once. It fails only when every output failed; one output's failure is the note."""
+
+    def __init__(self, outputs: list[Output]) -> None:
+        self.outputs = outputs
+        self.name = "+".join(output.name for output in outputs)
+
+    def unavailable_reason(self) -> str | None:
+        reasons = [f"{o.name}: {r}" for o in self.outputs if (r := o.unavailable_reason())]
+        return "; ".join(reasons) or None
+
+    def open(self, clock: Clock, stop: threading.Event) -> None:
+        for output in self.outputs:
+            if hasattr(output, "open"):
+                output.open(clock, stop)
+
+    def close(self) -> None:
+        for output in self.outputs:
+            if hasattr(output, "close"):
+                output.close()
+
+    def play(self, path: Path, duration_s: float, clock: Clock, stop: threading.Event,
+             title: str = "") -> str | None:
+        if len(self.outputs) == 1:
+            return self.outputs[0].play(path, duration_s, clock, stop, title)
+        notes: dict[str, str | None] = {}
+        failures: dict[str, str] = {}
+
+        def play_on(output: Output) -> None:
+            try:
+                notes[output.name] = output.play(path, duration_s, clock, stop, title)
+            except PlaybackError as exc:
+                failures[output.name] = exc.message
+            except Exception as exc:  # one broken output must not silence the others
+                failures[output.name] = f"{type(exc).__name__}: {exc}"
+
+        threads = [threading.Thread(target=play_on, args=(o,), name=f"radio-out-{o.name}") for o in self.outputs]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        said = [f"đầu ra {name} lỗi: {why}" for name, why in failures.items()]
+        said += [f"{name}: {note}" for name, note in notes.items() if note]
+        if len(failures) == len(self.outputs):
+            raise PlaybackError("; ".join(said))
+        return "; ".join(said) or None
 
 
-def get_output(name: str, station_dir: Path) -> Output:
-    outputs = output_factories(station_dir)
-    if name not in outputs:
-        raise PlaybackError(f"Không có đầu ra '{name}'.", hint=f"dùng một trong: {', '.join(outputs)}.")
-    return outputs[name]()
+class OutputsPlugin(Plugin):
+    name = "outputs"
+    about = "đầu ra có sẵn: system (loa của máy), file (chép tệp), null (chạy thử)"
+
+    def setup(self, registry: Registry) -> None:
+        registry.add("output", "system", SystemOutput)
+        registry.add("output", "null", NullOutput)
+        registry.add("output", "file", FileOutput)
+
+
+plugin = OutputsPlugin()
+
+
+def get_outputs(names: list[str], station_dir: Path, station: Station | None = None) -> Outputs:
+    """The outputs called ``names`` (each once), built with their plugins' settings."""
+    from radio.station import load_station, plugin_settings
+
+    station = station or load_station(station_dir)
+    built = []
+    for name in dict.fromkeys(names):
+        try:
+            part = find_part("output", name)
+        except PluginError as exc:
+            raise PlaybackError(f"Không có đầu ra '{name}'.", hint=exc.hint) from None
+        built.append(part.build(plugin_settings(station, part.plugin), station_dir))
+    if not built:
+        raise PlaybackError("Chưa chọn đầu ra nào.", hint="ví dụ --output system hoặc --output system,icecast.")
+    return Outputs(built)

@@ -1,25 +1,20 @@
-"""Speech engines behind one small Protocol, found through a registry.
+"""Speech engines behind one small Protocol, registered through ``radio.plugins``.
 
-Engines shipped here register themselves below; another package can add one through the
-``radio.engines`` entry-point group (like beets plugins or Mopidy backends), e.g.::
-
-    [project.entry-points."radio.engines"]
-    vendor = "radio_vendor:VendorEngine"
-
-An engine class is built as ``Engine(settings, base_dir)``: the station's ``speech`` settings
-and its folder (for files such as voice models named relative to it).
+The engines shipped here are the built-in ``speech`` plugin, whose settings are the
+station's ``speech:`` section; another package adds an engine with a plugin of its own (see
+``radio.plugins``). An engine is built as ``Engine(settings, station_dir)``: its plugin's
+settings and the station folder (for files such as voice models named relative to it).
 """
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from importlib import import_module
-from importlib.metadata import entry_points
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from radio.errors import SpeechError
-from radio.models import SpeechSettings
+from radio.models import SpeechSettings, Station
+from radio.plugins import Plugin, PluginError, Registry, find_part, part_names
+from radio.station import plugin_settings
 
 if TYPE_CHECKING:  # loaded with the first clip: estimates and unchanged productions need neither
     import numpy as np
@@ -57,46 +52,42 @@ class Engine(Protocol):
         engine of the station's chain."""
 
 
-_BUILTIN = {
-    "offline": "radio.speech.engines.offline:OfflineEngine",
-    "gtts": "radio.speech.engines.gtts:GttsEngine",
-    "piper": "radio.speech.engines.piper:PiperEngine",
-    "dummy": "radio.speech.engines.dummy:DummyEngine",
-}
+class SpeechPlugin(Plugin):
+    name = "speech"
+    settings = SpeechSettings
+    about = "các bộ đọc có sẵn: offline (eSpeak NG), gtts (Google), piper (giọng mạng nơ-ron), dummy (thử)"
+
+    def setup(self, registry: Registry) -> None:
+        for engine, target in (("offline", "offline:OfflineEngine"), ("gtts", "gtts:GttsEngine"),
+                               ("piper", "piper:PiperEngine"), ("dummy", "dummy:DummyEngine")):
+            registry.add("engine", engine, f"radio.speech.engines.{target}")
+
+
+plugin = SpeechPlugin()
 _instances: dict[tuple[str, str, str], Engine] = {}
 
 
-def _factories() -> dict[str, str | Callable[..., Engine]]:
-    found: dict[str, str | Callable[..., Engine]] = dict(_BUILTIN)
-    for ep in entry_points(group="radio.engines"):
-        found.setdefault(ep.name, ep.value)
-    return found
-
-
 def engine_names() -> list[str]:
-    return sorted(_factories())
+    return sorted(part_names("engine"))
 
 
 def get_engine(name: str, settings: SpeechSettings | None = None,
-               base_dir: Path | None = None) -> Engine:
-    """The engine called ``name``, configured for one station; built once per configuration."""
-    settings = settings or SpeechSettings()
-    cache_key = (name, settings.model_dump_json(), str(base_dir))
-    if cache_key in _instances:
-        return _instances[cache_key]
-    factories = _factories()
-    if name not in factories:
-        raise SpeechError(
-            f"Không có bộ đọc (engine) tên '{name}'.",
-            hint=f"dùng một trong các tên: {', '.join(sorted(factories))}.",
-        )
-    target = factories[name]
-    if isinstance(target, str):
-        module_name, _, attr = target.partition(":")
-        target = getattr(import_module(module_name), attr)
-    engine = target(settings, base_dir)
-    _instances[cache_key] = engine
-    return engine
+               base_dir: Path | None = None, station: Station | None = None) -> Engine:
+    """The engine called ``name``, configured for one station; built once per configuration.
+    ``settings`` are the station's ``speech:`` section; an engine from another plugin gets
+    that plugin's section of ``station`` instead."""
+    try:
+        part = find_part("engine", name)
+    except PluginError as exc:
+        raise SpeechError(f"Không có bộ đọc (engine) tên '{name}'.", hint=exc.hint) from None
+    if part.plugin is plugin:
+        own = settings or (station.speech if station else SpeechSettings())
+    else:
+        own = plugin_settings(station, part.plugin)
+    cache_key = (name, own.model_dump_json() if own is not None else "", str(base_dir))
+    if cache_key not in _instances:
+        _instances[cache_key] = part.build(own, base_dir)
+    return _instances[cache_key]
 
 
 def pcm_segment(samples: np.ndarray, sample_rate: int) -> AudioSegment:

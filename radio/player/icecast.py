@@ -1,0 +1,390 @@
+"""The ``icecast`` output: airings streamed to a mount on an Icecast server, which relays
+them to IP and 4G loudspeakers (and to more Icecast relays, for a province's hundreds of
+clusters).
+
+One connection is kept for as long as the player runs, so loudspeakers stay connected:
+between airings the mount carries silence or the station ident; at an airing's second its
+MP3 frames follow, exactly as produced (no re-encoding: what airs is what was approved),
+paced in real time a fraction of a second ahead, with the programme's title as the stream's
+metadata. The source protocol is Icecast's HTTP PUT (Icecast 2.4+): one request whose body
+never ends. If the server goes away, the output reconnects with backoff (doubling, capped)
+and keeps the programme on its clock: what was due while the mount was down is skipped,
+and the as-run entry records the gap. The password is a ``SecretStr``: it is only ever
+written into the request's Authorization header, never into a message or a log.
+"""
+from __future__ import annotations
+
+import base64
+import select
+import socket
+import subprocess
+import threading
+import time
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+
+from radio.audio.ffmpeg import ffmpeg_exe
+from radio.audio.identity import mp3_frames
+from radio.display import number
+from radio.models import Model
+from radio.player.outputs import Clock, PlaybackError
+from radio.plugins import Plugin, Registry
+
+MOUNT_PATTERN = r"^/[A-Za-z0-9._~-][A-Za-z0-9._~/-]*$"
+
+
+class IcecastSettings(Model):
+    """The ``icecast:`` section of station.yaml."""
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    mount: str = Field(pattern=MOUNT_PATTERN)
+    user: str = "source"
+    password: SecretStr
+    # Shown by players and directories; left out, the station's name.
+    stream_name: str | None = None
+    description: str | None = None
+    public: bool = False
+    # What the mount carries between airings: silence, or the station ident (a file in the
+    # station folder; left out, the schedule's fallback file) every ``ident_every_min``.
+    between: Literal["silence", "ident"] = "silence"
+    ident: str | None = None
+    ident_every_min: float = Field(default=15, ge=1, le=240)
+    # How far ahead of real time audio is sent: a listener hears an airing this much late
+    # at most, and a network hiccup this short costs nothing.
+    lead_s: float = Field(default=0.3, ge=0.05, le=5)
+    # Reconnecting waits 0.5 s, then twice as long each time, never longer than this.
+    reconnect_max_s: float = Field(default=10, ge=0.5, le=300)
+    timeout_s: float = Field(default=5, gt=0, le=60)
+
+
+class _Refused(Exception):
+    """The server answered the source request with an error (its meaning in Vietnamese)."""
+
+    def __init__(self, why: str, code: int) -> None:
+        super().__init__(why)
+        # Wrong credentials or mount will not right themselves within an airing.
+        self.lasting = code in (401, 404)
+
+
+_REFUSALS = {
+    401: "máy chủ từ chối tên hoặc mật khẩu nguồn (mục icecast: user, password trong station.yaml)",
+    403: "máy chủ không nhận nguồn cho điểm phát này (đã có nguồn khác đang phát, hoặc quá số nguồn cho phép)",
+    404: "máy chủ không có điểm phát này",
+}
+
+
+@dataclass
+class _Airing:
+    """One programme handed to the feeder, on its own clock from the moment it was due."""
+    data: bytes
+    frames: list[tuple[int, int, float]]
+    title: str
+    began: float  # time.monotonic() when it was due
+    began_at: datetime
+    next_frame: int = 0
+    offset: float = 0.0  # where in the programme the next frame starts, in seconds
+    sent_any: bool = False
+    gap_since: tuple[float, datetime] | None = None
+    gaps: list[tuple[datetime, float | None]] = field(default_factory=list)
+    last_error: str | None = None
+    cancelled: bool = False
+    done: threading.Event = field(default_factory=threading.Event)
+
+    @property
+    def length_s(self) -> float:
+        return sum(frame[2] for frame in self.frames)
+
+    def lost(self, why: str) -> None:
+        self.last_error = why
+        if self.gap_since is None:
+            self.gap_since = (time.monotonic(), datetime.now().astimezone())
+
+    def back(self) -> None:
+        if self.gap_since is not None:
+            self.gaps.append((self.gap_since[1], time.monotonic() - self.gap_since[0]))
+            self.gap_since = None
+
+    def note(self) -> str | None:
+        if self.gap_since is not None:
+            self.gaps.append((self.gap_since[1], None))
+            self.gap_since = None
+        if not self.gaps:
+            return None
+        said = []
+        for at, seconds in self.gaps:
+            if seconds is None:
+                said.append(f"từ {at:%H:%M:%S} đến hết chương trình")
+            else:
+                said.append(f"{number(seconds, 1)} giây lúc {at:%H:%M:%S}")
+        return (f"Mất kết nối tới máy chủ Icecast {', '.join(said)}"
+                + (f" ({self.last_error})" if self.last_error else "") + "; phần đó loa không nhận được.")
+
+
+class IcecastOutput:
+    name = "icecast"
+
+    def __init__(self, settings: IcecastSettings, station_dir: Path) -> None:
+        from radio.station import load_station
+
+        station = load_station(station_dir)
+        self.settings = settings
+        self.station_dir = Path(station_dir)
+        self.stream_name = settings.stream_name or station.name
+        self.rate, self.kbps = station.audio.sample_rate, station.audio.bitrate_kbps
+        ident = settings.ident or station.schedule.fallback
+        self.ident = self.station_dir / ident if settings.between == "ident" and ident else None
+        if settings.between == "ident" and self.ident is None:
+            raise PlaybackError("Mục icecast: chọn between: ident nhưng chưa có tệp nhạc hiệu.",
+                                hint="ghi tên tệp ở icecast: ident (hoặc schedule: fallback), hoặc dùng between: silence.")
+        self._airing: _Airing | None = None
+        self._wake = threading.Condition()
+        self._closing = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._socket: socket.socket | None = None
+        #: What the operator may want to know: whether the mount is fed, and the last problem.
+        self.connected = False
+        self.last_error: str | None = None
+
+    @property
+    def where(self) -> str:
+        return f"{self.settings.host}:{self.settings.port}{self.settings.mount}"
+
+    def unavailable_reason(self) -> str | None:
+        # A server that is down now is not a reason to refuse starting: the output keeps
+        # trying, and the operator sees the failure on the airing if it lasts.
+        return None
+
+    # -- the daemon's lifetime -----------------------------------------------------------
+    def open(self, clock: Clock | None = None, stop: threading.Event | None = None) -> None:
+        if self._thread is None:
+            self._closing.clear()
+            self._thread = threading.Thread(target=self._feed, name="radio-icecast", daemon=True)
+            self._thread.start()
+
+    def close(self) -> None:
+        self._closing.set()
+        with self._wake:
+            self._wake.notify_all()
+        if self._thread is not None:
+            self._thread.join(timeout=self.settings.timeout_s + 2)
+            self._thread = None
+        self._disconnect()
+
+    # -- one airing ----------------------------------------------------------------------
+    def play(self, path: Path, duration_s: float, clock: Clock, stop: threading.Event,
+             title: str = "") -> str | None:
+        data = Path(path).read_bytes()
+        frames = mp3_frames(data)
+        if not frames:
+            raise PlaybackError(f"Tệp {Path(path).name} không có khung MP3 nào để phát trực tuyến.")
+        self.open()
+        airing = _Airing(data, frames, title or Path(path).stem, time.monotonic(), datetime.now().astimezone())
+        if not self.connected:  # down already: the gap starts with the airing
+            airing.lost(self.last_error or "chưa kết nối được")
+        self._announce(airing.title)
+        with self._wake:
+            self._airing = airing
+            self._wake.notify_all()
+        while not airing.done.wait(0.1):
+            if stop.is_set():
+                airing.cancelled = True
+        if not airing.sent_any:
+            raise PlaybackError(f"Không phát được lên máy chủ Icecast {self.where}: "
+                                f"{airing.last_error or 'không kết nối được'}.",
+                                hint="kiểm tra máy chủ Icecast đang chạy, địa chỉ, cổng và mật khẩu ở mục icecast: của station.yaml.")
+        return airing.note()
+
+    # -- the feeder thread ---------------------------------------------------------------
+    def _feed(self) -> None:
+        filler = self._filler()
+        wait = 0.5
+        started = sent = 0.0
+        while not self._closing.is_set():
+            airing = self._airing
+            if airing is not None and self._over(airing):
+                continue
+            if self._socket is None:
+                try:
+                    self._connect()
+                except (OSError, _Refused) as exc:
+                    self._lost(airing, exc)
+                    self._closing.wait(wait)
+                    wait = min(wait * 2, self.settings.reconnect_max_s)
+                    continue
+                wait, started, sent = 0.5, time.monotonic(), 0.0
+                if airing is not None:
+                    airing.back()
+                    self._announce(airing.title)
+            ahead = sent - (time.monotonic() - started)
+            if ahead > self.settings.lead_s:
+                with self._wake:
+                    self._wake.wait(min(ahead - self.settings.lead_s, 0.05))
+                continue
+            chunk, seconds = self._next_chunk(airing, filler)
+            try:
+                if select.select([self._socket], [], [], 0)[0]:
+                    raise ConnectionResetError("máy chủ đóng kết nối")
+                self._socket.sendall(chunk)
+            except OSError as exc:
+                self._disconnect()
+                self._lost(airing, exc)
+                continue
+            sent += seconds
+
+    def _next_chunk(self, airing: _Airing | None, filler: Iterator[tuple[bytes, float]]):
+        if airing is None:
+            return next(filler)
+        frames, position = airing.frames, time.monotonic() - airing.began
+        # Frames whose time passed while the mount was down are skipped, not sent late.
+        while airing.next_frame < len(frames) and airing.offset + frames[airing.next_frame][2] < position:
+            airing.offset += frames[airing.next_frame][2]
+            airing.next_frame += 1
+        if airing.next_frame >= len(frames):
+            return next(filler)  # the last frames are on their way; the stream goes on
+        at, length, seconds = frames[airing.next_frame]
+        airing.next_frame += 1
+        airing.offset += seconds
+        airing.sent_any = True
+        return airing.data[at:at + length], seconds
+
+    def _over(self, airing: _Airing) -> bool:
+        """An airing ends on its own clock (or when the player stops); the filler follows."""
+        if not airing.cancelled and time.monotonic() - airing.began < airing.length_s:
+            return False
+        with self._wake:
+            if self._airing is airing:
+                self._airing = None
+        self._announce(self.stream_name)
+        airing.done.set()
+        return True
+
+    def _lost(self, airing: _Airing | None, exc: Exception) -> None:
+        why = str(exc) if isinstance(exc, _Refused) else _network_reason(exc)
+        self.last_error = why
+        if airing is not None:
+            airing.lost(why)
+            if isinstance(exc, _Refused) and exc.lasting and not airing.sent_any:
+                airing.cancelled = True  # fail it now: the operator can fix the settings sooner
+
+    # -- the connection ------------------------------------------------------------------
+    def _credentials(self) -> str:
+        pair = f"{self.settings.user}:{self.settings.password.get_secret_value()}"
+        return base64.b64encode(pair.encode("utf-8")).decode("ascii")
+
+    def _connect(self) -> None:
+        s = self.settings
+        sock = socket.create_connection((s.host, s.port), timeout=s.timeout_s)
+        headers = {
+            "Host": f"{s.host}:{s.port}", "Authorization": f"Basic {self._credentials()}",
+            "User-Agent": "radio (chuyen muc CCHC)", "Content-Type": "audio/mpeg",
+            "Ice-Public": "1" if s.public else "0", "Ice-Name": self.stream_name,
+            "Ice-Description": s.description or self.stream_name,
+            "Ice-Audio-Info": f"channels=1;samplerate={self.rate};bitrate={self.kbps}",
+            "Expect": "100-continue",
+        }
+        request = f"PUT {s.mount} HTTP/1.1\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers.items()) + "\r\n"
+        try:
+            sock.sendall(request.encode("utf-8"))
+            answer = b""
+            while b"\r\n\r\n" not in answer and len(answer) < 8192:
+                part = sock.recv(1024)
+                if not part:
+                    break
+                answer += part
+        except OSError:
+            sock.close()
+            raise
+        status_line = answer.split(b"\r\n", 1)[0].decode("latin-1")
+        parts = status_line.split()
+        code = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else 0
+        if code not in (100, 200):
+            sock.close()
+            raise _Refused(_REFUSALS.get(code, f"máy chủ trả lời '{status_line or 'không gì cả'}'"), code)
+        sock.settimeout(s.timeout_s)
+        self._socket, self.connected, self.last_error = sock, True, None
+
+    def _disconnect(self) -> None:
+        if self._socket is not None:
+            try:
+                self._socket.close()
+            except OSError:
+                pass
+        self._socket, self.connected = None, False
+
+    def _announce(self, title: str) -> None:
+        """The stream's title (what players show); in a thread, so a slow admin request never
+        holds the audio back. Failing to set it is not worth an error."""
+        s = self.settings
+        query = urllib.parse.urlencode({"mount": s.mount, "mode": "updinfo", "song": title, "charset": "UTF-8"})
+        request = urllib.request.Request(f"http://{s.host}:{s.port}/admin/metadata?{query}",
+                                         headers={"Authorization": f"Basic {self._credentials()}"})
+
+        def send() -> None:
+            try:
+                urllib.request.urlopen(request, timeout=s.timeout_s).close()
+            except Exception:  # noqa: BLE001 - the title is a courtesy, the audio is what matters
+                pass
+
+        threading.Thread(target=send, name="radio-icecast-title", daemon=True).start()
+
+    # -- between airings -----------------------------------------------------------------
+    def _filler(self) -> Iterator[tuple[bytes, float]]:
+        silence = self._encoded(None, 2.0)
+        ident = self._encoded(self.ident, None) if self.ident else []
+        every = self.settings.ident_every_min * 60
+        while True:
+            for chunk in ident:
+                yield chunk
+            played = sum(seconds for _, seconds in ident)
+            while not ident or played < every:
+                for chunk in silence:
+                    yield chunk
+                    played += chunk[1]
+
+    def _encoded(self, source: Path | None, seconds: float | None) -> list[tuple[bytes, float]]:
+        """Filler encoded once as the programmes are (rate, bitrate, mono), so the stream's
+        format never changes under a loudspeaker's decoder."""
+        if source is None:
+            inputs = ["-f", "s16le", "-ar", str(self.rate), "-ac", "1", "-i", "pipe:0"]
+            feed = bytes(int(self.rate * seconds) * 2)
+        else:
+            inputs, feed = ["-i", str(source)], b""
+        result = subprocess.run(
+            [ffmpeg_exe(), "-v", "error", "-nostdin", *inputs, "-ac", "1", "-ar", str(self.rate),
+             "-c:a", "libmp3lame", "-b:a", f"{self.kbps}k", "-write_xing", "0", "-id3v2_version", "0",
+             "-f", "mp3", "pipe:1"], input=feed, capture_output=True, check=False)
+        if result.returncode != 0:
+            raise PlaybackError(f"Không đọc được tệp nhạc hiệu {source} cho luồng Icecast.")
+        data = result.stdout
+        return [(data[at:at + length], secs) for at, length, secs in mp3_frames(data)]
+
+
+def _network_reason(exc: Exception) -> str:
+    if isinstance(exc, TimeoutError | socket.timeout):
+        return "máy chủ không trả lời kịp"
+    if isinstance(exc, ConnectionRefusedError):
+        return "máy chủ không nhận kết nối (chưa chạy, hoặc sai cổng)"
+    if isinstance(exc, ConnectionResetError | BrokenPipeError):
+        return "máy chủ đóng kết nối"
+    if isinstance(exc, socket.gaierror):
+        return "không tìm thấy địa chỉ máy chủ"
+    return f"lỗi mạng ({exc.strerror or type(exc).__name__})" if isinstance(exc, OSError) else str(exc)
+
+
+class IcecastPlugin(Plugin):
+    name = "icecast"
+    settings = IcecastSettings
+    about = "đầu ra icecast: phát trực tuyến tới loa IP, loa 4G qua máy chủ Icecast"
+
+    def setup(self, registry: Registry) -> None:
+        registry.add("output", "icecast", IcecastOutput)
+
+
+plugin = IcecastPlugin()

@@ -1,0 +1,161 @@
+"""The icecast output against Debian's real icecast2 on loopback: the player daemon streams
+an approved programme to a mount at its planned second, and an independent client (ffmpeg
+reading the mount) must hear it on time and as produced; a server restart mid-airing is
+survived and logged. The plugin seam is checked with a plugin defined here, found through
+its entry point."""
+from __future__ import annotations
+
+import html
+import json
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.request
+import wave
+from datetime import datetime, timedelta
+
+import numpy as np
+import pytest
+
+from radio.approval import MonthFiles, require_airable
+from radio.schedule import add_airing
+from radio.store import Store
+from tests.conftest import decode, ebur128, run_cli
+from tests.fixtures import MONTH, make_station
+from tests.icecast_server import ICECAST, LISTEN_RATE, SOURCE_PASSWORD, IcecastServer, Listener, sounding
+from tests.test_schedule_player import ZONE
+
+MOUNT = "/an-lac.mp3"
+needs_icecast = pytest.mark.skipif(
+    ICECAST is None, reason="Debian's icecast2 is not installed (scripts/test installs it when run as root with apt)")
+
+
+@pytest.fixture
+def icecast():
+    server = IcecastServer()
+    server.start()
+    yield server
+    server.remove()
+
+
+def streaming_station(tmp_path, server: IcecastServer, **extra):
+    folder = make_station(tmp_path, segments=("closing",), produced=True, approved=True, first_sentence=True)
+    with open(folder / "station.yaml", "a", encoding="utf-8") as station_file:
+        station_file.write(server.section(MOUNT, **extra))
+    return folder
+
+
+def schedule_soon(folder, seconds: float):
+    planned = (datetime.now(ZONE) + timedelta(seconds=seconds)).replace(microsecond=0)
+    add_airing(folder, MONTH, planned, force=True)
+    airable = require_airable(MonthFiles(folder, "an-lac", MONTH), Store(folder))
+    return planned, airable.mp3, airable.manifest.audio.duration_s
+
+
+def start_player(folder, until: datetime, output: str = "icecast"):
+    return subprocess.Popen(
+        [sys.executable, "-m", "radio", "player", "run", "-s", str(folder), "--output", output,
+         "--until", until.strftime("%Y-%m-%d %H:%M:%S")],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def wait_for(moment: datetime) -> None:
+    time.sleep(max(0.0, moment.timestamp() - time.time()))
+
+
+def mount_title(server: IcecastServer) -> str | None:
+    with urllib.request.urlopen(f"http://127.0.0.1:{server.port}/status-json.xsl", timeout=5) as answer:
+        source = json.loads(answer.read().decode("utf-8", "replace"))["icestats"].get("source")
+    # Icecast 2.4's status page writes characters beyond Latin-1 as HTML entities.
+    return html.unescape(source.get("title", "")) if isinstance(source, dict) else None
+
+
+def as_run(folder):
+    with sqlite3.connect(folder / "radio.db") as db:
+        return db.execute("SELECT result, output, error FROM as_run").fetchall()
+
+
+def write_wav(path, samples: np.ndarray) -> None:
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(LISTEN_RATE)
+        out.writeframes((np.clip(samples, -1, 1) * 32767).astype(np.int16).tobytes())
+
+
+@needs_icecast
+def test_an_airing_streams_on_its_second_and_the_listener_hears_the_programme(tmp_path, icecast):
+    folder = streaming_station(tmp_path, icecast)
+    planned, mp3, duration = schedule_soon(folder, 6)
+    daemon = start_player(folder, planned + timedelta(seconds=duration + 2))
+    wait_for(planned - timedelta(seconds=3))
+    listener = Listener(icecast.url(MOUNT))  # connected to the filler before the airing
+    wait_for(planned + timedelta(seconds=3))
+    title_during = mount_title(icecast)
+    said = daemon.communicate(timeout=duration + 30)[0]
+    listener.stop()
+
+    expected = decode(mp3, LISTEN_RATE)
+    heard = listener.samples()
+    e_first, e_last = sounding(expected)
+    first, last = sounding(heard)
+    began = listener.arrival(first) - e_first / LISTEN_RATE
+    assert abs(began - planned.timestamp()) <= 1.0, f"the stream began {began - planned.timestamp():+.2f} s off"
+    assert abs((last - first) - (e_last - e_first)) / LISTEN_RATE <= 0.5
+    start = first - e_first
+    write_wav(tmp_path / "heard.wav", heard[start:start + len(expected)])
+    assert abs(ebur128(tmp_path / "heard.wav").integrated_lufs - ebur128(mp3).integrated_lufs) <= 0.5
+    assert title_during == "Chuyên mục Cải cách hành chính tháng 12/2026"
+    assert as_run(folder) == [("aired", "icecast", None)]
+    assert daemon.returncode == 0, said
+    assert SOURCE_PASSWORD not in said
+
+
+@needs_icecast
+def test_restarting_icecast_mid_airing_is_survived_and_the_gap_logged(tmp_path, icecast):
+    folder = streaming_station(tmp_path, icecast, reconnect_max_s=1)
+    planned, mp3, duration = schedule_soon(folder, 5)
+    daemon = start_player(folder, planned + timedelta(seconds=duration + 2))
+    wait_for(planned + timedelta(seconds=4))
+    icecast.stop()
+    time.sleep(1.0)
+    icecast.start()
+    time.sleep(2.5)  # the output's backoff is capped at 1 s: it is back by now
+    listener = Listener(icecast.url(MOUNT))
+    time.sleep(2.0)
+    listener.stop()
+    said = daemon.communicate(timeout=duration + 30)[0]
+
+    assert np.abs(listener.samples()).max() > 0.01, "after the restart the mount carries the programme again"
+    [(result, output, note)] = as_run(folder)
+    assert (result, output) == ("aired", "icecast")
+    assert note.startswith("Mất kết nối tới máy chủ Icecast") and "giây lúc" in note, note
+    assert daemon.returncode == 0, said
+    assert "Mất kết nối" in said
+    assert SOURCE_PASSWORD not in said + note
+
+
+@needs_icecast
+def test_a_wrong_password_fails_the_airing_without_showing_it(tmp_path, icecast):
+    folder = streaming_station(tmp_path, icecast)
+    text = (folder / "station.yaml").read_text(encoding="utf-8")
+    (folder / "station.yaml").write_text(text.replace(SOURCE_PASSWORD, "sai-mat-khau-3Zp"), encoding="utf-8")
+    planned, _, duration = schedule_soon(folder, 4)
+    daemon = start_player(folder, planned + timedelta(seconds=2))  # refused at once, not at the end
+    said = daemon.communicate(timeout=duration + 30)[0]
+    [(result, _, error)] = as_run(folder)
+    assert result == "failed"
+    assert "từ chối tên hoặc mật khẩu" in error
+    assert "sai-mat-khau-3Zp" not in said + error
+
+
+def test_an_invalid_icecast_section_names_its_line(tmp_path):
+    folder = make_station(tmp_path, segments=())
+    with open(folder / "station.yaml", "a", encoding="utf-8") as station_file:
+        station_file.write("icecast:\n  port: 99999\n  mount: /an-lac.mp3\n  password: x\n")
+    line = (folder / "station.yaml").read_text(encoding="utf-8").splitlines().index("  port: 99999") + 1
+    result = run_cli("player", "run", "-s", str(folder), "--output", "icecast")
+    assert result.returncode != 0
+    assert f"station.yaml, dòng {line}: trường 'icecast.port' giá trị quá lớn" in result.stderr + result.stdout
+    assert "Traceback" not in result.stderr
