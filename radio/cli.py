@@ -679,6 +679,24 @@ def _print_log(entries, title: str) -> None:
     console.print(table)
 
 
+@app.command()
+def publish(month: Optional[str] = typer.Argument(None, metavar="THÁNG", callback=_month,
+                                               help="Tháng cần đăng (dạng NĂM-THÁNG)."),
+            every: bool = typer.Option(False, "--all", help="Đăng lại mọi tháng đã duyệt và gỡ những tháng không còn được phép phát."),
+            station: Path = STATION_DIR) -> None:
+    """Đăng chương trình đã duyệt lên trang web của xã: trang từng tháng (lời đọc, lịch phát, nghe trực tiếp), tệp MP3 và podcast (feed.xml)."""
+    from radio.publish import publish as publish_site
+
+    if not month and not every:
+        raise RadioError("Chưa chọn tháng cần đăng.", hint="ví dụ 'radio publish 2027-01', hoặc --all để đăng mọi tháng.")
+    done = publish_site(station, None if every else [month])
+    for name in done.months:
+        console.print(f"Đã đăng tháng {name}: {done.site / name / 'index.html'}")
+    for name in done.removed:
+        console.print(f"Đã gỡ tháng {name} khỏi trang (không còn được phép phát).")
+    console.print(f"Thư mục trang: {done.site} (chép cả thư mục lên máy chủ web của xã); podcast: {done.site / 'feed.xml'}")
+
+
 @app.command(name="log")
 def log_command(month: Optional[str] = typer.Option(None, "--month", metavar="THÁNG", callback=_month,
                                                     help="Chương trình của tháng này (dạng NĂM-THÁNG), phát vào ngày nào cũng được."),

@@ -19,7 +19,7 @@ from typer._click.formatting import HelpFormatter
 
 # Commands in the order of the month's work, then the occasional ones.
 ORDER = ["init", "plan", "new-month", "compose", "normalize", "review", "produce", "approve",
-         "reject", "schedule", "player", "status", "history", "log", "report", "studio", "users",
+         "reject", "schedule", "player", "publish", "status", "history", "log", "report", "studio", "users",
          "voices", "cache", "demo"]
 
 EXAMPLES = {
@@ -36,6 +36,7 @@ EXAMPLES = {
     "player": "radio player run --station dai-xa-toi",
     "player run": "radio player run --station dai-xa-toi --output system",
     "player status": "radio player status --station dai-xa-toi",
+    "publish": "radio publish 2027-01 --station dai-xa-toi",
     "status": "radio status --station dai-xa-toi",
     "history": "radio history 2027-01 --station dai-xa-toi",
     "log": "radio log --month 2027-01 --csv nhat-ky.csv",

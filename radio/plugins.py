@@ -41,6 +41,7 @@ DEFAULT_PLUGINS = (
     "radio.player.outputs:plugin",
     "radio.player.icecast:plugin",
     "radio.schedule:plugin",
+    "radio.publish:plugin",
 )
 KIND_NAMES = {"engine": "bộ đọc", "output": "đầu ra", "exporter": "bộ xuất lịch"}
 

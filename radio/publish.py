@@ -1,0 +1,300 @@
+"""Publish: the commune website's copy of the aired works (plan 000, II.3.đ), as a static
+folder any web host serves — an index, a page per month (title, airing dates, the approved
+transcript as written text, chapters, a player), the MP3, and a podcast feed.
+
+Only a programme that may air is published: the month's standing approval and exactly the
+approved file (``require_airable``). A month that can no longer air (approval withdrawn,
+script edited since) is taken out of the site and the feed the next time either is built.
+The feed is RSS 2.0 written by feedgen, with its iTunes extension and a small extension of
+ours for the Podcasting 2.0 namespace (chapters, transcript, guid).
+"""
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from pydantic import Field
+
+from radio.approval import MonthFiles, known_months, require_airable
+from radio.clock import VIETNAM, parsed
+from radio.config import load_model
+from radio.display import minutes
+from radio.errors import RadioError
+from radio.fileio import atomic_path, write_bytes, write_json, write_text
+from radio.models import Model, Script, Station
+from radio.plugins import Plugin, Registry
+from radio.station import load_station, plugin_settings
+from radio.store import Store
+
+PODCAST_NS = "https://podcastindex.org/namespace/1.0"
+# Podcasting 2.0: podcast:guid is a UUIDv5 of the feed's address (no scheme) in this namespace.
+PODCAST_GUID_NAMESPACE = "ead4c236-bf58-58c6-a2c6-a6b28d128cb6"
+MP3_NAME = "chuong-trinh.mp3"
+
+
+class PublishSettings(Model):
+    """The ``publish:`` section of station.yaml."""
+    # Where the site folder is uploaded, e.g. https://anlac.thanhhoa.gov.vn/phat-thanh/;
+    # left out, the station's website followed by /phat-thanh/.
+    base_url: str | None = Field(default=None, pattern=r"^https?://\S+$")
+    # The site folder, relative to the station folder.
+    folder: str = "site"
+    description: str | None = None
+
+
+class PublishError(RadioError):
+    """The site could not be built."""
+
+
+@dataclass(frozen=True)
+class Episode:
+    month: str
+    title: str
+    script: Script
+    mp3: Path
+    size: int
+    duration_s: float
+    approved_at: datetime
+    approved_by: str
+    airings: list[datetime]
+    chapters: list[tuple[float, str]]
+
+
+@dataclass(frozen=True)
+class Published:
+    site: Path
+    months: list[str]
+    removed: list[str]
+    files: list[Path]
+
+
+def publish(station_dir: Path, months: list[str] | None = None) -> Published:
+    """Build or refresh the site: ``months`` (every month of the station when ``None``).
+    Months that may not air are removed from the site; the index and feed list every month
+    still published."""
+    station_dir = Path(station_dir)
+    station = load_station(station_dir)
+    settings = plugin_settings(station, plugin)
+    site = station_dir / settings.folder
+    base_url = _base_url(station, settings)
+    store = Store(station_dir, readonly=True)
+    asked = months if months is not None else known_months(station_dir)
+    episodes, removed, files = [], [], []
+    for month in sorted(set(asked) | _published_months(site)):
+        episode = _episode(station_dir, station, store, month)
+        if episode is None:
+            if (site / month).exists():
+                shutil.rmtree(site / month)
+                removed.append(month)
+            continue
+        if month in asked or not (site / month / MP3_NAME).exists():
+            files += _write_month(site, station, episode, base_url)
+        episodes.append(episode)
+    if months is not None and not episodes and not removed:
+        raise PublishError(f"Tháng {', '.join(months)} chưa có chương trình được phép phát nên chưa đăng được.",
+                           hint="chương trình phải được duyệt ('radio approve') và đúng bản đã duyệt.")
+    episodes.sort(key=lambda e: e.month, reverse=True)
+    files.append(_write_index(site, station, episodes))
+    files.append(_write_feed(site, station, settings, episodes, base_url))
+    return Published(site, [e.month for e in episodes], removed, files)
+
+
+def _base_url(station: Station, settings: PublishSettings) -> str:
+    if settings.base_url:
+        return settings.base_url.rstrip("/") + "/"
+    if station.website:
+        site = station.website if "://" in station.website else f"https://{station.website}"
+        return site.rstrip("/") + "/phat-thanh/"
+    raise PublishError("Chưa biết địa chỉ trang web để đăng chương trình.",
+                       hint="ghi website: của đài, hoặc publish: base_url: (địa chỉ thư mục trang) trong station.yaml.")
+
+
+def _published_months(site: Path) -> set[str]:
+    return {p.name for p in site.glob("[0-9][0-9][0-9][0-9]-[0-9][0-9]") if p.is_dir()}
+
+
+def _episode(station_dir: Path, station: Station, store: Store, month: str) -> Episode | None:
+    files = MonthFiles(station_dir, station.id, month)
+    try:
+        airable = require_airable(files, store)
+    except RadioError:
+        return None
+    script = load_model(files.script, Script)
+    airings = [a.planned_at.astimezone(VIETNAM) for a in store.queued(month=month)]
+    manifest = airable.manifest
+    return Episode(
+        month=month, title=manifest.title, script=script, mp3=airable.mp3, size=airable.mp3.stat().st_size,
+        duration_s=manifest.audio.duration_s, approved_at=parsed(airable.approval.at).astimezone(VIETNAM),
+        approved_by=", ".join(p for p in (airable.approval.by_name, airable.approval.role) if p),
+        airings=sorted(airings), chapters=[(s.start_s, s.title) for s in manifest.segments])
+
+
+def _env():
+    from jinja2 import Environment, PackageLoader, select_autoescape
+
+    env = Environment(loader=PackageLoader("radio", "templates"), autoescape=select_autoescape(["html.j2"]))
+    env.filters["clock"] = lambda seconds: f"{int(seconds) // 60:02d}:{int(seconds) % 60:02d}"
+    env.filters["minutes"] = minutes
+    return env
+
+
+def _write_month(site: Path, station: Station, episode: Episode, base_url: str) -> list[Path]:
+    folder = site / episode.month
+    mp3 = folder / MP3_NAME
+    if not mp3.exists() or mp3.stat().st_size != episode.size or _same(mp3, episode.mp3) is False:
+        with atomic_path(mp3) as tmp:
+            shutil.copyfile(episode.mp3, tmp)
+    chapters = folder / "chuong-muc.json"
+    write_json(chapters, {"version": "1.2.0", "chapters": [
+        {"startTime": round(start, 2), "title": title} for start, title in episode.chapters]})
+    transcript = folder / "loi-doc.txt"
+    write_text(transcript, _transcript(episode))
+    page = folder / "index.html"
+    write_text(page, _env().get_template("site.month.html.j2").render(
+        station=station, episode=episode, mp3=MP3_NAME, transcript=transcript.name, weekday=_weekday))
+    return [mp3, chapters, transcript, page]
+
+
+def _same(copy: Path, original: Path) -> bool:
+    from radio.fileio import sha256_file
+
+    return sha256_file(copy) == sha256_file(original)
+
+
+def _transcript(episode: Episode) -> str:
+    parts = [episode.title, ""]
+    for segment in episode.script.segments:
+        parts += [segment.title.upper(), segment.text.strip(), ""]
+    return "\n".join(parts)
+
+
+_WEEKDAYS = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật")
+
+
+def _weekday(moment: datetime) -> str:
+    return _WEEKDAYS[moment.weekday()]
+
+
+def _write_index(site: Path, station: Station, episodes: list[Episode]) -> Path:
+    page = site / "index.html"
+    write_text(page, _env().get_template("site.index.html.j2").render(
+        station=station, episodes=episodes, mp3=MP3_NAME))
+    return page
+
+
+def _write_feed(site: Path, station: Station, settings: PublishSettings, episodes: list[Episode],
+                base_url: str) -> Path:
+    from feedgen.feed import FeedGenerator
+
+    feed = FeedGenerator()
+    feed.load_extension("podcast")
+    feed.register_extension("podcast2", _Podcast2Feed, _Podcast2Entry, atom=False)
+    title = f"{station.programme.column} — {station.name}"
+    feed.title(title)
+    feed.link(href=base_url, rel="alternate")
+    feed.link(href=base_url + "feed.xml", rel="self")
+    feed.description(settings.description or f"{station.programme.column} của {station.name}, "
+                                              f"{station.commune}, {station.province}.")
+    feed.language("vi")
+    feed.generator("radio")
+    feed.podcast.itunes_author(station.name)
+    feed.podcast.itunes_category("Government")
+    feed.podcast.itunes_explicit("no")
+    if station.email:
+        feed.podcast.itunes_owner(name=station.name, email=station.email)
+    feed.podcast2.guid((base_url + "feed.xml").split("://", 1)[-1])
+    if episodes:  # the feed changes only when its programmes do
+        feed.lastBuildDate(max(e.approved_at for e in episodes))
+    for episode in reversed(episodes):  # feedgen lists the last added first
+        folder = f"{base_url}{episode.month}/"
+        entry = feed.add_entry()
+        entry.guid(f"radio:{station.id}:{episode.month}", permalink=False)
+        entry.title(episode.title)
+        entry.link(href=folder)
+        entry.description(_summary(episode))
+        entry.pubDate(episode.approved_at)
+        entry.enclosure(folder + MP3_NAME, str(episode.size), "audio/mpeg")
+        entry.podcast.itunes_duration(round(episode.duration_s))
+        entry.podcast2.chapters(folder + "chuong-muc.json")
+        entry.podcast2.transcript(folder + "loi-doc.txt")
+    path = site / "feed.xml"
+    write_bytes(path, feed.rss_str(pretty=True))
+    return path
+
+
+def _summary(episode: Episode) -> str:
+    aired = ", ".join(f"{at:%H:%M} {at:%d/%m/%Y}" for at in episode.airings)
+    return (f"{episode.title} ({minutes(episode.duration_s)}). Nội dung: "
+            + "; ".join(s.title for s in episode.script.segments)
+            + (f". Lịch phát: {aired}." if aired else "."))
+
+
+class _Podcast2Feed:
+    """The Podcasting 2.0 namespace on the channel: podcast:guid, from the feed's address."""
+
+    def __init__(self) -> None:
+        self._guid: str | None = None
+
+    def extend_ns(self) -> dict[str, str]:
+        return {"podcast": PODCAST_NS}
+
+    def guid(self, value: str) -> None:
+        self._guid = value
+
+    def extend_rss(self, rss):
+        from lxml import etree
+
+        channel = rss[0]
+        if self._guid:
+            import uuid
+
+            etree.SubElement(channel, f"{{{PODCAST_NS}}}guid").text = str(
+                uuid.uuid5(uuid.UUID(PODCAST_GUID_NAMESPACE), self._guid))
+        return rss
+
+
+class _Podcast2Entry:
+    """podcast:chapters (JSON chapters) and podcast:transcript (the approved text) on an item."""
+
+    def __init__(self) -> None:
+        self._chapters: str | None = None
+        self._transcript: str | None = None
+
+    def chapters(self, url: str) -> None:
+        self._chapters = url
+
+    def transcript(self, url: str) -> None:
+        self._transcript = url
+
+    def extend_rss(self, item):
+        from lxml import etree
+
+        if self._chapters:
+            etree.SubElement(item, f"{{{PODCAST_NS}}}chapters", url=self._chapters, type="application/json+chapters")
+        if self._transcript:
+            etree.SubElement(item, f"{{{PODCAST_NS}}}transcript", url=self._transcript, type="text/plain",
+                             language="vi")
+        return item
+
+
+def _site_exporter(settings: PublishSettings, station_dir: Path):
+    """When a month's airings change, its published page (if it has one) shows the new dates."""
+    def export(station: Station, station_dir: Path, month: str, airings) -> list[Path]:
+        if not (Path(station_dir) / settings.folder / month / "index.html").exists():
+            return []
+        return publish(station_dir, [month]).files
+    return export
+
+
+class PublishPlugin(Plugin):
+    name = "publish"
+    settings = PublishSettings
+    about = "đăng chương trình đã duyệt lên trang web của xã (radio publish), kèm podcast"
+
+    def setup(self, registry: Registry) -> None:
+        registry.add("exporter", "site", _site_exporter)
+
+
+plugin = PublishPlugin()

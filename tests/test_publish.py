@@ -1,0 +1,133 @@
+"""`radio publish`: the commune website's folder and podcast feed, read back by feedparser
+and opened in headless chromium; only approved, unchanged programmes are on it."""
+from __future__ import annotations
+
+import functools
+import json
+import shutil
+import threading
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+import feedparser
+import pytest
+
+from radio.approval import MonthFiles, reject
+from radio.manifest import read as read_manifest
+from radio.store import Store
+from tests.conftest import run_cli
+from tests.fixtures import MONTH, make_station
+
+CHROMIUM, DRIVER = shutil.which("chromium"), shutil.which("chromedriver")
+
+
+@pytest.fixture
+def approved(tmp_path):
+    return make_station(tmp_path, produced=True, approved=True)
+
+
+def publish(folder, *args):
+    result = run_cli("publish", *args, "-s", str(folder))
+    assert result.returncode == 0, result.stdout + result.stderr
+    return folder / "site"
+
+
+def test_the_feed_parses_cleanly_and_describes_the_approved_file(approved):
+    site = publish(approved, MONTH)
+    feed = feedparser.parse((site / "feed.xml").read_bytes())
+    assert not feed.bozo, feed.get("bozo_exception")
+    assert "podcast" in feed.namespaces and "itunes" in feed.namespaces
+    [entry] = feed.entries
+    [enclosure] = entry.enclosures
+    mp3 = site / MONTH / enclosure.href.rsplit("/", 1)[1]
+    assert int(enclosure.length) == mp3.stat().st_size and enclosure.type == "audio/mpeg"
+    manifest = read_manifest(approved / "audio_out" / "an-lac" / MONTH / "manifest.json")
+    assert abs(int(entry.itunes_duration) - manifest.audio.duration_s) <= 1
+    assert entry.id == f"radio:an-lac:{MONTH}" and entry.published_parsed
+    chapters = json.loads((site / MONTH / "chuong-muc.json").read_text(encoding="utf-8"))["chapters"]
+    assert [c["title"] for c in chapters] == [s.title for s in manifest.segments]
+    assert [c["startTime"] for c in chapters] == sorted(c["startTime"] for c in chapters)
+    transcript = (site / MONTH / "loi-doc.txt").read_text(encoding="utf-8")
+    script = (approved / "scripts" / f"{MONTH}.yaml").read_text(encoding="utf-8")
+    assert "Kính thưa" in transcript and "Kính thưa" in script
+    raw = (site / "feed.xml").read_text(encoding="utf-8")
+    assert 'podcast:chapters url="https://anlac.thanhhoa.gov.vn/phat-thanh/2026-12/chuong-muc.json"' in raw
+    assert 'podcast:transcript url="https://anlac.thanhhoa.gov.vn/phat-thanh/2026-12/loi-doc.txt"' in raw
+    # Publishing again changes nothing: guids, dates and the whole feed are stable.
+    publish(approved, "--all")
+    assert (site / "feed.xml").read_text(encoding="utf-8") == raw
+
+
+def test_a_month_whose_approval_is_withdrawn_is_taken_out(approved):
+    site = publish(approved, MONTH)
+    assert (site / MONTH / "index.html").exists()
+    reject(MonthFiles(approved, "an-lac", MONTH), Store(approved), "Nguyễn Văn Bình", "Phó Chủ tịch",
+           "Rút lại: số liệu chưa đúng")
+    result = run_cli("publish", "--all", "-s", str(approved))
+    assert result.returncode == 0, result.stderr
+    assert f"Đã gỡ tháng {MONTH}" in result.stdout
+    assert not (site / MONTH).exists()
+    feed = feedparser.parse((site / "feed.xml").read_bytes())
+    assert not feed.bozo and feed.entries == []
+    assert "Chưa có số phát thanh nào" in (site / "index.html").read_text(encoding="utf-8")
+
+
+def test_an_unapproved_month_is_refused_in_vietnamese(tmp_path):
+    folder = make_station(tmp_path, produced=True)
+    result = run_cli("publish", MONTH, "-s", str(folder))
+    assert result.returncode != 0
+    assert "chưa có chương trình được phép phát" in result.stderr + result.stdout
+    assert not (folder / "site" / MONTH).exists()
+
+
+def test_an_edited_script_takes_the_month_off_the_site(approved):
+    site = publish(approved, MONTH)
+    script = approved / "scripts" / f"{MONTH}.yaml"
+    script.write_text(script.read_text(encoding="utf-8").replace("Kính thưa", "Thưa", 1), encoding="utf-8")
+    publish(approved, "--all")
+    assert not (site / MONTH).exists()
+
+
+@pytest.fixture
+def served(approved):
+    site = publish(approved, MONTH)
+    handler = functools.partial(_QuietHandler, directory=str(site))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/", approved
+    server.shutdown()
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.mark.skipif(not (CHROMIUM and DRIVER), reason="chromium and chromium-driver are not installed "
+                                                      "(scripts/test installs them as root with apt)")
+def test_every_page_opens_in_chromium_with_its_audio_loading(served):
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    base, folder = served
+    manifest = read_manifest(folder / "audio_out" / "an-lac" / MONTH / "manifest.json")
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-background-networking"):
+        options.add_argument(argument)
+    browser = webdriver.Chrome(service=Service(DRIVER), options=options)
+    try:
+        for page in ("", f"{MONTH}/"):
+            browser.get(base + page)
+            WebDriverWait(browser, 20).until(lambda b: "Chuyên mục Cải cách hành chính" in b.page_source)
+            WebDriverWait(browser, 20).until(lambda b: b.execute_script(
+                "return [...document.querySelectorAll('audio')].every(a => a.readyState >= 1)"))
+            durations = browser.execute_script("return [...document.querySelectorAll('audio')].map(a => a.duration)")
+            assert durations and all(abs(d - manifest.audio.duration_s) < 1 for d in durations), durations
+        assert "Lịch phát trên loa truyền thanh" in browser.page_source
+        links = browser.execute_script("return [...document.querySelectorAll('a')].map(a => a.href)")
+        for link in {link.split("#")[0] for link in links if link.startswith(base)}:
+            browser.get(link)
+            assert "404" not in browser.title and "Error" not in browser.title, link
+    finally:
+        browser.quit()
