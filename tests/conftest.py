@@ -21,10 +21,24 @@ from radio.audio.ffmpeg import ffmpeg_exe
 ROOT = Path(__file__).resolve().parent.parent
 
 
+SHARED = "RADIO_TEST_SHARED"
+
+
 def pytest_configure(config):
-    # Measured speaking rates go to a per-run cache, not the developer's home folder;
-    # subprocesses inherit it through the environment.
-    os.environ["RADIO_CACHE_DIR"] = tempfile.mkdtemp(prefix="radio-test-cache-")
+    # One folder for the whole run, made by the first process (xdist's controller, whose
+    # environment its workers inherit): measured speaking rates (not the developer's home
+    # folder) and the station prototypes of tests/fixtures.py, built once for all workers.
+    if SHARED not in os.environ:
+        os.environ[SHARED] = tempfile.mkdtemp(prefix="radio-test-run-")
+        config._radio_made_shared = True
+    os.environ["RADIO_CACHE_DIR"] = os.path.join(os.environ[SHARED], "cache")
+
+
+def pytest_unconfigure(config):
+    if getattr(config, "_radio_made_shared", False):
+        import shutil
+
+        shutil.rmtree(os.environ.pop(SHARED), ignore_errors=True)
 
 
 @dataclass(frozen=True)

@@ -1,12 +1,15 @@
 """One factory for station folders in tests, with options for how far along the month is.
 
 Composing, producing and approving cost a few seconds; each distinct set of options is
-made once per test process (a prototype) and every test gets its own copy of it, so a
-test may change its folder freely. Like Datasette's ``make_app_client(**opts)``.
+made once per test run (a prototype, shared by the xdist workers through the run's folder
+and a lock) and every test gets its own copy of it, so a test may change its folder
+freely. Like Datasette's ``make_app_client(**opts)``.
 """
 from __future__ import annotations
 
-import atexit
+import fcntl
+import hashlib
+import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -21,8 +24,28 @@ APPROVER = ("Nguyễn Văn Bình", "Phó Chủ tịch")
 SHORT = ("opening", "closing")
 
 _prototypes: dict[tuple, Path] = {}
-_workshop = Path(tempfile.mkdtemp(prefix="radio-test-stations-"))
-atexit.register(shutil.rmtree, _workshop, True)
+
+
+def _workshop() -> Path:
+    """The run's shared folder (tests/conftest.py makes it), or a private one outside pytest."""
+    root = os.environ.get("RADIO_TEST_SHARED") or os.environ.setdefault(
+        "RADIO_TEST_SHARED", tempfile.mkdtemp(prefix="radio-test-run-"))
+    return Path(root) / "stations"
+
+
+def _prototype(options: tuple) -> Path:
+    """Built by the first worker to ask, under a lock; the others wait and copy it."""
+    folder = _workshop() / hashlib.sha256(repr(options).encode()).hexdigest()[:16]
+    done = folder / "an-lac" / ".prototype-done"
+    if not done.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        with open(folder / ".lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if not done.exists():
+                shutil.rmtree(folder / "an-lac", ignore_errors=True)
+                _build(folder / "an-lac", *options)
+                done.touch()
+    return folder / "an-lac"
 
 
 def make_station(parent: Path, *, segments: tuple[str, ...] | None = SHORT, produced: bool = False,
@@ -34,9 +57,9 @@ def make_station(parent: Path, *, segments: tuple[str, ...] | None = SHORT, prod
     ``APPROVER``."""
     options = (segments, produced, approved, first_sentence)
     if options not in _prototypes:
-        _prototypes[options] = _build(_workshop / f"p{len(_prototypes)}" / "an-lac", *options)
+        _prototypes[options] = _prototype(options)
     folder = parent / name
-    shutil.copytree(_prototypes[options], folder)
+    shutil.copytree(_prototypes[options], folder, ignore=shutil.ignore_patterns(".prototype-done"))
     return folder
 
 

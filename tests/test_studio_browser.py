@@ -83,13 +83,24 @@ def log_out(browser) -> None:
 
 
 def click(browser, element) -> None:
-    """Click and wait for the next page (a click returns before the browser has left)."""
-    from selenium.webdriver.support import expected_conditions as shown
+    """Click and wait for the next page to be loaded (a click returns before the browser has
+    left; on a busy machine the old page can be half gone, which chromedriver reports as
+    'Node ... does not belong to the document' rather than as a stale element)."""
+    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.support.ui import WebDriverWait
 
     page = browser.find_element("tag name", "html")
     element.click()
-    WebDriverWait(browser, 60).until(shown.staleness_of(page))
+
+    def left(_) -> bool:
+        try:
+            page.is_enabled()
+        except WebDriverException:
+            return True
+        return False
+
+    WebDriverWait(browser, 60).until(left)
+    WebDriverWait(browser, 60).until(lambda b: b.execute_script("return document.readyState") == "complete")
 
 
 def said(browser) -> list[str]:
