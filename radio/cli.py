@@ -643,6 +643,8 @@ def player_status(station: Path = STATION_DIR) -> None:
                  else "[red]không còn chạy[/]" if not beat.alive else "[yellow]không phản hồi[/]")
         console.print(f"Máy phát {beat.player} (đầu ra {beat.output}): {state}, "
                       f"tín hiệu cuối cách đây {_age(age)}.")
+        if beat.condition and beat.alive:
+            console.print(f"  [yellow]{beat.condition}[/]")
     console.print(f"Đang phát: {seen.playing.file} (từ {shown(seen.playing.started_at)})" if seen.playing
                   else "Đang phát: không có.")
     table = Table(title="Lượt phát sắp tới")

@@ -88,7 +88,7 @@ def write_wav(path, samples: np.ndarray) -> None:
 def test_an_airing_streams_on_its_second_and_the_listener_hears_the_programme(tmp_path, icecast):
     folder = streaming_station(tmp_path, icecast)
     planned, mp3, duration = schedule_soon(folder, 6)
-    daemon = start_player(folder, planned + timedelta(seconds=duration + 2))
+    daemon = start_player(folder, planned + timedelta(seconds=duration + 2), output="icecast,file")
     wait_for(planned - timedelta(seconds=3))
     listener = Listener(icecast.url(MOUNT))  # connected to the filler before the airing
     wait_for(planned + timedelta(seconds=3))
@@ -107,7 +107,8 @@ def test_an_airing_streams_on_its_second_and_the_listener_hears_the_programme(tm
     write_wav(tmp_path / "heard.wav", heard[start:start + len(expected)])
     assert abs(ebur128(tmp_path / "heard.wav").integrated_lufs - ebur128(mp3).integrated_lufs) <= 0.5
     assert title_during == "Chuyên mục Cải cách hành chính tháng 12/2026"
-    assert as_run(folder) == [("aired", "icecast", None)]
+    assert as_run(folder) == [("aired", "icecast+file", None)]  # both outputs at once
+    assert sorted(p.suffix for p in (folder / "played").iterdir()) == [".jsonl", ".mp3"]
     assert daemon.returncode == 0, said
     assert SOURCE_PASSWORD not in said
 
@@ -137,17 +138,41 @@ def test_restarting_icecast_mid_airing_is_survived_and_the_gap_logged(tmp_path, 
 
 
 @needs_icecast
+def test_between_airings_the_mount_carries_the_ident(tmp_path, icecast):
+    folder = streaming_station(tmp_path, icecast, between="ident", ident="kit/nhac-hieu.wav")
+    (folder / "kit").mkdir(exist_ok=True)
+    tone = 0.25 * np.sin(2 * np.pi * 440 * np.arange(5 * LISTEN_RATE) / LISTEN_RATE)
+    write_wav(folder / "kit" / "nhac-hieu.wav", tone)
+    daemon = start_player(folder, datetime.now(ZONE) + timedelta(seconds=10))
+    time.sleep(2.5)  # the player has connected and begun the ident
+    listener = Listener(icecast.url(MOUNT))
+    time.sleep(6.0)
+    listener.stop()
+    said = daemon.communicate(timeout=30)[0]
+    heard = listener.samples()
+    assert daemon.returncode == 0, said
+    assert 0.1 < np.abs(heard).max() < 0.4, "the ident, at its own level"
+    quiet = np.abs(heard) < 0.01
+    assert quiet.any() and (~quiet).any(), "the ident, then silence until it comes round again"
+
+
+@needs_icecast
 def test_a_wrong_password_fails_the_airing_without_showing_it(tmp_path, icecast):
     folder = streaming_station(tmp_path, icecast)
     text = (folder / "station.yaml").read_text(encoding="utf-8")
     (folder / "station.yaml").write_text(text.replace(SOURCE_PASSWORD, "sai-mat-khau-3Zp"), encoding="utf-8")
     planned, _, duration = schedule_soon(folder, 4)
-    daemon = start_player(folder, planned + timedelta(seconds=2))  # refused at once, not at the end
+    daemon = start_player(folder, planned + timedelta(seconds=4))  # refused at once, not at the end
+    wait_for(planned + timedelta(seconds=1))
+    deadline, shown = time.time() + 5, ""
+    while "mất kết nối" not in shown and time.time() < deadline:  # the next heartbeat tells it
+        shown = run_cli("player", "status", "-s", str(folder)).stdout
     said = daemon.communicate(timeout=duration + 30)[0]
     [(result, _, error)] = as_run(folder)
     assert result == "failed"
     assert "từ chối tên hoặc mật khẩu" in error
-    assert "sai-mat-khau-3Zp" not in said + error
+    assert f"Luồng Icecast 127.0.0.1:{icecast.port}{MOUNT} đang mất kết nối (máy chủ từ chối" in " ".join(shown.split())
+    assert "sai-mat-khau-3Zp" not in said + error + shown
 
 
 def test_an_invalid_icecast_section_names_its_line(tmp_path):

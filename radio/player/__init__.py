@@ -286,9 +286,11 @@ class Player:
     def beat(self) -> None:
         """Tell ``radio player status`` this daemon is alive (a small file, rewritten often)."""
         try:
+            condition = getattr(self.output, "condition", None)
             write_json(self.station_dir / HEARTBEAT_DIR / f"{self.identity}.json", {
                 "player": self.identity, "output": self.output.name, "at": self.clock.now().isoformat(),
-                "playing": self.current.id if self.current else None})
+                "playing": self.current.id if self.current else None,
+                "condition": condition() if condition else None})
         except OutputError:
             pass  # a full disk must not stop the airing; status will show the heartbeat aging
 
@@ -320,6 +322,8 @@ class Heartbeat:
     output: str
     at: datetime
     alive: bool
+    #: What an output reported of itself (a stream that lost its server), if anything.
+    condition: str | None = None
 
 
 def heartbeats(station_dir: Path) -> list[Heartbeat]:
@@ -330,7 +334,7 @@ def heartbeats(station_dir: Path) -> list[Heartbeat]:
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
             found.append(Heartbeat(data["player"], data["output"], datetime.fromisoformat(data["at"]),
-                                   player_alive(data["player"])))
+                                   player_alive(data["player"]), data.get("condition")))
         except (OSError, ValueError, KeyError, TypeError):
             continue
     return found

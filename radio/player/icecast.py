@@ -156,6 +156,12 @@ class IcecastOutput:
     def where(self) -> str:
         return f"{self.settings.host}:{self.settings.port}{self.settings.mount}"
 
+    def condition(self) -> str | None:
+        if self._thread is None or self.connected:
+            return None
+        return (f"Luồng Icecast {self.where} đang mất kết nối ({self.last_error or 'đang kết nối'}); "
+                "máy phát đang thử nối lại.")
+
     def unavailable_reason(self) -> str | None:
         # A server that is down now is not a reason to refuse starting: the output keeps
         # trying, and the operator sees the failure on the airing if it lasts.
@@ -229,7 +235,7 @@ class IcecastOutput:
                 continue
             chunk, seconds = self._next_chunk(airing, filler)
             try:
-                if select.select([self._socket], [], [], 0)[0]:
+                if self._server_closed():
                     raise ConnectionResetError("máy chủ đóng kết nối")
                 self._socket.sendall(chunk)
             except OSError as exc:
@@ -309,6 +315,14 @@ class IcecastOutput:
             raise _Refused(_REFUSALS.get(code, f"máy chủ trả lời '{status_line or 'không gì cả'}'"), code)
         sock.settimeout(s.timeout_s)
         self._socket, self.connected, self.last_error = sock, True, None
+
+    def _server_closed(self) -> bool:
+        """Icecast says nothing while it takes a stream, except a late "200 OK" after its
+        "100 Continue"; anything readable is read, and only an end of stream means it left."""
+        while select.select([self._socket], [], [], 0)[0]:
+            if not self._socket.recv(4096):
+                return True
+        return False
 
     def _disconnect(self) -> None:
         if self._socket is not None:

@@ -48,7 +48,8 @@ class Output(Protocol):
         stream that dropped and came back), else ``None``."""
 
     # Optional: ``open(clock, stop)`` when the daemon starts (a stream that must carry the
-    # station ident between airings connects there) and ``close()`` when it ends.
+    # station ident between airings connects there), ``close()`` when it ends, and
+    # ``condition()``: a sentence for ``radio player status`` when something is wrong.
 
 
 def _decode_check(path: Path) -> None:
@@ -155,6 +156,10 @@ class Outputs:
         for output in self.outputs:
             if hasattr(output, "close"):
                 output.close()
+
+    def condition(self) -> str | None:
+        said = [c for o in self.outputs if hasattr(o, "condition") and (c := o.condition())]
+        return " ".join(said) or None
 
     def play(self, path: Path, duration_s: float, clock: Clock, stop: threading.Event,
              title: str = "") -> str | None:
