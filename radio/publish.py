@@ -28,6 +28,9 @@ from radio.plugins import Plugin, Registry
 from radio.station import load_station, plugin_settings
 from radio.store import Store
 
+# Left in each month folder the tool writes: only such folders are ever removed, so a site
+# folder shared with other pages (a web server's own archive named 2025-01) loses nothing.
+MARKER = ".radio-month"
 PODCAST_NS = "https://podcastindex.org/namespace/1.0"
 # Podcasting 2.0: podcast:guid is a UUIDv5 of the feed's address (no scheme) in this namespace.
 PODCAST_GUID_NAMESPACE = "ead4c236-bf58-58c6-a2c6-a6b28d128cb6"
@@ -39,7 +42,7 @@ class PublishSettings(Model):
     # Where the site folder is uploaded, e.g. https://anlac.thanhhoa.gov.vn/phat-thanh/;
     # left out, the station's website followed by /phat-thanh/.
     base_url: str | None = Field(default=None, pattern=r"^https?://\S+$")
-    # The site folder, relative to the station folder.
+    # The site folder: relative to the station folder, or absolute (a web server's folder).
     folder: str = "site"
     description: str | None = None
 
@@ -85,7 +88,7 @@ def publish(station_dir: Path, months: list[str] | None = None) -> Published:
     for month in sorted(set(asked) | _published_months(site)):
         episode = _episode(station_dir, station, store, month)
         if episode is None:
-            if (site / month).exists():
+            if (site / month / MARKER).exists():
                 shutil.rmtree(site / month)
                 removed.append(month)
             continue
@@ -112,7 +115,7 @@ def _base_url(station: Station, settings: PublishSettings) -> str:
 
 
 def _published_months(site: Path) -> set[str]:
-    return {p.name for p in site.glob("[0-9][0-9][0-9][0-9]-[0-9][0-9]") if p.is_dir()}
+    return {p.parent.name for p in site.glob(f"[0-9][0-9][0-9][0-9]-[0-9][0-9]/{MARKER}")}
 
 
 def _episode(station_dir: Path, station: Station, store: Store, month: str) -> Episode | None:
@@ -154,6 +157,7 @@ def _write_month(site: Path, station: Station, episode: Episode, base_url: str) 
     page = folder / "index.html"
     write_text(page, _env().get_template("site.month.html.j2").render(
         station=station, episode=episode, mp3=MP3_NAME, transcript=transcript.name, weekday=_weekday))
+    write_text(folder / MARKER, f"{station.id} {episode.month}\n")
     return [mp3, chapters, transcript, page]
 
 
@@ -282,7 +286,7 @@ class _Podcast2Entry:
 def _site_exporter(settings: PublishSettings, station_dir: Path):
     """When a month's airings change, its published page (if it has one) shows the new dates."""
     def export(station: Station, station_dir: Path, month: str, airings) -> list[Path]:
-        if not (Path(station_dir) / settings.folder / month / "index.html").exists():
+        if not (Path(station_dir) / settings.folder / month / MARKER).exists():
             return []
         return publish(station_dir, [month]).files
     return export

@@ -175,6 +175,13 @@ def test_a_wrong_password_fails_the_airing_without_showing_it(tmp_path, icecast)
     assert "sai-mat-khau-3Zp" not in said + error + shown
 
 
+def test_the_icecast_output_without_its_section_says_what_to_add(tmp_path):
+    folder = make_station(tmp_path, segments=())
+    result = run_cli("player", "run", "-s", str(folder), "--output", "icecast")
+    assert result.returncode != 0
+    assert "station.yaml chưa có mục 'icecast:'" in result.stderr
+
+
 def test_an_invalid_icecast_section_names_its_line(tmp_path):
     folder = make_station(tmp_path, segments=())
     with open(folder / "station.yaml", "a", encoding="utf-8") as station_file:

@@ -71,6 +71,27 @@ def test_a_month_whose_approval_is_withdrawn_is_taken_out(approved):
     assert "Chưa có số phát thanh nào" in (site / "index.html").read_text(encoding="utf-8")
 
 
+def test_scheduling_a_published_month_refreshes_its_airing_dates(approved):
+    from datetime import datetime
+
+    from radio.schedule import add_airing
+    from tests.test_schedule_player import ZONE
+
+    site = publish(approved, MONTH)
+    assert "Chưa xếp lịch phát." in (site / MONTH / "index.html").read_text(encoding="utf-8")
+    add_airing(approved, MONTH, datetime(2026, 12, 9, 19, 30, tzinfo=ZONE), now=datetime(2026, 12, 1, tzinfo=ZONE),
+               force=True)
+    assert "Thứ Tư, 19:30 ngày 09/12/2026" in (site / MONTH / "index.html").read_text(encoding="utf-8")
+
+
+def test_folders_the_tool_did_not_write_are_never_removed(approved):
+    site = approved / "site"
+    (site / "2025-01").mkdir(parents=True)
+    (site / "2025-01" / "index.html").write_text("trang lưu trữ của xã", encoding="utf-8")
+    publish(approved, "--all")
+    assert (site / "2025-01" / "index.html").read_text(encoding="utf-8") == "trang lưu trữ của xã"
+
+
 def test_an_unapproved_month_is_refused_in_vietnamese(tmp_path):
     folder = make_station(tmp_path, produced=True)
     result = run_cli("publish", MONTH, "-s", str(folder))
