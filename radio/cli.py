@@ -498,17 +498,11 @@ def history(month: str = typer.Argument(..., metavar="THÁNG", help="Tháng, d�
     _show(table, "chưa có ai duyệt hay sản xuất.")
 
 
-WEB_ACTION_NAMES = {"login": "đăng nhập", "brief": "lưu bản tin", "compose": "soạn kịch bản",
-                    "edit-segment": "sửa đoạn", "produce": "sản xuất", "approve": "duyệt",
-                    "reject": "trả lại", "schedule-auto": "xếp lịch tự động", "schedule-add": "thêm lượt phát",
-                    "schedule-remove": "gỡ lượt phát", "report": "lập báo cáo"}
-
-
 def _print_web_actions(actions, month: str) -> None:
     if not actions:
         return
     from radio.clock import shown
-    from radio.studio.accounts import ROLE_NAMES
+    from radio.studio.accounts import ROLE_NAMES, WEB_ACTION_NAMES
 
     table = Table(title=f"Việc làm trên phòng thu, tháng {month}")
     for column in ("Lúc", "Tài khoản", "Việc", "Chi tiết"):

@@ -64,6 +64,21 @@ def test_the_leader_approves_with_the_name_and_title_of_the_account(studio):
     assert [(a.username, a.action) for a in actions] == [("binh", "approve")]
 
 
+def test_the_officer_publishes_an_approved_month_and_the_leader_may_not(tmp_path):
+    studio = make_studio(tmp_path, produced=True, approved=True)
+    folder = studio.folders["an-lac"]
+    studio.login("binh")
+    refused = studio.client.post(f"/s/an-lac/m/{MONTH}/publish", data={"csrf": studio.token("/s/an-lac/")})
+    assert refused.status_code == 403 and not (folder / "site").exists()
+    studio.login("lan")
+    page = studio.client.get(f"/s/an-lac/m/{MONTH}").text
+    assert 'id="publish"' in page
+    done = studio.client.post(f"/s/an-lac/m/{MONTH}/publish", data={"csrf": studio.token(f"/s/an-lac/m/{MONTH}")})
+    assert done.status_code == 200 and f"Đã đăng tháng {MONTH}" in done.text
+    assert (folder / "site" / MONTH / "index.html").exists() and (folder / "site" / "feed.xml").exists()
+    assert [(a.username, a.action) for a in Store(folder).web_actions(MONTH)][-1] == ("lan", "publish")
+
+
 def test_xss_in_a_brief_a_station_name_and_a_note_is_shown_escaped(studio):
     folder = studio.folders["an-lac"]
     station = load_model(folder / "station.yaml", Station)

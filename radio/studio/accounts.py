@@ -19,9 +19,15 @@ ROLES = {
 # The role as a heading or a table cell shows it.
 ROLE_NAMES = {"officer": "Công chức văn hóa – xã hội", "leader": "Lãnh đạo", "operator": "Vận hành",
               "admin": "Quản trị"}
+# What the studio's actions are called wherever a person reads the record of them.
+WEB_ACTION_NAMES = {"login": "đăng nhập", "brief": "lưu bản tin", "compose": "soạn kịch bản",
+                    "edit-segment": "sửa đoạn", "produce": "sản xuất", "approve": "duyệt",
+                    "reject": "trả lại", "schedule-auto": "xếp lịch tự động", "schedule-add": "thêm lượt phát",
+                    "schedule-remove": "gỡ lượt phát", "report": "lập báo cáo",
+                    "publish": "đăng lên trang web"}
 # What each role may do; admin may do everything.
 PERMISSIONS = {
-    "officer": {"view", "edit", "produce"},
+    "officer": {"view", "edit", "produce", "publish"},
     "leader": {"view", "approve"},
     "operator": {"view", "schedule"},
 }

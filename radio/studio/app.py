@@ -28,7 +28,7 @@ from starlette.templating import Jinja2Templates
 from radio.errors import RadioError
 from radio.station import MonthFiles, check_month, load_station
 from radio.store import Account, Store, WebAction, now_iso
-from radio.studio.accounts import ROLE_NAMES, log_in, may
+from radio.studio.accounts import ROLE_NAMES, WEB_ACTION_NAMES, log_in, may
 
 SEGMENT_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,40}")
 GENERIC_ERRORS = {404: "Không tìm thấy trang.", 405: "Trang này không nhận yêu cầu kiểu này.",
@@ -81,7 +81,7 @@ def create_app(stations: dict[str, Path], secret: str) -> Starlette:
 
     templates = Jinja2Templates(env=Environment(
         loader=FileSystemLoader(Path(__file__).parent.parent / "templates" / "studio"), autoescape=True))
-    templates.env.globals.update(ROLE_NAMES=ROLE_NAMES)
+    templates.env.globals.update(ROLE_NAMES=ROLE_NAMES, WEB_ACTION_NAMES=WEB_ACTION_NAMES)
     jobs: dict[tuple[str, str], Job] = {}
     jobs_lock = threading.Lock()
 
@@ -342,6 +342,23 @@ def create_app(stations: dict[str, Path], secret: str) -> Starlette:
         record(folder, account, month, decision, note)
         return back(request, month_url(request, month), flash=message)
 
+    async def publish_month(request: Request) -> Response:
+        from radio.publish import publish
+
+        folder, account = account_of(request, "publish")
+        month = month_of(request)
+        try:
+            done = publish(folder, [month])
+        except RadioError as exc:
+            return back(request, month_url(request, month), problem=str(exc))
+        if month in done.months:
+            message = (f"Đã đăng tháng {month} vào thư mục trang web {done.site}; "
+                       "chép cả thư mục lên máy chủ web của xã.")
+        else:
+            message = f"Đã gỡ tháng {month} khỏi trang web (không còn được phép phát)."
+        record(folder, account, month, "publish", "đăng" if month in done.months else "gỡ")
+        return back(request, month_url(request, month), flash=message)
+
     # -- operator: schedule, player, log, reports -----------------------------------------
     async def schedule_page(request: Request) -> Response:
         from radio.studio import forms
@@ -464,6 +481,7 @@ def create_app(stations: dict[str, Path], secret: str) -> Starlette:
         Route(m + "/audio", audio),
         Route(m + "/approve", decide, methods=["POST"]),
         Route(m + "/reject", decide, methods=["POST"]),
+        Route(m + "/publish", publish_month, methods=["POST"]),
         Route(m + "/schedule", schedule_page),
         Route(m + "/schedule/{change}", schedule_change, methods=["POST"]),
         Route("/s/{station}/player", player_page),
