@@ -693,6 +693,21 @@ def publish(month: Optional[str] = typer.Argument(None, metavar="THÁNG", callba
     console.print(f"Thư mục trang: {done.site} (chép cả thư mục lên máy chủ web của xã); podcast: {done.site / 'feed.xml'}")
 
 
+@app.command()
+def plugins() -> None:
+    """Các phần mở rộng (bộ đọc, đầu ra, bộ xuất lịch) có trên máy này và mục cấu hình của chúng trong station.yaml."""
+    from radio.plugins import KIND_NAMES, installed_plugins
+
+    table = Table(title="Phần mở rộng")
+    for column in ("Tên", "Nguồn", "Thêm vào", "Mục trong station.yaml", "Mô tả"):
+        table.add_column(column)
+    for info in installed_plugins():
+        parts = "; ".join(f"{KIND_NAMES[kind]}: {', '.join(names)}" for kind, names in info.parts.items() if names)
+        table.add_row(info.name, "có sẵn" if info.builtin else "gói cài thêm", parts,
+                      f"{info.section}:" if info.section else "—", info.about)
+    console.print(table)
+
+
 @app.command(name="log")
 def log_command(month: Optional[str] = typer.Option(None, "--month", metavar="THÁNG", callback=_month,
                                                     help="Chương trình của tháng này (dạng NĂM-THÁNG), phát vào ngày nào cũng được."),

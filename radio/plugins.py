@@ -162,6 +162,25 @@ def find_part(kind: str, name: str) -> Part:
     return part
 
 
+@dataclass(frozen=True)
+class PluginInfo:
+    name: str
+    about: str
+    #: The station.yaml section it reads, if it has settings.
+    section: str | None
+    parts: dict[str, list[str]]
+    builtin: bool
+
+
+def installed_plugins() -> list[PluginInfo]:
+    """Every plugin radio can use here, its own first: what ``radio plugins`` lists."""
+    everything, own = registry(installed=True), registry()
+    return [PluginInfo(plugin.name, plugin.about, plugin.name if plugin.settings else None,
+                       {kind: [n for n in everything.names(kind) if everything.part(kind, n).plugin is plugin]
+                        for kind in KINDS}, plugin.name in own.plugins)
+            for plugin in everything.plugins.values()]
+
+
 def part_names(kind: str) -> list[str]:
     return registry(installed=True).names(kind)
 

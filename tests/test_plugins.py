@@ -93,6 +93,14 @@ def test_a_plugin_found_by_its_entry_point_brings_its_section_and_an_output_the_
         assert db.execute("SELECT result, output FROM as_run").fetchall() == [("aired", "tally")]
 
 
+def test_radio_plugins_lists_its_own_and_the_installed_ones_with_their_sections(installed_plugin):
+    own = run_cli("plugins", env={"COLUMNS": "250"}).stdout
+    assert "icecast:" in own and "publish:" in own and "tally" not in own
+    listed = run_cli("plugins", env={"COLUMNS": "250", **installed_plugin}).stdout
+    row = next(line for line in listed.splitlines() if "tally" in line)
+    assert "gói cài thêm" in row and "đầu ra: tally" in row and "tally:" in row
+
+
 def test_a_plugin_section_is_validated_with_file_and_line(tmp_path, installed_plugin):
     folder = make_station(tmp_path, segments=())
     with open(folder / "station.yaml", "a", encoding="utf-8") as station_file:
