@@ -15,7 +15,7 @@ from rich.table import Table
 from rich.text import Text
 
 from radio.display import minutes, number
-from radio.errors import RadioError
+from radio.errors import OutputError, RadioError
 
 if TYPE_CHECKING:
     from rich.progress import Progress
@@ -591,10 +591,12 @@ def player_run(station: Path = STATION_DIR,
     player = Player(station, out, clock)
     player.notify = lambda line: console.print(f"[dim]{player.clock.now():%H:%M:%S}[/] {line}")
     stop_at = _parse_until(until, player.clock.now()) if until else None
-    upcoming = player.next_airings(3)
+    try:
+        upcoming = ", ".join(f"{a.planned_at:%H:%M %d/%m}" for a in player.next_airings(3)) or "chưa có"
+    except OutputError:  # a database held by another program is waited out by the daemon itself
+        upcoming = "chưa đọc được (cơ sở dữ liệu đang bị giữ; máy phát sẽ đọc lại)"
     shown = ", ".join(OUTPUT_NAMES.get(o.name, o.name) for o in out.outputs)
-    console.print(f"Máy phát đang chạy (đầu ra: {shown}). Lượt phát sắp tới: "
-                  + (", ".join(f"{a.planned_at:%H:%M %d/%m}" for a in upcoming) or "chưa có"))
+    console.print(f"Máy phát đang chạy (đầu ra: {shown}). Lượt phát sắp tới: {upcoming}")
     if stop_at:
         console.print(f"Máy phát sẽ dừng lúc {stop_at:%H:%M:%S ngày %d/%m}"
                       + (", cắt cả lượt đang phát (--hard)." if hard else

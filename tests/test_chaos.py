@@ -164,3 +164,22 @@ def test_two_daemons_racing_never_play_an_airing_twice(rehearsal):
     rows = log_rows(folder)
     assert len(rows) == 4 and len({r[0] for r in rows}) == 4
     assert all(r[1] == "aired" for r in rows), rows
+
+
+def test_a_daemon_started_while_the_database_is_held_waits_instead_of_exiting(rehearsal):
+    folder = rehearsal
+    lock = sqlite3.connect(folder / "radio.db", timeout=30)
+    lock.execute("BEGIN EXCLUSIVE")
+    try:
+        daemon = subprocess.Popen(
+            [sys.executable, "-m", "radio", "player", "run", "-s", str(folder), "--output", "null",
+             "--until", (datetime.now(ZONE) + timedelta(seconds=14)).strftime("%Y-%m-%d %H:%M:%S")],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        time.sleep(12)  # longer than the store's own 10 s wait for a lock
+        assert daemon.poll() is None, daemon.communicate()[0]
+    finally:
+        lock.rollback()
+        lock.close()
+    said = daemon.communicate(timeout=30)[0]
+    assert daemon.returncode == 0, said
+    assert "cơ sở dữ liệu đang bị giữ" in said

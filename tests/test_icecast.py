@@ -164,14 +164,15 @@ def test_a_wrong_password_fails_the_airing_without_showing_it(tmp_path, icecast)
     planned, _, duration = schedule_soon(folder, 4)
     daemon = start_player(folder, planned + timedelta(seconds=4))  # refused at once, not at the end
     wait_for(planned + timedelta(seconds=1))
+    expected = f"Luồng Icecast 127.0.0.1:{icecast.port}{MOUNT} đang mất kết nối (máy chủ từ chối"
     deadline, shown = time.time() + 5, ""
-    while "mất kết nối" not in shown and time.time() < deadline:  # the next heartbeat tells it
-        shown = run_cli("player", "status", "-s", str(folder)).stdout
+    while expected not in shown and time.time() < deadline:  # the next heartbeat tells it
+        shown = " ".join(run_cli("player", "status", "-s", str(folder), env={"COLUMNS": "300"}).stdout.split())
     said = daemon.communicate(timeout=duration + 30)[0]
     [(result, _, error)] = as_run(folder)
     assert result == "failed"
     assert "từ chối tên hoặc mật khẩu" in error
-    assert f"Luồng Icecast 127.0.0.1:{icecast.port}{MOUNT} đang mất kết nối (máy chủ từ chối" in " ".join(shown.split())
+    assert expected in shown, shown
     assert "sai-mat-khau-3Zp" not in said + error + shown
 
 
@@ -191,3 +192,50 @@ def test_an_invalid_icecast_section_names_its_line(tmp_path):
     assert result.returncode != 0
     assert f"station.yaml, dòng {line}: trường 'icecast.port' giá trị quá lớn" in result.stderr + result.stdout
     assert "Traceback" not in result.stderr
+
+
+@needs_icecast
+def test_a_broken_ident_leaves_silence_and_says_so(tmp_path, icecast):
+    folder = streaming_station(tmp_path, icecast, between="ident", ident="kit/hong.mp3")
+    (folder / "kit").mkdir(exist_ok=True)
+    (folder / "kit" / "hong.mp3").write_bytes(b"ID3 not an mp3 at all" * 100)
+    daemon = start_player(folder, datetime.now(ZONE) + timedelta(seconds=7))
+    time.sleep(2.5)
+    listener = Listener(icecast.url(MOUNT))
+    shown = run_cli("player", "status", "-s", str(folder)).stdout
+    time.sleep(3.0)
+    listener.stop()
+    said = daemon.communicate(timeout=30)[0]
+    assert daemon.returncode == 0, said
+    heard = listener.samples()
+    assert len(heard) > LISTEN_RATE and np.abs(heard).max() < 0.01, "the mount stays up, silent"
+    assert "Không đọc được tệp nhạc hiệu hong.mp3" in " ".join(shown.split())
+
+
+@needs_icecast
+def test_a_feeder_that_breaks_ends_the_airing_with_a_reason_instead_of_hanging(tmp_path, icecast):
+    import threading
+
+    from radio.player.icecast import IcecastOutput, IcecastSettings
+    from radio.player.outputs import PlaybackError
+
+    folder = make_station(tmp_path, segments=("closing",), produced=True, approved=True, first_sentence=True)
+    output = IcecastOutput(IcecastSettings(port=icecast.port, mount=MOUNT, password=SOURCE_PASSWORD), folder)
+    calls = []
+
+    def broken(airing, filler):  # a fault injected into the feeder's own loop
+        calls.append(airing)
+        if airing is not None:
+            raise RuntimeError("hỏng thử")
+        return next(filler)
+
+    output._next_chunk = broken
+    output.open()
+    mp3 = require_airable(MonthFiles(folder, "an-lac", MONTH), Store(folder)).mp3
+    began = time.time()
+    with pytest.raises(PlaybackError, match="lỗi trong luồng phát"):
+        output.play(mp3, 0, None, threading.Event(), "Thử")
+    assert time.time() - began < 5
+    output._next_chunk = IcecastOutput._next_chunk.__get__(output)
+    assert output.play(mp3, 0, None, threading.Event(), "Lần sau") is None  # a new feeder airs the next
+    output.close()

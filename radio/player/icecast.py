@@ -151,16 +151,18 @@ class IcecastOutput:
         #: What the operator may want to know: whether the mount is fed, and the last problem.
         self.connected = False
         self.last_error: str | None = None
+        self.filler_problem: str | None = None
 
     @property
     def where(self) -> str:
         return f"{self.settings.host}:{self.settings.port}{self.settings.mount}"
 
     def condition(self) -> str | None:
-        if self._thread is None or self.connected:
-            return None
-        return (f"Luồng Icecast {self.where} đang mất kết nối ({self.last_error or 'đang kết nối'}); "
-                "máy phát đang thử nối lại.")
+        said = [self.filler_problem] if self.filler_problem else []
+        if self._thread is not None and not self.connected:
+            said.insert(0, f"Luồng Icecast {self.where} đang mất kết nối ({self.last_error or 'đang kết nối'}); "
+                           "máy phát đang thử nối lại.")
+        return " ".join(said) or None
 
     def unavailable_reason(self) -> str | None:
         # A server that is down now is not a reason to refuse starting: the output keeps
@@ -169,7 +171,7 @@ class IcecastOutput:
 
     # -- the daemon's lifetime -----------------------------------------------------------
     def open(self, clock: Clock | None = None, stop: threading.Event | None = None) -> None:
-        if self._thread is None:
+        if self._thread is None or not self._thread.is_alive():
             self._closing.clear()
             self._thread = threading.Thread(target=self._feed, name="radio-icecast", daemon=True)
             self._thread.start()
@@ -190,9 +192,10 @@ class IcecastOutput:
         frames = mp3_frames(data)
         if not frames:
             raise PlaybackError(f"Tệp {Path(path).name} không có khung MP3 nào để phát trực tuyến.")
+        feeding = self._thread is not None and self._thread.is_alive()
         self.open()
         airing = _Airing(data, frames, title or Path(path).stem, time.monotonic(), datetime.now().astimezone())
-        if not self.connected:  # down already: the gap starts with the airing
+        if feeding and not self.connected:  # down already: the gap starts with the airing
             airing.lost(self.last_error or "chưa kết nối được")
         self._announce(airing.title)
         with self._wake:
@@ -201,6 +204,8 @@ class IcecastOutput:
         while not airing.done.wait(0.1):
             if stop.is_set():
                 airing.cancelled = True
+            if not self._thread.is_alive():  # the feeder failed: say so rather than wait forever
+                break
         if not airing.sent_any:
             raise PlaybackError(f"Không phát được lên máy chủ Icecast {self.where}: "
                                 f"{airing.last_error or 'không kết nối được'}.",
@@ -209,6 +214,20 @@ class IcecastOutput:
 
     # -- the feeder thread ---------------------------------------------------------------
     def _feed(self) -> None:
+        """The feeder's loop, with a last line of defence: whatever breaks in it ends the
+        airing under way with the reason, and the next airing starts a new feeder."""
+        try:
+            self._stream()
+        except Exception as exc:  # noqa: BLE001 - the player must hear about it, not hang
+            why = f"lỗi trong luồng phát ({type(exc).__name__}: {exc})"
+            self.last_error = why
+            airing = self._airing
+            if airing is not None:
+                airing.lost(why)
+                airing.cancelled = True
+            self._disconnect()
+
+    def _stream(self) -> None:
         filler = self._filler()
         wait = 0.5
         started = sent = 0.0
@@ -351,7 +370,13 @@ class IcecastOutput:
     # -- between airings -----------------------------------------------------------------
     def _filler(self) -> Iterator[tuple[bytes, float]]:
         silence = self._encoded(None, 2.0)
-        ident = self._encoded(self.ident, None) if self.ident else []
+        ident: list[tuple[bytes, float]] = []
+        self.filler_problem = None
+        if self.ident:
+            try:
+                ident = self._encoded(self.ident, None)
+            except PlaybackError as exc:  # a broken ident costs the ident, not the stream
+                self.filler_problem = f"{exc.message} Giữa các lượt phát, luồng phát im lặng."
         every = self.settings.ident_every_min * 60
         while True:
             for chunk in ident:
@@ -374,10 +399,10 @@ class IcecastOutput:
             [ffmpeg_exe(), "-v", "error", "-nostdin", *inputs, "-ac", "1", "-ar", str(self.rate),
              "-c:a", "libmp3lame", "-b:a", f"{self.kbps}k", "-write_xing", "0", "-id3v2_version", "0",
              "-f", "mp3", "pipe:1"], input=feed, capture_output=True, check=False)
-        if result.returncode != 0:
-            raise PlaybackError(f"Không đọc được tệp nhạc hiệu {source} cho luồng Icecast.")
-        data = result.stdout
-        return [(data[at:at + length], secs) for at, length, secs in mp3_frames(data)]
+        frames = mp3_frames(result.stdout) if result.returncode == 0 else []
+        if not frames:
+            raise PlaybackError(f"Không đọc được tệp nhạc hiệu {source.name if source else ''} cho luồng Icecast.")
+        return [(result.stdout[at:at + length], secs) for at, length, secs in frames]
 
 
 def _network_reason(exc: Exception) -> str:
