@@ -69,6 +69,8 @@ def _build(folder: Path, segments: tuple[str, ...] | None, produced: bool, appro
     if segments == ():
         return folder
     composition, path = compose_month(folder, MONTH)
+    if first_sentence:
+        _short_kit(folder)
     if segments is not None or first_sentence:
         script = composition.script
         keep = [s for s in script.segments if segments is None or s.kind in segments]
@@ -80,6 +82,29 @@ def _build(folder: Path, segments: tuple[str, ...] | None, produced: bool, appro
     if approved:
         approve(MonthFiles(folder, "an-lac", MONTH), Store(folder), *APPROVER, None)
     return folder
+
+
+def _short_kit(folder: Path) -> None:
+    """A one-second chime for intro and outro, so a programme that plays in real time in a
+    test lasts seconds, not the sample kit's eleven."""
+    import wave
+
+    import numpy as np
+
+    rate = 44100
+    t = np.arange(rate) / rate
+    chime = 0.3 * np.sin(2 * np.pi * 660 * t) * np.exp(-3 * t)
+    (folder / "kit").mkdir(exist_ok=True)
+    for name in ("intro", "outro"):
+        with wave.open(str(folder / "kit" / f"{name}.wav"), "wb") as out:
+            out.setnchannels(1)
+            out.setsampwidth(2)
+            out.setframerate(rate)
+            out.writeframes((chime * 32767).astype(np.int16).tobytes())
+    station = folder / "station.yaml"
+    text = station.read_text(encoding="utf-8")
+    station.write_text(text.replace("\naudio:\n", "\naudio:\n  kit:\n    intro: kit/intro.wav\n"
+                                    "    outro: kit/outro.wav\n", 1), encoding="utf-8")
 
 
 # -- the studio ---------------------------------------------------------------------------

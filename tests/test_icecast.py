@@ -71,6 +71,15 @@ def mount_title(server: IcecastServer) -> str | None:
     return html.unescape(source.get("title", "")) if isinstance(source, dict) else None
 
 
+def status_saying(folder, expected: str, seconds: float = 6) -> str:
+    """`radio player status` (one line per paragraph) once it says ``expected``, or as it
+    last was: the daemon's heartbeat is rewritten every two seconds."""
+    deadline, shown = time.time() + seconds, ""
+    while expected not in shown and time.time() < deadline:
+        shown = " ".join(run_cli("player", "status", "-s", str(folder), env={"COLUMNS": "300"}).stdout.split())
+    return shown
+
+
 def as_run(folder):
     with sqlite3.connect(folder / "radio.db") as db:
         return db.execute("SELECT result, output, error FROM as_run").fetchall()
@@ -118,13 +127,13 @@ def test_restarting_icecast_mid_airing_is_survived_and_the_gap_logged(tmp_path, 
     folder = streaming_station(tmp_path, icecast, reconnect_max_s=1)
     planned, mp3, duration = schedule_soon(folder, 5)
     daemon = start_player(folder, planned + timedelta(seconds=duration + 2))
-    wait_for(planned + timedelta(seconds=4))
+    wait_for(planned + timedelta(seconds=3))
     icecast.stop()
-    time.sleep(1.0)
+    time.sleep(0.5)
     icecast.start()
-    time.sleep(2.5)  # the output's backoff is capped at 1 s: it is back by now
+    time.sleep(1.5)  # the output's backoff is capped at 1 s: it is back by now
     listener = Listener(icecast.url(MOUNT))
-    time.sleep(2.0)
+    time.sleep(2.0)  # still within the programme, which runs about ten seconds
     listener.stop()
     said = daemon.communicate(timeout=duration + 30)[0]
 
@@ -141,12 +150,12 @@ def test_restarting_icecast_mid_airing_is_survived_and_the_gap_logged(tmp_path, 
 def test_between_airings_the_mount_carries_the_ident(tmp_path, icecast):
     folder = streaming_station(tmp_path, icecast, between="ident", ident="kit/nhac-hieu.wav")
     (folder / "kit").mkdir(exist_ok=True)
-    tone = 0.25 * np.sin(2 * np.pi * 440 * np.arange(5 * LISTEN_RATE) / LISTEN_RATE)
+    tone = 0.25 * np.sin(2 * np.pi * 440 * np.arange(4 * LISTEN_RATE) / LISTEN_RATE)
     write_wav(folder / "kit" / "nhac-hieu.wav", tone)
-    daemon = start_player(folder, datetime.now(ZONE) + timedelta(seconds=10))
-    time.sleep(2.5)  # the player has connected and begun the ident
+    daemon = start_player(folder, datetime.now(ZONE) + timedelta(seconds=8))
+    time.sleep(2.0)  # the player has connected and begun the ident
     listener = Listener(icecast.url(MOUNT))
-    time.sleep(6.0)
+    time.sleep(5.0)
     listener.stop()
     said = daemon.communicate(timeout=30)[0]
     heard = listener.samples()
@@ -165,9 +174,7 @@ def test_a_wrong_password_fails_the_airing_without_showing_it(tmp_path, icecast)
     daemon = start_player(folder, planned + timedelta(seconds=4))  # refused at once, not at the end
     wait_for(planned + timedelta(seconds=1))
     expected = f"Luồng Icecast 127.0.0.1:{icecast.port}{MOUNT} đang mất kết nối (máy chủ từ chối"
-    deadline, shown = time.time() + 5, ""
-    while expected not in shown and time.time() < deadline:  # the next heartbeat tells it
-        shown = " ".join(run_cli("player", "status", "-s", str(folder), env={"COLUMNS": "300"}).stdout.split())
+    shown = status_saying(folder, expected)
     said = daemon.communicate(timeout=duration + 30)[0]
     [(result, _, error)] = as_run(folder)
     assert result == "failed"
@@ -201,15 +208,15 @@ def test_a_broken_ident_leaves_silence_and_says_so(tmp_path, icecast):
     (folder / "kit" / "hong.mp3").write_bytes(b"ID3 not an mp3 at all" * 100)
     daemon = start_player(folder, datetime.now(ZONE) + timedelta(seconds=7))
     time.sleep(2.5)
-    listener = Listener(icecast.url(MOUNT))
-    shown = run_cli("player", "status", "-s", str(folder)).stdout
-    time.sleep(3.0)
+    listener, began = Listener(icecast.url(MOUNT)), time.time()
+    shown = status_saying(folder, "Không đọc được tệp nhạc hiệu hong.mp3", seconds=3)
+    time.sleep(max(0.0, 3.0 - (time.time() - began)))
     listener.stop()
     said = daemon.communicate(timeout=30)[0]
     assert daemon.returncode == 0, said
     heard = listener.samples()
     assert len(heard) > LISTEN_RATE and np.abs(heard).max() < 0.01, "the mount stays up, silent"
-    assert "Không đọc được tệp nhạc hiệu hong.mp3" in " ".join(shown.split())
+    assert "Không đọc được tệp nhạc hiệu hong.mp3" in shown, shown
 
 
 @needs_icecast
@@ -237,5 +244,8 @@ def test_a_feeder_that_breaks_ends_the_airing_with_a_reason_instead_of_hanging(t
         output.play(mp3, 0, None, threading.Event(), "Thử")
     assert time.time() - began < 5
     output._next_chunk = IcecastOutput._next_chunk.__get__(output)
-    assert output.play(mp3, 0, None, threading.Event(), "Lần sau") is None  # a new feeder airs the next
+    stop = threading.Event()
+    threading.Timer(2.0, stop.set).start()  # the next airing, cut short once it is under way
+    assert output.play(mp3, 0, None, stop, "Lần sau") is None  # a new feeder airs it, without a gap
+    assert output.connected
     output.close()
