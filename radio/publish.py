@@ -45,6 +45,9 @@ class PublishSettings(Model):
     # The site folder: relative to the station folder, or absolute (a web server's folder).
     folder: str = "site"
     description: str | None = None
+    # The podcast's square picture (PNG or JPEG, 1400–3000 px, as podcast directories ask),
+    # relative to the station folder; left out, one is drawn with the column and station name.
+    artwork: str | None = None
 
 
 class PublishError(RadioError):
@@ -99,6 +102,7 @@ def publish(station_dir: Path, months: list[str] | None = None) -> Published:
         raise PublishError(f"Tháng {', '.join(months)} chưa có chương trình được phép phát nên chưa đăng được.",
                            hint="chương trình phải được duyệt ('radio approve') và đúng bản đã duyệt.")
     episodes.sort(key=lambda e: e.month, reverse=True)
+    files.append(_write_artwork(site, station_dir, station, settings))
     files.append(_write_index(site, station, episodes))
     files.append(_write_feed(site, station, settings, episodes, base_url))
     return Published(site, [e.month for e in episodes], removed, files)
@@ -181,6 +185,46 @@ def _weekday(moment: datetime) -> str:
     return _WEEKDAYS[moment.weekday()]
 
 
+ARTWORK = "anh-bia.png"
+
+
+def _write_artwork(site: Path, station_dir: Path, station: Station, settings: PublishSettings) -> Path:
+    """The station's own picture copied, or a plain one drawn once (3000 px square)."""
+    target = site / ARTWORK
+    if settings.artwork:
+        source = station_dir / settings.artwork
+        if not source.is_file():
+            raise PublishError(f"Không tìm thấy ảnh bìa {settings.artwork} (mục publish: artwork).",
+                               hint="kiểm tra tên tệp, hoặc bỏ dòng artwork để phần mềm tự vẽ ảnh bìa.")
+        with atomic_path(target) as tmp:
+            shutil.copyfile(source, tmp)
+        return target
+    if not target.exists():
+        write_bytes(target, _drawn_artwork(station))
+    return target
+
+
+def _drawn_artwork(station: Station) -> bytes:
+    import io
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot
+
+    figure = pyplot.figure(figsize=(10, 10), dpi=300)
+    figure.patch.set_facecolor("#b71c1c")
+    figure.text(0.5, 0.62, station.programme.column, ha="center", va="center", color="white",
+                fontsize=40, fontweight="bold", wrap=True)
+    figure.text(0.5, 0.38, station.name, ha="center", va="center", color="#ffe082", fontsize=30, wrap=True)
+    figure.text(0.5, 0.26, f"{station.commune}, {station.province}", ha="center", va="center",
+                color="white", fontsize=22, wrap=True)
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", facecolor=figure.get_facecolor())
+    pyplot.close(figure)
+    return buffer.getvalue()
+
+
 def _write_index(site: Path, station: Station, episodes: list[Episode]) -> Path:
     page = site / "index.html"
     write_text(page, _env().get_template("site.index.html.j2").render(
@@ -206,6 +250,8 @@ def _write_feed(site: Path, station: Station, settings: PublishSettings, episode
     feed.podcast.itunes_author(station.name)
     feed.podcast.itunes_category("Government")
     feed.podcast.itunes_explicit("no")
+    feed.podcast.itunes_image(base_url + ARTWORK)
+    feed.image(url=base_url + ARTWORK, title=title, link=base_url)
     if station.email:
         feed.podcast.itunes_owner(name=station.name, email=station.email)
     feed.podcast2.guid((base_url + "feed.xml").split("://", 1)[-1])

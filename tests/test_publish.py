@@ -52,6 +52,11 @@ def test_the_feed_parses_cleanly_and_describes_the_approved_file(approved):
     raw = (site / "feed.xml").read_text(encoding="utf-8")
     assert 'podcast:chapters url="https://anlac.thanhhoa.gov.vn/phat-thanh/2026-12/chuong-muc.json"' in raw
     assert 'podcast:transcript url="https://anlac.thanhhoa.gov.vn/phat-thanh/2026-12/loi-doc.txt"' in raw
+    assert feed.feed.image.href == "https://anlac.thanhhoa.gov.vn/phat-thanh/anh-bia.png"
+    from PIL import Image
+
+    with Image.open(site / "anh-bia.png") as artwork:  # what podcast directories accept
+        assert artwork.size[0] == artwork.size[1] and 1400 <= artwork.size[0] <= 3000
     # Publishing again changes nothing: guids, dates and the whole feed are stable.
     publish(approved, "--all")
     assert (site / "feed.xml").read_text(encoding="utf-8") == raw
@@ -90,6 +95,15 @@ def test_folders_the_tool_did_not_write_are_never_removed(approved):
     (site / "2025-01" / "index.html").write_text("trang lưu trữ của xã", encoding="utf-8")
     publish(approved, "--all")
     assert (site / "2025-01" / "index.html").read_text(encoding="utf-8") == "trang lưu trữ của xã"
+
+
+def test_without_an_address_for_the_site_it_says_where_to_write_one(approved):
+    station = approved / "station.yaml"
+    station.write_text(station.read_text(encoding="utf-8").replace("website: anlac.thanhhoa.gov.vn\n", ""),
+                       encoding="utf-8")
+    result = run_cli("publish", MONTH, "-s", str(approved))
+    assert result.returncode != 0
+    assert "Chưa biết địa chỉ trang web" in result.stderr and "publish: base_url:" in result.stderr
 
 
 def test_an_unapproved_month_is_refused_in_vietnamese(tmp_path):
