@@ -10,7 +10,6 @@ CPU use while it streams the filler between airings and while it streams a progr
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 import sys
