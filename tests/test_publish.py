@@ -166,3 +166,25 @@ def test_every_page_opens_in_chromium_with_its_audio_loading(served):
             assert "404" not in browser.title and "Error" not in browser.title, link
     finally:
         browser.quit()
+
+
+def test_markup_in_the_script_is_published_as_text(tmp_path):
+    from radio.approval import approve
+    from radio.config import load_model, save_model
+    from radio.models import Script
+    from radio.pipeline import produce_month
+    from tests.fixtures import APPROVER
+
+    folder = make_station(tmp_path)
+    path = folder / "scripts" / f"{MONTH}.yaml"
+    script = load_model(path, Script)
+    first = script.segments[0].model_copy(update={"title": "Mở đầu <img src=x onerror=alert(1)>",
+                                                   "text": "Kính thưa bà con. <script>alert('xa')</script>"})
+    save_model(path, script.model_copy(update={"segments": [first, *script.segments[1:]]}))
+    produce_month(folder, MONTH, engine_override="dummy")
+    approve(MonthFiles(folder, "an-lac", MONTH), Store(folder), *APPROVER, None)
+    page = (publish(folder, MONTH) / MONTH / "index.html").read_text(encoding="utf-8")
+    assert "<script>alert" not in page and "<img src=x" not in page
+    assert "&lt;script&gt;alert(&#39;xa&#39;)&lt;/script&gt;" in page
+    feed = feedparser.parse((folder / "site" / "feed.xml").read_bytes())
+    assert not feed.bozo
