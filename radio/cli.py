@@ -265,7 +265,7 @@ def voices(ctx: typer.Context, compare: bool = typer.Option(
     from radio.speech.engines import engine_statuses
 
     config = _station_or_defaults(station)
-    for status in engine_statuses(config.speech if config else None, station):
+    for status in engine_statuses(config.speech if config else None, station, config):
         state = ("[green]sẵn sàng[/]" if status.unavailable is None
                  else f"[red]chưa dùng được[/]: {status.unavailable}")
         console.print(f"[bold]{status.name}[/] — {state}")

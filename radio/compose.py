@@ -163,7 +163,7 @@ class Estimator:
         slots = []
         for segment in script.segments:
             announcer = self.station.announcer(segment.voice)
-            engine = get_engine(announcer.engine, self.station.speech, self.station_dir)
+            engine = get_engine(announcer.engine, self.station.speech, self.station_dir, self.station)
             rate = self.rates.rate(engine, announcer.voice, announcer.speed)
             segment_slots = []
             for text, paragraph_end in split_sentences(segment.text, engine.max_chars):

@@ -145,12 +145,6 @@ def registry(*, installed: bool = False) -> Registry:
     return _everything
 
 
-def forget_installed() -> None:
-    """Read entry points again on next use (after installing a plugin in the same process)."""
-    global _everything
-    _everything = None
-
-
 def find_part(kind: str, name: str) -> Part:
     """The part called ``name``: built-in first, then installed packages."""
     part = registry().part(kind, name)

@@ -31,6 +31,30 @@ PLUGIN = textwrap.dedent('''
         model_config = ConfigDict(extra="forbid")
         file: str = "tally.txt"
         cluster: str = Field(min_length=1)
+        voices: list[str] = ["giong-mot"]
+
+
+    class TallyEngine:
+        """A speech engine of the same plugin, its voices named in the plugin's section."""
+        name, about, parallel, max_chars = "tally", "bộ đọc thử của gói tally", 1, 500
+
+        def __init__(self, settings, station_dir):
+            self.settings = settings
+
+        def version(self):
+            return "1"
+
+        def voices(self):
+            from radio.speech.engines import Voice
+            return [Voice(v, f"giọng {v} của cụm {self.settings.cluster}") for v in self.settings.voices]
+
+        def unavailable_reason(self):
+            return None
+
+        def synthesize(self, text, voice, speed):
+            import numpy as np
+            from radio.speech.engines import pcm_segment
+            return pcm_segment(np.zeros(2205), 22050)
 
 
     class TallyOutput:
@@ -55,6 +79,7 @@ PLUGIN = textwrap.dedent('''
 
         def setup(self, registry):
             registry.add("output", "tally", TallyOutput)
+            registry.add("engine", "tally", TallyEngine)
 
 
     plugin = TallyPlugin()
@@ -99,6 +124,16 @@ def test_radio_plugins_lists_its_own_and_the_installed_ones_with_their_sections(
     listed = run_cli("plugins", env={"COLUMNS": "250", **installed_plugin}).stdout
     row = next(line for line in listed.splitlines() if "tally" in line)
     assert "gói cài thêm" in row and "đầu ra: tally" in row and "tally:" in row
+
+
+def test_an_engine_of_a_plugin_is_built_with_the_plugin_section(tmp_path, installed_plugin):
+    folder = make_station(tmp_path, segments=())
+    with open(folder / "station.yaml", "a", encoding="utf-8") as station_file:
+        station_file.write("tally:\n  cluster: Thôn Đông\n  voices: [am-ap, tram]\n")
+    listed = run_cli("voices", "-s", str(folder), env={"COLUMNS": "200", **installed_plugin}).stdout
+    assert "tally — sẵn sàng" in listed
+    assert "giọng am-ap của cụm Thôn Đông" in listed and "giọng tram của cụm Thôn Đông" in listed
+    assert "offline — sẵn sàng" in listed  # radio's own engines through the same registry
 
 
 def test_a_plugin_section_is_validated_with_file_and_line(tmp_path, installed_plugin):

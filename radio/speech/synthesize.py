@@ -189,7 +189,7 @@ def _next_engine(job: _Job, station: Station, base_dir: Path | None,
             continue
         reason = broken.get(name)
         if reason is None:
-            engine = get_engine(name, station.speech, base_dir)
+            engine = get_engine(name, station.speech, base_dir, station)
             reason = engine.unavailable_reason()
             if reason is None:
                 return engine, _voice(engine, job, station)

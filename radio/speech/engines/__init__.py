@@ -108,13 +108,13 @@ class EngineStatus:
     unavailable: str | None
 
 
-def engine_statuses(settings: SpeechSettings | None = None,
-                    base_dir: Path | None = None) -> list[EngineStatus]:
+def engine_statuses(settings: SpeechSettings | None = None, base_dir: Path | None = None,
+                    station: Station | None = None) -> list[EngineStatus]:
     """Every registered engine as configured for a station, with whether it can speak now."""
     statuses = []
     for name in engine_names():
         try:
-            engine = get_engine(name, settings, base_dir)
+            engine = get_engine(name, settings, base_dir, station)
         except Exception as exc:  # a broken vendor plugin must not hide the others
             statuses.append(EngineStatus(name, "", [], f"không nạp được bộ đọc: {exc}"))
             continue
