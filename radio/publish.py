@@ -45,6 +45,9 @@ class PublishSettings(Model):
     # The site folder: relative to the station folder, or absolute (a web server's folder).
     folder: str = "site"
     description: str | None = None
+    # The plan's words are "works that have aired": true publishes a month only once it has
+    # aired on the loudspeakers; false, as soon as it is approved.
+    after_airing: bool = False
     # The podcast's square picture (PNG or JPEG, 1400–3000 px, as podcast directories ask),
     # relative to the station folder; left out, one is drawn with the column and station name.
     artwork: str | None = None
@@ -64,7 +67,8 @@ class Episode:
     duration_s: float
     approved_at: datetime
     approved_by: str
-    airings: list[datetime]
+    airings: list[datetime]  # planned, not yet aired
+    aired: list[datetime]  # when it went out on the loudspeakers
     chapters: list[tuple[float, str]]
 
 
@@ -87,10 +91,11 @@ def publish(station_dir: Path, months: list[str] | None = None) -> Published:
     base_url = _base_url(station, settings)
     store = Store(station_dir, readonly=True)
     asked = months if months is not None else known_months(station_dir)
-    episodes, removed, files = [], [], []
+    episodes, removed, files, refused = [], [], [], {}
     for month in sorted(set(asked) | _published_months(site)):
-        episode = _episode(station_dir, station, store, month)
-        if episode is None:
+        episode = _episode(station_dir, station, settings, store, month)
+        if isinstance(episode, str):
+            refused[month] = episode
             if (site / month / MARKER).exists():
                 shutil.rmtree(site / month)
                 removed.append(month)
@@ -99,8 +104,9 @@ def publish(station_dir: Path, months: list[str] | None = None) -> Published:
             files += _write_month(site, station, episode, base_url)
         episodes.append(episode)
     if months is not None and not episodes and not removed:
-        raise PublishError(f"Tháng {', '.join(months)} chưa có chương trình được phép phát nên chưa đăng được.",
-                           hint="chương trình phải được duyệt ('radio approve') và đúng bản đã duyệt.")
+        raise PublishError(f"Tháng {', '.join(months)} chưa đăng được: "
+                           + " ".join(refused[m] for m in months if m in refused),
+                           hint="chỉ đăng chương trình đã duyệt ('radio approve') và đúng bản đã duyệt.")
     episodes.sort(key=lambda e: e.month, reverse=True)
     files.append(_write_artwork(site, station_dir, station, settings))
     files.append(_write_index(site, station, episodes))
@@ -122,20 +128,28 @@ def _published_months(site: Path) -> set[str]:
     return {p.parent.name for p in site.glob(f"[0-9][0-9][0-9][0-9]-[0-9][0-9]/{MARKER}")}
 
 
-def _episode(station_dir: Path, station: Station, store: Store, month: str) -> Episode | None:
+def _episode(station_dir: Path, station: Station, settings: PublishSettings, store: Store,
+             month: str) -> Episode | str:
+    """The month as the site shows it, or why it may not be on the site."""
     files = MonthFiles(station_dir, station.id, month)
     try:
         airable = require_airable(files, store)
-    except RadioError:
-        return None
+    except RadioError as exc:
+        return exc.message
+    logged = store.as_run(month=month)
+    aired = sorted(parsed(e.started_at).astimezone(VIETNAM) for e in logged if e.result == "aired" and e.started_at)
+    if settings.after_airing and not aired:
+        return (f"chương trình tháng {month} chưa phát lần nào trên loa (đài chọn publish: after_airing: "
+                "chỉ đăng tác phẩm đã phát sóng).")
+    done = {e.airing_id for e in logged}
+    airings = [a.planned_at.astimezone(VIETNAM) for a in store.queued(month=month) if a.id not in done]
     script = load_model(files.script, Script)
-    airings = [a.planned_at.astimezone(VIETNAM) for a in store.queued(month=month)]
     manifest = airable.manifest
     return Episode(
         month=month, title=manifest.title, script=script, mp3=airable.mp3, size=airable.mp3.stat().st_size,
         duration_s=manifest.audio.duration_s, approved_at=parsed(airable.approval.at).astimezone(VIETNAM),
         approved_by=", ".join(p for p in (airable.approval.by_name, airable.approval.role) if p),
-        airings=sorted(airings), chapters=[(s.start_s, s.title) for s in manifest.segments])
+        airings=sorted(airings), aired=aired, chapters=[(s.start_s, s.title) for s in manifest.segments])
 
 
 def _env():
@@ -275,10 +289,10 @@ def _write_feed(site: Path, station: Station, settings: PublishSettings, episode
 
 
 def _summary(episode: Episode) -> str:
-    aired = ", ".join(f"{at:%H:%M} {at:%d/%m/%Y}" for at in episode.airings)
+    aired = ", ".join(f"{at:%H:%M} {at:%d/%m/%Y}" for at in episode.aired)
     return (f"{episode.title} ({minutes(episode.duration_s)}). Nội dung: "
             + "; ".join(s.title for s in episode.script.segments)
-            + (f". Lịch phát: {aired}." if aired else "."))
+            + (f". Đã phát trên loa truyền thanh: {aired}." if aired else "."))
 
 
 class _Podcast2Feed:

@@ -110,7 +110,8 @@ def test_an_unapproved_month_is_refused_in_vietnamese(tmp_path):
     folder = make_station(tmp_path, produced=True)
     result = run_cli("publish", MONTH, "-s", str(folder))
     assert result.returncode != 0
-    assert "chưa có chương trình được phép phát" in result.stderr + result.stdout
+    said = " ".join((result.stderr + result.stdout).split())
+    assert f"Tháng {MONTH} chưa đăng được: Chương trình tháng {MONTH} chưa được phép phát" in said
     assert not (folder / "site" / MONTH).exists()
 
 
@@ -188,3 +189,19 @@ def test_markup_in_the_script_is_published_as_text(tmp_path):
     assert "&lt;script&gt;alert(&#39;xa&#39;)&lt;/script&gt;" in page
     feed = feedparser.parse((folder / "site" / "feed.xml").read_bytes())
     assert not feed.bozo
+
+
+def test_a_station_that_publishes_only_what_aired_waits_for_the_first_airing(approved):
+    from radio.schedule import schedule_month
+    from tests.test_schedule_player import BEFORE, at, player
+
+    station = approved / "station.yaml"
+    station.write_text(station.read_text(encoding="utf-8") + "publish:\n  after_airing: true\n", encoding="utf-8")
+    schedule_month(approved, MONTH, now=BEFORE)
+    refused = run_cli("publish", MONTH, "-s", str(approved))
+    assert refused.returncode != 0 and "chưa phát lần nào trên loa" in refused.stderr
+    assert [e.result for e in player(approved, at(1, 5, 29, 59.5)).check()] == ["aired"]
+    page = (publish(approved, MONTH) / MONTH / "index.html").read_text(encoding="utf-8")
+    aired, upcoming = page.split("Đã phát:")[1].split("Sắp phát:")
+    assert "05:30 ngày 01/12/2026" in aired and "05:30 ngày 01/12/2026" not in upcoming
+    assert "17:00 ngày 01/12/2026" in upcoming
