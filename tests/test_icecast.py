@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 import sqlite3
 import subprocess
 import sys
@@ -141,6 +142,10 @@ def test_restarting_icecast_mid_airing_is_survived_and_the_gap_logged(tmp_path, 
     [(result, output, note)] = as_run(folder)
     assert (result, output) == ("aired", "icecast")
     assert note.startswith("Mất kết nối tới máy chủ Icecast") and "giây lúc" in note, note
+    hour, minute, second = map(int, re.search(r"giây lúc (\d\d):(\d\d):(\d\d)", note).groups())
+    restart = planned + timedelta(seconds=3)  # in station time, as every time the tool shows
+    apart = (hour * 3600 + minute * 60 + second) - (restart.hour * 3600 + restart.minute * 60 + restart.second)
+    assert min(apart % 86400, -apart % 86400) < 4, note
     assert daemon.returncode == 0, said
     assert "Mất kết nối" in said
     assert SOURCE_PASSWORD not in said + note

@@ -24,7 +24,7 @@ import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import Literal
 
@@ -36,6 +36,7 @@ from radio.display import number
 from radio.models import Model
 from radio.player.outputs import Clock, PlaybackError
 from radio.plugins import Plugin, Registry
+from radio.schedule import station_zone
 
 MOUNT_PATTERN = r"^/[A-Za-z0-9._~-][A-Za-z0-9._~/-]*$"
 
@@ -87,7 +88,7 @@ class _Airing:
     frames: list[tuple[int, int, float]]
     title: str
     began: float  # time.monotonic() when it was due
-    began_at: datetime
+    zone: tzinfo  # the station's, for the times the as-run note gives
     next_frame: int = 0
     offset: float = 0.0  # where in the programme the next frame starts, in seconds
     sent_any: bool = False
@@ -104,7 +105,7 @@ class _Airing:
     def lost(self, why: str) -> None:
         self.last_error = why
         if self.gap_since is None:
-            self.gap_since = (time.monotonic(), datetime.now().astimezone())
+            self.gap_since = (time.monotonic(), datetime.now(self.zone))
 
     def back(self) -> None:
         if self.gap_since is not None:
@@ -138,6 +139,7 @@ class IcecastOutput:
         self.station_dir = Path(station_dir)
         self.stream_name = settings.stream_name or station.name
         self.rate, self.kbps = station.audio.sample_rate, station.audio.bitrate_kbps
+        self.zone = station_zone(station)
         ident = settings.ident or station.schedule.fallback
         self.ident = self.station_dir / ident if settings.between == "ident" and ident else None
         if settings.between == "ident" and self.ident is None:
@@ -194,7 +196,7 @@ class IcecastOutput:
             raise PlaybackError(f"Tệp {Path(path).name} không có khung MP3 nào để phát trực tuyến.")
         feeding = self._thread is not None and self._thread.is_alive()
         self.open()
-        airing = _Airing(data, frames, title or Path(path).stem, time.monotonic(), datetime.now().astimezone())
+        airing = _Airing(data, frames, title or Path(path).stem, time.monotonic(), self.zone)
         if feeding and not self.connected:  # down already: the gap starts with the airing
             airing.lost(self.last_error or "chưa kết nối được")
         self._announce(airing.title)
