@@ -79,6 +79,25 @@ def test_the_officer_publishes_an_approved_month_and_the_leader_may_not(tmp_path
     assert [(a.username, a.action) for a in Store(folder).web_actions(MONTH)][-1] == ("lan", "publish")
 
 
+def test_the_operator_sees_what_an_output_says_of_itself(studio):
+    from datetime import datetime
+
+    from radio.player import Player
+    from radio.player.outputs import NullOutput
+    from tests.test_schedule_player import ZONE, FakeClock
+
+    class Troubled(NullOutput):
+        name = "icecast"
+
+        def condition(self):
+            return "Luồng Icecast 10.0.0.5:8000/an-lac.mp3 đang mất kết nối (máy chủ không trả lời kịp)."
+
+    Player(studio.folders["an-lac"], Troubled(), FakeClock(datetime.now(ZONE))).beat()
+    studio.login("hung")
+    page = studio.client.get("/s/an-lac/player").text
+    assert "đang chạy" in page and "10.0.0.5:8000/an-lac.mp3 đang mất kết nối" in page
+
+
 def test_xss_in_a_brief_a_station_name_and_a_note_is_shown_escaped(studio):
     folder = studio.folders["an-lac"]
     station = load_model(folder / "station.yaml", Station)
