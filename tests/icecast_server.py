@@ -132,6 +132,28 @@ class Listener:
         raise IndexError(sample)
 
 
+class RawListener:
+    """The mount's bytes as they come, with no decoder in between (no ICY metadata asked)."""
+
+    def __init__(self, url: str) -> None:
+        self.data = bytearray()
+        self.response = urllib.request.build_opener(urllib.request.ProxyHandler({})).open(url, timeout=10)
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self) -> None:
+        try:
+            while chunk := self.response.read1(8192):
+                self.data += chunk
+        except (OSError, ValueError):
+            return
+
+    def stop(self) -> bytes:
+        self.response.close()
+        self.reader.join(timeout=5)
+        return bytes(self.data)
+
+
 def sounding(samples: np.ndarray, threshold: float = 0.01) -> tuple[int, int]:
     """First and last sample louder than ``threshold`` (−40 dBFS)."""
     loud = np.flatnonzero(np.abs(samples) > threshold)

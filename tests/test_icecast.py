@@ -24,7 +24,9 @@ from radio.schedule import add_airing
 from radio.store import Store
 from tests.conftest import decode, ebur128, run_cli
 from tests.fixtures import MONTH, make_station
-from tests.icecast_server import ICECAST, LISTEN_RATE, SOURCE_PASSWORD, IcecastServer, Listener, sounding
+from radio.audio.identity import mp3_frames
+from tests.icecast_server import (ICECAST, LISTEN_RATE, SOURCE_PASSWORD, IcecastServer, Listener, RawListener,
+                                  sounding)
 from tests.test_schedule_player import ZONE
 
 MOUNT = "/an-lac.mp3"
@@ -101,10 +103,12 @@ def test_an_airing_streams_on_its_second_and_the_listener_hears_the_programme(tm
     daemon = start_player(folder, planned + timedelta(seconds=duration + 2), output="icecast,file")
     wait_for(planned - timedelta(seconds=3))
     listener = Listener(icecast.url(MOUNT))  # connected to the filler before the airing
+    raw = RawListener(icecast.url(MOUNT))
     wait_for(planned + timedelta(seconds=3))
     title_during = mount_title(icecast)
     said = daemon.communicate(timeout=duration + 30)[0]
     listener.stop()
+    received = raw.stop()
 
     expected = decode(mp3, LISTEN_RATE)
     heard = listener.samples()
@@ -117,6 +121,9 @@ def test_an_airing_streams_on_its_second_and_the_listener_hears_the_programme(tm
     write_wav(tmp_path / "heard.wav", heard[start:start + len(expected)])
     assert abs(ebur128(tmp_path / "heard.wav").integrated_lufs - ebur128(mp3).integrated_lufs) <= 0.5
     assert title_during == "Chuyên mục Cải cách hành chính tháng 12/2026"
+    frames = mp3_frames(mp3.read_bytes())  # not re-encoded: the approved file's frames, byte for byte
+    first_frame, last_frame = frames[1], frames[-2]
+    assert mp3.read_bytes()[first_frame[0]:last_frame[0] + last_frame[1]] in received
     assert as_run(folder) == [("aired", "icecast+file", None)]  # both outputs at once
     assert sorted(p.suffix for p in (folder / "played").iterdir()) == [".jsonl", ".mp3"]
     assert daemon.returncode == 0, said
@@ -254,3 +261,13 @@ def test_a_feeder_that_breaks_ends_the_airing_with_a_reason_instead_of_hanging(t
     assert output.play(mp3, 0, None, stop, "Lần sau") is None  # a new feeder airs it, without a gap
     assert output.connected
     output.close()
+
+
+def test_the_frames_sent_are_the_whole_programme_in_order(tmp_path):
+    folder = make_station(tmp_path, segments=("closing",), produced=True, approved=True, first_sentence=True)
+    mp3 = require_airable(MonthFiles(folder, "an-lac", MONTH), Store(folder)).mp3
+    data = mp3.read_bytes()
+    frames = mp3_frames(data)
+    assert all(a + n == b for (a, n, _), (b, _, _) in zip(frames, frames[1:])), "contiguous, nothing skipped"
+    assert not any(marker in data[frames[0][0]:frames[0][0] + 64] for marker in (b"Xing", b"Info"))
+    assert abs(sum(seconds for *_, seconds in frames) - len(decode(mp3)) / 44100) < 0.06
