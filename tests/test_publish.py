@@ -205,3 +205,22 @@ def test_a_station_that_publishes_only_what_aired_waits_for_the_first_airing(app
     aired, upcoming = page.split("Đã phát:")[1].split("Sắp phát:")
     assert "05:30 ngày 01/12/2026" in aired and "05:30 ngày 01/12/2026" not in upcoming
     assert "17:00 ngày 01/12/2026" in upcoming
+
+
+def test_a_full_disk_leaves_the_published_site_as_it_was(approved, monkeypatch):
+    import errno
+    import os
+
+    site = publish(approved, MONTH)
+    before = {p: p.read_bytes() for p in site.rglob("*") if p.is_file()}
+    real_replace = os.replace
+
+    def full(src, dst):
+        if str(dst).endswith(("feed.xml", "index.html")):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", full)
+    result = run_cli("publish", "--all", "-s", str(approved))
+    assert result.returncode != 0 and "ổ đĩa đã đầy" in result.stderr
+    assert {p: p.read_bytes() for p in site.rglob("*") if p.is_file()} == before  # nothing half-written
