@@ -161,6 +161,10 @@ def test_restarting_icecast_mid_airing_is_survived_and_the_gap_logged(tmp_path, 
 @needs_icecast
 def test_between_airings_the_mount_carries_the_ident(tmp_path, icecast):
     folder = streaming_station(tmp_path, icecast, between="ident", ident="kit/nhac-hieu.wav")
+    station = folder / "station.yaml"  # the password kept in a file of its own
+    station.write_text(station.read_text(encoding="utf-8").replace(
+        f"  password: {SOURCE_PASSWORD}\n", "  password_file: nguon.secret\n"), encoding="utf-8")
+    (folder / "nguon.secret").write_text(SOURCE_PASSWORD + "\n", encoding="utf-8")
     (folder / "kit").mkdir(exist_ok=True)
     tone = 0.25 * np.sin(2 * np.pi * 440 * np.arange(4 * LISTEN_RATE) / LISTEN_RATE)
     write_wav(folder / "kit" / "nhac-hieu.wav", tone)
@@ -211,6 +215,11 @@ def test_an_invalid_icecast_section_names_its_line(tmp_path):
     assert result.returncode != 0
     assert f"station.yaml, dòng {line}: trường 'icecast.port' giá trị quá lớn" in result.stderr + result.stdout
     assert "Traceback" not in result.stderr
+    station = folder / "station.yaml"
+    station.write_text(station.read_text(encoding="utf-8").replace("  port: 99999\n", "").replace(
+        "  password: x\n", ""), encoding="utf-8")
+    result = run_cli("player", "run", "-s", str(folder), "--output", "icecast")
+    assert result.returncode != 0 and "password hoặc tên tệp chứa nó ở password_file" in result.stderr
 
 
 @needs_icecast

@@ -28,7 +28,7 @@ from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 
 from radio.audio.ffmpeg import ffmpeg_exe
 from radio.audio.identity import mp3_frames
@@ -47,7 +47,10 @@ class IcecastSettings(Model):
     port: int = Field(default=8000, ge=1, le=65535)
     mount: str = Field(pattern=MOUNT_PATTERN)
     user: str = "source"
-    password: SecretStr
+    # The source password, here or (to keep it out of a file that gets copied around) in a
+    # file of its own, relative to the station folder, readable by the player only.
+    password: SecretStr | None = None
+    password_file: str | None = None
     # Shown by players and directories; left out, the station's name.
     stream_name: str | None = None
     description: str | None = None
@@ -63,6 +66,12 @@ class IcecastSettings(Model):
     # Reconnecting waits 0.5 s, then twice as long each time, never longer than this.
     reconnect_max_s: float = Field(default=10, ge=0.5, le=300)
     timeout_s: float = Field(default=5, gt=0, le=60)
+
+    @model_validator(mode="after")
+    def _one_password(self) -> "IcecastSettings":
+        if (self.password is None) == (self.password_file is None):
+            raise ValueError("ghi mật khẩu nguồn ở password hoặc tên tệp chứa nó ở password_file (một trong hai)")
+        return self
 
 
 class _Refused(Exception):
@@ -301,8 +310,18 @@ class IcecastOutput:
                 airing.cancelled = True  # fail it now: the operator can fix the settings sooner
 
     # -- the connection ------------------------------------------------------------------
+    def _password(self) -> str:
+        if self.settings.password is not None:
+            return self.settings.password.get_secret_value()
+        path = self.station_dir / self.settings.password_file
+        try:
+            return path.read_text(encoding="utf-8").strip()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise _Refused(f"không đọc được tệp mật khẩu {self.settings.password_file} "
+                           f"({getattr(exc, 'strerror', None) or 'không phải văn bản'})", 0) from None
+
     def _credentials(self) -> str:
-        pair = f"{self.settings.user}:{self.settings.password.get_secret_value()}"
+        pair = f"{self.settings.user}:{self._password()}"
         return base64.b64encode(pair.encode("utf-8")).decode("ascii")
 
     def _connect(self) -> None:
@@ -358,12 +377,12 @@ class IcecastOutput:
         holds the audio back. Failing to set it is not worth an error."""
         s = self.settings
         query = urllib.parse.urlencode({"mount": s.mount, "mode": "updinfo", "song": title, "charset": "UTF-8"})
-        request = urllib.request.Request(f"http://{s.host}:{s.port}/admin/metadata?{query}",
-                                         headers={"Authorization": f"Basic {self._credentials()}"})
 
         def send() -> None:
             try:
-                urllib.request.urlopen(request, timeout=s.timeout_s).close()
+                request = urllib.request.Request(f"http://{s.host}:{s.port}/admin/metadata?{query}",
+                                                 headers={"Authorization": f"Basic {self._credentials()}"})
+                urllib.request.build_opener(urllib.request.ProxyHandler({})).open(request, timeout=s.timeout_s).close()
             except Exception:  # noqa: BLE001 - the title is a courtesy, the audio is what matters
                 pass
 
