@@ -31,6 +31,7 @@ from radio.store import Store
 # Left in each month folder the tool writes: only such folders are ever removed, so a site
 # folder shared with other pages (a web server's own archive named 2025-01) loses nothing.
 MARKER = ".radio-month"
+SITE_MARKER = ".radio-site"  # the same at the site's top: its index.html is ours to rewrite
 PODCAST_NS = "https://podcastindex.org/namespace/1.0"
 # Podcasting 2.0: podcast:guid is a UUIDv5 of the feed's address (no scheme) in this namespace.
 PODCAST_GUID_NAMESPACE = "ead4c236-bf58-58c6-a2c6-a6b28d128cb6"
@@ -89,6 +90,7 @@ def publish(station_dir: Path, months: list[str] | None = None) -> Published:
     settings = plugin_settings(station, plugin)
     site = station_dir / settings.folder
     base_url = _base_url(station, settings)
+    _claim(site)
     store = Store(station_dir, readonly=True)
     asked = months if months is not None else known_months(station_dir)
     episodes, removed, files, refused = [], [], [], {}
@@ -112,6 +114,17 @@ def publish(station_dir: Path, months: list[str] | None = None) -> Published:
     files.append(_write_index(site, station, episodes))
     files.append(_write_feed(site, station, settings, episodes, base_url))
     return Published(site, [e.month for e in episodes], removed, files)
+
+
+def _claim(site: Path) -> None:
+    """A folder that already holds someone else's pages (the commune website's own home page)
+    is not overwritten: the radio's pages need a folder of their own."""
+    if (site / SITE_MARKER).exists():
+        return
+    if (site / "index.html").exists() or (site / "feed.xml").exists():
+        raise PublishError(f"Thư mục {site} đã có trang web khác (index.html hoặc feed.xml); phần mềm không ghi đè.",
+                           hint="đặt publish: folder: là một thư mục riêng, ví dụ site hoặc .../phat-thanh.")
+    write_text(site / SITE_MARKER, "radio publish\n")
 
 
 def _base_url(station: Station, settings: PublishSettings) -> str:
@@ -164,7 +177,7 @@ def _env():
 def _write_month(site: Path, station: Station, episode: Episode, base_url: str) -> list[Path]:
     folder = site / episode.month
     mp3 = folder / MP3_NAME
-    if not mp3.exists() or mp3.stat().st_size != episode.size or _same(mp3, episode.mp3) is False:
+    if not mp3.exists() or mp3.stat().st_size != episode.size or not _same(mp3, episode.mp3):
         with atomic_path(mp3) as tmp:
             shutil.copyfile(episode.mp3, tmp)
     chapters = folder / "chuong-muc.json"
@@ -192,11 +205,10 @@ def _transcript(episode: Episode) -> str:
     return "\n".join(parts)
 
 
-_WEEKDAYS = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật")
-
-
 def _weekday(moment: datetime) -> str:
-    return _WEEKDAYS[moment.weekday()]
+    from radio.schedule import WEEKDAY_NAMES
+
+    return WEEKDAY_NAMES[moment.weekday()]
 
 
 ARTWORK = "anh-bia.png"

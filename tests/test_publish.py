@@ -90,11 +90,23 @@ def test_scheduling_a_published_month_refreshes_its_airing_dates(approved):
 
 
 def test_folders_the_tool_did_not_write_are_never_removed(approved):
-    site = approved / "site"
+    site = publish(approved, MONTH)
     (site / "2025-01").mkdir(parents=True)
     (site / "2025-01" / "index.html").write_text("trang lưu trữ của xã", encoding="utf-8")
     publish(approved, "--all")
     assert (site / "2025-01" / "index.html").read_text(encoding="utf-8") == "trang lưu trữ của xã"
+
+
+def test_a_folder_holding_another_website_is_not_overwritten(approved):
+    web = approved / "www"
+    web.mkdir()
+    (web / "index.html").write_text("<h1>Trang chủ UBND xã</h1>", encoding="utf-8")
+    station = approved / "station.yaml"
+    station.write_text(station.read_text(encoding="utf-8") + "publish:\n  folder: www\n", encoding="utf-8")
+    result = run_cli("publish", MONTH, "-s", str(approved))
+    assert result.returncode != 0 and "đã có trang web khác" in result.stderr
+    assert (web / "index.html").read_text(encoding="utf-8") == "<h1>Trang chủ UBND xã</h1>"
+    assert not (web / MONTH).exists()
 
 
 def test_without_an_address_for_the_site_it_says_where_to_write_one(approved):
