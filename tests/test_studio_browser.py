@@ -14,6 +14,10 @@ import pytest
 from tests.fixtures import PASSWORD, add_people, make_station
 
 CHROMIUM, DRIVER = shutil.which("chromium"), shutil.which("chromedriver")
+# No GPU, and none of chromium's own network chatter (this machine's closed network refuses
+# it over and over, which costs CPU the rest of the suite needs).
+QUIET_BROWSER = ("--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run", "--disable-extensions", "--disable-quic")
 pytestmark = pytest.mark.skipif(
     not (CHROMIUM and DRIVER),
     reason="cần chromium và chromium-driver của Debian (scripts/test tự cài khi chạy bằng root)")
@@ -54,7 +58,8 @@ def browser():
 
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
-    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--autoplay-policy=no-user-gesture-required"):
+    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--autoplay-policy=no-user-gesture-required",
+                     *QUIET_BROWSER):
         options.add_argument(argument)
     driver = webdriver.Chrome(service=Service(DRIVER), options=options)
     driver.set_window_size(1200, 900)
