@@ -100,6 +100,8 @@ class _Airing:
     zone: tzinfo  # the station's, for the times the as-run note gives
     next_frame: int = 0
     offset: float = 0.0  # where in the programme the next frame starts, in seconds
+    # Set when the mount comes back after a gap: the stream then resumes at what is due now.
+    resync: bool = False
     sent_any: bool = False
     gap_since: tuple[float, datetime] | None = None
     gaps: list[tuple[datetime, float | None]] = field(default_factory=list)
@@ -120,6 +122,7 @@ class _Airing:
         if self.gap_since is not None:
             self.gaps.append((self.gap_since[1], time.monotonic() - self.gap_since[0]))
             self.gap_since = None
+            self.resync = True
 
     def note(self) -> str | None:
         if self.gap_since is not None:
@@ -277,11 +280,13 @@ class IcecastOutput:
     def _next_chunk(self, airing: _Airing | None, filler: Iterator[tuple[bytes, float]]):
         if airing is None:
             return next(filler)
-        frames, position = airing.frames, time.monotonic() - airing.began
-        # Frames whose time passed while the mount was down are skipped, not sent late.
-        while airing.next_frame < len(frames) and airing.offset + frames[airing.next_frame][2] < position:
-            airing.offset += frames[airing.next_frame][2]
-            airing.next_frame += 1
+        frames = airing.frames
+        if airing.resync:  # frames whose time passed while the mount was down are skipped, not sent late
+            position = time.monotonic() - airing.began
+            while airing.next_frame < len(frames) and airing.offset + frames[airing.next_frame][2] < position:
+                airing.offset += frames[airing.next_frame][2]
+                airing.next_frame += 1
+            airing.resync = False
         if airing.next_frame >= len(frames):
             return next(filler)  # the last frames are on their way; the stream goes on
         at, length, seconds = frames[airing.next_frame]
@@ -291,9 +296,14 @@ class IcecastOutput:
         return airing.data[at:at + length], seconds
 
     def _over(self, airing: _Airing) -> bool:
-        """An airing ends on its own clock (or when the player stops); the filler follows."""
-        if not airing.cancelled and time.monotonic() - airing.began < airing.length_s:
-            return False
+        """An airing ends on its own clock (or when the player stops); the filler follows.
+        While the mount is up every frame is sent, a late tail included (a busy machine);
+        frames still due when the mount is down at the end are part of the gap."""
+        if not airing.cancelled:
+            if time.monotonic() - airing.began < airing.length_s:
+                return False
+            if self._socket is not None and airing.next_frame < len(airing.frames):
+                return False
         with self._wake:
             if self._airing is airing:
                 self._airing = None
