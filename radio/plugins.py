@@ -168,15 +168,21 @@ class PluginInfo:
 
 def installed_plugins() -> list[PluginInfo]:
     """Every plugin radio can use here, its own first: what ``radio plugins`` lists."""
-    everything, own = registry(installed=True), registry()
+    own = registry().plugins
     return [PluginInfo(plugin.name, plugin.about, plugin.name if plugin.settings else None,
-                       {kind: [n for n in everything.names(kind) if everything.part(kind, n).plugin is plugin]
-                        for kind in KINDS}, plugin.name in own.plugins)
-            for plugin in everything.plugins.values()]
+                       {kind: [part.name for part in parts(kind) if part.plugin is plugin] for kind in KINDS},
+                       plugin.name in own)
+            for plugin in registry(installed=True).plugins.values()]
 
 
 def part_names(kind: str) -> list[str]:
     return registry(installed=True).names(kind)
+
+
+def parts(kind: str) -> list[Part]:
+    """Every part of one kind, radio's own first."""
+    everything = registry(installed=True)
+    return [everything.part(kind, name) for name in everything.names(kind)]
 
 
 def plugin_for_section(section: str) -> Plugin | None:

@@ -10,6 +10,7 @@ ours for the Podcasting 2.0 namespace (chapters, transcript, guid).
 """
 from __future__ import annotations
 
+import functools
 import shutil
 from dataclasses import dataclass
 from datetime import datetime
@@ -165,6 +166,7 @@ def _episode(station_dir: Path, station: Station, settings: PublishSettings, sto
         airings=sorted(airings), aired=aired, chapters=[(s.start_s, s.title) for s in manifest.segments])
 
 
+@functools.cache
 def _env():
     from jinja2 import Environment, PackageLoader, select_autoescape
 

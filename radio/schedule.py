@@ -263,12 +263,11 @@ def remove_airing(station_dir: Path, airing_id: int) -> Airing:
 def export_month(station: Station, station_dir: Path, month: str, airings: list[Airing]) -> list[Path]:
     """Every registered exporter writes its files for the month's airings (radio's own: the
     calendar, the daily playlists and the printable plan)."""
-    from radio.plugins import find_part, part_names
+    from radio.plugins import parts
     from radio.station import plugin_settings
 
     written: list[Path] = []
-    for name in part_names("exporter"):
-        part = find_part("exporter", name)
+    for part in parts("exporter"):
         exporter = part.build(plugin_settings(station, part.plugin), station_dir)
         written.extend(exporter(station, station_dir, month, airings))
     return written

@@ -9,7 +9,6 @@ import re
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-
 from typing import Any
 
 from radio.config import read_yaml, validate

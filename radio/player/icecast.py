@@ -108,10 +108,11 @@ class _Airing:
     last_error: str | None = None
     cancelled: bool = False
     done: threading.Event = field(default_factory=threading.Event)
+    # Asked on every turn of the feeder's loop: summed once, not over thousands of frames each time.
+    length_s: float = field(init=False)
 
-    @property
-    def length_s(self) -> float:
-        return sum(frame[2] for frame in self.frames)
+    def __post_init__(self) -> None:
+        self.length_s = sum(frame[2] for frame in self.frames)
 
     def lost(self, why: str) -> None:
         self.last_error = why

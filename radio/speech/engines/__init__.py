@@ -80,10 +80,7 @@ def get_engine(name: str, settings: SpeechSettings | None = None,
         part = find_part("engine", name)
     except PluginError as exc:
         raise SpeechError(f"Không có bộ đọc (engine) tên '{name}'.", hint=exc.hint) from None
-    if part.plugin is plugin:
-        own = settings or (station.speech if station else SpeechSettings())
-    else:
-        own = plugin_settings(station, part.plugin)
+    own = settings if part.plugin is plugin and settings else plugin_settings(station, part.plugin)
     cache_key = (name, own.model_dump_json() if own is not None else "", str(base_dir))
     if cache_key not in _instances:
         _instances[cache_key] = part.build(own, base_dir)
