@@ -10,7 +10,10 @@ ours for the Podcasting 2.0 namespace (chapters, transcript, guid).
 """
 from __future__ import annotations
 
+import contextlib
 import functools
+import glob
+import os
 import shutil
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,11 +21,11 @@ from pathlib import Path
 
 from pydantic import Field
 
-from radio.approval import MonthFiles, known_months, require_airable
+from radio.approval import ApprovalError, MonthFiles, known_months, require_airable
 from radio.clock import VIETNAM, parsed
 from radio.config import load_model
 from radio.display import minutes
-from radio.errors import RadioError
+from radio.errors import OutputError, RadioError
 from radio.fileio import atomic_path, write_bytes, write_json, write_text
 from radio.models import Model, Script, Station
 from radio.plugins import Plugin, Registry
@@ -37,6 +40,7 @@ PODCAST_NS = "https://podcastindex.org/namespace/1.0"
 # Podcasting 2.0: podcast:guid is a UUIDv5 of the feed's address (no scheme) in this namespace.
 PODCAST_GUID_NAMESPACE = "ead4c236-bf58-58c6-a2c6-a6b28d128cb6"
 MP3_NAME = "chuong-trinh.mp3"
+ARTWORK = "anh-bia.png"
 
 
 class PublishSettings(Model):
@@ -85,39 +89,75 @@ class Published:
 def publish(station_dir: Path, months: list[str] | None = None) -> Published:
     """Build or refresh the site: ``months`` (every month of the station when ``None``).
     Months that may not air are removed from the site; the index and feed list every month
-    still published."""
+    still published.
+
+    Everything is read first (a database that cannot be read is an error, and the site is
+    left exactly as it was); then the site changes in an order that keeps it whole at every
+    step, should the run be killed: new month folders, then the index and the feed (each
+    replaced atomically, never deleted), and only then the withdrawn folders."""
     station_dir = Path(station_dir)
     station = load_station(station_dir)
     settings = plugin_settings(station, plugin)
     site = station_dir / settings.folder
     base_url = _base_url(station, settings)
-    _claim(site)
+    _check_claim(site)
+    plan = _plan(station_dir, station, settings, site, months)
+    with _site_lock(site):
+        _remove_leftovers(site)
+        if not (site / SITE_MARKER).exists():
+            write_text(site / SITE_MARKER, "radio publish\n")
+        files = [_write_artwork(site, station_dir, station, settings)]
+        if not (site / "index.html").exists() or not (site / "feed.xml").exists():
+            # A first run (or one killed before its index): a working site that lists only
+            # the months already whole on disk, before any month is written.
+            whole = [e for e in plan.episodes if _complete(site / e.month)]
+            _write_index(site, station, whole)
+            _write_feed(site, station, settings, whole, base_url)
+        for episode in plan.write:
+            files += _write_month(site, station, episode, base_url)
+        files.append(_write_index(site, station, plan.episodes))
+        files.append(_write_feed(site, station, settings, plan.episodes, base_url))
+        for month in plan.remove:
+            _remove_month(site, month)
+    return Published(site, [e.month for e in plan.episodes], plan.remove, files)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    episodes: list[Episode]  # every month the site lists, newest first
+    write: list[Episode]  # month folders to (re)write
+    remove: list[str]  # month folders to take out
+
+
+def _plan(station_dir: Path, station: Station, settings: PublishSettings, site: Path,
+          months: list[str] | None) -> _Plan:
+    """What the site will hold, from the station's files and database; writes nothing."""
     store = Store(station_dir, readonly=True)
     asked = months if months is not None else known_months(station_dir)
-    episodes, removed, files, refused = [], [], [], {}
-    for month in sorted(set(asked) | _published_months(site)):
-        episode = _episode(station_dir, station, settings, store, month)
-        if isinstance(episode, str):
-            refused[month] = episode
-            if (site / month / MARKER).exists():
-                shutil.rmtree(site / month)
-                removed.append(month)
-            continue
-        if month in asked or not (site / month / MP3_NAME).exists():
-            files += _write_month(site, station, episode, base_url)
-        episodes.append(episode)
-    if months is not None and not episodes and not removed:
+    episodes, write, remove, refused = [], [], [], {}
+    try:
+        for month in sorted(set(asked) | _published_months(site)):
+            episode = _episode(station_dir, station, settings, store, month)
+            if isinstance(episode, str):
+                refused[month] = episode
+                if (site / month / MARKER).exists():
+                    remove.append(month)
+                continue
+            if month in asked or not _complete(site / month):
+                write.append(episode)
+            episodes.append(episode)
+    except OutputError as exc:  # the database: busy, damaged, unreadable
+        raise type(exc)(f"{exc.message} Chưa đăng gì: trang web vẫn giữ nguyên như trước.",
+                        hint=exc.hint) from exc
+    if months is not None and not episodes and not remove:
         raise PublishError(f"Tháng {', '.join(months)} chưa đăng được: "
                            + " ".join(refused[m] for m in months if m in refused),
                            hint="chỉ đăng chương trình đã duyệt ('radio approve') và đúng bản đã duyệt.")
     episodes.sort(key=lambda e: e.month, reverse=True)
-    files.append(_write_artwork(site, station_dir, station, settings))
-    files.append(_write_index(site, station, episodes))
-    files.append(_write_feed(site, station, settings, episodes, base_url))
-    return Published(site, [e.month for e in episodes], removed, files)
+    return _Plan(episodes, write, remove)
 
 
-def _claim(site: Path) -> None:
+def _check_claim(site: Path) -> None:
     """A folder that already holds someone else's pages (the commune website's own home page)
     is not overwritten: the radio's pages need a folder of their own."""
     if (site / SITE_MARKER).exists():
@@ -125,7 +165,72 @@ def _claim(site: Path) -> None:
     if (site / "index.html").exists() or (site / "feed.xml").exists():
         raise PublishError(f"Thư mục {site} đã có trang web khác (index.html hoặc feed.xml); phần mềm không ghi đè.",
                            hint="đặt publish: folder: là một thư mục riêng, ví dụ site hoặc .../phat-thanh.")
-    write_text(site / SITE_MARKER, "radio publish\n")
+
+
+@contextlib.contextmanager
+def _site_lock(site: Path):
+    """One publish of a site at a time (the daily cron run and the studio may meet); the
+    lock also tells the leftovers of a killed run from a running one's temporary files.
+    Taken on the folder itself, so no lock file is uploaded with the site."""
+    import fcntl
+
+    try:
+        site.mkdir(parents=True, exist_ok=True)
+        fd = os.open(site, os.O_RDONLY)
+    except OSError as exc:
+        raise PublishError(f"Không tạo hoặc mở được thư mục trang {site} ({exc.strerror or exc}).",
+                           hint="kiểm tra đường dẫn publish: folder: và quyền ghi vào thư mục đó.") from None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+SITE_FILES = ("index.html", "feed.xml", ARTWORK, SITE_MARKER)
+MONTH_FILES = (MP3_NAME, "chuong-muc.json", "loi-doc.txt", "index.html", MARKER)
+REMOVING = ".dang-go-"  # a withdrawn month folder on its way out
+
+
+def _temporaries(folder: Path, names: tuple[str, ...]) -> list[Path]:
+    """The hidden temporary files atomic writes of ``names`` leave when killed."""
+    found = []
+    for name in names:
+        stem, suffix = Path(name).stem, Path(name).suffix
+        found += folder.glob(f".{glob.escape(stem)}.*{glob.escape(suffix)}")
+    return [p for p in found if p.is_file() and p.name not in names]
+
+
+def _remove_leftovers(site: Path) -> None:
+    """What a killed publish left: temporary files beside the site's and its months' files,
+    and withdrawn month folders it did not finish removing (call under the site lock)."""
+    leftovers = _temporaries(site, SITE_FILES)
+    for folder in _published_months(site):
+        leftovers += _temporaries(site / folder, MONTH_FILES)
+    for path in leftovers:
+        with contextlib.suppress(OSError):
+            path.unlink()
+    for folder in site.glob(f"{REMOVING}*"):
+        if (folder / MARKER).exists():
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _complete(folder: Path) -> bool:
+    return all((folder / name).is_file() for name in MONTH_FILES)
+
+
+def _remove_month(site: Path, month: str) -> None:
+    """The folder leaves the site in one rename (a killed run leaves no half of it behind
+    the month's address), then is deleted."""
+    aside = site / f"{REMOVING}{month}"
+    if aside.exists():
+        shutil.rmtree(aside)
+    try:
+        os.rename(site / month, aside)
+        shutil.rmtree(aside)
+    except OSError as exc:
+        raise PublishError(f"Không gỡ được thư mục {site / month} ({exc.strerror or exc}).",
+                           hint="kiểm tra quyền ghi vào thư mục trang rồi chạy lại.") from None
 
 
 def _base_url(station: Station, settings: PublishSettings) -> str:
@@ -148,7 +253,7 @@ def _episode(station_dir: Path, station: Station, settings: PublishSettings, sto
     files = MonthFiles(station_dir, station.id, month)
     try:
         airable = require_airable(files, store)
-    except RadioError as exc:
+    except ApprovalError as exc:  # only this means "may not air"; any other error stops publishing
         return exc.message
     logged = store.as_run(month=month)
     aired = sorted(parsed(e.started_at).astimezone(VIETNAM) for e in logged if e.result == "aired" and e.started_at)
@@ -178,6 +283,8 @@ def _env():
 
 def _write_month(site: Path, station: Station, episode: Episode, base_url: str) -> list[Path]:
     folder = site / episode.month
+    if not (folder / MARKER).exists():  # first, so a killed run's half folder is still ours to clear
+        write_text(folder / MARKER, f"{station.id} {episode.month}\n")
     mp3 = folder / MP3_NAME
     if not mp3.exists() or mp3.stat().st_size != episode.size or not _same(mp3, episode.mp3):
         with atomic_path(mp3) as tmp:
@@ -190,7 +297,6 @@ def _write_month(site: Path, station: Station, episode: Episode, base_url: str) 
     page = folder / "index.html"
     write_text(page, _env().get_template("site.month.html.j2").render(
         station=station, episode=episode, mp3=MP3_NAME, transcript=transcript.name, weekday=_weekday))
-    write_text(folder / MARKER, f"{station.id} {episode.month}\n")
     return [mp3, chapters, transcript, page]
 
 
@@ -212,8 +318,6 @@ def _weekday(moment: datetime) -> str:
 
     return WEEKDAY_NAMES[moment.weekday()]
 
-
-ARTWORK = "anh-bia.png"
 
 
 def _write_artwork(site: Path, station_dir: Path, station: Station, settings: PublishSettings) -> Path:

@@ -236,3 +236,111 @@ def test_a_full_disk_leaves_the_published_site_as_it_was(approved, monkeypatch):
     result = run_cli("publish", "--all", "-s", str(approved))
     assert result.returncode != 0 and "ổ đĩa đã đầy" in result.stderr
     assert {p: p.read_bytes() for p in site.rglob("*") if p.is_file()} == before  # nothing half-written
+
+
+def _site_files(site):
+    return {p: p.read_bytes() for p in site.rglob("*") if p.is_file()}
+
+
+def test_a_held_database_is_an_error_and_the_site_stays_as_it_was(approved, monkeypatch):
+    import sqlite3
+
+    import radio.store
+
+    site = publish(approved, MONTH)
+    before = _site_files(site)
+    monkeypatch.setattr(radio.store, "BUSY_TIMEOUT_S", 0.2)
+    holder = sqlite3.connect(approved / "radio.db", isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")  # another program (a database viewer) holds the file
+    try:
+        result = run_cli("publish", "--all", "-s", str(approved))
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert result.returncode != 0
+    assert "đang bị chương trình khác giữ" in result.stderr and "Đã gỡ" not in result.stdout
+    assert _site_files(site) == before
+
+
+@pytest.mark.parametrize("damage", ["header", "tables"])
+def test_a_damaged_database_is_an_error_and_the_site_stays_as_it_was(approved, damage):
+    site = publish(approved, MONTH)
+    before = _site_files(site)
+    database = approved / "radio.db"
+    data = bytearray(database.read_bytes())
+    # Garbage over the file's first bytes, or over every page after the schema's.
+    start, end = (0, 100) if damage == "header" else (4096, len(data))
+    data[start:end] = b"\xa5" * (end - start)
+    database.write_bytes(bytes(data))
+    result = run_cli("publish", "--all", "-s", str(approved))
+    assert result.returncode != 0
+    assert "cơ sở dữ liệu" in result.stderr and "trang web vẫn giữ nguyên" in " ".join(result.stderr.split())
+    assert "Đã gỡ" not in result.stdout
+    assert _site_files(site) == before
+
+
+class Killed(BaseException):
+    """The process dying at this point (no handler of the tool's runs)."""
+
+
+def _links_resolve(site):
+    """The site works: its index and feed parse, and every page, file and enclosure they
+    point at exists."""
+    import re
+
+    feed = feedparser.parse((site / "feed.xml").read_bytes())
+    assert not feed.bozo, feed.get("bozo_exception")
+    base = "https://anlac.thanhhoa.gov.vn/phat-thanh/"
+    wanted = [site / e.enclosures[0].href.removeprefix(base) for e in feed.entries]
+    for page in [site / "index.html", *site.glob("*/index.html")]:
+        html = page.read_text(encoding="utf-8")
+        assert "</html>" in html
+        wanted += [page.parent / link for link in re.findall(r'(?:href|src)="([^":#?]+)', html)]
+    for path in wanted:
+        assert path.exists(), path
+    return feed
+
+
+def test_a_first_publish_killed_midway_leaves_a_working_site(approved, monkeypatch):
+    import radio.publish
+
+    def killed(*args, **kwargs):
+        raise Killed
+
+    monkeypatch.setattr(radio.publish, "_write_month", killed)
+    with pytest.raises(Killed):
+        radio.publish.publish(approved, [MONTH])
+    site = approved / "site"
+    assert (site / "index.html").exists() and (site / "feed.xml").exists()
+    _links_resolve(site)
+    monkeypatch.undo()
+    feed = _links_resolve(publish(approved, MONTH))  # the next run completes it
+    assert [e.id for e in feed.entries] == [f"radio:an-lac:{MONTH}"]
+
+
+@pytest.mark.parametrize("step", ["_write_index", "_write_feed"])
+def test_a_publish_killed_while_taking_a_month_out_leaves_a_working_site(approved, monkeypatch, step):
+    import radio.publish
+
+    site = publish(approved, MONTH)
+    reject(MonthFiles(approved, "an-lac", MONTH), Store(approved), "Nguyễn Văn Bình", "Phó Chủ tịch",
+           "Rút lại: số liệu chưa đúng")
+    monkeypatch.setattr(radio.publish, step, lambda *args, **kwargs: (_ for _ in ()).throw(Killed()))
+    with pytest.raises(Killed):
+        radio.publish.publish(approved, None)
+    _links_resolve(site)
+    monkeypatch.undo()
+    feed = _links_resolve(publish(approved, "--all"))
+    assert feed.entries == [] and not (site / MONTH).exists()
+
+
+def test_what_a_killed_publish_left_behind_is_cleared_by_the_next(approved):
+    site = publish(approved, MONTH)
+    leftovers = [site / ".index.k1ll3d.html", site / ".feed.k1ll3d.xml", site / MONTH / ".chuong-trinh.k1ll3d.mp3"]
+    for path in leftovers:
+        path.write_bytes(b"half")
+    (site / ".dang-go-2026-11").mkdir()
+    (site / ".dang-go-2026-11" / ".radio-month").write_text("an-lac 2026-11\n", encoding="utf-8")
+    publish(approved, "--all")
+    assert not any(path.exists() for path in leftovers) and not (site / ".dang-go-2026-11").exists()
+    _links_resolve(site)
