@@ -371,12 +371,12 @@ def _write_feed(site: Path, station: Station, settings: PublishSettings, episode
     feed = FeedGenerator()
     feed.load_extension("podcast")
     feed.register_extension("podcast2", _Podcast2Feed, _Podcast2Entry, atom=False)
-    title = f"{station.programme.column} — {station.name}"
+    title = _plain(f"{station.programme.column} — {station.name}")
     feed.title(title)
     feed.link(href=base_url, rel="alternate")
     feed.link(href=base_url + "feed.xml", rel="self")
-    feed.description(settings.description or f"{station.programme.column} của {station.name}, "
-                                              f"{station.commune}, {station.province}.")
+    feed.description(_plain(settings.description or f"{station.programme.column} của {station.name}, "
+                                                     f"{station.commune}, {station.province}."))
     feed.language("vi")
     feed.generator("radio")
     feed.podcast.itunes_author(station.name)
@@ -393,7 +393,7 @@ def _write_feed(site: Path, station: Station, settings: PublishSettings, episode
         folder = f"{base_url}{episode.month}/"
         entry = feed.add_entry()
         entry.guid(f"radio:{station.id}:{episode.month}", permalink=False)
-        entry.title(episode.title)
+        entry.title(_plain(episode.title))
         entry.link(href=folder)
         entry.description(_summary(episode))
         entry.pubDate(episode.approved_at)
@@ -408,9 +408,19 @@ def _write_feed(site: Path, station: Station, settings: PublishSettings, episode
 
 def _summary(episode: Episode) -> str:
     aired = ", ".join(f"{at:%H:%M} {at:%d/%m/%Y}" for at in episode.aired)
-    return (f"{episode.title} ({minutes(episode.duration_s)}). Nội dung: "
-            + "; ".join(s.title for s in episode.script.segments)
-            + (f". Đã phát trên loa truyền thanh: {aired}." if aired else "."))
+    return _plain(f"{episode.title} ({minutes(episode.duration_s)}). Nội dung: "
+                  + "; ".join(s.title for s in episode.script.segments)
+                  + (f". Đã phát trên loa truyền thanh: {aired}." if aired else "."))
+
+
+# Feed readers render an item's description (and often its title) as HTML after unescaping
+# the XML, some without a sanitizer: text that holds no <, > or & cannot turn into markup
+# however many times it is unescaped. Look-alike characters keep the words readable.
+_MARKUP_FREE = str.maketrans({"<": "‹", ">": "›", "&": "＆"})
+
+
+def _plain(text: str) -> str:
+    return text.translate(_MARKUP_FREE)
 
 
 class _Podcast2Feed:

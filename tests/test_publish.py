@@ -344,3 +344,34 @@ def test_what_a_killed_publish_left_behind_is_cleared_by_the_next(approved):
     publish(approved, "--all")
     assert not any(path.exists() for path in leftovers) and not (site / ".dang-go-2026-11").exists()
     _links_resolve(site)
+
+
+def test_markup_in_the_script_cannot_become_markup_in_a_feed_reader(tmp_path):
+    import html
+
+    from radio.approval import approve
+    from radio.config import load_model, save_model
+    from radio.models import Script
+    from radio.pipeline import produce_month
+    from tests.fixtures import APPROVER
+
+    folder = make_station(tmp_path)
+    path = folder / "scripts" / f"{MONTH}.yaml"
+    script = load_model(path, Script)
+    first, second = script.segments[:2]
+    segments = [first.model_copy(update={"title": "Mở đầu <script>alert(1)</script>"}),
+                second.model_copy(update={"title": "Kết &lt;script&gt;alert(2)&lt;/script&gt; &ltimg src=x&gt"}),
+                *script.segments[2:]]
+    save_model(path, script.model_copy(update={"title": "Số <b>12</b> &amp;lt;script&amp;gt;",
+                                               "segments": segments}))
+    produce_month(folder, MONTH, engine_override="dummy")
+    approve(MonthFiles(folder, "an-lac", MONTH), Store(folder), *APPROVER, None)
+    publish(folder, MONTH)
+    # A reader that renders the description as HTML, without a sanitizer of its own.
+    feed = feedparser.parse((folder / "site" / "feed.xml").read_bytes(), sanitize_html=False)
+    assert not feed.bozo
+    [entry] = feed.entries
+    for text in (entry.description, entry.title, feed.feed.description):
+        shown = html.unescape(html.unescape(text))
+        assert "<script" not in shown.lower() and "<img" not in shown.lower() and "<b>" not in shown, text
+    assert "Mở đầu" in entry.description and "alert(1)" in entry.description  # the words stay
