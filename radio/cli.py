@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
@@ -424,6 +425,7 @@ def approve(month: str = typer.Argument(..., metavar="THÁNG", help="Tháng, d�
     from radio.store import Store
 
     event = record_approval(_month_files(station, month), Store(station), by, role, note)
+    _back_up_quietly(station)
     bound = "kịch bản và tệp âm thanh" if event.audio_sha256 else "kịch bản (chưa có tệp âm thanh)"
     console.print(f"[green]Đã duyệt[/] tháng {month}: {by} ({role}), {shown(event.at)}; gắn với {bound}.")
 
@@ -466,6 +468,17 @@ def status(month: Optional[str] = typer.Argument(None, metavar="[THÁNG]", help=
                       str(scheduled), str(aired), current.detail)
     _show(table, "chưa có tháng nào (tạo bản tin bằng 'radio new-month').")
     _warn_if_tampered(store.broken_record())
+
+
+def _back_up_quietly(station: Path) -> None:
+    """A daily copy after an approval; a failed copy is said, the approval stands."""
+    from radio.backup import back_up_if_due
+    from radio.station import load_station
+
+    try:
+        back_up_if_due(station, load_station(station).backup.keep_days)
+    except RadioError as exc:
+        console.print(f"[yellow]Chưa sao lưu được cơ sở dữ liệu:[/] {escape(exc.message)}")
 
 
 def _warn_if_tampered(problem: str | None) -> None:
@@ -629,15 +642,15 @@ def _parse_until(text: str, now):
 def player_status(station: Path = STATION_DIR) -> None:
     """Máy phát có đang chạy không, đang phát gì, các lượt sắp tới và kết quả gần nhất."""
     from radio.clock import shown
-    from radio.player import overview
+    from radio.player import beat_state, overview
 
     seen = overview(station)
     if not seen.beats:
         console.print("Máy phát: [red]không thấy máy phát nào đang chạy[/] (chưa có tín hiệu).")
     for beat, age in seen.beats:
-        state = ("[green]đang chạy[/]" if beat.alive and age < 30
-                 else "[red]không còn chạy[/]" if not beat.alive else "[yellow]không phản hồi[/]")
-        console.print(f"Máy phát {beat.player} (đầu ra {beat.output}): {state}, "
+        said, look = beat_state(beat, age)
+        colour = {"ok": "green", "warn": "yellow", "dead": "red"}[look]
+        console.print(f"Máy phát {beat.player} (đầu ra {beat.output}): [{colour}]{escape(said)}[/], "
                       f"tín hiệu cuối cách đây {_age(age)}.")
         if beat.condition and beat.alive:
             console.print(f"  [yellow]{beat.condition}[/]")
@@ -708,6 +721,40 @@ def plugins() -> None:
         table.add_row(info.name, "có sẵn" if info.builtin else "gói cài thêm", parts,
                       f"{info.section}:" if info.section else "—", info.about)
     console.print(table)
+
+
+@app.command()
+def backup(station: Path = STATION_DIR) -> None:
+    """Sao lưu ngay cơ sở dữ liệu của đài (nhật ký duyệt, lịch, nhật ký phát) vào thư mục backups/."""
+    from radio.backup import back_up, backups
+    from radio.station import load_station
+
+    made = back_up(station, load_station(station).backup.keep_days)
+    console.print(f"[green]Đã sao lưu[/] vào {made.relative_to(station)} "
+                  f"(đài đang giữ {len(backups(station))} bản sao).")
+
+
+@app.command()
+def restore(copy: Optional[Path] = typer.Argument(None, metavar="[BẢN_SAO]",
+                                                  help="Tệp sao lưu, ví dụ backups/radio-20261203-000000.db."),
+            start_empty: bool = typer.Option(False, "--start-empty",
+                                             help="Bắt đầu nhật ký mới, trống (chỉ khi không còn bản sao nào)."),
+            station: Path = STATION_DIR) -> None:
+    """Khôi phục cơ sở dữ liệu của đài từ một bản sao lưu (cơ sở dữ liệu đang có được giữ lại bên cạnh)."""
+    from radio.backup import restore as put_back
+
+    done = put_back(station, copy, start_empty=start_empty)
+    if start_empty:
+        console.print("[yellow]Đã bắt đầu cơ sở dữ liệu mới, trống.[/] Các tháng cần được duyệt lại trước khi phát.")
+    else:
+        console.print(f"[green]Đã khôi phục[/] từ {done.source}: {done.counts.get('review_events', 0)} sự kiện duyệt, "
+                      f"{done.counts.get('airings', 0)} lượt phát trong lịch, {done.counts.get('as_run', 0)} mục nhật ký phát.")
+    if done.previous:
+        console.print(f"Cơ sở dữ liệu trước đó được giữ ở {done.previous.relative_to(station)}.")
+    if done.anchors_set_aside:
+        console.print(f"[yellow]{done.anchors_set_aside} dấu kiểm lập sau bản sao này đã được cất riêng:[/] "
+                      "những gì ghi sau thời điểm sao lưu đã mất.")
+    _warn_if_tampered(done.tampered)
 
 
 @app.command(name="log")

@@ -20,7 +20,7 @@ from typer._click.formatting import HelpFormatter
 # Commands in the order of the month's work, then the occasional ones.
 ORDER = ["init", "plan", "new-month", "compose", "normalize", "review", "produce", "approve",
          "reject", "schedule", "player", "publish", "status", "history", "log", "report", "studio", "users",
-         "voices", "plugins", "cache", "demo"]
+         "backup", "restore", "voices", "plugins", "cache", "demo"]
 
 EXAMPLES = {
     "init": "radio init dai-xa-toi",
@@ -48,6 +48,8 @@ EXAMPLES = {
     "cache prune": "radio cache prune --older-than 180 --station dai-xa-toi",
     "demo": "radio demo",
     "plugins": "radio plugins",
+    "backup": "radio backup --station dai-xa-toi",
+    "restore": "radio restore backups/radio-20261203-000000.db --station dai-xa-toi",
     "studio": "radio studio --station dai-xa-toi --port 8080",
     "users": "radio users add lan.vhxh --role officer --name \"Nguyễn Thị Lan\" --title \"Công chức VH-XH\"",
     "users add": "radio users add binh.pct --role leader --name \"Trần Văn Bình\" --title \"Phó Chủ tịch UBND xã\"",

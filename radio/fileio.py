@@ -188,3 +188,23 @@ class Staged:
             with contextlib.suppress(OSError):
                 tmp.unlink()
         self._pending = []
+
+
+@contextlib.contextmanager
+def folder_lock(folder: Path, *, wait: bool = True, busy: OutputError | None = None):
+    """An exclusive lock held on the folder itself (no lock file left behind): one writer
+    of what the folder guards at a time; a second waits, or gets ``busy`` with ``wait=False``."""
+    import fcntl
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            raise busy or OutputError(f"Thư mục {folder} đang được chương trình khác dùng.",
+                                      hint="chờ việc kia xong rồi chạy lại.") from None
+        yield
+    finally:
+        os.close(fd)

@@ -224,6 +224,11 @@ class ProgrammeRules(Model):
         return self
 
 
+class BackupSettings(Model):
+    """Copies of radio.db made while the station runs (``backups/``), kept this many days."""
+    keep_days: int = Field(default=30, ge=1, le=3650)
+
+
 class Station(Model):
     id: str = Field(pattern=SLUG_PATTERN)
     name: str
@@ -243,6 +248,7 @@ class Station(Model):
     programme: ProgrammeRules = ProgrammeRules()
     speech: SpeechSettings = SpeechSettings()
     schedule: ScheduleSettings = Field(default_factory=ScheduleSettings, validate_default=True)
+    backup: BackupSettings = BackupSettings()
     # The sections of plugins (radio.plugins), each validated by its plugin's own model.
     _sections: dict[str, BaseModel] = PrivateAttr(default_factory=dict)
 

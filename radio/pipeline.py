@@ -23,7 +23,7 @@ from radio.approval import (approval_for_production, approval_text, production_e
 from radio.compose import Composition, compose, length_warning
 from radio.config import load_model, save_model
 from radio.errors import AudioError, ConfigError, OutputError
-from radio.fileio import atomic_path, on_disk, sha256_file
+from radio.fileio import atomic_path, folder_lock, on_disk, sha256_file
 from radio.models import AudioSettings, Script, Station
 from radio.paths import programme_dir, station_output
 from radio.progress import Progress, Silent
@@ -145,19 +145,10 @@ def production_lock(target_dir: Path, *, wait: bool = True):
     """One production of a month at a time (a second one waits for the first); the lock
     also tells a cleaner which temporary files belong to a run that is still going. The
     lock is taken on the folder itself, so no lock file is left behind."""
-    import fcntl
-
-    target_dir.mkdir(parents=True, exist_ok=True)
-    fd = os.open(target_dir, os.O_RDONLY)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
-        except BlockingIOError:
-            raise OutputError(f"Đang có một lần sản xuất khác của {target_dir.name} chạy cùng lúc.",
-                              hint="chờ lần sản xuất kia xong rồi chạy lại.") from None
+    busy = OutputError(f"Đang có một lần sản xuất khác của {target_dir.name} chạy cùng lúc.",
+                       hint="chờ lần sản xuất kia xong rồi chạy lại.")
+    with folder_lock(target_dir, wait=wait, busy=busy):
         yield
-    finally:
-        os.close(fd)
 
 
 _LEFTOVERS = (".programme.*", ".manifest.*", ".script.*")

@@ -19,10 +19,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from radio.display import minutes
 from radio.approval import MonthFiles, require_airable
 from radio.errors import ConfigError, RadioError
-from radio.fileio import write_bytes, write_text
+from radio.fileio import folder_lock, write_bytes, write_text
 from radio.models import WEEKDAYS, Slot, Station
 from radio.plugins import Plugin, Registry
-from radio.store import AlreadyClaimed, Airing, Store, now_iso
+from radio.store import AlreadyClaimed, AlreadyQueued, Airing, Store, now_iso
 from radio.station import load_station
 
 WEEKDAY_NAMES = ["Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ Nhật"]
@@ -30,6 +30,26 @@ WEEKDAY_NAMES = ["Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu
 
 class ScheduleError(RadioError):
     """The programme cannot be placed as asked."""
+
+
+def one_scheduler_at_a_time(change):
+    """Read the queue, place, write and export as one step per station: two schedulers at
+    once would each place around the same old queue and air the programme twice. The
+    store's one-live-airing-per-time rule is the second line, should anything slip past."""
+    @functools.wraps(change)
+    def locked(station_dir: Path, *args, **kwargs):
+        busy = ScheduleError("Đang có một lần xếp lịch khác của đài chạy cùng lúc.",
+                             hint="chờ lần xếp lịch kia xong rồi chạy lại.")
+        with folder_lock(Path(station_dir) / SCHEDULE_DIR, busy=busy):
+            try:
+                return change(station_dir, *args, **kwargs)
+            except AlreadyQueued:
+                raise ScheduleError("Giờ này vừa có một lượt phát khác được xếp cùng lúc; không xếp trùng.",
+                                    hint="xem lại lịch bằng 'radio player status' rồi chọn giờ khác.") from None
+    return locked
+
+
+SCHEDULE_DIR = "schedule"
 
 
 @dataclass
@@ -132,6 +152,7 @@ def rule_dates(station: Station, month: str) -> list[datetime]:
     return sorted(at for _, at in placed)
 
 
+@one_scheduler_at_a_time
 def schedule_month(station_dir: Path, month: str, now: datetime | None = None) -> Placement:
     """Place the month's airings by the station's rule, replacing earlier automatic ones
     that have not aired yet (manual ones stay)."""
@@ -161,6 +182,7 @@ def schedule_month(station_dir: Path, month: str, now: datetime | None = None) -
     return Placement(airings, problems, export_month(station, station_dir, month, airings))
 
 
+@one_scheduler_at_a_time
 def add_airing(station_dir: Path, month: str, at: datetime, now: datetime | None = None, *,
                force: bool = False) -> Placement:
     """Place one airing by hand, at ``at`` (local time), checked like the automatic ones:
@@ -245,6 +267,7 @@ def _manual_warnings(station: Station, zone: ZoneInfo, month: str, at: datetime,
     return warnings
 
 
+@one_scheduler_at_a_time
 def remove_airing(station_dir: Path, airing_id: int) -> Airing:
     store = Store(station_dir)
     airing = store.queued_airing(airing_id)

@@ -24,6 +24,7 @@ from radio.clock import parsed, shown
 from radio.errors import OutputError
 
 DATABASE = "radio.db"
+ANCHORS = "anchors"  # daily files with each chain's head, kept outside the database
 
 MIGRATIONS = [
     """
@@ -133,6 +134,50 @@ MIGRATIONS = [
     CREATE TRIGGER web_actions_no_delete BEFORE DELETE ON web_actions
     BEGIN SELECT RAISE(ABORT, 'web_actions is append-only'); END;
     """,
+    """
+    -- Studio sessions kept on the server, so logging out or changing a password ends every
+    -- copy of a cookie; failed logins remember the client, so a stranger's guesses slow
+    -- the stranger down rather than locking the account's owner out.
+    CREATE TABLE studio_sessions (
+        token_sha256 TEXT PRIMARY KEY,
+        username TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        revoked_at TEXT
+    );
+    CREATE INDEX studio_sessions_user ON studio_sessions (username);
+    ALTER TABLE login_failures ADD COLUMN client TEXT;
+    """,
+    """
+    -- One live airing per time. Concurrent scheduling before this migration could queue the
+    -- same time twice; the copy that went on air (else the oldest) stays, the others leave.
+    UPDATE airings SET removed = 1 WHERE removed = 0 AND id NOT IN (
+        SELECT COALESCE(MIN(CASE WHEN r.id IS NOT NULL THEN a.id END), MIN(a.id))
+        FROM airings a LEFT JOIN as_run r ON r.airing_id = a.id WHERE a.removed = 0
+        GROUP BY a.planned_at);
+    CREATE UNIQUE INDEX airings_live_once ON airings (planned_at) WHERE removed = 0;
+    -- The queue gets a chained ledger of its own (an airing added, an airing taken out), so
+    -- an airing deleted or marked removed outside the tool is named. From here on every
+    -- chained row's link also covers its own id, so a deleted row leaves a gap the check
+    -- names, and a row re-inserted under a freed id no longer matches an anchored head.
+    CREATE TABLE airings_ledger (
+        id INTEGER PRIMARY KEY,
+        airing_id INTEGER NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('add', 'remove')),
+        planned_at TEXT,
+        audio_sha256 TEXT,
+        chain TEXT NOT NULL
+    );
+    CREATE TRIGGER airings_ledger_no_update BEFORE UPDATE ON airings_ledger
+    BEGIN SELECT RAISE(ABORT, 'airings_ledger is append-only'); END;
+    CREATE TRIGGER airings_ledger_no_delete BEFORE DELETE ON airings_ledger
+    BEGIN SELECT RAISE(ABORT, 'airings_ledger is append-only'); END;
+    INSERT INTO meta (key, value) SELECT 'airings_chained_from', COALESCE(MAX(id), 0) + 1 FROM airings;
+    INSERT INTO meta (key, value) SELECT 'review_events_ids_from', COALESCE(MAX(id), 0) + 1 FROM review_events;
+    INSERT INTO meta (key, value) SELECT 'web_actions_ids_from', COALESCE(MAX(id), 0) + 1 FROM web_actions;
+    INSERT INTO meta (key, value) SELECT 'as_run_ledger_ids_from', COALESCE(MAX(id), 0) + 1 FROM as_run_ledger;
+    INSERT INTO meta (key, value) SELECT 'airings_ledger_ids_from', 1;
+    """,
 ]
 def _link(previous: str | None, *fields: object) -> str:
     """The chain value of a row: its fields and the chain of the row before it."""
@@ -216,8 +261,16 @@ class AlreadyClaimed(Exception):
     """The airing already has its as-run entry: someone else played (or is playing) it."""
 
 
+class AlreadyQueued(Exception):
+    """Another airing is already live at that very time (two schedulers raced)."""
+
+
 class DatabaseBusy(OutputError):
     """Another program holds the database; the call may succeed if tried again later."""
+
+
+class StoreLost(OutputError):
+    """radio.db is missing or empty although the station has approved programmes."""
 
 
 def now_iso() -> str:
@@ -225,16 +278,20 @@ def now_iso() -> str:
 
 
 class Store:
-    def __init__(self, station_dir: Path, *, readonly: bool = False) -> None:
+    def __init__(self, station_dir: Path, *, readonly: bool = False, start_empty: bool = False) -> None:
         self.path = Path(station_dir) / DATABASE
         self.readonly = readonly
+        # Only ``radio restore --start-empty`` may begin a new log beside approved versions.
+        self.start_empty = start_empty
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection | None]:
         """One transaction; ``None`` for a read-only store whose database does not exist yet."""
-        if self.readonly and not self.path.exists():
-            yield None
-            return
+        if not self.path.exists() or self.path.stat().st_size == 0:
+            self._refuse_if_history_lost()
+            if self.readonly:
+                yield None
+                return
         try:
             if self.readonly:
                 connection = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True,
@@ -248,7 +305,9 @@ class Store:
         try:
             if not self.readonly:
                 self._migrate(connection)
-            elif connection.execute("PRAGMA user_version").fetchone()[0] < len(MIGRATIONS):
+            elif (version := connection.execute("PRAGMA user_version").fetchone()[0]) < len(MIGRATIONS):
+                if version == 0:
+                    self._refuse_if_history_lost()
                 connection.close()
                 yield None  # written by an older version and never opened since: nothing new in it
                 return
@@ -261,8 +320,32 @@ class Store:
 
     def _migrate(self, connection: sqlite3.Connection) -> None:
         version = connection.execute("PRAGMA user_version").fetchone()[0]
+        if version == 0:
+            self._refuse_if_history_lost()
         for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
             connection.executescript(f"BEGIN; {script} PRAGMA user_version = {number}; COMMIT;")
+
+    def _refuse_if_history_lost(self) -> None:
+        """A missing or emptied radio.db beside approved versions is a lost history, never a
+        new station: starting afresh would show every month "chờ duyệt" and forget the log."""
+        if self.start_empty:
+            return
+        station_dir = self.path.parent
+        pinned = list(station_dir.glob("audio_out/*/*/versions/*.mp3"))
+        if not pinned:
+            return
+        from radio.backup import newest_backup
+
+        backup = newest_backup(station_dir)
+        restore = (f"khôi phục bản sao lưu mới nhất: radio restore {backup.relative_to(station_dir)} "
+                   f"-s {station_dir}" if backup else
+                   "tìm một bản sao của tệp radio.db (ổ đĩa dự phòng, máy khác) rồi chạy 'radio restore "
+                   "ĐƯỜNG_DẪN'; nếu thật sự muốn bắt đầu nhật ký mới, chạy 'radio restore --start-empty'")
+        raise StoreLost(
+            f"Cơ sở dữ liệu {self.path} không có hoặc trống, nhưng đài vẫn giữ {len(pinned)} bản "
+            "chương trình đã duyệt: nhật ký duyệt, lịch phát và nhật ký phát đã bị mất. "
+            "Phần mềm không tự tạo cơ sở dữ liệu mới để khỏi coi đài như mới lập.",
+            hint=restore + ".")
 
     def _explain(self, exc: Exception) -> OutputError:
         if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc).lower():
@@ -281,14 +364,8 @@ class Store:
         place with it), so if it fails the event is not recorded either."""
         with self._connect() as db:
             db.execute("BEGIN IMMEDIATE")  # the chain's last link cannot move under us
-            last = db.execute("SELECT chain FROM review_events ORDER BY id DESC LIMIT 1").fetchone()
-            values = (event.month, event.action, event.at, event.by_name, event.role, event.note,
-                      event.script_sha256, event.audio_sha256)
-            cursor = db.execute(
-                "INSERT INTO review_events (month, action, at, by_name, role, note, "
-                "script_sha256, audio_sha256, chain) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (*values, _link(last["chain"] if last else None, *values)))
-            recorded = ReviewEvent(**{**event.__dict__, "id": cursor.lastrowid})
+            row_id = _append(db, "review_events", {f: getattr(event, f) for f in _EVENT_FIELDS})
+            recorded = ReviewEvent(**{**event.__dict__, "id": row_id})
             if before_commit is not None:
                 before_commit(recorded)
             return recorded
@@ -348,26 +425,54 @@ class Store:
                                      (int(disabled), username)).rowcount
         return bool(changed)
 
-    def login_failures(self, username: str, since: datetime) -> int:
+    def login_failures(self, username: str | None, since: datetime, client: str | None = None) -> int:
+        """Wrong passwords since ``since`` for this name (and, when given, from this client);
+        ``username=None`` counts a client's failures under any name."""
+        where, args = [], []
+        if username is not None:
+            where.append("username = ?"), args.append(username)
+        if client is not None:
+            where.append("client = ?"), args.append(client)
+        query = "SELECT at FROM login_failures" + (" WHERE " + " AND ".join(where) if where else "")
         with self._connect() as db:
-            rows = [] if db is None else db.execute(
-                "SELECT at FROM login_failures WHERE username = ?", (username,)).fetchall()
+            rows = [] if db is None else db.execute(query, args).fetchall()
         return sum(1 for row in rows if parsed(row["at"]) >= since)
 
-    def record_login(self, username: str, success: bool) -> None:
+    def record_login(self, username: str, success: bool, client: str | None = None) -> None:
+        """A success forgets this client's failures for the name (another client's stay)."""
         with self._connect() as db:
             if success:
-                db.execute("DELETE FROM login_failures WHERE username = ?", (username,))
+                db.execute("DELETE FROM login_failures WHERE username = ? AND (client IS ? OR client IS NULL)",
+                           (username, client))
             else:
-                db.execute("INSERT INTO login_failures (username, at) VALUES (?, ?)", (username, now_iso()))
+                db.execute("INSERT INTO login_failures (username, at, client) VALUES (?, ?, ?)",
+                           (username, now_iso(), client))
+
+    # -- studio sessions ----------------------------------------------------------------
+    def add_session(self, token_sha256: str, username: str, expires_at: datetime) -> None:
+        with self._connect() as db:
+            db.execute("INSERT INTO studio_sessions (token_sha256, username, created_at, expires_at) "
+                       "VALUES (?, ?, ?, ?)", (token_sha256, username, now_iso(), expires_at.isoformat()))
+
+    def session_user(self, token_sha256: str, now: datetime) -> str | None:
+        """The account a live session belongs to; ``None`` if unknown, expired or revoked."""
+        with self._connect() as db:
+            row = None if db is None else db.execute(
+                "SELECT username, expires_at FROM studio_sessions WHERE token_sha256 = ? "
+                "AND revoked_at IS NULL", (token_sha256,)).fetchone()
+        return row["username"] if row and parsed(row["expires_at"]) > now else None
+
+    def revoke_sessions(self, *, token_sha256: str | None = None, username: str | None = None) -> int:
+        """End one session, or every session of an account (logout, password change)."""
+        column, value = ("token_sha256", token_sha256) if token_sha256 else ("username", username)
+        with self._connect() as db:
+            return db.execute(f"UPDATE studio_sessions SET revoked_at = ? WHERE {column} = ? "
+                              "AND revoked_at IS NULL", (now_iso(), value)).rowcount
 
     def add_web_action(self, action: WebAction) -> None:
         with self._connect() as db:
             db.execute("BEGIN IMMEDIATE")
-            last = db.execute("SELECT chain FROM web_actions ORDER BY id DESC LIMIT 1").fetchone()
-            values = (action.at, action.username, action.role, action.month, action.action, action.detail)
-            db.execute("INSERT INTO web_actions (at, username, role, month, action, detail, chain) "
-                       "VALUES (?, ?, ?, ?, ?, ?, ?)", (*values, _link(last["chain"] if last else None, *values)))
+            _append(db, "web_actions", action.__dict__)
 
     def web_actions(self, month: str | None = None) -> list[WebAction]:
         with self._connect() as db:
@@ -398,21 +503,34 @@ class Store:
                     remove: list[int] = ()) -> list[int]:
         """Queue ``(slot id, time)`` airings of one file, removing ``remove`` in the same
         transaction, so the queue is never seen half-rearranged."""
-        with self._connect() as db:
-            for airing_id in remove:
-                db.execute("UPDATE airings SET removed = 1 WHERE id = ?", (airing_id,))
-            return [db.execute(
-                "INSERT INTO airings (month, slot_id, planned_at, duration_s, mp3, audio_sha256, title, "
-                "manual, note, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (month, slot_id, at.isoformat(), duration_s, mp3, audio_sha256, title, int(manual), note,
-                 now_iso())).lastrowid for slot_id, at in rows]
+        try:
+            with self._connect() as db:
+                db.execute("BEGIN IMMEDIATE")
+                for airing_id in remove:
+                    _remove_airing(db, airing_id)
+                added = []
+                for slot_id, at in rows:
+                    airing_id = db.execute(
+                        "INSERT INTO airings (month, slot_id, planned_at, duration_s, mp3, audio_sha256, title, "
+                        "manual, note, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        (month, slot_id, at.isoformat(), duration_s, mp3, audio_sha256, title, int(manual),
+                         note, now_iso())).lastrowid
+                    _append(db, "airings_ledger", {"airing_id": airing_id, "kind": "add",
+                                                   "planned_at": at.isoformat(), "audio_sha256": audio_sha256})
+                    added.append(airing_id)
+                return added
+        except OutputError as exc:
+            if isinstance(exc.__cause__, sqlite3.IntegrityError):
+                raise AlreadyQueued(exc.__cause__) from None
+            raise
 
     def remove_airing(self, airing_id: int) -> None:
         """Take a not-yet-logged airing out of the queue; raise AlreadyClaimed if it is logged."""
         with self._connect() as db:
+            db.execute("BEGIN IMMEDIATE")
             if db.execute("SELECT 1 FROM as_run WHERE airing_id = ?", (airing_id,)).fetchone():
                 raise AlreadyClaimed(airing_id)
-            db.execute("UPDATE airings SET removed = 1 WHERE id = ?", (airing_id,))
+            _remove_airing(db, airing_id)
 
     def airing_counts(self, month: str) -> tuple[int, int]:
         """(airings in the queue, airings that went on air) for a month's programme."""
@@ -430,18 +548,21 @@ class Store:
         with self._connect() as db:
             return set() if db is None else {row[0] for row in db.execute("SELECT airing_id FROM as_run")}
 
-    def claim(self, airing: Airing, started_at: datetime | None, output: str, player: str) -> int:
-        """Open the airing's one as-run entry ('playing'); AlreadyClaimed if it has one."""
+    def claim(self, airing: Airing, started_at: datetime | None, output: str, player: str,
+              audio_sha256: str | None = None) -> int:
+        """Open the airing's one as-run entry ('playing'); AlreadyClaimed if it has one.
+        ``audio_sha256`` is the hash of what is about to be sent (the queued one if none)."""
+        sent = audio_sha256 or airing.audio_sha256
         try:
             with self._connect() as db:
                 row_id = db.execute(
                     "INSERT INTO as_run (airing_id, planned_at, started_at, file, audio_sha256, output, "
                     "result, player) VALUES (?, ?, ?, ?, ?, ?, 'playing', ?)",
                     (airing.id, airing.planned_at.isoformat(),
-                     started_at.isoformat() if started_at else None, airing.mp3, airing.audio_sha256,
+                     started_at.isoformat() if started_at else None, airing.mp3, sent,
                      output, player)).lastrowid
                 _ledger(db, row_id, airing.id, "claim", started_at.isoformat() if started_at else None,
-                        "playing", None, (airing.planned_at.isoformat(), airing.mp3, airing.audio_sha256))
+                        "playing", None, (airing.planned_at.isoformat(), airing.mp3, sent))
                 return row_id
         except OutputError as exc:
             if isinstance(exc.__cause__, sqlite3.IntegrityError):
@@ -489,41 +610,170 @@ class Store:
         with self._connect() as db:
             if db is None:
                 return None
-            return _broken_trail(db) or _broken_as_run(db)
+            found = next((why for table in _CHAINED if (why := _broken_chain(db, table))), None)
+            found = found or _broken_as_run(db) or _broken_queue(db)
+            return found or self._unanchored(db)
+
+    # -- copies ----------------------------------------------------------------------------
+    def copy_to(self, target: Path) -> None:
+        """A consistent copy of the live database (SQLite's online backup API: writers may
+        go on meanwhile), checked before it is called good."""
+        with self._connect() as db:
+            if db is None:
+                raise OutputError(f"Chưa có cơ sở dữ liệu {self.path} để sao lưu.")
+            copy = sqlite3.connect(target)
+            try:
+                db.backup(copy)
+                problem = copy.execute("PRAGMA quick_check").fetchone()[0]
+            finally:
+                copy.close()
+        if problem != "ok":
+            raise OutputError(f"Bản sao {target} không nguyên vẹn ({problem}).",
+                              hint="kiểm tra ổ đĩa rồi sao lưu lại.")
+
+    @staticmethod
+    def describe_copy(path: Path) -> dict:
+        """What a copy of radio.db holds (to restore only a real, readable, newer-or-same
+        version); raises OutputError for anything else."""
+        try:
+            db = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)
+            try:
+                problem = db.execute("PRAGMA integrity_check").fetchone()[0]
+                version = db.execute("PRAGMA user_version").fetchone()[0]
+                counts = {table: db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+                          for table in ("review_events", "airings", "as_run")} if version >= 2 else {}
+            finally:
+                db.close()
+        except sqlite3.Error as exc:
+            raise OutputError(f"Tệp {path} không phải cơ sở dữ liệu của radio đọc được ({exc}).",
+                              hint="chọn một tệp trong thư mục backups/ của đài.") from None
+        if problem != "ok" or version == 0 or version > len(MIGRATIONS):
+            why = (problem if problem != "ok" else "trống" if version == 0 else "của phiên bản radio mới hơn")
+            raise OutputError(f"Tệp {path} không dùng để khôi phục được ({why}).",
+                              hint="chọn một bản sao khác trong thư mục backups/ của đài.")
+        return counts
+
+    # -- anchors outside the database ---------------------------------------------------
+    @property
+    def anchors_dir(self) -> Path:
+        return self.path.parent / ANCHORS
+
+    def heads(self) -> dict[str, dict]:
+        with self._connect() as db:
+            return {} if db is None else chain_heads(db)
+
+    def write_anchor(self, now: datetime | None = None) -> Path | None:
+        """Today's anchor file (``anchors/YYYY-MM-DD.json``): the chains' heads as they are now.
+        Reports and the website carry the same heads, so a recomputed chain is caught by any."""
+        from radio.fileio import write_json
+
+        heads = self.heads()
+        if not heads:
+            return None
+        now = now or datetime.now(timezone.utc)
+        path = self.anchors_dir / f"{now:%Y-%m-%d}.json"
+        write_json(path, {"at": now.isoformat(timespec="seconds"), "heads": heads})
+        return path
+
+    def check_anchor(self, anchor: dict, where: str) -> str | None:
+        """Whether the database still matches an anchor kept elsewhere (a report, the website)."""
+        with self._connect() as db:
+            return None if db is None else _unanchored(db, anchor, where)
+
+    def _unanchored(self, db: sqlite3.Connection) -> str | None:
+        import json
+
+        for path in sorted(self.anchors_dir.glob("*.json")):
+            try:
+                anchor = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                continue
+            if isinstance(anchor, dict) and (why := _unanchored(db, anchor, f"ngày {path.stem} ({ANCHORS}/{path.name})")):
+                return why
+        return None
 
 
 def _ledger(db: sqlite3.Connection, as_run_id: int, airing_id: int, kind: str, at: str | None,
             result: str, error: str | None, what: tuple[str, str, str] | None = None) -> None:
     """One claim or finish in the chained ledger; a claim also fixes what was to play."""
-    last = db.execute("SELECT chain FROM as_run_ledger ORDER BY id DESC LIMIT 1").fetchone()
-    fields = (as_run_id, airing_id, kind, *(what or (None, None, None)), at, result, error)
-    db.execute("INSERT INTO as_run_ledger (as_run_id, airing_id, kind, planned_at, file, audio_sha256, at, "
-               "result, error, chain) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-               (*fields, _link(last["chain"] if last else None, *fields)))
+    planned_at, file, audio_sha = what or (None, None, None)
+    _append(db, "as_run_ledger", {"as_run_id": as_run_id, "airing_id": airing_id, "kind": kind,
+                                  "planned_at": planned_at, "file": file, "audio_sha256": audio_sha,
+                                  "at": at, "result": result, "error": error})
 
 
-def _broken_trail(db: sqlite3.Connection) -> str | None:
-    previous, chained = None, False
-    for row in db.execute("SELECT * FROM review_events ORDER BY id"):
-        if row["chain"] is None and not chained:
-            continue  # written before the trail was chained
+def _remove_airing(db: sqlite3.Connection, airing_id: int) -> None:
+    row = db.execute("SELECT planned_at, audio_sha256 FROM airings WHERE id = ? AND removed = 0",
+                     (airing_id,)).fetchone()
+    if row is None:
+        return
+    db.execute("UPDATE airings SET removed = 1 WHERE id = ?", (airing_id,))
+    _append(db, "airings_ledger", {"airing_id": airing_id, "kind": "remove",
+                                   "planned_at": row["planned_at"], "audio_sha256": row["audio_sha256"]})
+
+
+# The fields each chained table's link covers, in order (after the row's own id).
+_CHAINED = {
+    "review_events": _EVENT_FIELDS,
+    "web_actions": ("at", "username", "role", "month", "action", "detail"),
+    "as_run_ledger": ("as_run_id", "airing_id", "kind", "planned_at", "file", "audio_sha256", "at",
+                      "result", "error"),
+    "airings_ledger": ("airing_id", "kind", "planned_at", "audio_sha256"),
+}
+_CHAIN_NAMES = {"review_events": "Nhật ký duyệt", "web_actions": "Nhật ký thao tác trên trang web",
+                "as_run_ledger": "Sổ nhật ký phát", "airings_ledger": "Sổ lịch phát"}
+
+
+def _append(db: sqlite3.Connection, table: str, values: dict) -> int:
+    """Append one chained row: its link covers its id, its fields and the link before it.
+    Call inside a write transaction (the last row cannot move under us)."""
+    last = db.execute(f"SELECT id, chain FROM {table} ORDER BY id DESC LIMIT 1").fetchone()
+    row_id = (last["id"] if last else 0) + 1
+    fields = [values[name] for name in _CHAINED[table]]
+    columns = ("id", *_CHAINED[table], "chain")
+    db.execute(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+               (row_id, *fields, _link(last["chain"] if last else None, row_id, *fields)))
+    return row_id
+
+
+def _meta(db: sqlite3.Connection, key: str, default: int) -> int:
+    row = db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+    return int(row["value"]) if row else default
+
+
+def _broken_chain(db: sqlite3.Connection, table: str) -> str | None:
+    """The first row of a chained table that does not follow from the one before: edited,
+    forged, or rows deleted before it (a gap in the ids)."""
+    ids_from = _meta(db, f"{table}_ids_from", 1)
+    previous, chained, last_id = None, False, ids_from - 1
+    for row in db.execute(f"SELECT * FROM {table} ORDER BY id"):
+        fields = [row[name] for name in _CHAINED[table]]
+        if row["id"] < ids_from:  # written before links covered ids
+            if row["chain"] is None and not chained:
+                continue  # written before the table was chained at all
+            expected = _link(previous, *fields)
+        else:
+            if row["id"] != last_id + 1:
+                return _said_broken(table, row, f"thiếu {row['id'] - last_id - 1} bản ghi trước số {row['id']}")
+            expected = _link(previous, row["id"], *fields)
+            last_id = row["id"]
         chained = True
-        expected = _link(previous, *(row[field] for field in _EVENT_FIELDS))
         if row["chain"] != expected:
-            return (f"Nhật ký duyệt bị sửa ngoài phần mềm từ bản ghi số {row['id']} "
-                    f"(tháng {row['month']}, {row['action']}, {row['by_name'] or ''}).")
+            return _said_broken(table, row)
         previous = row["chain"]
     return None
 
 
+def _said_broken(table: str, row, why: str | None = None) -> str:
+    what = f"{_CHAIN_NAMES[table]} bị sửa ngoài phần mềm từ bản ghi số {row['id']}"
+    if table == "review_events":
+        what += f" (tháng {row['month']}, {row['action']}, {row['by_name'] or ''})"
+    return f"{what}{f': {why}' if why else ''}."
+
+
 def _broken_as_run(db: sqlite3.Connection) -> str | None:
-    previous, expected_rows = None, {}
+    expected_rows: dict[int, dict] = {}
     for entry in db.execute("SELECT * FROM as_run_ledger ORDER BY id"):
-        if entry["chain"] != _link(previous, entry["as_run_id"], entry["airing_id"], entry["kind"],
-                                   entry["planned_at"], entry["file"], entry["audio_sha256"],
-                                   entry["at"], entry["result"], entry["error"]):
-            return f"Sổ nhật ký phát bị sửa ngoài phần mềm từ mục số {entry['id']}."
-        previous = entry["chain"]
         state = expected_rows.setdefault(entry["as_run_id"], {"airing_id": entry["airing_id"]})
         if entry["kind"] == "claim":
             state.update(started_at=entry["at"], result="playing", planned_at=entry["planned_at"],
@@ -531,12 +781,68 @@ def _broken_as_run(db: sqlite3.Connection) -> str | None:
         else:
             state.update(result=entry["result"], error=entry["error"],
                          **({"ended_at": entry["at"]} if entry["at"] is not None else {}))
-    start = db.execute("SELECT value FROM meta WHERE key = 'as_run_chained_from'").fetchone()
-    for row in db.execute("SELECT * FROM as_run WHERE id >= ? ORDER BY id", (int(start["value"]) if start else 1,)):
+    start = _meta(db, "as_run_chained_from", 1)
+    seen = set()
+    for row in db.execute("SELECT * FROM as_run WHERE id >= ? ORDER BY id", (start,)):
+        seen.add(row["id"])
         state = expected_rows.get(row["id"])
         if state is None or any(row[key] != value for key, value in state.items()):
             return (f"Nhật ký phát bị sửa ngoài phần mềm ở lượt phát số {row['airing_id']} "
                     f"(giờ định phát {shown(row['planned_at'])}).")
+    gone = sorted(set(expected_rows) - seen)
+    if gone:
+        state = expected_rows[gone[0]]
+        return (f"Nhật ký phát bị xoá ngoài phần mềm: mất {len(gone)} mục, đầu tiên là lượt phát số "
+                f"{state['airing_id']} (giờ định phát {shown(state['planned_at']) if state.get('planned_at') else '?'}).")
+    return None
+
+
+def _broken_queue(db: sqlite3.Connection) -> str | None:
+    """Airings deleted, added or taken out of the queue outside the tool (a failed airing
+    hidden by marking it removed, or its row deleted)."""
+    expected: dict[int, dict] = {}
+    for entry in db.execute("SELECT * FROM airings_ledger ORDER BY id"):
+        state = expected.setdefault(entry["airing_id"], {})
+        if entry["kind"] == "add":
+            state.update(planned_at=entry["planned_at"], audio_sha256=entry["audio_sha256"], removed=0)
+        else:
+            state["removed"] = 1
+    start = _meta(db, "airings_chained_from", 1)
+    seen = set()
+    for row in db.execute("SELECT * FROM airings WHERE id >= ? ORDER BY id", (start,)):
+        seen.add(row["id"])
+        state = expected.get(row["id"])
+        if state is None or any(row[key] != value for key, value in state.items()):
+            return (f"Lịch phát bị sửa ngoài phần mềm ở lượt phát số {row['id']} "
+                    f"(giờ định phát {shown(row['planned_at'])}).")
+    gone = sorted(set(expected) - seen)
+    if gone:
+        return (f"Lịch phát bị xoá ngoài phần mềm: mất {len(gone)} lượt, đầu tiên là lượt số {gone[0]} "
+                f"(giờ định phát {shown(expected[gone[0]]['planned_at'])}).")
+    return None
+
+
+def chain_heads(db: sqlite3.Connection) -> dict[str, dict]:
+    """Each chain's last row (id, count of rows, link): what an anchor keeps outside the
+    database, so a chain recomputed from scratch no longer matches it."""
+    heads = {}
+    for table in _CHAINED:
+        row = db.execute(f"SELECT id, chain FROM {table} ORDER BY id DESC LIMIT 1").fetchone()
+        count = db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+        heads[table] = {"id": row["id"] if row else 0, "count": count, "chain": row["chain"] if row else None}
+    return heads
+
+
+def _unanchored(db: sqlite3.Connection, anchor: dict, where: str) -> str | None:
+    """What no longer matches an anchor taken earlier (``where`` names it for the operator)."""
+    for table, head in (anchor.get("heads") or {}).items():
+        if table not in _CHAINED or not isinstance(head, dict) or not head.get("id"):
+            continue
+        row = db.execute(f"SELECT chain FROM {table} WHERE id = ?", (head["id"],)).fetchone()
+        count = db.execute(f"SELECT COUNT(*) FROM {table} WHERE id <= ?", (head["id"],)).fetchone()[0]
+        if row is None or row["chain"] != head.get("chain") or count != head.get("count"):
+            return (f"{_CHAIN_NAMES[table]} không còn khớp với dấu kiểm {where} (bản ghi số {head['id']}): "
+                    "nhật ký đã bị xoá, sửa hoặc tính lại ngoài phần mềm sau thời điểm đó.")
     return None
 
 

@@ -245,7 +245,8 @@ def test_a_feeder_that_breaks_ends_the_airing_with_a_reason_instead_of_hanging(t
     import threading
 
     from radio.player.icecast import IcecastOutput, IcecastSettings
-    from radio.player.outputs import PlaybackError
+    from radio.audio.identity import audio_sha256
+    from radio.player.outputs import PlaybackError, Sound
 
     folder = make_station(tmp_path, segments=("closing",), produced=True, approved=True, first_sentence=True)
     output = IcecastOutput(IcecastSettings(port=icecast.port, mount=MOUNT, password=SOURCE_PASSWORD), folder)
@@ -260,14 +261,15 @@ def test_a_feeder_that_breaks_ends_the_airing_with_a_reason_instead_of_hanging(t
     output._next_chunk = broken
     output.open()
     mp3 = require_airable(MonthFiles(folder, "an-lac", MONTH), Store(folder)).mp3
+    sound = Sound(mp3.name, mp3.read_bytes(), audio_sha256(mp3))
     began = time.time()
     with pytest.raises(PlaybackError, match="lỗi trong luồng phát"):
-        output.play(mp3, 0, None, threading.Event(), "Thử")
+        output.play(sound, 0, None, threading.Event(), "Thử")
     assert time.time() - began < 5
     output._next_chunk = IcecastOutput._next_chunk.__get__(output)
     stop = threading.Event()
     threading.Timer(2.0, stop.set).start()  # the next airing, cut short once it is under way
-    assert output.play(mp3, 0, None, stop, "Lần sau") is None  # a new feeder airs it, without a gap
+    assert output.play(sound, 0, None, stop, "Lần sau") is None  # a new feeder airs it, without a gap
     assert output.connected
     output.close()
 

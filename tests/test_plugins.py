@@ -67,9 +67,9 @@ PLUGIN = textwrap.dedent('''
         def unavailable_reason(self):
             return None
 
-        def play(self, path, duration_s, clock, stop, title=""):
+        def play(self, sound, duration_s, clock, stop, title=""):
             with open(self.path, "a", encoding="utf-8") as tally:
-                tally.write(f"{self.cluster}|{title}|{Path(path).name}\\n")
+                tally.write(f"{self.cluster}|{title}|{sound.name}|{sound.audio_sha256}\\n")
             return None
 
 
@@ -111,11 +111,12 @@ def test_a_plugin_found_by_its_entry_point_brings_its_section_and_an_output_the_
         capture_output=True, text=True, timeout=60, env={**os.environ, **installed_plugin})
     assert daemon.returncode == 0, daemon.stdout + daemon.stderr
     [line] = (folder / "tally.txt").read_text(encoding="utf-8").splitlines()
-    cluster, title, name = line.split("|")
+    cluster, title, name, heard = line.split("|")
     assert (cluster, title) == ("Cụm loa thôn Đông", "Chuyên mục Cải cách hành chính tháng 12/2026")
     assert name.endswith(".mp3")
     with sqlite3.connect(folder / "radio.db") as db:
-        assert db.execute("SELECT result, output FROM as_run").fetchall() == [("aired", "tally")]
+        assert db.execute("SELECT result, output, audio_sha256 FROM as_run").fetchall() == [
+            ("aired", "tally", heard)]  # the plugin got the bytes whose hash the log records
 
 
 def test_radio_plugins_lists_its_own_and_the_installed_ones_with_their_sections(installed_plugin):

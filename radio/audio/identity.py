@@ -14,9 +14,13 @@ def audio_sha256(path: Path) -> str:
     """Hash of the MPEG audio frames only: ID3v2 at the start and ID3v1 at the end are
     skipped, so retagging a file (with its approval) keeps the hash an approval binds to,
     while any change to the sound changes it."""
-    data = Path(path).read_bytes()
+    return audio_sha256_of(Path(path).read_bytes())
+
+
+def audio_sha256_of(data: bytes) -> str:
+    """The same hash of bytes already in memory (what the player is about to air)."""
     start, end = audio_span(data)
-    return hashlib.sha256(data[start:end]).hexdigest()
+    return hashlib.sha256(memoryview(data)[start:end]).hexdigest()
 
 
 def audio_span(data: bytes) -> tuple[int, int]:

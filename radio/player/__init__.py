@@ -27,7 +27,8 @@ from radio.approval import MonthFiles, require_airable
 from radio.clock import parsed
 from radio.errors import OutputError, RadioError
 from radio.fileio import write_json, write_text
-from radio.player.outputs import Clock, Output, PlaybackError
+from radio.audio.identity import audio_sha256_of
+from radio.player.outputs import Clock, Output, PlaybackError, Sound
 from radio.schedule import Airing, station_zone
 from radio.store import AlreadyClaimed, AsRun, DatabaseBusy, Store
 from radio.station import load_station
@@ -40,7 +41,7 @@ RESULT_NAMES = {"playing": "đang phát", "aired": "đã phát", "failed": "lỗ
                 "interrupted": "bị ngắt giữa chừng"}
 ABANDONED = "Máy phát dừng đột ngột khi đang phát."
 
-__all__ = ["AsRun", "Player", "RESULT_NAMES", "as_run_log", "heartbeats", "run", "write_csv"]
+__all__ = ["AsRun", "Player", "RESULT_NAMES", "as_run_log", "beat_state", "heartbeats", "run", "write_csv"]
 
 
 class SystemClock:
@@ -122,6 +123,7 @@ class Player:
         # Where the daemon tells the operator what happens (the CLI prints it).
         self.notify: Callable[[str], None] | None = None
         self._unfinished: list[_Unfinished] = []
+        self._beat_failing = False
         self._busy_until: datetime | None = None
         self._busy_count = 0
         self.current: Airing | None = None
@@ -179,10 +181,12 @@ class Player:
         return next_airings(self.store, self.clock.now() - self.grace, count)
 
     # -- one airing --------------------------------------------------------------------
-    def _claim(self, airing: Airing, started: bool = True) -> int | None:
+    def _claim(self, airing: Airing, started: bool = True, sound: Sound | None = None) -> int | None:
+        """The airing's one as-run entry, recording the hash of the bytes about to be sent."""
         try:
             return self.store.claim(airing, self.clock.now() if started else None,
-                                    self.output.name, self.identity)
+                                    self.output.name, self.identity,
+                                    audio_sha256=sound.audio_sha256 if sound else None)
         except AlreadyClaimed:
             return None  # another player has it, or had it
 
@@ -218,8 +222,8 @@ class Player:
 
     def _air(self, airing: Airing) -> AsRun | None:
         # Checked before claiming: a busy database here leaves the airing for the next tick.
-        path, problem = self._checked(airing)
-        row_id = self._claim(airing)
+        sound, problem = self._checked(airing)
+        row_id = self._claim(airing, sound=sound)
         if row_id is None:
             return None
         if problem:
@@ -227,7 +231,7 @@ class Player:
         self._say(f"Lượt {airing.id}: đang phát {airing.mp3} ({airing.title}).")
         self.current = airing
         try:
-            note = self.output.play(path, airing.duration_s, self.clock, self.stop, airing.title)
+            note = self.output.play(sound, airing.duration_s, self.clock, self.stop, airing.title)
         except PlaybackError as exc:
             return self._finish(row_id, "failed", self._fallback(exc.message))
         except Exception as exc:  # a broken output must not stop the station
@@ -236,8 +240,8 @@ class Player:
             self.current = None
         return self._finish(row_id, "interrupted" if self.stop.is_set() else "aired", note)
 
-    def _checked(self, airing: Airing) -> tuple[Path | None, str | None]:
-        """The file to play, or why it must not play; DatabaseBusy propagates (retry later)."""
+    def _checked(self, airing: Airing) -> tuple[Sound | None, str | None]:
+        """What to play, or why it must not play; DatabaseBusy propagates (retry later)."""
         try:
             return self._verified(airing), None
         except DatabaseBusy:
@@ -248,16 +252,24 @@ class Player:
             return None, (f"Không kiểm tra được tệp của lượt phát ({type(exc).__name__}: {exc}); "
                           "tệp mô tả chương trình (manifest.json) hoặc kịch bản có thể đã bị sửa hỏng.")
 
-    def _verified(self, airing: Airing) -> Path:
+    def _verified(self, airing: Airing) -> Sound:
+        """The approved bytes, read once: the hash is taken of exactly what the outputs get,
+        so a file replaced after this point can no longer reach the air."""
         path = self.station_dir / airing.mp3
-        if not path.exists():
-            raise PlaybackError(f"Không tìm thấy tệp {airing.mp3}.")
         # The gate checks the approved version of the month: the queued hash must be it.
         standing = require_airable(MonthFiles(self.station_dir, self.station.id, airing.month), self.store)
         if standing.mp3.resolve() != path.resolve() or standing.audio_sha256 != airing.audio_sha256:
             raise PlaybackError(f"Tệp {airing.mp3} không phải tệp đã duyệt cho lượt phát này "
                                 "(đã bị sửa, thay hoặc hỏng).")
-        return path
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise PlaybackError(f"Không đọc được tệp {airing.mp3} ({exc.strerror or exc}).") from None
+        sound = Sound(airing.mp3, data, audio_sha256_of(data))
+        if sound.audio_sha256 != airing.audio_sha256:
+            raise PlaybackError(f"Tệp {airing.mp3} đã bị thay ngay trước giờ phát: âm thanh đọc được "
+                                f"({sound.audio_sha256[:12]}) không phải bản đã duyệt ({airing.audio_sha256[:12]}).")
+        return sound
 
     def _fallback(self, error: str) -> str:
         """Play the station ident instead, if there is one; say so in the log entry."""
@@ -265,7 +277,9 @@ class Player:
         if not name or self.stop.is_set():
             return f"{error} Không phát gì thay thế."
         try:
-            self.output.play(self.station_dir / name, 0.0, self.clock, self.stop)
+            path = self.station_dir / name
+            data = path.read_bytes()
+            self.output.play(Sound(path.name, data, audio_sha256_of(data)), 0.0, self.clock, self.stop)
         except Exception as exc:  # the ident failing must not cost the log entry
             return f"{error} Nhạc dự phòng cũng không phát được: {exc}"
         return f"{error} Đã phát nhạc dự phòng {name}."
@@ -282,17 +296,41 @@ class Player:
             why = f"Máy phát không chạy lúc {airing.planned_at:%H:%M %d/%m}"
         return self._finish(row_id, "missed", f"{why}; quá {late} phút nên không phát bù.")
 
+    # -- copies ------------------------------------------------------------------------
+    def keep_copies(self) -> None:
+        """The daily copy of radio.db and the day's anchor; a failure is said, never fatal."""
+        from radio.backup import back_up_if_due
+
+        try:
+            if back_up_if_due(self.station_dir, self.station.backup.keep_days) is None:
+                self.store.write_anchor()
+        except RadioError as exc:
+            self._say(f"Chưa sao lưu được cơ sở dữ liệu: {exc.message} Máy phát vẫn chạy.")
+        except Exception as exc:  # a copy must never cost an airing
+            self._say(f"Chưa sao lưu được cơ sở dữ liệu ({type(exc).__name__}: {exc}). Máy phát vẫn chạy.")
+
     # -- heartbeat ---------------------------------------------------------------------
     def beat(self) -> None:
         """Tell ``radio player status`` this daemon is alive (a small file, rewritten often)."""
         try:
             condition = getattr(self.output, "condition", None)
+            current = self.current
             write_json(self.station_dir / HEARTBEAT_DIR / f"{self.identity}.json", {
                 "player": self.identity, "output": self.output.name, "at": self.clock.now().isoformat(),
-                "playing": self.current.id if self.current else None,
+                "playing": current.id if current else None,
+                "playing_title": current.title if current else None,
                 "condition": condition() if condition else None})
-        except OutputError:
-            pass  # a full disk must not stop the airing; status will show the heartbeat aging
+        except OutputError as exc:
+            # A full disk must not stop the airing; status shows the heartbeat aging. Said once
+            # per spell, not every beat, so the operator's screen stays readable.
+            if not self._beat_failing:
+                self._say(f"Không ghi được tín hiệu hoạt động của máy phát: {exc.message} "
+                          "Máy phát vẫn chạy; sẽ báo lại khi ghi được.")
+            self._beat_failing = True
+            return
+        if self._beat_failing:
+            self._say("Đã ghi lại được tín hiệu hoạt động của máy phát.")
+        self._beat_failing = False
 
     def end_heartbeat(self) -> None:
         (self.station_dir / HEARTBEAT_DIR / f"{self.identity}.json").unlink(missing_ok=True)
@@ -324,6 +362,24 @@ class Heartbeat:
     alive: bool
     #: What an output reported of itself (a stream that lost its server), if anything.
     condition: str | None = None
+    playing_id: int | None = None
+    playing_title: str | None = None
+
+
+# A daemon beats every 2 s from a thread of its own; silence this long means it hangs.
+SILENT_AFTER_S = 30
+
+
+def beat_state(beat: Heartbeat, age: float) -> tuple[str, str]:
+    """What the operator reads of one player, and how it looks ("ok", "warn", "dead"): the
+    one wording the command line and the studio both show."""
+    if not beat.alive:
+        return "không còn chạy", "dead"
+    if age >= SILENT_AFTER_S:
+        return "không phản hồi", "warn"
+    if beat.playing_id is not None:
+        return f"đang phát lượt {beat.playing_id} ({beat.playing_title or 'không tên'})", "ok"
+    return "đang chạy", "ok"
 
 
 def heartbeats(station_dir: Path) -> list[Heartbeat]:
@@ -334,7 +390,8 @@ def heartbeats(station_dir: Path) -> list[Heartbeat]:
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
             found.append(Heartbeat(data["player"], data["output"], datetime.fromisoformat(data["at"]),
-                                   player_alive(data["player"]), data.get("condition")))
+                                   player_alive(data["player"]), data.get("condition"),
+                                   data.get("playing"), data.get("playing_title")))
         except (OSError, ValueError, KeyError, TypeError):
             continue
     return found
@@ -412,7 +469,16 @@ def run(player: Player, until: datetime | None = None, *, hard: bool = False,
         player.output.open(player.clock, player.stop)
     scheduler = schedule_lib.Scheduler()
     scheduler.every(1).seconds.do(tick)
-    scheduler.every(beat_every_s).seconds.do(player.beat)
+    scheduler.every(1).hours.do(player.keep_copies)
+    # The heartbeat has a thread of its own: an airing holds the tick for its whole length,
+    # and the operator must see "playing", not a player that stopped answering.
+    beating = threading.Event()
+
+    def keep_beating() -> None:
+        while not beating.wait(beat_every_s):
+            player.beat()
+
+    beater = threading.Thread(target=keep_beating, name="radio-heartbeat", daemon=True)
     try:
         try:
             recovered = player.recover()
@@ -428,6 +494,8 @@ def run(player: Player, until: datetime | None = None, *, hard: bool = False,
         if tampered:
             player._say(f"Cảnh báo: {tampered} Máy phát vẫn chạy; hãy báo người quản trị.")
         player.beat()
+        beater.start()
+        player.keep_copies()
         tick()
         while not player.stop.is_set() and (until is None or player.clock.now() < until):
             scheduler.run_pending()
@@ -436,6 +504,9 @@ def run(player: Player, until: datetime | None = None, *, hard: bool = False,
         if until is not None and not player.stop.is_set() and player.clock.now() > until + timedelta(seconds=2):
             player._say(f"Giờ dừng {until:%H:%M:%S} đến khi đang phát một lượt; đã phát xong lượt đó rồi dừng.")
     finally:
+        beating.set()
+        if beater.is_alive():
+            beater.join()
         if hasattr(player.output, "close"):
             player.output.close()
         player.end_heartbeat()

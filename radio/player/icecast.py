@@ -34,7 +34,7 @@ from radio.audio.ffmpeg import ffmpeg_exe
 from radio.audio.identity import mp3_frames
 from radio.display import number
 from radio.models import Model
-from radio.player.outputs import Clock, PlaybackError
+from radio.player.outputs import Clock, PlaybackError, Sound
 from radio.plugins import Plugin, Registry
 from radio.schedule import station_zone
 
@@ -201,15 +201,15 @@ class IcecastOutput:
         self._disconnect()
 
     # -- one airing ----------------------------------------------------------------------
-    def play(self, path: Path, duration_s: float, clock: Clock, stop: threading.Event,
+    def play(self, sound: Sound, duration_s: float, clock: Clock, stop: threading.Event,
              title: str = "") -> str | None:
-        data = Path(path).read_bytes()
+        data = sound.data
         frames = mp3_frames(data)
         if not frames:
-            raise PlaybackError(f"Tệp {Path(path).name} không có khung MP3 nào để phát trực tuyến.")
+            raise PlaybackError(f"Tệp {sound.name} không có khung MP3 nào để phát trực tuyến.")
         feeding = self._thread is not None and self._thread.is_alive()
         self.open()
-        airing = _Airing(data, frames, title or Path(path).stem, time.monotonic(), self.zone)
+        airing = _Airing(data, frames, title or Path(sound.name).stem, time.monotonic(), self.zone)
         if feeding and not self.connected:  # down already: the gap starts with the airing
             airing.lost(self.last_error or "chưa kết nối được")
         self._announce(airing.title)

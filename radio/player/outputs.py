@@ -14,19 +14,29 @@ import json
 import shutil
 import subprocess
 import threading
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
 from radio.audio.ffmpeg import ffmpeg_exe
 from radio.errors import RadioError
-from radio.fileio import write_text
+from radio.fileio import write_bytes, write_text
 from radio.models import Station
 from radio.plugins import Plugin, PluginError, Registry, find_part
 
 
 class PlaybackError(RadioError):
     """The output could not play a file."""
+
+
+@dataclass(frozen=True)
+class Sound:
+    """What an output airs: the bytes the player read once and verified, never the file again
+    (a file replaced between the check and the airing must not reach the loudspeakers)."""
+    name: str  # where it was read (relative to the station folder), for messages and copies
+    data: bytes
+    audio_sha256: str  # of ``data``'s MPEG frames: what the as-run log records
 
 
 class Clock(Protocol):
@@ -41,9 +51,10 @@ class Output(Protocol):
 
     def unavailable_reason(self) -> str | None: ...
 
-    def play(self, path: Path, duration_s: float, clock: Clock, stop: threading.Event,
+    def play(self, sound: Sound, duration_s: float, clock: Clock, stop: threading.Event,
              title: str = "") -> str | None:
-        """Play ``path`` to its end (or until ``stop``); raise ``PlaybackError`` on failure.
+        """Play ``sound`` to its end (or until ``stop``); raise ``PlaybackError`` on failure.
+        Only ``sound.data`` may be aired: an output never opens the programme's file again.
         Returns a note for the as-run log when the airing went through with a problem (a
         stream that dropped and came back), else ``None``."""
 
@@ -52,12 +63,12 @@ class Output(Protocol):
     # ``condition()``: a sentence for ``radio player status`` when something is wrong.
 
 
-def _decode_check(path: Path) -> None:
-    result = subprocess.run([ffmpeg_exe(), "-v", "error", "-nostdin", "-i", str(path), "-f", "null", "-"],
-                            capture_output=True, text=True, check=False)
-    errors = result.stderr.strip().splitlines()
+def _decode_check(sound: Sound) -> None:
+    result = subprocess.run([ffmpeg_exe(), "-v", "error", "-i", "pipe:0", "-f", "null", "-"],
+                            input=sound.data, capture_output=True, check=False)
+    errors = result.stderr.decode("utf-8", "replace").strip().splitlines()
     if result.returncode != 0 or errors:
-        raise PlaybackError(f"Tệp {path.name} không giải mã được ({errors[-1] if errors else result.returncode}).")
+        raise PlaybackError(f"Tệp {sound.name} không giải mã được ({errors[-1] if errors else result.returncode}).")
 
 
 class NullOutput:
@@ -69,9 +80,9 @@ class NullOutput:
     def unavailable_reason(self) -> str | None:
         return None
 
-    def play(self, path: Path, duration_s: float, clock: Clock, stop: threading.Event,
+    def play(self, sound: Sound, duration_s: float, clock: Clock, stop: threading.Event,
              title: str = "") -> None:
-        _decode_check(path)
+        _decode_check(sound)
         clock.sleep(duration_s, stop)
 
 
@@ -84,16 +95,16 @@ class FileOutput:
     def unavailable_reason(self) -> str | None:
         return None
 
-    def play(self, path: Path, duration_s: float, clock: Clock, stop: threading.Event,
+    def play(self, sound: Sound, duration_s: float, clock: Clock, stop: threading.Event,
              title: str = "") -> None:
-        _decode_check(path)
+        _decode_check(sound)
         started = clock.now()
-        target = self.folder / f"{started:%Y%m%d-%H%M%S}-{path.name}"
-        self.folder.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(path, target)
+        target = self.folder / f"{started:%Y%m%d-%H%M%S}-{Path(sound.name).name}"
+        write_bytes(target, sound.data)
         log = self.folder / "played.jsonl"
-        line = json.dumps({"at": started.isoformat(), "file": target.name, "source": str(path),
-                           "duration_s": duration_s}, ensure_ascii=False)
+        line = json.dumps({"at": started.isoformat(), "file": target.name, "source": sound.name,
+                           "audio_sha256": sound.audio_sha256, "duration_s": duration_s},
+                          ensure_ascii=False)
         previous = log.read_text(encoding="utf-8") if log.exists() else ""
         write_text(log, previous + line + "\n")
 
@@ -110,19 +121,20 @@ class SystemOutput:
         return ("Máy không có chương trình phát âm thanh (ffplay hoặc aplay). Cài gói ffmpeg hoặc "
                 "alsa-utils của hệ điều hành, hoặc dùng --output file.")
 
-    def play(self, path: Path, duration_s: float, clock: Clock, stop: threading.Event,
+    def play(self, sound: Sound, duration_s: float, clock: Clock, stop: threading.Event,
              title: str = "") -> None:
         reason = self.unavailable_reason()
         if reason:
             raise PlaybackError(reason)
         if shutil.which("ffplay"):
-            processes = [subprocess.Popen(["ffplay", "-nodisp", "-autoexit", "-loglevel", "error", str(path)],
-                                          stderr=subprocess.PIPE)]
+            processes = [subprocess.Popen(["ffplay", "-nodisp", "-autoexit", "-loglevel", "error", "-i", "pipe:0"],
+                                          stdin=subprocess.PIPE, stderr=subprocess.PIPE)]
         else:
-            decoder = subprocess.Popen([ffmpeg_exe(), "-v", "error", "-nostdin", "-i", str(path),
-                                        "-f", "wav", "-"], stdout=subprocess.PIPE)
+            decoder = subprocess.Popen([ffmpeg_exe(), "-v", "error", "-i", "pipe:0", "-f", "wav", "-"],
+                                       stdin=subprocess.PIPE, stdout=subprocess.PIPE)
             processes = [decoder, subprocess.Popen(["aplay", "-q"], stdin=decoder.stdout,
                                                    stderr=subprocess.PIPE)]
+        _feed_stdin(processes[0], sound.data)
         while processes[-1].poll() is None:
             if stop.wait(0.2):
                 for process in processes:
@@ -131,8 +143,25 @@ class SystemOutput:
         for process in processes:
             process.wait()
         if not stop.is_set() and processes[-1].returncode != 0:
-            raise PlaybackError(f"Thiết bị âm thanh báo lỗi khi phát {path.name} "
+            raise PlaybackError(f"Thiết bị âm thanh báo lỗi khi phát {sound.name} "
                                 f"(mã {processes[-1].returncode}).")
+
+
+def _feed_stdin(process: subprocess.Popen, data: bytes) -> None:
+    """Hand the verified bytes to a player process from a thread, so the caller can still
+    watch for ``stop`` while the process reads at its own pace."""
+    def feed() -> None:
+        try:
+            process.stdin.write(data)
+        except (BrokenPipeError, OSError):
+            pass  # the player was stopped or failed; its return code tells which
+        finally:
+            try:
+                process.stdin.close()
+            except OSError:
+                pass
+
+    threading.Thread(target=feed, name="radio-out-feed", daemon=True).start()
 
 
 class Outputs:
@@ -161,16 +190,16 @@ class Outputs:
         said = [c for o in self.outputs if hasattr(o, "condition") and (c := o.condition())]
         return " ".join(said) or None
 
-    def play(self, path: Path, duration_s: float, clock: Clock, stop: threading.Event,
+    def play(self, sound: Sound, duration_s: float, clock: Clock, stop: threading.Event,
              title: str = "") -> str | None:
         if len(self.outputs) == 1:
-            return self.outputs[0].play(path, duration_s, clock, stop, title)
+            return self.outputs[0].play(sound, duration_s, clock, stop, title)
         notes: dict[str, str | None] = {}
         failures: dict[str, str] = {}
 
         def play_on(output: Output) -> None:
             try:
-                notes[output.name] = output.play(path, duration_s, clock, stop, title)
+                notes[output.name] = output.play(sound, duration_s, clock, stop, title)
             except PlaybackError as exc:
                 failures[output.name] = exc.message
             except Exception as exc:  # one broken output must not silence the others

@@ -173,8 +173,8 @@ def calendar(folder: Path, month: str) -> list[list[Day]]:
 
 
 def player_view(folder: Path) -> dict:
-    from radio.player import RESULT_NAMES, overview
+    from radio.player import RESULT_NAMES, beat_state, overview
 
     seen = overview(folder)
-    return {"beats": seen.beats, "playing": seen.playing, "upcoming": seen.upcoming,
+    return {"beats": seen.beats, "beat_state": beat_state, "playing": seen.playing, "upcoming": seen.upcoming,
             "recent": list(reversed(seen.recent)), "results": RESULT_NAMES, "tampered": seen.tampered}

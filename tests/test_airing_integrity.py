@@ -1,0 +1,288 @@
+"""What airs is exactly what was approved, exactly once, and the operator sees the truth.
+
+Each test first reproduces an attack that broke those promises: a file swapped between the
+check and the airing, schedulers racing, an emptied database, rows deleted or hidden and a
+chain recomputed by an insider, a player that looked dead while it was airing.
+"""
+import hashlib
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from datetime import datetime, timedelta
+
+import pytest
+
+from radio.audio.identity import audio_sha256
+from radio.backup import back_up, backups, restore
+from radio.player import Player, as_run_log
+from radio.player.outputs import FileOutput
+from radio.schedule import ScheduleError, add_airing, queued, schedule_month
+from radio.store import AlreadyQueued, Store, StoreLost, WebAction, _link
+from tests.conftest import run_cli
+from tests.fixtures import make_station
+from tests.test_schedule_player import BEFORE, MONTH, ZONE, FakeClock, approved_file, at
+
+
+@pytest.fixture
+def scheduled(tmp_path):
+    folder = make_station(tmp_path, produced=True, approved=True)
+    schedule_month(folder, MONTH, now=BEFORE)
+    return folder
+
+
+# -- 1. the bytes that play are the bytes that were verified --------------------------------
+
+def test_a_file_swapped_between_the_check_and_the_airing_never_reaches_the_air(scheduled, tmp_path):
+    approved = approved_file(scheduled)
+    approved_audio = audio_sha256(approved)
+    other = make_station(tmp_path / "other", segments=("closing",), produced=True)
+    impostor = (other / "audio_out" / "an-lac" / MONTH / "programme.mp3").read_bytes()
+    player = Player(scheduled, FileOutput(None, scheduled), FakeClock(at(1, 5, 29, 59.5)))
+    claim = player._claim
+
+    def swap_then_claim(*args, **kwargs):  # the attacker's moment: after the check, before play
+        approved.write_bytes(impostor)
+        return claim(*args, **kwargs)
+
+    player._claim = swap_then_claim
+    [entry] = player.check()
+    assert entry.result == "aired"
+    [copy] = (scheduled / "played").glob("*.mp3")
+    assert audio_sha256(copy) == approved_audio != audio_sha256(approved)
+    with sqlite3.connect(scheduled / "radio.db") as db:
+        [(logged,)] = db.execute("SELECT audio_sha256 FROM as_run").fetchall()
+    assert logged == approved_audio
+    played = json.loads((scheduled / "played" / "played.jsonl").read_text(encoding="utf-8"))
+    assert played["audio_sha256"] == approved_audio
+
+
+def test_the_next_airing_of_a_swapped_file_fails_with_the_reason(scheduled, tmp_path):
+    approved = approved_file(scheduled)
+    other = make_station(tmp_path / "other", segments=("closing",), produced=True)
+    approved.write_bytes((other / "audio_out" / "an-lac" / MONTH / "programme.mp3").read_bytes())
+    [entry] = Player(scheduled, FileOutput(None, scheduled), FakeClock(at(1, 5, 29, 59.5))).check()
+    assert entry.result == "failed" and "Tệp âm thanh đã duyệt không còn nguyên" in entry.error
+    assert not list((scheduled / "played").glob("*.mp3"))
+
+
+# -- 2. one airing per programme and time --------------------------------------------------
+
+def test_three_hand_placed_airings_at_the_same_time_at_once_queue_one(scheduled):
+    when = datetime(2026, 12, 10, 19, 0)
+    outcomes = []
+
+    def place():
+        try:
+            add_airing(scheduled, MONTH, when, now=BEFORE, force=True)
+            outcomes.append("placed")
+        except ScheduleError as exc:
+            outcomes.append(exc.message)
+
+    threads = [threading.Thread(target=place) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert outcomes.count("placed") == 1, outcomes
+    assert all("Không xếp được lượt phát" in o or "không xếp trùng" in o for o in outcomes if o != "placed")
+    at_that_time = [a for a in queued(Store(scheduled)) if a.planned_at == when.replace(tzinfo=ZONE)]
+    assert len(at_that_time) == 1
+
+
+def test_two_schedule_runs_at_once_leave_the_rule_s_airings_once(tmp_path):
+    folder = make_station(tmp_path, produced=True, approved=True)
+    alone = make_station(tmp_path / "alone", produced=True, approved=True)
+    schedule_month(alone, MONTH, now=BEFORE)
+    expected = [a.planned_at for a in queued(Store(alone))]
+    runs = [subprocess.Popen([sys.executable, "-c",
+                              "import sys; from pathlib import Path; from datetime import datetime; from radio.schedule import schedule_month;"
+                              f"schedule_month(Path(sys.argv[1]), '{MONTH}', now=datetime.fromisoformat('{BEFORE.isoformat()}'))",
+                              str(folder)], stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    for run in runs:
+        assert run.wait(timeout=60) == 0, run.stderr.read()
+    assert [a.planned_at for a in queued(Store(folder))] == expected
+    ics = (folder / "schedule" / f"{MONTH}.ics").read_text(encoding="utf-8")
+    assert ics.count("BEGIN:VEVENT") == len(expected)
+
+
+def test_the_store_refuses_a_second_live_airing_at_the_same_time(scheduled):
+    store = Store(scheduled)
+    first = queued(store)[0]
+    with pytest.raises(AlreadyQueued):
+        store.add_airings(MONTH, [("sang", first.planned_at)], 60, first.mp3, first.audio_sha256,
+                          first.title, manual=True)
+
+
+# -- 4. an emptied radio.db is not a new station -----------------------------------------
+
+@pytest.mark.parametrize("how", ["deleted", "emptied"])
+def test_a_lost_database_beside_approved_versions_is_refused_and_restored(scheduled, how):
+    made = back_up(scheduled)
+    queue_before = [a.id for a in queued(Store(scheduled))]
+    database = scheduled / "radio.db"
+    if how == "deleted":
+        database.unlink()
+    else:
+        database.write_bytes(b"")
+    for command in (("status", "-s", str(scheduled)), ("player", "status", "-s", str(scheduled)),
+                    ("approve", MONTH, "--by", "A", "--role", "B", "-s", str(scheduled))):
+        result = run_cli(*command, env={"COLUMNS": "250"})
+        assert result.returncode != 0, command
+        said = " ".join((result.stdout + result.stderr).split())
+        assert "không có hoặc trống" in said and "chờ duyệt" not in said
+        assert f"radio restore backups/{made.name}" in said
+        assert "Traceback" not in said
+    assert not database.exists() or database.stat().st_size == 0  # nothing made up in its place
+    result = run_cli("restore", f"backups/{made.name}", "-s", str(scheduled), env={"COLUMNS": "250"})
+    assert result.returncode == 0, result.stderr
+    assert "Đã khôi phục" in result.stdout
+    assert [a.id for a in queued(Store(scheduled))] == queue_before
+    assert "đã duyệt" in run_cli("status", "-s", str(scheduled)).stdout
+
+
+def test_start_empty_is_a_deliberate_choice(scheduled):
+    (scheduled / "radio.db").unlink()
+    with pytest.raises(StoreLost):
+        Store(scheduled).heads()
+    result = run_cli("restore", "--start-empty", "-s", str(scheduled))
+    assert result.returncode == 0 and "cơ sở dữ liệu mới" in result.stdout
+    assert "chờ duyệt" in run_cli("status", "-s", str(scheduled), env={"COLUMNS": "200"}).stdout
+
+
+def test_backups_are_consistent_copies_kept_for_the_station_s_days(scheduled):
+    old = back_up(scheduled, now=datetime(2026, 10, 1, tzinfo=ZONE))
+    os.utime(old, (time.time() - 40 * 86400,) * 2)
+    result = run_cli("backup", "-s", str(scheduled))
+    assert result.returncode == 0 and "Đã sao lưu" in result.stdout
+    [kept] = backups(scheduled)  # the 40-day-old copy went (keep_days 30 by default)
+    with sqlite3.connect(kept) as db:
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert db.execute("SELECT COUNT(*) FROM airings").fetchone()[0] == len(queued(Store(scheduled)))
+    assert list((scheduled / "anchors").glob("*.json"))
+
+
+def test_a_broken_copy_is_not_restored(scheduled, tmp_path):
+    broken = tmp_path / "hong.db"
+    broken.write_bytes(b"SQLite format 3\x00" + os.urandom(4096))
+    result = run_cli("restore", str(broken), "-s", str(scheduled))
+    assert result.returncode != 0 and "không" in result.stderr and "Traceback" not in result.stderr
+    assert Store(scheduled).broken_record() is None  # the database in place is untouched
+
+
+# -- 8. tamper evidence an insider cannot erase quietly ------------------------------------
+
+def played_morning_and_missed_afternoon(folder):
+    Player(folder, FileOutput(None, folder), FakeClock(at(1, 5, 29, 59.5))).check()
+    Player(folder, FileOutput(None, folder), FakeClock(at(1, 17, 45))).check()
+    assert [e.result for e in as_run_log(Store(folder))] == ["aired", "missed"]
+    assert Store(folder).broken_record() is None
+
+
+def test_a_deleted_as_run_row_is_named(scheduled):
+    played_morning_and_missed_afternoon(scheduled)
+    with sqlite3.connect(scheduled / "radio.db") as db:
+        db.execute("DELETE FROM as_run WHERE result = 'missed'")
+    problem = Store(scheduled).broken_record()
+    assert problem and "bị xoá ngoài phần mềm" in problem
+
+
+def test_a_failed_airing_hidden_as_removed_and_deleted_is_named(scheduled):
+    played_morning_and_missed_afternoon(scheduled)
+    with sqlite3.connect(scheduled / "radio.db") as db:
+        [(airing_id,)] = db.execute("SELECT airing_id FROM as_run WHERE result = 'missed'").fetchall()
+        db.execute("UPDATE airings SET removed = 1 WHERE id = ?", (airing_id,))
+    problem = Store(scheduled).broken_record()
+    assert problem and "Lịch phát bị sửa ngoài phần mềm" in problem and str(airing_id) in problem
+    with sqlite3.connect(scheduled / "radio.db") as db:
+        db.execute("DELETE FROM as_run WHERE airing_id = ?", (airing_id,))
+        db.execute("DELETE FROM airings WHERE id = ?", (airing_id,))
+    assert "ngoài phần mềm" in Store(scheduled).broken_record()
+
+
+def recompute_chain(db, table, fields):
+    """What an insider with the project's own hash function does after editing rows."""
+    db.execute(f"DROP TRIGGER IF EXISTS {table}_no_update")
+    db.execute(f"DROP TRIGGER IF EXISTS {table}_no_delete")
+    previous = None
+    for row in db.execute(f"SELECT * FROM {table} ORDER BY id").fetchall():
+        chain = _link(previous, row[0], *(row[name] for name in fields))
+        db.execute(f"UPDATE {table} SET chain = ? WHERE id = ?", (chain, row[0]))
+        previous = chain
+
+
+def test_a_recomputed_approval_chain_no_longer_matches_its_anchor(scheduled):
+    from radio.store import _CHAINED
+
+    Store(scheduled).write_anchor()
+    with sqlite3.connect(scheduled / "radio.db") as db:
+        db.row_factory = sqlite3.Row
+        db.execute("DROP TRIGGER review_events_no_update")
+        db.execute("UPDATE review_events SET by_name = 'Người khác' WHERE action = 'approve'")
+        recompute_chain(db, "review_events", _CHAINED["review_events"])
+    problem = Store(scheduled).broken_record()
+    assert problem and "không còn khớp với dấu kiểm" in problem and "Nhật ký duyệt" in problem
+
+
+def test_the_last_row_deleted_and_its_id_reused_is_caught_by_the_anchor(scheduled):
+    played_morning_and_missed_afternoon(scheduled)
+    Store(scheduled).write_anchor()
+    with sqlite3.connect(scheduled / "radio.db") as db:
+        db.execute("DROP TRIGGER as_run_ledger_no_delete")
+        last = db.execute("SELECT MAX(id) FROM as_run_ledger").fetchone()[0]
+        db.execute("DELETE FROM as_run_ledger WHERE id >= ?", (last - 1,))
+        db.execute("DELETE FROM as_run WHERE result = 'missed'")
+    assert "không còn khớp với dấu kiểm" in Store(scheduled).broken_record()
+
+
+def test_web_actions_are_checked(scheduled):
+    store = Store(scheduled)
+    for action in ("login", "approve"):
+        store.add_web_action(WebAction("2026-12-01T01:00:00+00:00", "binh", "leader", MONTH, action, None))
+    assert store.broken_record() is None
+    with sqlite3.connect(scheduled / "radio.db") as db:
+        db.execute("DROP TRIGGER web_actions_no_update")
+        db.execute("UPDATE web_actions SET username = 'lan' WHERE action = 'approve'")
+    problem = store.broken_record()
+    assert problem and "Nhật ký thao tác trên trang web" in problem
+
+
+# -- 6. the heartbeat during an airing -----------------------------------------------------
+
+def test_the_player_says_it_is_playing_during_an_airing(tmp_path):
+    folder = make_station(tmp_path, segments=("opening", "closing"), produced=True, approved=True,
+                          first_sentence=True)
+    duration = queued_duration(folder)
+    planned = datetime.now(ZONE).replace(microsecond=0) + timedelta(seconds=3)
+    add_airing(folder, MONTH, planned.replace(tzinfo=None), now=planned - timedelta(minutes=1), force=True)
+    daemon = subprocess.Popen([sys.executable, "-m", "radio", "player", "run", "-s", str(folder),
+                               "--output", "null", "--until", (planned + timedelta(seconds=1)).strftime("%H:%M:%S")],
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        seen = []
+        deadline = time.time() + duration + 20
+        while time.time() < deadline and daemon.poll() is None:
+            said = run_cli("player", "status", "-s", str(folder), env={"COLUMNS": "250"}).stdout
+            if "đang phát lượt" in said:
+                seen.append((time.time(), beat_time(folder)))
+            time.sleep(0.5)
+    finally:
+        output = daemon.communicate(timeout=60)[0]
+    assert len(seen) >= 2, output
+    (first_seen, first_beat), (last_seen, last_beat) = seen[0], seen[-1]
+    if last_seen - first_seen >= 3:  # long enough for the heartbeat thread to beat again
+        assert last_beat > first_beat, "the heartbeat stood still during the airing"
+
+
+def queued_duration(folder):
+    from radio.approval import MonthFiles, require_airable
+
+    return require_airable(MonthFiles(folder, "an-lac", MONTH), Store(folder)).manifest.audio.duration_s
+
+
+def beat_time(folder):
+    [beat] = (folder / ".player").glob("*.json")
+    return json.loads(beat.read_text(encoding="utf-8"))["at"]
