@@ -18,7 +18,7 @@ from radio.audio.identity import audio_sha256
 from radio.clock import shown
 from radio.config import load_model
 from radio.errors import OutputError, RadioError
-from radio.fileio import Staged, sha256_file
+from radio.fileio import Staged, folder_lock, recover_staged, sha256_file
 from radio.models import Script
 from radio import manifest as manifest_file
 from radio.manifest import Manifest
@@ -171,12 +171,17 @@ def approve(files: MonthFiles, store: Store, by: str, role: str, note: str | Non
     if script_sha is None:
         raise ApprovalError(f"Tháng {files.month} chưa có kịch bản để duyệt.",
                             hint=f"chạy 'radio compose {files.month}' trước.")
-    audio = current_audio(files, script_sha)
-    event = ReviewEvent(month=files.month, action="approve", at=now_iso(), by_name=by, role=role,
-                        note=note, script_sha256=script_sha, audio_sha256=audio[1] if audio else None)
-    if audio is None:
-        return store.add_review_event(event)  # an intent: the next production is bound to it
-    return record_with_version(store, event, files.programme, audio[0], event)
+    # Under the production's lock: an approval and a production never stage files in the
+    # same folder at once, and what a killed approval left behind is put right first.
+    with folder_lock(files.programme):
+        for folder in (files.programme, files.programme / VERSIONS):
+            recover_staged(folder)
+        audio = current_audio(files, script_sha)
+        event = ReviewEvent(month=files.month, action="approve", at=now_iso(), by_name=by, role=role,
+                            note=note, script_sha256=script_sha, audio_sha256=audio[1] if audio else None)
+        if audio is None:
+            return store.add_review_event(event)  # an intent: the next production is bound to it
+        return record_with_version(store, event, files.programme, audio[0], event)
 
 
 def record_with_version(store: Store, record: ReviewEvent, programme: Path, manifest: Manifest,

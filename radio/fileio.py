@@ -119,6 +119,27 @@ def sha256_file(path: Path | str) -> str:
     return digest.hexdigest()
 
 
+STAGED_PREFIX = ".staged-"
+
+
+def recover_staged(folder: Path) -> int:
+    """Undo what a killed ``Staged`` left in ``folder`` (call under the folder's lock): a
+    file renamed aside whose replacement never arrived is put back, the other leftovers
+    (temporaries, old files kept for an undo) removed. Returns how many were handled."""
+    handled = 0
+    for path in sorted(Path(folder).glob(f"{STAGED_PREFIX}*")):
+        with contextlib.suppress(OSError):
+            if path.name.endswith(".previous"):
+                target = path.with_name(path.name[len(STAGED_PREFIX):-len(".previous")])
+                if not target.exists():
+                    os.replace(path, target)
+                    handled += 1
+                    continue
+            path.unlink()
+            handled += 1
+    return handled
+
+
 class Staged:
     """Several files written to temporaries first, then renamed into place together.
 
@@ -135,7 +156,8 @@ class Staged:
         target = Path(target)
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
-            fd, name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=target.suffix, dir=target.parent)
+            fd, name = tempfile.mkstemp(prefix=f"{STAGED_PREFIX}{target.stem}.", suffix=target.suffix,
+                                        dir=target.parent)
             os.chmod(name, file_mode())
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
@@ -156,7 +178,7 @@ class Staged:
             for tmp, target in self._pending:
                 backup = None
                 if target.exists():
-                    backup = target.with_name(f".{target.name}.previous")
+                    backup = target.with_name(f"{STAGED_PREFIX}{target.name}.previous")
                     os.replace(target, backup)
                 self._done.append((target, backup))
                 os.replace(tmp, target)

@@ -18,12 +18,12 @@ from typing import TYPE_CHECKING
 
 from radio import __version__
 from radio.audio.identity import audio_sha256
-from radio.approval import (approval_for_production, approval_text, production_event,
+from radio.approval import (VERSIONS, approval_for_production, approval_text, production_event,
                             record_with_version)
 from radio.compose import Composition, compose, length_warning
 from radio.config import load_model, save_model
 from radio.errors import AudioError, ConfigError, OutputError
-from radio.fileio import atomic_path, folder_lock, on_disk, sha256_file
+from radio.fileio import atomic_path, folder_lock, on_disk, recover_staged, sha256_file
 from radio.models import AudioSettings, Script, Station
 from radio.paths import programme_dir, station_output
 from radio.progress import Progress, Silent
@@ -155,8 +155,11 @@ _LEFTOVERS = (".programme.*", ".manifest.*", ".script.*")
 
 
 def remove_leftovers(target_dir: Path) -> int:
-    """Temporary files a killed production left in a programme folder (call under its lock)."""
+    """Temporary files a killed production or approval left in a programme folder (call
+    under its lock); a file an approval had set aside is put back first."""
     freed = 0
+    for folder in (target_dir, target_dir / VERSIONS):
+        recover_staged(folder)
     for pattern in _LEFTOVERS:
         for path in target_dir.glob(pattern):
             with contextlib.suppress(OSError):

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from radio.audio.identity import audio_sha256
+from radio.audio.identity import audio_sha256, audio_sha256_of
 from radio.backup import back_up, backups, restore
 from radio.player import Player, as_run_log
 from radio.player.outputs import FileOutput
@@ -286,3 +286,64 @@ def queued_duration(folder):
 def beat_time(folder):
     [beat] = (folder / ".player").glob("*.json")
     return json.loads(beat.read_text(encoding="utf-8"))["at"]
+
+
+# -- 11. smaller: a killed approval, a full disk ------------------------------------------
+
+KILLED_APPROVAL = """
+import os, sys
+from pathlib import Path
+real_replace = os.replace
+def killed_after_first_rename(source, target):
+    real_replace(source, target)
+    os._exit(9)  # the power goes right after the working file was moved aside
+os.replace = killed_after_first_rename
+from radio.approval import MonthFiles, approve
+from radio.store import Store
+folder = Path(sys.argv[1])
+approve(MonthFiles(folder, "an-lac", "2026-12"), Store(folder), "Trần Văn Bình", "Phó Chủ tịch", None)
+"""
+
+
+def test_a_killed_approval_leaves_nothing_hidden_and_the_next_one_puts_it_right(tmp_path):
+    folder = make_station(tmp_path, produced=True)
+    programme = folder / "audio_out" / "an-lac" / MONTH
+    before = (programme / "programme.mp3").read_bytes()
+    killed = subprocess.run([sys.executable, "-c", KILLED_APPROVAL, str(folder)], capture_output=True)
+    assert killed.returncode == 9
+    assert not (programme / "programme.mp3").exists()  # the moment the kill left behind
+    assert "chờ duyệt" in run_cli("status", "-s", str(folder), env={"COLUMNS": "200"}).stdout
+    result = run_cli("approve", MONTH, "--by", "Trần Văn Bình", "--role", "Phó Chủ tịch", "-s", str(folder))
+    assert result.returncode == 0, result.stderr
+    hidden = [p for p in programme.rglob(".*") if p.is_file()]
+    assert hidden == []
+    assert audio_sha256(programme / "programme.mp3") == audio_sha256_of(before)
+    assert "đã duyệt" in run_cli("status", "-s", str(folder)).stdout
+
+
+def test_a_full_disk_is_said_once_not_every_second_and_the_airing_goes_out_after(scheduled):
+    from radio.errors import OutputError
+
+    told = []
+    player = Player(scheduled, FileOutput(None, scheduled), FakeClock(at(1, 5, 29, 55)))
+    player.notify = told.append
+    claim, full = player.store.claim, {"ticks": 0}
+
+    def disk_full(*args, **kwargs):
+        full["ticks"] += 1
+        raise OutputError("Ổ đĩa đầy, không ghi được radio.db.")
+
+    player.store.claim = disk_full
+    for _ in range(120):  # two minutes of ticks
+        player.check()
+        player.clock.t += timedelta(seconds=1)
+    assert full["ticks"] >= 5  # it kept trying
+    assert sum("Ổ đĩa đầy" in line for line in told) <= 2, told
+    player.store.claim = claim
+    player.clock.t += timedelta(seconds=30)
+    for _ in range(40):
+        if player.check():
+            break
+        player.clock.t += timedelta(seconds=1)
+    assert [e.result for e in as_run_log(Store(scheduled))] == ["aired"]
+    assert any("ghi được trở lại" in line for line in told)

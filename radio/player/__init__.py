@@ -124,6 +124,7 @@ class Player:
         self.notify: Callable[[str], None] | None = None
         self._unfinished: list[_Unfinished] = []
         self._beat_failing = False
+        self._finish_failing = False
         self._busy_until: datetime | None = None
         self._busy_count = 0
         self.current: Airing | None = None
@@ -154,9 +155,11 @@ class Player:
                 if entry:
                     logged.append(entry)
                     self._tell(entry)
-        except DatabaseBusy as exc:
+        except OutputError as exc:  # held or full: the airing waits for the next try
             self._back_off(exc)
             return logged
+        if self._busy_count:
+            self._say("Cơ sở dữ liệu ghi được trở lại.")
         self._busy_count, self._busy_until = 0, None
         return logged
 
@@ -167,11 +170,14 @@ class Player:
         self.clock.sleep((airing.planned_at - now).total_seconds(), self.stop)
         return None if self.stop.is_set() else self._air(airing)
 
-    def _back_off(self, exc: DatabaseBusy) -> None:
+    def _back_off(self, exc: OutputError) -> None:
+        """Wait longer after each refusal; the operator is told at the start of a spell and
+        then every tenth try, not once a second."""
         wait = _BACKOFF_S[min(self._busy_count, len(_BACKOFF_S) - 1)]
+        if self._busy_count % 10 == 0:
+            self._say(f"{exc.message} Thử lại sau {wait} giây; máy phát vẫn chạy.")
         self._busy_count += 1
         self._busy_until = self.clock.now() + timedelta(seconds=wait)
-        self._say(f"{exc.message} Thử lại sau {wait} giây; máy phát vẫn chạy.")
 
     def _pending(self, until: datetime) -> list[Airing]:
         done = self.store.logged_airing_ids()
@@ -201,10 +207,24 @@ class Player:
             return AsRun(0, "", None, ended.isoformat(), None, self.output.name, result, error, id=row_id)
 
     def _write_unfinished(self) -> None:
+        """Ends the database refused before; a disk that stays full is said once, not on
+        every tick, and the entries wait in memory until it has room."""
         while self._unfinished:
             entry = self._unfinished[0]
-            self.store.finish(entry.row_id, entry.ended_at, entry.result, entry.error)
+            try:
+                self.store.finish(entry.row_id, entry.ended_at, entry.result, entry.error)
+            except DatabaseBusy:
+                raise
+            except OutputError as exc:
+                if not self._finish_failing:
+                    self._say(f"{exc.message} Máy phát vẫn chạy; {len(self._unfinished)} kết quả lượt phát "
+                              "chờ ghi khi có chỗ.")
+                self._finish_failing = True
+                return
             self._unfinished.pop(0)
+        if self._finish_failing:
+            self._say("Đã ghi được các kết quả lượt phát còn chờ.")
+        self._finish_failing = False
 
     def _tell(self, entry: AsRun) -> None:
         if not self.notify or not entry.planned_at:
