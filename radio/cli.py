@@ -137,11 +137,15 @@ def compose(month: str = typer.Argument(..., metavar="THÁNG", help="Tháng, d�
             allow_length: bool = typer.Option(False, "--allow-length",
                                               help="Vẫn ghi kịch bản dù ngoài khoảng 10–15 phút."),
             fit: bool = typer.Option(False, "--fit",
-                                     help="Tự bỏ đoạn không bắt buộc hoặc thêm đoạn tìm hiểu thêm cho vừa thời lượng.")) -> None:
-    """Soạn kịch bản tháng từ bản tin months/THÁNG.yaml và các mẫu đoạn."""
+                                     help="Tự bỏ đoạn không bắt buộc hoặc thêm đoạn tìm hiểu thêm cho vừa thời lượng."),
+            new_draft: bool = typer.Option(False, "--new-draft",
+                                           help="Soạn bản nháp mới dù kịch bản hiện tại đã duyệt hoặc đã sửa tay "
+                                                "(kịch bản hiện tại được giữ lại thành bản sao ghi ngày giờ).")) -> None:
+    """Soạn kịch bản tháng từ bản tin months/THÁNG.yaml và các mẫu đoạn. Không ghi đè kịch bản đã duyệt hoặc đã sửa tay."""
     from radio.pipeline import compose_month
 
-    composition, script_path = compose_month(station, month, allow_length=allow_length, fit=fit)
+    composition, script_path = compose_month(station, month, allow_length=allow_length, fit=fit,
+                                             new_draft=new_draft)
     for change in composition.changes:
         console.print(f"Điều chỉnh: {change}")
     for warning in composition.warnings:

@@ -21,7 +21,7 @@ from radio.audio.identity import audio_sha256
 from radio.approval import (VERSIONS, approval_for_production, approval_text, production_event,
                             record_with_version)
 from radio.compose import Composition, compose, length_warning
-from radio.config import load_model, save_model
+from radio.config import dump_yaml, load_model, save_model
 from radio.errors import AudioError, ConfigError, OutputError
 from radio.fileio import atomic_path, folder_lock, on_disk, recover_staged, sha256_file
 from radio.models import AudioSettings, Script, Station
@@ -436,11 +436,15 @@ def _segment_record(timing, voiced, lufs: float | None, bed: bool) -> dict:
 
 
 def compose_month(station_dir: Path, month: str, *, allow_length: bool = False,
-                  fit: bool = False) -> tuple[Composition, Path]:
+                  fit: bool = False, new_draft: bool = False) -> tuple[Composition, Path]:
     """Compose ``months/<month>.yaml`` of a station folder into ``scripts/<month>.yaml``.
 
     Nothing is written unless the whole script could be composed (and fits, unless
-    ``allow_length``)."""
+    ``allow_length``), nor over an approved or hand-edited script (``drafts.DraftKept``)
+    unless ``new_draft`` (the old one is then kept as a dated copy; the composition's
+    warnings say where, and which airings stop until the new script is approved)."""
+    from radio.drafts import write_script
+
     check_month(month)
     station = load_station(station_dir)
     brief = station_dir / "months" / f"{month}.yaml"
@@ -449,9 +453,9 @@ def compose_month(station_dir: Path, month: str, *, allow_length: bool = False,
                           hint=f"tạo bản tin bằng 'radio new-month {month}' (điền sẵn chủ đề theo kế "
                                "hoạch năm), sửa nội dung của tháng rồi chạy lại 'radio compose'.")
     composition = compose(station, station_dir, on_disk(brief), allow_length=allow_length, fit=fit)
-    script_path = station_dir / "scripts" / f"{month}.yaml"
-    save_model(script_path, composition.script, SCRIPT_HEADER)
-    return composition, script_path
+    text = SCRIPT_HEADER + dump_yaml(composition.script.model_dump(mode="json", exclude_none=True))
+    composition.warnings[:0] = write_script(station_dir, station.id, month, text, new_draft=new_draft)
+    return composition, station_dir / "scripts" / f"{month}.yaml"
 
 
 def produce_month(station_dir: Path, month: str, out_dir: Path | None = None, *,

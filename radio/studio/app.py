@@ -223,17 +223,25 @@ def create_app(stations: dict[str, Path], secret: str) -> Starlette:
                     **forms.brief_context(folder, month, None))
 
     async def compose(request: Request) -> Response:
+        from radio.drafts import DraftKept
         from radio.pipeline import compose_month
 
         folder, account = account_of(request, "edit")
         month = month_of(request)
         form = await form_of(request)
+        fit, new_draft = form.get("fit") == "1", form.get("new_draft") == "1"
         try:
-            composition, _ = compose_month(folder, month, fit=form.get("fit") == "1")
+            composition, _ = compose_month(folder, month, fit=fit, new_draft=new_draft)
+        except DraftKept as exc:  # the officer chooses: keep the script, or a new draft beside it
+            refused = page(request, "compose.html.j2", account=account, month=month, refusal=exc.message,
+                           fit=fit)
+            refused.status_code = 409
+            return refused
         except RadioError as exc:
             return back(request, month_url(request, month), problem=str(exc))
         minutes, seconds = divmod(round(composition.estimated_s), 60)
-        record(folder, account, month, "compose", f"{minutes} phút {seconds:02d} giây")
+        kept = " ".join(w for w in composition.warnings if w.startswith("Kịch bản cũ được giữ lại"))
+        record(folder, account, month, "compose", f"{minutes} phút {seconds:02d} giây. {kept}".strip())
         notes = " ".join([*composition.changes, *composition.warnings])
         return back(request, month_url(request, month, "/script"),
                     flash=f"Đã soạn kịch bản: {len(composition.script.segments)} đoạn, ước tính "
