@@ -210,9 +210,9 @@ def _remove_leftovers(site: Path) -> None:
     for path in leftovers:
         with contextlib.suppress(OSError):
             path.unlink()
-    for folder in site.glob(f"{REMOVING}*"):
-        if (folder / MARKER).exists():
-            shutil.rmtree(folder, ignore_errors=True)
+    # Only a marked folder is ever renamed so; its marker may already be gone with half of it.
+    for folder in site.glob(f"{REMOVING}[0-9][0-9][0-9][0-9]-[0-9][0-9]"):
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _complete(folder: Path) -> bool:

@@ -339,8 +339,8 @@ def test_what_a_killed_publish_left_behind_is_cleared_by_the_next(approved):
     leftovers = [site / ".index.k1ll3d.html", site / ".feed.k1ll3d.xml", site / MONTH / ".chuong-trinh.k1ll3d.mp3"]
     for path in leftovers:
         path.write_bytes(b"half")
-    (site / ".dang-go-2026-11").mkdir()
-    (site / ".dang-go-2026-11" / ".radio-month").write_text("an-lac 2026-11\n", encoding="utf-8")
+    (site / ".dang-go-2026-11").mkdir()  # half removed: its marker already gone
+    (site / ".dang-go-2026-11" / "loi-doc.txt").write_text("lời đọc\n", encoding="utf-8")
     publish(approved, "--all")
     assert not any(path.exists() for path in leftovers) and not (site / ".dang-go-2026-11").exists()
     _links_resolve(site)
