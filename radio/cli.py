@@ -876,7 +876,8 @@ def users_passwd(username: str = typer.Argument(..., metavar="TÊN_ĐĂNG_NHẬP
 def studio(station: Optional[Path] = typer.Option(None, "--station", "-s", help="Phục vụ một đài (thư mục có station.yaml)."),
            stations: Optional[Path] = typer.Option(None, "--stations", help="Phục vụ mọi đài trong thư mục này (tỉnh, nhà cung cấp dịch vụ)."),
            host: str = typer.Option("127.0.0.1", "--host", help="Địa chỉ nghe; 0.0.0.0 để máy khác trong mạng vào được."),
-           port: int = typer.Option(8080, "--port", min=1, max=65535, help="Cổng.")) -> None:
+           port: int = typer.Option(8080, "--port", min=1, max=65535, help="Cổng."),
+           https_cookies: bool = typer.Option(False, "--https-cookies", help="Phòng thu được mở qua HTTPS (máy chủ web đứng trước): cookie đăng nhập chỉ gửi qua HTTPS.")) -> None:
     """Mở phòng thu trên trình duyệt: công chức soạn và sản xuất, lãnh đạo duyệt, người vận hành xếp lịch."""
     import uvicorn
 
@@ -892,7 +893,11 @@ def studio(station: Optional[Path] = typer.Option(None, "--station", "-s", help=
         raise RadioError(f"Không có đài nào (thư mục có station.yaml) trong {stations}.",
                          hint="tạo đài bằng 'radio init THƯ_MỤC'.")
     console.print(f"Phòng thu: http://{host}:{port}/ · {len(served)} đài · dừng bằng Ctrl-C.")
-    uvicorn.run(create_app(served, secret_for(home)), host=host, port=port, log_level="warning")
+    # uvicorn takes the client's address from X-Forwarded-For only when the connection comes
+    # from an address in FORWARDED_ALLOW_IPS (127.0.0.1 and ::1 by default): the login throttle counts
+    # the real machine behind a local HTTPS server, and nobody else can pose as another.
+    uvicorn.run(create_app(served, secret_for(home), https_cookies=https_cookies), host=host, port=port,
+                log_level="warning", proxy_headers=True)
 
 
 def main() -> None:

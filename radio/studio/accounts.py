@@ -1,7 +1,16 @@
 """Studio accounts of a station: who may do what, passwords hashed with Argon2id, and a
-throttle on wrong passwords. The rows live in the station's own database (``store``)."""
+throttle on wrong passwords. The rows live in the station's own database (``store``).
+
+The throttle is per client first: a machine that keeps guessing waits longer after each
+wrong password, whatever names it tries, while the account's owner on another machine logs
+in as usual. A guess from many machines at once (each guessing a little) trips a far higher
+account-wide limit, which then refuses only the machines that already failed on that name;
+a machine with no failures is never refused, so no stranger can lock the owner out.
+"""
 from __future__ import annotations
 
+import functools
+import math
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -20,7 +29,7 @@ ROLES = {
 ROLE_NAMES = {"officer": "Công chức văn hóa – xã hội", "leader": "Lãnh đạo", "operator": "Vận hành",
               "admin": "Quản trị"}
 # What the studio's actions are called wherever a person reads the record of them.
-WEB_ACTION_NAMES = {"login": "đăng nhập", "brief": "lưu bản tin", "compose": "soạn kịch bản",
+WEB_ACTION_NAMES = {"login": "đăng nhập", "logout": "đăng xuất", "brief": "lưu bản tin", "compose": "soạn kịch bản",
                     "edit-segment": "sửa đoạn", "produce": "sản xuất", "approve": "duyệt",
                     "reject": "trả lại", "schedule-auto": "xếp lịch tự động", "schedule-add": "thêm lượt phát",
                     "schedule-remove": "gỡ lượt phát", "report": "lập báo cáo",
@@ -31,8 +40,13 @@ PERMISSIONS = {
     "leader": {"view", "approve"},
     "operator": {"view", "schedule"},
 }
-LOCK_AFTER = 10  # wrong passwords in a row
-LOCK_FOR = timedelta(minutes=15)
+FREE_TRIES = 5  # wrong passwords a client may make before it has to wait
+FIRST_WAIT = timedelta(seconds=30)  # then doubled after each further wrong password ...
+LOCK_FOR = timedelta(minutes=15)  # ... up to this
+CLIENT_WINDOW = timedelta(hours=24)  # how long a client's failures count (a success forgets them)
+ACCOUNT_ALARM = 100  # failures on one name from all clients within ACCOUNT_WINDOW: under attack
+ACCOUNT_WINDOW = timedelta(hours=1)
+GUARDED_TRIES = 3  # failures on that name a client may have while it is under attack
 MIN_PASSWORD = 8
 
 
@@ -50,6 +64,16 @@ def _hasher():
     from argon2 import PasswordHasher  # Argon2id, memory-hard, with its own salt per hash
 
     return PasswordHasher()
+
+
+@functools.cache
+def _stand_in_hash() -> str:
+    """Verified for a name that has no account, so an unknown name costs what a real one
+    does and the answer's delay does not tell which names exist. Made with the same
+    parameters as real hashes (once per process)."""
+    import secrets
+
+    return _hasher().hash(secrets.token_urlsafe(16))
 
 
 def may(account: Account, permission: str) -> bool:
@@ -75,14 +99,21 @@ def add_account(station_dir: Path, username: str, full_name: str, title: str, ro
 
 
 def set_password(station_dir: Path, username: str, password: str) -> None:
+    """A new password ends every session of the account: a cookie copied by someone who
+    knew the old password stops working."""
     _check_password(password)
-    if not Store(station_dir).update_account(username, password_hash=_hasher().hash(password)):
+    store = Store(station_dir)
+    if not store.update_account(username, password_hash=_hasher().hash(password)):
         raise AccountError(f"Không có tài khoản '{username}'.", hint="xem danh sách bằng 'radio users list'.")
+    store.revoke_sessions(username=username)
 
 
 def set_disabled(station_dir: Path, username: str, disabled: bool) -> None:
-    if not Store(station_dir).update_account(username, disabled=disabled):
+    store = Store(station_dir)
+    if not store.update_account(username, disabled=disabled):
         raise AccountError(f"Không có tài khoản '{username}'.", hint="xem danh sách bằng 'radio users list'.")
+    if disabled:
+        store.revoke_sessions(username=username)
 
 
 def _check_password(password: str) -> None:
@@ -91,25 +122,54 @@ def _check_password(password: str) -> None:
                            hint="dùng một câu dễ nhớ với người dùng nhưng khó đoán với người khác.")
 
 
-def log_in(station_dir: Path, username: str, password: str, now: datetime | None = None) -> Login:
-    """The account if the password is right; after ``LOCK_AFTER`` wrong ones the name is
-    locked for ``LOCK_FOR`` whatever is typed, so guessing is slow."""
+def backoff(failures: int) -> timedelta:
+    """How long a client waits after its latest wrong password, given how many it made."""
+    if failures < FREE_TRIES:
+        return timedelta(0)
+    return min(LOCK_FOR, FIRST_WAIT * 2 ** (failures - FREE_TRIES))
+
+
+def _refusal(store: Store, username: str, client: str, now: datetime) -> str | None:
+    """Why this client may not try now, or ``None``. Attempts refused here are not counted,
+    so waiting as told is enough."""
+    failures = store.login_failures(None, now - CLIENT_WINDOW, client=client)
+    wait = backoff(failures)
+    if wait and store.login_failures(None, now - wait, client=client):
+        return (f"Đăng nhập sai nhiều lần từ máy này ({failures} lần): hãy chờ {_duration(wait)} "
+                "kể từ lần sai gần nhất rồi thử lại.")
+    if (store.login_failures(username, now - ACCOUNT_WINDOW) >= ACCOUNT_ALARM
+            and store.login_failures(username, now - CLIENT_WINDOW, client=client) >= GUARDED_TRIES):
+        return ("Tài khoản này đang bị dò mật khẩu từ nhiều nơi nên máy này tạm không được thử tiếp. "
+                "Hãy đăng nhập từ máy khác hoặc báo người quản trị.")
+    return None
+
+
+def _duration(wait: timedelta) -> str:
+    seconds = int(wait.total_seconds())
+    return f"{seconds} giây" if seconds < 60 else f"{math.ceil(seconds / 60)} phút"
+
+
+def log_in(station_dir: Path, username: str, password: str, *, client: str,
+           now: datetime | None = None) -> Login:
+    """The account if the password is right. ``client`` names the machine asking (its
+    address); the throttle described above decides whether it may try at all."""
     from argon2.exceptions import InvalidHashError, VerificationError
 
     now = now or datetime.now(timezone.utc)
     store = Store(station_dir)
-    if store.login_failures(username, now - LOCK_FOR) >= LOCK_AFTER:
-        return Login(None, f"Đăng nhập sai quá {LOCK_AFTER} lần: tài khoản tạm khóa "
-                           f"{int(LOCK_FOR.total_seconds() // 60)} phút. Hãy thử lại sau.")
+    refusal = _refusal(store, username, client, now)
+    if refusal:
+        return Login(None, refusal)
     account = store.account(username)
     try:
-        good = account is not None and _hasher().verify(account.password_hash, password)
+        good = _hasher().verify(account.password_hash if account else _stand_in_hash(), password)
+        good = good and account is not None
     except (VerificationError, InvalidHashError):
         good = False
     if not good:
-        store.record_login(username, success=False)
+        store.record_login(username, success=False, client=client)
         return Login(None, "Sai tên đăng nhập hoặc mật khẩu.")
     if account.disabled:
         return Login(None, "Tài khoản này đã bị khóa; hãy liên hệ người quản trị.")
-    store.record_login(username, success=True)
+    store.record_login(username, success=True, client=client)
     return Login(account, None)

@@ -2,18 +2,25 @@
 same stage functions the command line calls, and render what those return.
 
 Every page needs a login to one station; an account sees only its own station. Every
-state-changing request is a POST carrying the session's CSRF token; every such action is
-written to the station's database with the account that did it.
+state-changing request is a POST carrying the session's CSRF token, checked for every route
+where the routes are built; every such action is written to the station's database with
+the account that did it. The signed cookie carries a random session token whose digest the
+station's database keeps, so logging out or a new password ends every copy of the cookie.
+Every answer carries a Content-Security-Policy with a fresh nonce for the pages' own
+script and style, and refuses framing and content sniffing.
 """
 from __future__ import annotations
 
+import functools
+import hashlib
+import ipaddress
 import re
 import secrets
 import subprocess
 import sys
 import threading
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from starlette.applications import Starlette
@@ -33,6 +40,58 @@ from radio.studio.accounts import ROLE_NAMES, WEB_ACTION_NAMES, log_in, may
 SEGMENT_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,40}")
 GENERIC_ERRORS = {404: "Không tìm thấy trang.", 405: "Trang này không nhận yêu cầu kiểu này.",
                   403: "Bạn không được làm việc này."}
+CSRF_REFUSED = "Phiên làm việc đã hết hạn hoặc yêu cầu không hợp lệ; hãy tải lại trang."
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+SESSION_LENGTH = timedelta(hours=12)
+# The pages' only script and style are inline blocks carrying the response's nonce; audio,
+# the live reading (fetch) and forms go to the studio itself; nothing may frame a page.
+CONTENT_SECURITY_POLICY = ("default-src 'none'; script-src 'nonce-{nonce}'; style-src 'nonce-{nonce}'; "
+                           "img-src 'self'; media-src 'self'; connect-src 'self'; form-action 'self'; "
+                           "frame-ancestors 'none'; base-uri 'none'")
+NONCE = "radio.csp_nonce"  # where the nonce waits in the request's scope for the templates
+
+
+class SecurityHeaders:
+    """Adds the security headers to every answer (pages, redirects, files, errors)."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        nonce = scope[NONCE] = secrets.token_urlsafe(18)
+        extra = [(b"content-security-policy", CONTENT_SECURITY_POLICY.format(nonce=nonce).encode()),
+                 (b"x-frame-options", b"DENY"), (b"x-content-type-options", b"nosniff"),
+                 (b"referrer-policy", b"no-referrer")]
+
+        async def send_with_headers(message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), *extra]
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def client_key(host: str | None) -> str:
+    """The machine a login attempt comes from, as the throttle counts it: an IPv4 address,
+    or an IPv6 /64 (one household or office line, whose addresses are free to rotate)."""
+    if not host:
+        return "unknown"
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return host
+    if address.version == 6:
+        if address.ipv4_mapped:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -75,7 +134,9 @@ def stations_in(folder: Path) -> dict[str, Path]:
             if p.is_dir() and (p / "station.yaml").is_file() and re.fullmatch(r"[\w.-]+", p.name)}
 
 
-def create_app(stations: dict[str, Path], secret: str) -> Starlette:
+def create_app(stations: dict[str, Path], secret: str, *, https_cookies: bool = False) -> Starlette:
+    """``https_cookies``: the studio is reached through HTTPS (a server in front of it), so
+    the session cookie is marked Secure and never sent over plain HTTP."""
     # Everything escaped, whatever the template's name (select_autoescape would skip .html.j2).
     from jinja2 import Environment, FileSystemLoader
 
@@ -86,19 +147,23 @@ def create_app(stations: dict[str, Path], secret: str) -> Starlette:
     jobs_lock = threading.Lock()
 
     # -- who is asking ------------------------------------------------------------------
-    def station_dir(request: Request) -> Path:
-        slug = request.path_params["station"]
+    def station_dir(request: Request, slug: str | None = None) -> Path:
+        slug = slug or request.path_params["station"]
         if slug not in stations:
             raise HTTPException(404, "Không có đài này.")
         if request.session.get("station") != slug:
             raise HTTPException(403, "Tài khoản của bạn không thuộc đài này.")
         return stations[slug]
 
-    def account_of(request: Request, permission: str = "view") -> tuple[Path, Account]:
-        if not request.session.get("user"):
+    def account_of(request: Request, permission: str = "view", slug: str | None = None) -> tuple[Path, Account]:
+        """The account of the session; ``slug`` for a page outside any station's address."""
+        token = request.session.get("sid")
+        if not token:
             raise HTTPException(401)
-        folder = station_dir(request)
-        account = Store(folder, readonly=True).account(request.session["user"])
+        folder = station_dir(request, slug)
+        store = Store(folder, readonly=True)
+        username = store.session_user(_digest(token), datetime.now(timezone.utc))
+        account = store.account(username) if username else None
         if account is None or account.disabled:
             request.session.clear()
             raise HTTPException(401)
@@ -106,12 +171,15 @@ def create_app(stations: dict[str, Path], secret: str) -> Starlette:
             raise HTTPException(403, "Vai trò của bạn không được làm việc này.")
         return folder, account
 
+    def end_session(request: Request) -> None:
+        slug, token = request.session.get("station"), request.session.get("sid")
+        if slug in stations and token:
+            Store(stations[slug]).revoke_sessions(token_sha256=_digest(token))
+        request.session.clear()
+
     async def form_of(request: Request) -> dict:
-        form = await request.form()
-        token = request.session.get("csrf")
-        if not token or not secrets.compare_digest(str(form.get("csrf", "")), token):
-            raise HTTPException(403, "Phiên làm việc đã hết hạn hoặc yêu cầu không hợp lệ; hãy tải lại trang.")
-        return {k: str(v) for k, v in form.items()}
+        """The posted form (its token was checked before the handler ran: ``csrf_checked``)."""
+        return {k: str(v) for k, v in (await request.form()).items()}
 
     def month_of(request: Request) -> str:
         try:
@@ -126,6 +194,7 @@ def create_app(stations: dict[str, Path], secret: str) -> Starlette:
         context.setdefault("account", None)
         return templates.TemplateResponse(request, name, {
             "csrf": request.session.get("csrf", ""), "slug": request.path_params.get("station"),
+            "nonce": request.scope.get(NONCE, ""),
             "flash": request.session.pop("flash", None), "problem": request.session.pop("problem", None),
             **context})
 
@@ -149,18 +218,23 @@ def create_app(stations: dict[str, Path], secret: str) -> Starlette:
         if slug not in stations:
             return page(request, "login.html.j2", stations=stations, names=_station_names(stations),
                         error="Chọn đài của xã.")
-        result = log_in(stations[slug], form.get("username", "").strip(), form.get("password", ""))
+        result = log_in(stations[slug], form.get("username", "").strip(), form.get("password", ""),
+                        client=client_key(request.client.host if request.client else None))
         if result.account is None:
             return page(request, "login.html.j2", stations=stations, names=_station_names(stations),
                         error=result.problem, chosen=slug)
-        request.session.clear()  # a new session on login: no fixation
-        request.session.update(station=slug, user=result.account.username, csrf=secrets.token_urlsafe(32))
+        end_session(request)  # a new session on login: no fixation, and the old one ends
+        token = secrets.token_urlsafe(32)
+        Store(stations[slug]).add_session(_digest(token), result.account.username,
+                                          datetime.now(timezone.utc) + SESSION_LENGTH)
+        request.session.update(station=slug, sid=token, csrf=secrets.token_urlsafe(32))
         record(stations[slug], result.account, None, "login")
         return RedirectResponse(f"/s/{slug}/", status_code=303)
 
     async def logout(request: Request) -> Response:
-        await form_of(request)
-        request.session.clear()
+        folder, account = account_of(request, slug=request.session.get("station"))
+        end_session(request)
+        record(folder, account, None, "logout")
         return RedirectResponse("/login", status_code=303)
 
     async def home(request: Request) -> Response:
@@ -459,7 +533,7 @@ def create_app(stations: dict[str, Path], secret: str) -> Starlette:
     def error_page(request: Request, message: str, status: int) -> Response:
         return templates.TemplateResponse(request, "error.html.j2", {
             "message": message, "status": status, "account": None, "csrf": "", "slug": None,
-            "flash": None, "problem": None}, status_code=status)
+            "flash": None, "problem": None, "nonce": request.scope.get(NONCE, "")}, status_code=status)
 
     async def on_http_error(request: Request, exc: HTTPException) -> Response:
         if exc.status_code == 401:
@@ -471,34 +545,49 @@ def create_app(stations: dict[str, Path], secret: str) -> Starlette:
     async def on_radio_error(request: Request, exc: RadioError) -> Response:
         return error_page(request, str(exc), 400)
 
+    def csrf_checked(endpoint):
+        """Every route is built through this, so no handler can forget the token."""
+        @functools.wraps(endpoint)
+        async def checked(request: Request) -> Response:
+            if request.method not in SAFE_METHODS:
+                sent = str((await request.form()).get("csrf", ""))
+                token = request.session.get("csrf")
+                if not token or not secrets.compare_digest(sent.encode(), token.encode()):
+                    raise HTTPException(403, CSRF_REFUSED)
+            return await endpoint(request)
+        return checked
+
     m = "/s/{station}/m/{month}"
-    routes = [
-        Route("/", home), Route("/login", login, methods=["GET", "POST"]),
-        Route("/logout", logout, methods=["POST"]),
-        Route("/s/{station}/", overview),
-        Route("/s/{station}/open", open_month),
-        Route(m, month_page),
-        Route(m + "/brief", brief, methods=["GET", "POST"]),
-        Route(m + "/compose", compose, methods=["POST"]),
-        Route(m + "/script", script_page),
-        Route(m + "/script/{segment}", edit_segment, methods=["POST"]),
-        Route("/s/{station}/reading", reading),
-        Route(m + "/produce", produce, methods=["POST"]),
-        Route(m + "/job", job_page),
-        Route(m + "/review", review),
-        Route(m + "/audio", audio),
-        Route(m + "/approve", decide, methods=["POST"]),
-        Route(m + "/reject", decide, methods=["POST"]),
-        Route(m + "/publish", publish_month, methods=["POST"]),
-        Route(m + "/schedule", schedule_page),
-        Route(m + "/schedule/{change}", schedule_change, methods=["POST"]),
-        Route("/s/{station}/player", player_page),
-        Route("/s/{station}/log", log_page),
-        Route("/s/{station}/reports", reports_page, methods=["GET", "POST"]),
-        Route("/s/{station}/reports/{name}", report_file),
+    get, post, both = ["GET"], ["POST"], ["GET", "POST"]
+    table = [
+        ("/", home, get), ("/login", login, both), ("/logout", logout, post),
+        ("/s/{station}/", overview, get),
+        ("/s/{station}/open", open_month, get),
+        (m, month_page, get),
+        (m + "/brief", brief, both),
+        (m + "/compose", compose, post),
+        (m + "/script", script_page, get),
+        (m + "/script/{segment}", edit_segment, post),
+        ("/s/{station}/reading", reading, get),
+        (m + "/produce", produce, post),
+        (m + "/job", job_page, get),
+        (m + "/review", review, get),
+        (m + "/audio", audio, get),
+        (m + "/approve", decide, post),
+        (m + "/reject", decide, post),
+        (m + "/publish", publish_month, post),
+        (m + "/schedule", schedule_page, get),
+        (m + "/schedule/{change}", schedule_change, post),
+        ("/s/{station}/player", player_page, get),
+        ("/s/{station}/log", log_page, get),
+        ("/s/{station}/reports", reports_page, both),
+        ("/s/{station}/reports/{name}", report_file, get),
     ]
-    middleware = [Middleware(SessionMiddleware, secret_key=secret, session_cookie="radio_studio",
-                             same_site="strict", https_only=False, max_age=12 * 3600)]
+    routes = [Route(path, csrf_checked(endpoint), methods=methods) for path, endpoint, methods in table]
+    middleware = [Middleware(SecurityHeaders),
+                  Middleware(SessionMiddleware, secret_key=secret, session_cookie="radio_studio",
+                             same_site="strict", https_only=https_cookies,
+                             max_age=int(SESSION_LENGTH.total_seconds()))]
     app = Starlette(routes=routes, middleware=middleware,
                     exception_handlers={HTTPException: on_http_error, RadioError: on_radio_error})
     app.state.jobs = jobs
