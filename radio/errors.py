@@ -25,19 +25,21 @@ class RadioError(Exception):
         return self.message
 
 
-def where(path: Path | str, line: int | None = None) -> str:
+def where(path: Path | str, line: int | None = None, column: int | None = None) -> str:
     """Location prefix used in every message about a user file."""
-    return f"Tệp {path}, dòng {line}" if line else f"Tệp {path}"
+    if not line:
+        return f"Tệp {path}"
+    return f"Tệp {path}, dòng {line}, cột {column}" if column else f"Tệp {path}, dòng {line}"
 
 
 class ConfigError(RadioError):
     """A station file, month brief or script cannot be read or is invalid."""
 
     def __init__(self, path: Path | str, problem: str, *, line: int | None = None,
-                 hint: str | None = None) -> None:
+                 column: int | None = None, hint: str | None = None) -> None:
         self.path = Path(path)
         self.line = line
-        super().__init__(f"{where(path, line)}: {problem}", hint=hint)
+        super().__init__(f"{where(path, line, column)}: {problem}", hint=hint)
 
 
 class TemplateError(RadioError):

@@ -9,7 +9,7 @@ from pydantic import Field
 
 from radio.config import load_model
 from radio.errors import ConfigError
-from radio.models import MONTH_PATTERN, Model
+from radio.models import MONTH_PATTERN, IsoDate, Model
 
 PACKAGE_TEMPLATES = Path(str(resources.files("radio").joinpath("templates")))
 M = TypeVar("M", bound=Model)
@@ -18,7 +18,7 @@ M = TypeVar("M", bound=Model)
 class Source(Model):
     """Where a claim comes from: a legal document (number and date) or a published page."""
     title: str  # e.g. "Luật Hộ tịch số 60/2014/QH13"
-    issued: str | None = Field(default=None, pattern=r"^\d{4}-\d{2}-\d{2}$")
+    issued: IsoDate | None = None
     url: str | None = None
 
 

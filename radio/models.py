@@ -1,16 +1,47 @@
 """Typed data models, validated once at the edge (``radio.config``) and trusted after."""
 from __future__ import annotations
 
+import calendar
 import hashlib
 import re
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
+from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, field_validator,
+                      model_validator)
 
 MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
 TIME_PATTERN = r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$"
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def date_problem(year: int, month: int, day: int) -> str | None:
+    """Why a day does not exist, in the officer's words; None when it does."""
+    if year == 0:
+        return "không có năm 0"
+    if not 1 <= month <= 12:
+        return "tháng phải từ 1 đến 12"
+    days = calendar.monthrange(year, month)[1]
+    if not 1 <= day <= days:
+        return f"tháng {month} năm {year} chỉ có {days} ngày"
+    return None
+
+
+def _iso_date(value: str) -> str:
+    # One written form only: the schedule compares these with date.isoformat(), so a
+    # "20270216" that Python would parse must not pass and then never match.
+    match = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", value)
+    if match is None:
+        raise ValueError(f"ngày '{value}' không hợp lệ; viết dạng NĂM-THÁNG-NGÀY, ví dụ 2027-02-16")
+    problem = date_problem(*(int(part) for part in match.groups()))
+    if problem:
+        raise ValueError(f"ngày '{value}' không có thật ({problem}); viết một ngày có thật dạng "
+                         "NĂM-THÁNG-NGÀY, ví dụ 2027-02-16")
+    return value
+
+
+# A day as YYYY-MM-DD text that exists in the calendar.
+IsoDate = Annotated[str, AfterValidator(_iso_date)]
 
 
 SegmentKind = Literal["opening", "news", "topic", "procedure", "qa", "model", "reminder",
@@ -72,25 +103,13 @@ class ScheduleSettings(Model):
     # CCHC airing; set false to decide every day yourself.
     public_holidays: bool = True
     # The station's own days off (local festivals, elections), as YYYY-MM-DD.
-    holidays: list[str] = Field(default_factory=list)
+    holidays: list[IsoDate] = Field(default_factory=list)
     # Public holidays on which the station airs anyway, as YYYY-MM-DD.
-    not_holidays: list[str] = Field(default_factory=list)
+    not_holidays: list[IsoDate] = Field(default_factory=list)
     # After a restart, an airing up to this late is still played; later ones are "missed".
     grace_min: float = Field(default=10, ge=0, le=180)
     # Played instead of a programme that cannot air (missing, corrupt or unapproved file).
     fallback: str | None = None
-
-    @field_validator("holidays", "not_holidays")
-    @classmethod
-    def _dates(cls, value: list[str]) -> list[str]:
-        import datetime as _dt
-        for item in value:
-            try:
-                _dt.date.fromisoformat(item)
-            except ValueError:
-                raise ValueError(f"ngày nghỉ '{item}' không hợp lệ; viết dạng NĂM-THÁNG-NGÀY, "
-                                 "ví dụ 2027-02-16") from None
-        return value
 
 
 class Announcer(Model):

@@ -14,10 +14,9 @@ from importlib import resources
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
-import yaml
 from pydantic import Field, ValidationError
 
-from radio.config import load_model
+from radio.config import load_model, parse_packaged
 from radio.errors import ConfigError, SpeechError
 from radio.fileio import sha256_file
 from radio.models import Model
@@ -60,7 +59,7 @@ def load_catalog(path: Path | None = None) -> Catalog:
         return load_model(path, Catalog)
     text = resources.files("radio.speech").joinpath("piper_voices.yaml").read_text(encoding="utf-8")
     try:
-        return Catalog.model_validate(yaml.safe_load(text))
+        return Catalog.model_validate(parse_packaged(text, "radio/speech/piper_voices.yaml"))
     except ValidationError as exc:  # a packaging mistake, not the officer's
         raise ConfigError("radio/speech/piper_voices.yaml", f"danh sách giọng hỏng ({exc}).") from None
 
