@@ -761,6 +761,22 @@ def restore(copy: Optional[Path] = typer.Argument(None, metavar="[BẢN_SAO]",
     _warn_if_tampered(done.tampered)
 
 
+@app.command()
+def verify(sources: list[str] = typer.Argument(None, metavar="[DẤU_KIỂM]...",
+                                               help="Tệp dau-kiem.json của trang web, báo cáo (.md, .html) hoặc dòng 'Dấu kiểm nhật ký: …'."),
+           station: Path = STATION_DIR) -> None:
+    """Kiểm tra nhật ký duyệt, lịch và nhật ký phát chưa bị sửa, xoá hay tính lại ngoài phần mềm."""
+    from radio.anchors import verify as check
+
+    problems = check(station, sources or [])
+    for problem in problems:
+        console.print(f"[red]Không khớp:[/] {escape(problem)}")
+    if problems:
+        raise typer.Exit(1)
+    console.print(f"[green]Nhật ký nguyên vẹn[/] (đã đối chiếu với các dấu kiểm hằng ngày"
+                  + (f" và {len(sources)} dấu kiểm được đưa vào" if sources else "") + ").")
+
+
 @app.command(name="log")
 def log_command(month: Optional[str] = typer.Option(None, "--month", metavar="THÁNG", callback=_month,
                                                     help="Chương trình của tháng này (dạng NĂM-THÁNG), phát vào ngày nào cũng được."),

@@ -20,7 +20,7 @@ from typer._click.formatting import HelpFormatter
 # Commands in the order of the month's work, then the occasional ones.
 ORDER = ["init", "plan", "new-month", "compose", "normalize", "review", "produce", "approve",
          "reject", "schedule", "player", "publish", "status", "history", "log", "report", "studio", "users",
-         "backup", "restore", "voices", "plugins", "cache", "demo"]
+         "backup", "restore", "verify", "voices", "plugins", "cache", "demo"]
 
 EXAMPLES = {
     "init": "radio init dai-xa-toi",
@@ -50,6 +50,7 @@ EXAMPLES = {
     "plugins": "radio plugins",
     "backup": "radio backup --station dai-xa-toi",
     "restore": "radio restore backups/radio-20261203-000000.db --station dai-xa-toi",
+    "verify": "radio verify site/dau-kiem.json reports/bao-cao-2026-Q4.md --station dai-xa-toi",
     "studio": "radio studio --station dai-xa-toi --port 8080",
     "users": "radio users add lan.vhxh --role officer --name \"Nguyễn Thị Lan\" --title \"Công chức VH-XH\"",
     "users add": "radio users add binh.pct --role leader --name \"Trần Văn Bình\" --title \"Phó Chủ tịch UBND xã\"",

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from pydantic import Field
 
+from radio.anchors import anchor_text
 from radio.approval import ApprovalError, MonthFiles, known_months, require_airable
 from radio.clock import VIETNAM, parsed
 from radio.config import load_model
@@ -115,7 +116,8 @@ def publish(station_dir: Path, months: list[str] | None = None) -> Published:
             _write_feed(site, station, settings, whole, base_url)
         for episode in plan.write:
             files += _write_month(site, station, episode, base_url)
-        files.append(_write_index(site, station, plan.episodes))
+        files.append(_write_anchor(site, plan.heads))
+        files.append(_write_index(site, station, plan.episodes, plan.heads))
         files.append(_write_feed(site, station, settings, plan.episodes, base_url))
         for month in plan.remove:
             _remove_month(site, month)
@@ -127,6 +129,7 @@ class _Plan:
     episodes: list[Episode]  # every month the site lists, newest first
     write: list[Episode]  # month folders to (re)write
     remove: list[str]  # month folders to take out
+    heads: dict[str, dict]  # the log's chain heads, published as an anchor
 
 
 def _plan(station_dir: Path, station: Station, settings: PublishSettings, site: Path,
@@ -146,6 +149,7 @@ def _plan(station_dir: Path, station: Station, settings: PublishSettings, site: 
             if month in asked or not _complete(site / month):
                 write.append(episode)
             episodes.append(episode)
+        heads = store.heads()
     except OutputError as exc:  # the database: busy, damaged, unreadable
         raise type(exc)(f"{exc.message} Chưa đăng gì: trang web vẫn giữ nguyên như trước.",
                         hint=exc.hint) from exc
@@ -154,7 +158,7 @@ def _plan(station_dir: Path, station: Station, settings: PublishSettings, site: 
                            + " ".join(refused[m] for m in months if m in refused),
                            hint="chỉ đăng chương trình đã duyệt ('radio approve') và đúng bản đã duyệt.")
     episodes.sort(key=lambda e: e.month, reverse=True)
-    return _Plan(episodes, write, remove)
+    return _Plan(episodes, write, remove, heads)
 
 
 def _check_claim(site: Path) -> None:
@@ -187,7 +191,8 @@ def _site_lock(site: Path):
         os.close(fd)
 
 
-SITE_FILES = ("index.html", "feed.xml", ARTWORK, SITE_MARKER)
+ANCHOR_FILE = "dau-kiem.json"
+SITE_FILES = ("index.html", "feed.xml", ARTWORK, SITE_MARKER, ANCHOR_FILE)
 MONTH_FILES = (MP3_NAME, "chuong-muc.json", "loi-doc.txt", "index.html", MARKER)
 REMOVING = ".dang-go-"  # a withdrawn month folder on its way out
 
@@ -357,11 +362,22 @@ def _drawn_artwork(station: Station) -> bytes:
     return buffer.getvalue()
 
 
-def _write_index(site: Path, station: Station, episodes: list[Episode]) -> Path:
+def _write_index(site: Path, station: Station, episodes: list[Episode],
+                 heads: dict[str, dict] | None = None) -> Path:
     page = site / "index.html"
     write_text(page, _env().get_template("site.index.html.j2").render(
-        station=station, episodes=episodes, mp3=MP3_NAME))
+        station=station, episodes=episodes, mp3=MP3_NAME, anchor=anchor_text(heads or {})))
     return page
+
+
+def _write_anchor(site: Path, heads: dict[str, dict]) -> Path:
+    """The log's heads on the public site: once uploaded, a later rewrite of the log no
+    longer matches what anyone can download (``radio verify site/dau-kiem.json``)."""
+    from datetime import datetime, timezone
+
+    path = site / ANCHOR_FILE
+    write_json(path, {"at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "heads": heads})
+    return path
 
 
 def _write_feed(site: Path, station: Station, settings: PublishSettings, episodes: list[Episode],

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from radio.anchors import anchor_text
 from radio.approval import MonthFiles, read_manifest, standing_approval
 from radio.clock import parsed, shown
 from radio.config import load_model
@@ -122,6 +123,8 @@ class Report:
     files: list[Path] = field(default_factory=list)
     # The first record changed outside the tool, if the trail or the log was tampered with.
     tampered: str | None = None
+    # The chains' heads when the report was made: a report filed away anchors the log.
+    anchor: str = ""
 
     def count(self, result: str) -> int:
         return sum(1 for row in self.as_run if row.result == result)
@@ -203,7 +206,7 @@ def build_report(station_dir: Path, period: Period, now: datetime | None = None)
         months_without_programme=[m for m in period.months
                                   if m <= current and m not in aired_in and m not in waiting],
         months_not_yet_due=[m for m in period.months if m > current],
-        tampered=store.broken_record())
+        tampered=store.broken_record(), anchor=anchor_text(store.heads()))
 
 
 def _approval_when_aired(store: Store, month: str, planned: list) -> ReviewEvent | None:
@@ -291,7 +294,7 @@ def outline(report: Report, detail: bool = False) -> Outline:
         subtitle=label[:1].upper() + label[1:],
         sections=sections,
         footnote=f"Số liệu trích từ nhật ký phát sóng của phần mềm radio lúc {r.made_at:%H:%M} "
-                 f"ngày {r.made_at:%d/%m/%Y}.",
+                 f"ngày {r.made_at:%d/%m/%Y}." + (f" {r.anchor}." if r.anchor else ""),
         chart=None if r.empty else _chart(r))
 
 

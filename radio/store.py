@@ -178,6 +178,12 @@ MIGRATIONS = [
     INSERT INTO meta (key, value) SELECT 'as_run_ledger_ids_from', COALESCE(MAX(id), 0) + 1 FROM as_run_ledger;
     INSERT INTO meta (key, value) SELECT 'airings_ledger_ids_from', 1;
     """,
+    """
+    -- A stranger guessing for hours must not make each login slower: failures are counted
+    -- by index, and only the last day's are kept.
+    CREATE INDEX login_failures_client ON login_failures (client, at);
+    CREATE INDEX login_failures_user ON login_failures (username, at);
+    """,
 ]
 def _link(previous: str | None, *fields: object) -> str:
     """The chain value of a row: its fields and the chain of the row before it."""
@@ -428,15 +434,16 @@ class Store:
     def login_failures(self, username: str | None, since: datetime, client: str | None = None) -> int:
         """Wrong passwords since ``since`` for this name (and, when given, from this client);
         ``username=None`` counts a client's failures under any name."""
-        where, args = [], []
+        # ``at`` is always written by now_iso (UTC, to the second), so text order is time order.
+        where, args = ["at >= ?"], [since.astimezone(timezone.utc).isoformat(timespec="seconds")]
         if username is not None:
             where.append("username = ?"), args.append(username)
         if client is not None:
             where.append("client = ?"), args.append(client)
-        query = "SELECT at FROM login_failures" + (" WHERE " + " AND ".join(where) if where else "")
         with self._connect() as db:
-            rows = [] if db is None else db.execute(query, args).fetchall()
-        return sum(1 for row in rows if parsed(row["at"]) >= since)
+            row = None if db is None else db.execute(
+                "SELECT COUNT(*) FROM login_failures WHERE " + " AND ".join(where), args).fetchone()
+        return row[0] if row else 0
 
     def record_login(self, username: str, success: bool, client: str | None = None) -> None:
         """A success forgets this client's failures for the name (another client's stay)."""
@@ -447,12 +454,20 @@ class Store:
             else:
                 db.execute("INSERT INTO login_failures (username, at, client) VALUES (?, ?, ?)",
                            (username, now_iso(), client))
+                # Older than any throttle looks back: forgotten, so the table stays small.
+                stale = (datetime.now(timezone.utc) - timedelta(days=2)).isoformat(timespec="seconds")
+                db.execute("DELETE FROM login_failures WHERE at < ?", (stale,))
 
     # -- studio sessions ----------------------------------------------------------------
     def add_session(self, token_sha256: str, username: str, expires_at: datetime) -> None:
         with self._connect() as db:
             db.execute("INSERT INTO studio_sessions (token_sha256, username, created_at, expires_at) "
                        "VALUES (?, ?, ?, ?)", (token_sha256, username, now_iso(), expires_at.isoformat()))
+            # Sessions long over are of no use to anyone; a session is not part of the record.
+            week_ago = datetime.now(timezone.utc) - timedelta(days=7)
+            for row in db.execute("SELECT token_sha256, expires_at FROM studio_sessions").fetchall():
+                if parsed(row["expires_at"]) < week_ago:
+                    db.execute("DELETE FROM studio_sessions WHERE token_sha256 = ?", (row["token_sha256"],))
 
     def session_user(self, token_sha256: str, now: datetime) -> str | None:
         """The account a live session belongs to; ``None`` if unknown, expired or revoked."""
@@ -840,7 +855,10 @@ def _unanchored(db: sqlite3.Connection, anchor: dict, where: str) -> str | None:
             continue
         row = db.execute(f"SELECT chain FROM {table} WHERE id = ?", (head["id"],)).fetchone()
         count = db.execute(f"SELECT COUNT(*) FROM {table} WHERE id <= ?", (head["id"],)).fetchone()[0]
-        if row is None or row["chain"] != head.get("chain") or count != head.get("count"):
+        anchored = str(head.get("chain") or "")
+        # A printed anchor keeps the first 16 hex digits of the link (64 bits): enough that
+        # no recomputed chain matches it by chance.
+        if row is None or len(anchored) < 16 or not row["chain"].startswith(anchored) or count != head.get("count"):
             return (f"{_CHAIN_NAMES[table]} không còn khớp với dấu kiểm {where} (bản ghi số {head['id']}): "
                     "nhật ký đã bị xoá, sửa hoặc tính lại ngoài phần mềm sau thời điểm đó.")
     return None

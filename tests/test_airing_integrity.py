@@ -347,3 +347,42 @@ def test_a_full_disk_is_said_once_not_every_second_and_the_airing_goes_out_after
         player.clock.t += timedelta(seconds=1)
     assert [e.result for e in as_run_log(Store(scheduled))] == ["aired"]
     assert any("ghi được trở lại" in line for line in told)
+
+
+# -- anchors on the website and in reports -----------------------------------------------
+
+def forge_approver(folder):
+    from radio.store import _CHAINED
+
+    with sqlite3.connect(folder / "radio.db") as db:
+        db.row_factory = sqlite3.Row
+        db.execute("DROP TRIGGER review_events_no_update")
+        db.execute("UPDATE review_events SET by_name = 'Người khác' WHERE action = 'approve'")
+        recompute_chain(db, "review_events", _CHAINED["review_events"])
+
+
+def test_the_published_anchor_catches_a_recomputed_chain(scheduled):
+    assert run_cli("publish", "--all", "-s", str(scheduled)).returncode == 0
+    anchor = json.loads((scheduled / "site" / "dau-kiem.json").read_text(encoding="utf-8"))
+    assert anchor["heads"]["review_events"]["id"] >= 1
+    assert "Dấu kiểm nhật ký: review_events#" in (scheduled / "site" / "index.html").read_text(encoding="utf-8")
+    good = run_cli("verify", "site/dau-kiem.json", "-s", str(scheduled))
+    assert good.returncode == 0 and "Nhật ký nguyên vẹn" in good.stdout
+    forge_approver(scheduled)
+    assert Store(scheduled).broken_record() is None  # the chain agrees with itself...
+    bad = run_cli("verify", str(scheduled / "site" / "dau-kiem.json"), "-s", str(scheduled), env={"COLUMNS": "250"})
+    assert bad.returncode == 1  # ...but no longer with what the website published
+    assert "không còn khớp với dấu kiểm" in " ".join(bad.stdout.split())
+
+
+def test_every_report_carries_the_anchor_that_catches_a_later_rewrite(scheduled):
+    played_morning_and_missed_afternoon(scheduled)
+    result = run_cli("report", "2026-Q4", "-s", str(scheduled))
+    assert result.returncode == 0, result.stderr
+    markdown = scheduled / "reports" / "bao-cao-2026-Q4.md"
+    assert "Dấu kiểm nhật ký: " in markdown.read_text(encoding="utf-8")
+    assert run_cli("verify", str(markdown), "-s", str(scheduled)).returncode == 0
+    forge_approver(scheduled)
+    assert run_cli("verify", str(markdown), "-s", str(scheduled)).returncode == 1
+    line = "Dấu kiểm nhật ký: " + markdown.read_text(encoding="utf-8").split("Dấu kiểm nhật ký: ")[1].split(".")[0]
+    assert run_cli("verify", line, "-s", str(scheduled)).returncode == 1  # the line itself, copied from paper
