@@ -787,29 +787,19 @@ def _said_broken(table: str, row, why: str | None = None) -> str:
 
 
 def _broken_as_run(db: sqlite3.Connection) -> str | None:
-    expected_rows: dict[int, dict] = {}
+    expected: dict[int, dict] = {}
     for entry in db.execute("SELECT * FROM as_run_ledger ORDER BY id"):
-        state = expected_rows.setdefault(entry["as_run_id"], {"airing_id": entry["airing_id"]})
+        state = expected.setdefault(entry["as_run_id"], {"airing_id": entry["airing_id"]})
         if entry["kind"] == "claim":
             state.update(started_at=entry["at"], result="playing", planned_at=entry["planned_at"],
                          file=entry["file"], audio_sha256=entry["audio_sha256"])
         else:
             state.update(result=entry["result"], error=entry["error"],
                          **({"ended_at": entry["at"]} if entry["at"] is not None else {}))
-    start = _meta(db, "as_run_chained_from", 1)
-    seen = set()
-    for row in db.execute("SELECT * FROM as_run WHERE id >= ? ORDER BY id", (start,)):
-        seen.add(row["id"])
-        state = expected_rows.get(row["id"])
-        if state is None or any(row[key] != value for key, value in state.items()):
-            return (f"Nhật ký phát bị sửa ngoài phần mềm ở lượt phát số {row['airing_id']} "
-                    f"(giờ định phát {shown(row['planned_at'])}).")
-    gone = sorted(set(expected_rows) - seen)
-    if gone:
-        state = expected_rows[gone[0]]
-        return (f"Nhật ký phát bị xoá ngoài phần mềm: mất {len(gone)} mục, đầu tiên là lượt phát số "
-                f"{state['airing_id']} (giờ định phát {shown(state['planned_at']) if state.get('planned_at') else '?'}).")
-    return None
+    return _rows_against(db, "as_run", _meta(db, "as_run_chained_from", 1), expected,
+                         lambda row: f"Nhật ký phát bị sửa ngoài phần mềm ở lượt phát số {row['airing_id']}",
+                         lambda gone, state: f"Nhật ký phát bị xoá ngoài phần mềm: mất {gone} mục, đầu tiên "
+                                             f"là lượt phát số {state['airing_id']}")
 
 
 def _broken_queue(db: sqlite3.Connection) -> str | None:
@@ -817,24 +807,34 @@ def _broken_queue(db: sqlite3.Connection) -> str | None:
     hidden by marking it removed, or its row deleted)."""
     expected: dict[int, dict] = {}
     for entry in db.execute("SELECT * FROM airings_ledger ORDER BY id"):
-        state = expected.setdefault(entry["airing_id"], {})
+        state = expected.setdefault(entry["airing_id"], {"id": entry["airing_id"]})
         if entry["kind"] == "add":
             state.update(planned_at=entry["planned_at"], audio_sha256=entry["audio_sha256"], removed=0)
         else:
             state["removed"] = 1
-    start = _meta(db, "airings_chained_from", 1)
+    return _rows_against(db, "airings", _meta(db, "airings_chained_from", 1), expected,
+                         lambda row: f"Lịch phát bị sửa ngoài phần mềm ở lượt phát số {row['id']}",
+                         lambda gone, state: f"Lịch phát bị xoá ngoài phần mềm: mất {gone} lượt, đầu tiên "
+                                             f"là lượt số {state['id']}")
+
+
+def _rows_against(db: sqlite3.Connection, table: str, start: int, expected: dict[int, dict],
+                  edited: Callable, deleted: Callable) -> str | None:
+    """A table's rows (from ``start``) held against what its ledger says they must be: a row
+    the ledger does not know or that differs from it is edited; a row it knows that is
+    missing was deleted. Each finding names the airing and its planned time."""
     seen = set()
-    for row in db.execute("SELECT * FROM airings WHERE id >= ? ORDER BY id", (start,)):
+    for row in db.execute(f"SELECT * FROM {table} WHERE id >= ? ORDER BY id", (start,)):
         seen.add(row["id"])
         state = expected.get(row["id"])
         if state is None or any(row[key] != value for key, value in state.items()):
-            return (f"Lịch phát bị sửa ngoài phần mềm ở lượt phát số {row['id']} "
-                    f"(giờ định phát {shown(row['planned_at'])}).")
+            return f"{edited(row)} (giờ định phát {shown(row['planned_at'])})."
     gone = sorted(set(expected) - seen)
-    if gone:
-        return (f"Lịch phát bị xoá ngoài phần mềm: mất {len(gone)} lượt, đầu tiên là lượt số {gone[0]} "
-                f"(giờ định phát {shown(expected[gone[0]]['planned_at'])}).")
-    return None
+    if not gone:
+        return None
+    state = expected[gone[0]]
+    when = shown(state["planned_at"]) if state.get("planned_at") else "không rõ"
+    return f"{deleted(len(gone), state)} (giờ định phát {when})."
 
 
 def chain_heads(db: sqlite3.Connection) -> dict[str, dict]:

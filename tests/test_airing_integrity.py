@@ -266,8 +266,9 @@ def test_the_player_says_it_is_playing_during_an_airing(tmp_path):
         deadline = time.time() + duration + 20
         while time.time() < deadline and daemon.poll() is None:
             said = run_cli("player", "status", "-s", str(folder), env={"COLUMNS": "250"}).stdout
-            if "đang phát lượt" in said:
-                seen.append((time.time(), beat_time(folder)))
+            beat = beat_time(folder)  # None once the daemon has ended
+            if "đang phát lượt" in said and beat:
+                seen.append((time.time(), beat))
             time.sleep(0.5)
     finally:
         output = daemon.communicate(timeout=60)[0]
@@ -284,8 +285,12 @@ def queued_duration(folder):
 
 
 def beat_time(folder):
-    [beat] = (folder / ".player").glob("*.json")
-    return json.loads(beat.read_text(encoding="utf-8"))["at"]
+    for beat in (folder / ".player").glob("*.json"):
+        try:
+            return json.loads(beat.read_text(encoding="utf-8"))["at"]
+        except (OSError, ValueError):
+            return None
+    return None
 
 
 # -- 11. smaller: a killed approval, a full disk ------------------------------------------

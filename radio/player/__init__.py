@@ -106,6 +106,24 @@ class _Unfinished:
     error: str | None
 
 
+class _Spell:
+    """A failure that repeats on every tick (a full disk) is said when it starts and when it
+    is over, not once a second, so the operator's screen stays readable."""
+
+    def __init__(self, say: Callable[[str], None]) -> None:
+        self.say, self.failing = say, False
+
+    def failed(self, line: str) -> None:
+        if not self.failing:
+            self.say(line)
+        self.failing = True
+
+    def over(self, line: str) -> None:
+        if self.failing:
+            self.say(line)
+        self.failing = False
+
+
 class Player:
     """Reads the queue and the files and decides; creating one changes nothing."""
 
@@ -123,8 +141,7 @@ class Player:
         # Where the daemon tells the operator what happens (the CLI prints it).
         self.notify: Callable[[str], None] | None = None
         self._unfinished: list[_Unfinished] = []
-        self._beat_failing = False
-        self._finish_failing = False
+        self._beat_spell, self._finish_spell = _Spell(self._say), _Spell(self._say)
         self._busy_until: datetime | None = None
         self._busy_count = 0
         self.current: Airing | None = None
@@ -216,15 +233,11 @@ class Player:
             except DatabaseBusy:
                 raise
             except OutputError as exc:
-                if not self._finish_failing:
-                    self._say(f"{exc.message} Máy phát vẫn chạy; {len(self._unfinished)} kết quả lượt phát "
-                              "chờ ghi khi có chỗ.")
-                self._finish_failing = True
+                self._finish_spell.failed(f"{exc.message} Máy phát vẫn chạy; {len(self._unfinished)} "
+                                          "kết quả lượt phát chờ ghi khi có chỗ.")
                 return
             self._unfinished.pop(0)
-        if self._finish_failing:
-            self._say("Đã ghi được các kết quả lượt phát còn chờ.")
-        self._finish_failing = False
+        self._finish_spell.over("Đã ghi được các kết quả lượt phát còn chờ.")
 
     def _tell(self, entry: AsRun) -> None:
         if not self.notify or not entry.planned_at:
@@ -341,16 +354,11 @@ class Player:
                 "playing_title": current.title if current else None,
                 "condition": condition() if condition else None})
         except OutputError as exc:
-            # A full disk must not stop the airing; status shows the heartbeat aging. Said once
-            # per spell, not every beat, so the operator's screen stays readable.
-            if not self._beat_failing:
-                self._say(f"Không ghi được tín hiệu hoạt động của máy phát: {exc.message} "
-                          "Máy phát vẫn chạy; sẽ báo lại khi ghi được.")
-            self._beat_failing = True
+            # A full disk must not stop the airing; status shows the heartbeat aging.
+            self._beat_spell.failed(f"Không ghi được tín hiệu hoạt động của máy phát: {exc.message} "
+                                    "Máy phát vẫn chạy; sẽ báo lại khi ghi được.")
             return
-        if self._beat_failing:
-            self._say("Đã ghi lại được tín hiệu hoạt động của máy phát.")
-        self._beat_failing = False
+        self._beat_spell.over("Đã ghi lại được tín hiệu hoạt động của máy phát.")
 
     def end_heartbeat(self) -> None:
         (self.station_dir / HEARTBEAT_DIR / f"{self.identity}.json").unlink(missing_ok=True)
