@@ -141,7 +141,7 @@ def _set_aside_later_anchors(store: Store, now: datetime) -> int:
     import json
 
     moved = 0
-    for path in sorted(store.anchors_dir.glob("*.json")):
+    for path in store.anchor_files():
         try:
             anchor = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):

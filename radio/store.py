@@ -673,6 +673,10 @@ class Store:
     def anchors_dir(self) -> Path:
         return self.path.parent / ANCHORS
 
+    def anchor_files(self) -> list[Path]:
+        """The daily anchors, oldest first (a file being written, hidden, is not one yet)."""
+        return sorted(p for p in self.anchors_dir.glob("*.json") if not p.name.startswith("."))
+
     def heads(self) -> dict[str, dict]:
         with self._connect() as db:
             return {} if db is None else chain_heads(db)
@@ -698,7 +702,7 @@ class Store:
     def _unanchored(self, db: sqlite3.Connection) -> str | None:
         import json
 
-        for path in sorted(self.anchors_dir.glob("*.json")):
+        for path in self.anchor_files():
             try:
                 anchor = json.loads(path.read_text(encoding="utf-8"))
             except (OSError, ValueError):

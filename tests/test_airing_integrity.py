@@ -285,7 +285,7 @@ def queued_duration(folder):
 
 
 def beat_time(folder):
-    for beat in (folder / ".player").glob("*.json"):
+    for beat in (folder / ".player").glob("[!.]*.json"):
         try:
             return json.loads(beat.read_text(encoding="utf-8"))["at"]
         except (OSError, ValueError):
@@ -391,3 +391,14 @@ def test_every_report_carries_the_anchor_that_catches_a_later_rewrite(scheduled)
     assert run_cli("verify", str(markdown), "-s", str(scheduled)).returncode == 1
     line = "Dấu kiểm nhật ký: " + markdown.read_text(encoding="utf-8").split("Dấu kiểm nhật ký: ")[1].split(".")[0]
     assert run_cli("verify", line, "-s", str(scheduled)).returncode == 1  # the line itself, copied from paper
+
+
+def test_a_heartbeat_being_written_is_not_a_second_player(scheduled):
+    from radio.player import heartbeats
+    from radio.player.outputs import NullOutput
+
+    player = Player(scheduled, NullOutput(), FakeClock(at(1, 5, 0)))
+    player.beat()
+    [written] = (scheduled / ".player").glob("[!.]*.json")
+    (scheduled / ".player" / f".{written.stem}.k3j2h1.json").write_bytes(written.read_bytes())  # mid-rename
+    assert len(heartbeats(scheduled)) == 1

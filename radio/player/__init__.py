@@ -414,7 +414,8 @@ def heartbeats(station_dir: Path) -> list[Heartbeat]:
     import json
 
     found = []
-    for path in sorted((Path(station_dir) / HEARTBEAT_DIR).glob("*.json")):
+    # pathlib matches hidden names too: a heartbeat being written (.name.tmp.json) is not a player.
+    for path in sorted(p for p in (Path(station_dir) / HEARTBEAT_DIR).glob("*.json") if not p.name.startswith(".")):
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
             found.append(Heartbeat(data["player"], data["output"], datetime.fromisoformat(data["at"]),
