@@ -9,7 +9,12 @@ paced in real time a fraction of a second ahead, with the programme's title as t
 metadata. The source protocol is Icecast's HTTP PUT (Icecast 2.4+): one request whose body
 never ends. If the server goes away, the output reconnects with backoff (doubling, capped)
 and keeps the programme on its clock: what was due while the mount was down is skipped,
-and the as-run entry records the gap. The password is a ``SecretStr``: it is only ever
+and the as-run entry records the gap. A server that hangs counts as gone: its kernel keeps
+taking the stream's bytes long after it stopped reading them, and its listeners would get
+them all in one burst when it wakes, so while the mount is fed a small status request every
+third of ``timeout_s`` checks that the server still answers (one access-log line each), and
+a silence longer than ``timeout_s`` drops the connection. A refused password is not retried
+with backoff: the airing fails at once, and the next airing tries again. The password is a ``SecretStr``: it is only ever
 written into the request's Authorization header, never into a message or a log.
 """
 from __future__ import annotations
@@ -17,6 +22,7 @@ from __future__ import annotations
 import base64
 import select
 import socket
+import struct
 import subprocess
 import threading
 import time
@@ -24,7 +30,7 @@ import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Literal
 
@@ -65,6 +71,8 @@ class IcecastSettings(Model):
     lead_s: float = Field(default=0.3, ge=0.05, le=5)
     # Reconnecting waits 0.5 s, then twice as long each time, never longer than this.
     reconnect_max_s: float = Field(default=10, ge=0.5, le=300)
+    # How long the server may keep silent: when connecting, and while it is fed (a server
+    # that answers nothing for this long has stalled; what it missed is part of the gap).
     timeout_s: float = Field(default=5, gt=0, le=60)
 
     @model_validator(mode="after")
@@ -79,8 +87,14 @@ class _Refused(Exception):
 
     def __init__(self, why: str, code: int) -> None:
         super().__init__(why)
-        # Wrong credentials or mount will not right themselves within an airing.
+        # Wrong credentials or mount will not right themselves within an airing. A 403 does:
+        # Icecast sends it for a mount still held by a source, our own dropped connection
+        # included until the server notices it is gone.
         self.lasting = code in (401, 404)
+
+
+class _Stalled(Exception):
+    """The server stopped taking the stream while its connection looked open."""
 
 
 _REFUSALS = {
@@ -103,8 +117,9 @@ class _Airing:
     # Set when the mount comes back after a gap: the stream then resumes at what is due now.
     resync: bool = False
     sent_any: bool = False
-    gap_since: tuple[float, datetime] | None = None
-    gaps: list[tuple[datetime, float | None]] = field(default_factory=list)
+    # The gap under way: when it began (monotonic and station time) and why.
+    gap_since: tuple[float, datetime, str] | None = None
+    gaps: list[tuple[datetime, float | None, str]] = field(default_factory=list)
     last_error: str | None = None
     cancelled: bool = False
     done: threading.Event = field(default_factory=threading.Event)
@@ -114,31 +129,67 @@ class _Airing:
     def __post_init__(self) -> None:
         self.length_s = sum(frame[2] for frame in self.frames)
 
-    def lost(self, why: str) -> None:
+    def lost(self, why: str, since: float | None = None) -> None:
+        """The mount is down (``since``: the monotonic time it was last known up, for a
+        stall noticed only later). A gap keeps the reason it began with: the retries'
+        own failures would hide what happened."""
         self.last_error = why
         if self.gap_since is None:
-            self.gap_since = (time.monotonic(), datetime.now(self.zone))
+            now = time.monotonic()
+            began = max(now if since is None else since, self.began)
+            self.gap_since = (began, datetime.now(self.zone) - timedelta(seconds=now - began), why)
 
     def back(self) -> None:
         if self.gap_since is not None:
-            self.gaps.append((self.gap_since[1], time.monotonic() - self.gap_since[0]))
+            began, at, why = self.gap_since
+            self.gaps.append((at, time.monotonic() - began, why))
             self.gap_since = None
             self.resync = True
 
     def note(self) -> str | None:
         if self.gap_since is not None:
-            self.gaps.append((self.gap_since[1], None))
+            self.gaps.append((self.gap_since[1], None, self.gap_since[2]))
             self.gap_since = None
         if not self.gaps:
             return None
         said = []
-        for at, seconds in self.gaps:
+        for at, seconds, why in self.gaps:
             if seconds is None:
-                said.append(f"từ {at:%H:%M:%S} đến hết chương trình")
+                said.append(f"từ {at:%H:%M:%S} đến hết chương trình ({why})")
             else:
-                said.append(f"{number(seconds, 1)} giây lúc {at:%H:%M:%S}")
-        return (f"Mất kết nối tới máy chủ Icecast {', '.join(said)}"
-                + (f" ({self.last_error})" if self.last_error else "") + "; phần đó loa không nhận được.")
+                said.append(f"{number(seconds, 1)} giây lúc {at:%H:%M:%S} ({why})")
+        return f"Mất kết nối tới máy chủ Icecast {', '.join(said)}; phần đó loa không nhận được."
+
+
+class _Pulse:
+    """Whether the server still answers while it is fed. A hung Icecast (stopped, frozen,
+    its machine swapping) reads nothing, yet its kernel keeps acknowledging the stream's
+    bytes (on loopback more than ten seconds of them without the window shrinking), so the
+    source socket tells nothing. A small request every third of ``timeout_s`` on a
+    connection of its own does: ``heard_at`` is when the server last answered."""
+
+    def __init__(self, host: str, port: int, timeout_s: float) -> None:
+        self.heard_at = time.monotonic()
+        self._stop = threading.Event()
+        threading.Thread(target=self._beat, args=(host, port, timeout_s), name="radio-icecast-pulse",
+                         daemon=True).start()
+
+    def quiet_s(self) -> float:
+        return time.monotonic() - self.heard_at
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def _beat(self, host: str, port: int, timeout_s: float) -> None:
+        request = f"GET /status-json.xsl HTTP/1.0\r\nHost: {host}:{port}\r\n\r\n".encode("ascii")
+        while not self._stop.wait(timeout_s / 3):
+            try:
+                with socket.create_connection((host, port), timeout=timeout_s) as probe:
+                    probe.sendall(request)
+                    probe.recv(1)  # any answer, even a closed connection, is a sign of life
+                self.heard_at = time.monotonic()
+            except OSError:
+                pass  # refused or unanswered: the silence speaks once it lasts
 
 
 class IcecastOutput:
@@ -163,9 +214,12 @@ class IcecastOutput:
         self._closing = threading.Event()
         self._thread: threading.Thread | None = None
         self._socket: socket.socket | None = None
+        self._pulse: _Pulse | None = None
         #: What the operator may want to know: whether the mount is fed, and the last problem.
         self.connected = False
         self.last_error: str | None = None
+        #: The server refused the credentials: the next airing tries again, nothing before.
+        self.refused = False
         self.filler_problem: str | None = None
 
     @property
@@ -175,8 +229,9 @@ class IcecastOutput:
     def condition(self) -> str | None:
         said = [self.filler_problem] if self.filler_problem else []
         if self._thread is not None and not self.connected:
+            retry = "lượt phát sau sẽ thử lại" if self.refused else "máy phát đang thử nối lại"
             said.insert(0, f"Luồng Icecast {self.where} đang mất kết nối ({self.last_error or 'đang kết nối'}); "
-                           "máy phát đang thử nối lại.")
+                           f"{retry}.")
         return " ".join(said) or None
 
     def unavailable_reason(self) -> str | None:
@@ -246,16 +301,25 @@ class IcecastOutput:
         filler = self._filler()
         wait = 0.5
         started = sent = 0.0
+        refused_airing: _Airing | None = None
         while not self._closing.is_set():
             airing = self._airing
             if airing is not None and self._over(airing):
                 continue
             if self._socket is None:
+                if self.refused and (airing is None or airing is refused_airing):
+                    with self._wake:  # refused credentials do not right themselves: wait for an airing
+                        self._wake.wait(0.1)
+                    continue
                 try:
                     self._connect()
                 except (OSError, _Refused) as exc:
                     self._lost(airing, exc)
-                    self._closing.wait(wait)
+                    if isinstance(exc, _Refused) and exc.lasting:
+                        self.refused, refused_airing = True, airing
+                        continue
+                    with self._wake:  # an airing handed over cuts the wait short
+                        self._wake.wait(wait)
                     wait = min(wait * 2, self.settings.reconnect_max_s)
                     continue
                 wait, started, sent = 0.5, time.monotonic(), 0.0
@@ -267,11 +331,17 @@ class IcecastOutput:
                 with self._wake:
                     self._wake.wait(min(ahead - self.settings.lead_s, 0.05))
                 continue
+            if self._pulse.quiet_s() > self.settings.timeout_s:
+                self._stalled(airing, self._pulse.heard_at)
+                continue
             chunk, seconds = self._next_chunk(airing, filler)
             try:
                 if self._server_closed():
                     raise ConnectionResetError("máy chủ đóng kết nối")
                 self._socket.sendall(chunk)
+            except TimeoutError:
+                self._stalled(airing, time.monotonic() - self.settings.timeout_s)
+                continue
             except OSError as exc:
                 self._disconnect()
                 self._lost(airing, exc)
@@ -312,11 +382,20 @@ class IcecastOutput:
         airing.done.set()
         return True
 
-    def _lost(self, airing: _Airing | None, exc: Exception) -> None:
-        why = str(exc) if isinstance(exc, _Refused) else _network_reason(exc)
+    def _stalled(self, airing: _Airing | None, since: float) -> None:
+        """The server took nothing for ``timeout_s``: the connection is dropped like a lost
+        one (reset, so what is still queued on our side is never delivered late; what the
+        server's kernel already holds, ``timeout_s`` of audio at most, is beyond reach), and
+        the gap dates from the server's last sign of life."""
+        self._disconnect(reset=True)
+        why = f"máy chủ ngừng nhận dữ liệu quá {number(self.settings.timeout_s, 1)} giây"
+        self._lost(airing, _Stalled(why), since)
+
+    def _lost(self, airing: _Airing | None, exc: Exception, since: float | None = None) -> None:
+        why = str(exc) if isinstance(exc, _Refused | _Stalled) else _network_reason(exc)
         self.last_error = why
         if airing is not None:
-            airing.lost(why)
+            airing.lost(why, since)
             if isinstance(exc, _Refused) and exc.lasting and not airing.sent_any:
                 airing.cancelled = True  # fail it now: the operator can fix the settings sooner
 
@@ -364,8 +443,9 @@ class IcecastOutput:
         if code not in (100, 200):
             sock.close()
             raise _Refused(_REFUSALS.get(code, f"máy chủ trả lời '{status_line or 'không gì cả'}'"), code)
-        sock.settimeout(s.timeout_s)
-        self._socket, self.connected, self.last_error = sock, True, None
+        sock.settimeout(s.timeout_s)  # a send blocked this long is a stall
+        self._socket, self.connected, self.last_error, self.refused = sock, True, None, False
+        self._pulse = _Pulse(s.host, s.port, s.timeout_s)
 
     def _server_closed(self) -> bool:
         """Icecast says nothing while it takes a stream, except a late "200 OK" after its
@@ -375,13 +455,17 @@ class IcecastOutput:
                 return True
         return False
 
-    def _disconnect(self) -> None:
+    def _disconnect(self, reset: bool = False) -> None:
+        if self._pulse is not None:
+            self._pulse.stop()
         if self._socket is not None:
             try:
+                if reset:  # close at once, dropping what the kernel still holds for the server
+                    self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
                 self._socket.close()
             except OSError:
                 pass
-        self._socket, self.connected = None, False
+        self._socket, self._pulse, self.connected = None, None, False
 
     def _announce(self, title: str) -> None:
         """The stream's title (what players show); in a thread, so a slow admin request never
