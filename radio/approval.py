@@ -171,6 +171,7 @@ def approve(files: MonthFiles, store: Store, by: str, role: str, note: str | Non
     if script_sha is None:
         raise ApprovalError(f"Tháng {files.month} chưa có kịch bản để duyệt.",
                             hint=f"chạy 'radio compose {files.month}' trước.")
+    _refuse_sample_data(files)
     # Under the production's lock: an approval and a production never stage files in the
     # same folder at once, and what a killed approval left behind is put right first.
     with folder_lock(files.programme):
@@ -182,6 +183,24 @@ def approve(files: MonthFiles, store: Store, by: str, role: str, note: str | Non
         if audio is None:
             return store.add_review_event(event)  # an intent: the next production is bound to it
         return record_with_version(store, event, files.programme, audio[0], event)
+
+
+def _refuse_sample_data(files: MonthFiles) -> None:
+    """Nothing of the sample station (its hotline, names, invented figures) nor a blank left
+    unfilled is approved to air on a real station; the segments that hold them are named."""
+    from radio.station import load_station, sample_traces
+
+    if load_station(files.station_dir).sample:
+        return
+    script = load_model(files.script, Script)
+    found = [(segment.id, trace) for segment in script.segments
+             for trace in sample_traces(f"{segment.title}\n{segment.text}")]
+    if found:
+        listed = "; ".join(f"đoạn {segment_id}: «{trace}»" for segment_id, trace in found)
+        raise ApprovalError(f"Kịch bản tháng {files.month} còn dữ liệu của đài mẫu hoặc chỗ trống chưa điền "
+                            f"({listed}); chưa thể duyệt.",
+                            hint=f"sửa station.yaml và bản tin tháng, chạy lại 'radio compose {files.month}' "
+                                 "(hoặc sửa thẳng kịch bản) rồi duyệt.")
 
 
 def record_with_version(store: Store, record: ReviewEvent, programme: Path, manifest: Manifest,

@@ -231,9 +231,12 @@ def normalize(text: list[str] = typer.Argument(None, metavar="CÂU", help="Câu 
               station: Optional[Path] = typer.Option(None, "--station", "-s",
                                                      help="Dùng thêm từ điển lexicon.yaml của đài.")) -> None:
     """In cách đọc của từng câu (số, ngày tháng, chữ viết tắt...): một dòng ra cho mỗi dòng vào."""
-    from radio.speech.normalize import RULE_NAMES, Normalizer, load_lexicon
+    from radio.speech.normalize import RULE_NAMES, station_normalizer
+    from radio.station import load_station
 
-    normalizer = Normalizer(load_lexicon(station / "lexicon.yaml" if station else None))
+    # A folder may hold only a lexicon.yaml (a district's shared readings): then 24-hour times.
+    profile = load_station(station) if station and (station / "station.yaml").exists() else None
+    normalizer = station_normalizer(profile, station)
     lines = text if text else (line.rstrip("\n") for line in sys.stdin)
     for line in lines:
         result = normalizer(line)
@@ -728,6 +731,40 @@ def plugins() -> None:
 
 
 @app.command()
+def library(changes: Optional[int] = typer.Option(None, "--changes", metavar="NĂM",
+                                                  help="Chỉ liệt kê nội dung có căn cứ thay đổi trong năm này."),
+            check: bool = typer.Option(False, "--check", help="Kiểm tra câu quá dài, nguồn thiếu ngày, ngày kiểm tra."),
+            station: Optional[Path] = typer.Option(None, "--station", "-s",
+                                                   help="Tính cả chủ đề, thủ tục riêng của đài.")) -> None:
+    """Chủ đề và thủ tục có sẵn: ngày kiểm tra, số nguồn, điều chưa xác nhận; những gì đổi trong một năm."""
+    from radio.clock import shown_day
+    from radio.library import all_procedures, all_topics, changes_in, library_problems
+
+    if check:
+        problems = library_problems(station)
+        for problem in problems:
+            console.print(escape(problem))
+        console.print(f"[{'red' if problems else 'green'}]{len(problems)} chỗ cần sửa.[/]")
+        raise typer.Exit(1 if problems else 0)
+    if changes is not None:
+        table = Table(title=f"Nội dung có căn cứ thay đổi trong năm {changes}")
+        for column in ("Ngày", "Mục", "Thay đổi"):
+            table.add_column(column)
+        for item, change in changes_in(station, changes):
+            table.add_row(shown_day(change.day), f"{item.title} ({item.id})", change.what)
+        _show(table, f"không có nội dung nào thay đổi căn cứ trong năm {changes}.")
+        return
+    table = Table(title="Thư viện chủ đề và thủ tục")
+    for column in ("Loại", "Mã", "Tên", "Kiểm tra ngày", "Nguồn", "Chưa xác nhận"):
+        table.add_column(column)
+    for kind, items in (("chủ đề", all_topics(station)), ("thủ tục", all_procedures(station))):
+        for item in items:
+            table.add_row(kind, item.id, item.title, shown_day(item.checked) if item.checked else "—",
+                          str(len(item.sources)), str(len(item.unconfirmed)))
+    _show(table, "thư viện trống.")
+
+
+@app.command()
 def backup(station: Path = STATION_DIR) -> None:
     """Sao lưu ngay cơ sở dữ liệu của đài (nhật ký duyệt, lịch, nhật ký phát) vào thư mục backups/."""
     from radio.backup import back_up, backups
@@ -773,7 +810,7 @@ def verify(sources: list[str] = typer.Argument(None, metavar="[DẤU_KIỂM]..."
         console.print(f"[red]Không khớp:[/] {escape(problem)}")
     if problems:
         raise typer.Exit(1)
-    console.print(f"[green]Nhật ký nguyên vẹn[/] (đã đối chiếu với các dấu kiểm hằng ngày"
+    console.print("[green]Nhật ký nguyên vẹn[/] (đã đối chiếu với các dấu kiểm hằng ngày"
                   + (f" và {len(sources)} dấu kiểm được đưa vào" if sources else "") + ").")
 
 

@@ -18,13 +18,14 @@ from typer._click import exceptions as click_errors
 from typer._click.formatting import HelpFormatter
 
 # Commands in the order of the month's work, then the occasional ones.
-ORDER = ["init", "plan", "new-month", "compose", "normalize", "review", "produce", "approve",
+ORDER = ["init", "library", "plan", "new-month", "compose", "normalize", "review", "produce", "approve",
          "reject", "schedule", "player", "publish", "status", "history", "log", "report", "studio", "users",
          "backup", "restore", "verify", "voices", "plugins", "cache", "demo"]
 
 EXAMPLES = {
     "init": "radio init dai-xa-toi",
     "plan": "radio plan 2027 --station dai-xa-toi",
+    "library": "radio library --changes 2027",
     "new-month": "radio new-month 2027-01 --station dai-xa-toi",
     "compose": "radio compose 2027-01 --station dai-xa-toi",
     "normalize": "radio normalize \"Nộp hồ sơ trước 17h ngày 15/01/2027.\"",

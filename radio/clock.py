@@ -20,3 +20,8 @@ def shown(iso: str | None) -> str:
     if not iso:
         return ""
     return parsed(iso).astimezone(VIETNAM).strftime("%d/%m/%Y %H:%M")
+
+
+def shown_day(day: str) -> str:
+    """A day (YYYY-MM-DD, or a month YYYY-MM) as Vietnamese documents write it: 01/03/2027."""
+    return "/".join(reversed(day.split("-")))

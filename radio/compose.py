@@ -15,6 +15,7 @@ from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from radio.display import minutes, number
+from radio.clock import shown_day
 from radio.config import line_of, read_yaml, validate
 from radio.errors import ConfigError, RadioError, TemplateError
 from radio.library import Procedure, Topic, all_topics, load_procedure, load_topic, search_dirs
@@ -22,7 +23,8 @@ from radio.models import Brief, ExtraSegment, ProgrammeRules, Script, Segment, S
 from radio.paths import user_cache_dir
 from radio.speech.calibrate import RateStore, syllables
 from radio.speech.engines import get_engine
-from radio.speech.normalize import Normalizer, load_lexicon
+from radio.speech.normalize import station_normalizer
+from radio.station import sample_traces
 from radio.speech.synthesize import split_sentences
 
 
@@ -55,7 +57,41 @@ def _environment(station_dir: Path | None) -> jinja2.Environment:
         keep_trailing_newline=False, autoescape=False,
     )
     env.filters["lower_first"] = _lower_first
+    env.filters["spoken_list"] = spoken_list
+    env.filters["procedure_name"] = _procedure_name
+    env.filters["lead_in"] = _lead_in
+    env.filters["count_words"] = lambda n: _COUNTS[n] if 0 < n < len(_COUNTS) else str(n)
+    env.filters["ordinal_word"] = lambda n: _ORDINALS[n] if 0 < n < len(_ORDINALS) else f"Thứ {n}"
+    env.filters["end_sentence"] = _end_sentence
     return env
+
+
+_COUNTS = ["", "một", "hai", "ba", "bốn", "năm"]
+_ORDINALS = ["", "Thứ nhất", "Thứ hai", "Thứ ba", "Thứ tư", "Thứ năm"]
+
+
+def _lead_in(text: str, lead: str, key: str) -> str:
+    """"Về thời hạn: …" unless the text itself begins by naming it ("Thời hạn là …"): a
+    listener must not hear "thời hạn thời hạn"."""
+    return text if key in " ".join(text.lower().split()[:6]) else f"{lead}: {text}"
+
+
+def _procedure_name(title: str) -> str:
+    """A procedure as the sentence names it: "thủ tục đăng ký khai sinh", never "thủ tục nhóm
+    thủ tục …"."""
+    title = _lower_first(title)
+    return title if title.startswith(("thủ tục", "nhóm thủ tục")) else f"thủ tục {title}"
+
+
+def spoken_list(items: list[str]) -> str:
+    """"a, b và c": a list as it is said, without the semicolons a form would use."""
+    items = [item for item in items if item]
+    return ", ".join(items[:-1]) + f" và {items[-1]}" if len(items) > 1 else "".join(items)
+
+
+def _end_sentence(text: str) -> str:
+    text = text.strip()
+    return text if text.endswith((".", "!", "?", "…")) else f"{text}."
 
 
 def _lower_first(text: str) -> str:
@@ -103,11 +139,11 @@ def _render(env: jinja2.Environment, name: str, context: dict, brief_path: Path)
 
 
 def _contents(plan: list[SegmentPlan], topic_title: str) -> list[str]:
-    names = {"news": "tin tức cải cách hành chính trong tháng", "topic": _lower_first(topic_title),
-             "procedure": "hướng dẫn thủ tục hành chính", "qa": "hỏi – đáp về thủ tục hành chính",
-             "model": "gương điển hình tiêu biểu", "reminder": "thông báo, nhắc nhở"}
-    return [names.get(p.kind, _lower_first(p.title)) for p in plan
-            if p.kind not in ("opening", "closing")]
+    """What the opening names besides the month's procedure (which it names first): short,
+    so a listener can hold the list in one hearing."""
+    names = {"news": "tin tức trong tháng", "topic": "chủ đề " + _lower_first(topic_title),
+             "qa": "phần hỏi – đáp", "model": "một gương điển hình"}
+    return [names[p.kind] for p in plan if p.kind in names]
 
 
 def load_brief(path: Path) -> tuple[Brief, dict]:
@@ -126,6 +162,24 @@ def load_brief(path: Path) -> tuple[Brief, dict]:
 PLACEHOLDERS = ("Tiêu đề tin thứ nhất", "Nội dung tin: số hồ sơ", "Câu hỏi của người dân.",
                 "Câu trả lời ngắn gọn, dễ hiểu.", "Tên người hoặc mô hình", "Câu chuyện về cách làm hay.",
                 "ông/bà ..., thôn ...")
+
+
+def refuse_sample_data(paths: list[Path]) -> None:
+    """A station made from the sample must not air the sample's hotline, names or invented
+    figures, nor a blank it has not filled in: every such line, in one message."""
+    found = []
+    for path in paths:
+        for line_number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            if not line.lstrip().startswith("#"):
+                found += [(path, line_number, trace) for trace in sample_traces(line.split(" #")[0])]
+    if not found:
+        return
+    listed = "\n".join(f"  {path.name} dòng {line_number}: «{trace}»" for path, line_number, trace in found)
+    first_path, first_line, _ = found[0]
+    raise ConfigError(first_path, f"còn {len(found)} chỗ là dữ liệu của đài mẫu hoặc chỗ trống chưa điền "
+                                  f"(không được phát trên loa của xã mình):\n{listed}", line=first_line,
+                      hint="thay bằng tên, số điện thoại, địa chỉ và số liệu thật của xã mình; "
+                           "chỗ ghi [ĐIỀN …] là chỗ phải điền.")
 
 
 def _refuse_placeholders(path: Path) -> None:
@@ -149,7 +203,7 @@ class Estimator:
         self.station = station
         self.station_dir = station_dir
         self.rates = rates or RateStore(user_cache_dir() / "speaking-rates.json")
-        self.normalizer = Normalizer(load_lexicon(station_dir / "lexicon.yaml" if station_dir else None))
+        self.normalizer = station_normalizer(station, station_dir)
         self.rate_hz = station.audio.sample_rate
         # The audio stages (and scipy with them) load only when an estimate is asked for.
         from radio.audio.kit import load_kit
@@ -209,7 +263,31 @@ def _build(station: Station, station_dir: Path | None, brief: Brief, brief_path:
         segments.append(Segment(id=f"{index + 1:02d}-{item.kind}", kind=item.kind, title=item.title,
                                 voice=voice, text=text, stinger_before=index > 0))
     title = brief.title or f"{station.programme.column} tháng {month}/{year}"
-    return Script(station=station.id, month=brief.month, title=title, segments=segments)
+    return Script(station=station.id, month=brief.month, title=title, segments=segments,
+                  in_force_on=first_airing_day(station, brief.month))
+
+
+def first_airing_day(station: Station, month: str) -> str:
+    """The day the month's programme first airs by the station's rule (holidays and relays
+    skipped), else the month's first day: the packaged content follows the law of that day."""
+    from radio.schedule import rule_dates
+
+    try:
+        dates = rule_dates(station, month)
+    except RadioError:
+        dates = []
+    return dates[0].date().isoformat() if dates else f"{month}-01"
+
+
+def _in_force(item, day: str, brief_path: Path, line: int | None):
+    """The item as it reads on ``day``; refused when the item itself does not hold then."""
+    if not item.holds_on(day):
+        span = " ".join(part for part in (f"từ {shown_day(item.valid_from)}" if item.valid_from else "",
+                                          f"đến hết {shown_day(item.valid_until)}" if item.valid_until else "") if part)
+        raise ConfigError(brief_path, f"«{item.title}» chỉ áp dụng {span}, không áp dụng vào ngày phát đầu "
+                                      f"tiên {shown_day(day)}.", line=line,
+                          hint="chọn chủ đề hoặc thủ tục khác cho tháng này.")
+    return item.in_force(day)
 
 
 def _estimated(script: Script, estimator: Estimator) -> tuple[Script, float]:
@@ -250,9 +328,13 @@ def compose(station: Station, station_dir: Path | None, brief_path: Path, *,
             allow_length: bool = False, fit: bool = False,
             estimator: Estimator | None = None) -> Composition:
     brief, lines = load_brief(brief_path)
-    topic = load_topic(brief.topic, station_dir, brief_path, line_of(lines, ("topic",)))
-    procedure = load_procedure(brief.procedure, station_dir, brief_path,
-                               line_of(lines, ("procedure",)))
+    if not station.sample:
+        refuse_sample_data([*([station_dir / "station.yaml"] if station_dir else []), brief_path])
+    day = first_airing_day(station, brief.month)
+    topic = _in_force(load_topic(brief.topic, station_dir, brief_path, line_of(lines, ("topic",))),
+                      day, brief_path, line_of(lines, ("topic",)))
+    procedure = _in_force(load_procedure(brief.procedure, station_dir, brief_path, line_of(lines, ("procedure",))),
+                          day, brief_path, line_of(lines, ("procedure",)))
     estimator = estimator or Estimator(station, station_dir)
     rules = station.programme
     low, high = rules.min_minutes * 60, rules.max_minutes * 60
@@ -260,7 +342,7 @@ def compose(station: Station, station_dir: Path | None, brief_path: Path, *,
         _build(station, station_dir, brief, brief_path, topic, procedure, lines), estimator)
     changes: list[str] = []
     if fit:
-        evergreen = [t for t in all_topics(station_dir) if t.id != topic.id]
+        evergreen = [t.in_force(day) for t in all_topics(station_dir) if t.id != topic.id and t.holds_on(day)]
         for _ in range(12):
             step = _shorter(brief) if total > high else _longer(brief, evergreen) if total < low else None
             if step is None:

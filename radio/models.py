@@ -169,6 +169,9 @@ class SpeechSettings(Model):
     offline: OfflineSettings = OfflineSettings()
     gtts: GttsSettings = GttsSettings()
     piper: PiperSettings = PiperSettings()
+    # How clock times are read: "12h" as rural listeners say them ("một giờ rưỡi chiều"),
+    # "24h" as written ("mười ba giờ ba mươi phút").
+    clock: Literal["12h", "24h"] = "12h"
 
 
 class KitFiles(Model):
@@ -249,6 +252,9 @@ class BackupSettings(Model):
 
 
 class Station(Model):
+    # The bundled example station (xã An Lạc, invented): its names and figures may air only
+    # there; anywhere else they are sample data a station forgot to replace.
+    sample: bool = False
     id: str = Field(pattern=SLUG_PATTERN)
     name: str
     commune: str
@@ -360,6 +366,9 @@ class Script(Model):
     month: str = Field(pattern=MONTH_PATTERN)
     title: str
     segments: list[Segment] = Field(min_length=1)
+    # The day whose law the packaged content follows (the programme's first airing): a
+    # wording that changes on 1 March reads one way in February's programme, another in March's.
+    in_force_on: IsoDate | None = None
 
     @field_validator("segments")
     @classmethod

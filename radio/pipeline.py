@@ -8,7 +8,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import os
 import tempfile
 from importlib import resources
 from dataclasses import dataclass, field
@@ -85,7 +84,8 @@ def produce(station: Station, script: Script, out_dir: Path, *, station_dir: Pat
     kit = load_kit(settings.kit, station_dir, settings.sample_rate)
     lexicon = load_lexicon(station_lexicon)
     cache = clip_cache(out_dir, station.id)
-    spoken = synthesize_script(script, station, Normalizer(lexicon), cache, base_dir=station_dir,
+    spoken = synthesize_script(script, station, Normalizer(lexicon, clock=station.speech.clock), cache,
+                               base_dir=station_dir,
                                engine_override=engine_override, progress=progress)
     key = production_key(station, script, spoken, _kit_digest(settings, station_dir))
     with production_lock(target_dir):

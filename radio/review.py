@@ -6,29 +6,33 @@ MP3 was made from this very script. Lint finds what a reviewer should not have t
 """
 from __future__ import annotations
 
+import calendar
 import html
 import os
 import re
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from radio.display import minutes, number
+from radio.ear import LONGEST_WORDS, never_said
 from radio.approval import STATE_LABELS, MonthFiles, current_audio, status
-from radio.compose import PLACEHOLDERS, Estimator
+from radio.compose import PLACEHOLDERS, Estimator, first_airing_day
+from radio.clock import shown_day
 from radio.config import line_of, load_model, read_yaml, validate
-from radio.errors import ConfigError
+from radio.errors import ConfigError, RadioError
 from radio.fileio import write_text
 from radio.models import Brief, Script, Station
-from radio.speech.normalize import Normalized, Normalizer, load_lexicon, repeated_phrases
+from radio.speech.normalize import Normalized, Normalizer, repeated_phrases, station_normalizer
 from radio.library import load_procedure, load_topic
 from radio.paths import station_output
 from radio.speech.listen import INSTALL_HINT, HeardCache, Heard, VietAsr, listener_available
 from radio.speech.synthesize import split_sentences, synthesize_script
 from radio.store import Store
-from radio.station import load_station
+from radio.station import load_station, sample_traces
 
 # A commune announcer reads about 4 syllables a second; 30 syllables without a comma or
 # full stop is more than one breath.
@@ -42,8 +46,8 @@ _EXPECTED_KINDS = {"news": "tin tức trong tháng", "qa": "hỏi – đáp",
 @dataclass(frozen=True)
 class Finding:
     segment_id: str | None
-    # unread | repeat | misheard | abbreviation | breath | missing | length | placeholder |
-    # source | stale | unconfirmed
+    # unread | repeat | misheard | abbreviation | breath | long | never | missing | length |
+    # placeholder | source | stale | unconfirmed | law | sample
     kind: str
     message: str
 
@@ -86,7 +90,7 @@ def build_review(station_dir: Path, month: str, *, listen: bool = False) -> Revi
         raise ConfigError(files.script, "chưa có kịch bản của tháng này.",
                           hint=f"chạy 'radio compose {month}' trước.")
     script = load_model(files.script, Script)
-    normalizer = Normalizer(load_lexicon(station_dir / "lexicon.yaml"))
+    normalizer = station_normalizer(station, station_dir)
     produced = current_audio(files, script.content_hash())
     manifest = produced[0] if produced else None
     timings = {s.id: s for s in manifest.segments} if manifest else {}
@@ -101,7 +105,12 @@ def build_review(station_dir: Path, month: str, *, listen: bool = False) -> Revi
                 for segment in script.segments]
     findings = [f for view in segments for f in view.findings]
     findings += _programme_findings(station, station_dir, script, manifest)
-    findings += _content_findings(station_dir, files, month)
+    if not station.sample:
+        findings += [Finding(segment.id, "sample", f"Còn dữ liệu của đài mẫu hoặc chỗ trống chưa điền: «{trace}». "
+                                                   "Thay bằng thông tin thật của xã trước khi duyệt.")
+                     for segment in script.segments for trace in sample_traces(f"{segment.title}\n{segment.text}")]
+    law_day = script.in_force_on or first_airing_day(station, month)
+    findings += _content_findings(station_dir, files, month, law_day, _last_airing_day(station, station_dir, month))
     state = status(files, Store(station_dir))
     review_dir = station_dir / "review"
     audio_src = (os.path.relpath(files.programme / manifest.audio.path, review_dir)
@@ -109,6 +118,7 @@ def build_review(station_dir: Path, month: str, *, listen: bool = False) -> Revi
     context = dict(station=station, script=script, month=month, segments=segments,
                    findings=findings, manifest=manifest, audio_src=audio_src, listen_note=listen_note,
                    state=STATE_LABELS[state.state], state_detail=state.detail,
+                   law_note=f"Nội dung theo quy định có hiệu lực ngày {shown_day(law_day)} (ngày phát đầu tiên).",
                    script_sha=script.content_hash())
     html_path, text_path = review_dir / f"{month}.html", review_dir / f"{month}.txt"
     write_text(html_path, _environment().get_template("review.html.j2").render(**context))
@@ -207,6 +217,15 @@ def _sentence_findings(segment_id: str, written: str, spoken: Normalized) -> lis
         findings.append(Finding(segment_id, "repeat",
                                 f"Đọc lặp «{phrase} {phrase}» trong câu «{written}». "
                                 f"Nên sửa câu để người nghe không nghe hai lần."))
+    words = len(spoken.text.split())
+    if words > LONGEST_WORDS:
+        findings.append(Finding(segment_id, "long",
+                                f"Câu dài {words} từ khi đọc (tối đa {LONGEST_WORDS}, nên 15–20): «{written[:90]}…». "
+                                "Người nghe chỉ nghe một lần: tách thành câu ngắn."))
+    if bad := never_said(spoken.text):
+        findings.append(Finding(segment_id, "never",
+                                f"Cách đọc có từ không được phát trên loa ({', '.join(bad)}) trong câu «{written}». "
+                                "Viết lại, hoặc thêm cách đọc khác vào lexicon.yaml của đài."))
     for placeholder in PLACEHOLDERS:
         if placeholder in written:
             findings.append(Finding(segment_id, "placeholder",
@@ -225,8 +244,48 @@ def _sentence_findings(segment_id: str, written: str, spoken: Normalized) -> lis
 STALE_MONTHS = 12
 
 
-def _content_findings(station_dir: Path, files: MonthFiles, month: str) -> list[Finding]:
-    """The month's topic and procedure: sourced, checked within a year, nothing unconfirmed."""
+# A basis that changes this soon after the month's last airing is flagged: the programme may
+# be aired again, or listeners may act on it after the change.
+SOON_AFTER = timedelta(days=91)
+
+
+def _last_airing_day(station: Station, station_dir: Path, month: str) -> str:
+    """The month's last airing: from the queue if it is scheduled, else by the station's
+    rule, else the month's last day."""
+    from radio.schedule import rule_dates
+
+    queued = [a.planned_at for a in Store(station_dir, readonly=True).queued(month=month)]
+    if not queued:
+        try:
+            queued = rule_dates(station, month)
+        except RadioError:
+            queued = []
+    if queued:
+        return max(queued).date().isoformat()
+    year, number = map(int, month.split("-"))
+    return date(year, number, calendar.monthrange(year, number)[1]).isoformat()
+
+
+def _law_findings(name: str, item, first: str, last: str) -> list[Finding]:
+    """Changes in what the item says or rests on while the month airs or within three months
+    after its last airing."""
+    until = (date.fromisoformat(last) + SOON_AFTER).isoformat()
+    findings = []
+    for change in item.changes():
+        if first < change.day <= last:
+            findings.append(Finding(None, "law", f"{name}: {change.what} từ ngày {shown_day(change.day)}, giữa "
+                                                 f"các lần phát của tháng; nội dung theo ngày {shown_day(first)}. "
+                                                 "Cân nhắc phát chương trình trước ngày đó, hoặc tách nội dung."))
+        elif last < change.day <= until:
+            findings.append(Finding(None, "law", f"{name}: {change.what} từ ngày {shown_day(change.day)}, chưa đầy "
+                                                 "ba tháng sau lần phát cuối; nói rõ mốc này hoặc phát lại bản "
+                                                 "cập nhật sau ngày đó."))
+    return findings
+
+
+def _content_findings(station_dir: Path, files: MonthFiles, month: str, first: str, last: str) -> list[Finding]:
+    """The month's topic and procedure: sourced, checked within a year, nothing unconfirmed,
+    no change in their basis while the month airs or soon after."""
     if not files.brief.exists():
         return []
     data, lines = read_yaml(files.brief)
@@ -237,12 +296,13 @@ def _content_findings(station_dir: Path, files: MonthFiles, month: str) -> list[
     findings = []
     for label, item in parts:
         name = f"{label} «{item.title}»"
+        findings += _law_findings(name, item, first, last)
         if not item.sources:
             findings.append(Finding(None, "source", f"{name} chưa ghi nguồn (văn bản, trang thông tin) "
                                                     f"cho các thông tin đưa ra; cần bổ sung trước khi phát."))
         if item.checked is None:
             findings.append(Finding(None, "stale", f"{name} chưa ghi tháng kiểm tra lần cuối (checked)."))
-        elif _months_between(item.checked, month) > STALE_MONTHS:
+        elif _months_between(item.checked[:7], month) > STALE_MONTHS:
             findings.append(Finding(None, "stale", f"{name} được kiểm tra lần cuối tháng {item.checked}, "
                                                    f"đã hơn {STALE_MONTHS} tháng trước tháng phát {month}; "
                                                    f"đối chiếu lại với văn bản hiện hành trước khi phát."))

@@ -5,6 +5,7 @@ another stage for it (compose, workspace and pipeline used to import each other 
 """
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from importlib import resources
@@ -117,3 +118,29 @@ class MonthFiles:
     @property
     def manifest(self) -> Path:
         return self.programme / "manifest.json"
+
+
+# What a new station must fill in (``radio init`` writes it); nothing with it may air.
+BLANK = "[ĐIỀN"
+
+
+def sample_traces(text: str) -> list[str]:
+    """The sample station's own names, numbers and figures (and blanks not yet filled in)
+    found in ``text``: a station copied from the sample must not air them."""
+    blanks = re.findall(re.escape(BLANK) + r"[^\]]*\]?", text)
+    return blanks + [mark for mark in _sample_marks() if mark in text]
+
+
+@functools.lru_cache(maxsize=1)
+def _sample_marks() -> tuple[str, ...]:
+    """Taken from the sample itself, so the list follows it: its identity in station.yaml,
+    the people and invented figures of its month brief."""
+    sample = read_station_file(sample_station_dir() / "station.yaml")
+    marks = [sample.name, sample.hotline, sample.email, sample.website,
+             sample.one_stop.place, sample.officer.name, sample.reviewer.name if sample.reviewer else None]
+    return tuple(dict.fromkeys(m for m in marks if m)) + _SAMPLE_BRIEF_MARKS
+
+
+# People and invented figures of the sample month brief (radio/samples/an-lac/months).
+_SAMPLE_BRIEF_MARKS = ("Lê Thị Mến", "Phạm Văn Tuấn", "Hoàng Thị Lan", "Đỗ Thị Hằng", "4.862", "4.790",
+                       "8.930", "1.146", "642 trên 815")

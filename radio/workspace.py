@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 from radio.errors import OutputError
@@ -101,15 +100,65 @@ def init_station(folder: Path) -> list[Path]:
     if (folder / "station.yaml").exists():
         raise OutputError(f"Thư mục {folder} đã có station.yaml; không ghi đè.",
                           hint="chọn một thư mục mới hoặc sửa trực tiếp tệp đang có.")
-    sample = sample_station_dir()
     (folder / "months").mkdir(parents=True, exist_ok=True)
     created = [folder / "station.yaml", folder / "months" / "vi-du.yaml", folder / "HUONG-DAN.txt"]
-    shutil.copyfile(sample / "station.yaml", created[0])
-    shutil.copyfile(sample / "months" / "2026-12.yaml", created[1])
+    write_text(created[0], blank_station_file(_slug(folder.name)))
+    write_text(created[1], BRIEF_TEMPLATE.format(
+        month="2027-01", year=2027, topic="dich-vu-cong-truc-tuyen",
+        topic_title="Dịch vụ công trực tuyến và Cổng Dịch vụ công quốc gia", procedure="dang-ky-khai-sinh",
+        procedure_title="Đăng ký khai sinh", airing_dates="theo lịch phát trong station.yaml",
+        alternatives="xem plans/2027.yaml sau khi chạy radio plan 2027"))
     write_text(created[2], FOLDER_GUIDE)
     for sub in ("plans", "scripts"):
         (folder / sub).mkdir(exist_ok=True)
     return created
+
+
+# The sample's identity lines, and what a new station writes there instead: the rest of the
+# sample profile (slots, rule, voices, audio) is a sound start for any commune.
+_IDENTITY = {
+    "id": "{slug}",
+    "name": '"[ĐIỀN tên đài, ví dụ: Đài Truyền thanh xã Quảng Phú]"',
+    "commune": '"[ĐIỀN tên xã, ví dụ: xã Quảng Phú]"',
+    "province": '"[ĐIỀN tên tỉnh, ví dụ: tỉnh Thanh Hóa]"',
+    "hotline": '"[ĐIỀN số đường dây nóng của xã]"',
+    "email": None, "website": None,
+    "  place": '"[ĐIỀN nơi tiếp nhận hồ sơ, ví dụ: Trung tâm Phục vụ hành chính công xã Quảng Phú]"',
+    "  address": '"[ĐIỀN địa chỉ]"',
+    "  name": '"[ĐIỀN họ tên]"',
+}
+
+
+def blank_station_file(slug: str) -> str:
+    """The sample station.yaml with every line that names the sample commune blanked: a
+    new station never starts with another commune's hotline, names or e-mail."""
+    out, in_hours = [], False
+    for line in (sample_station_dir() / "station.yaml").read_text(encoding="utf-8").splitlines():
+        key = line.split(":", 1)[0]
+        if line.startswith("sample:"):
+            continue
+        if line.startswith("# Hồ sơ đài"):
+            line = "# Hồ sơ đài — điền mọi chỗ [ĐIỀN …] cho đúng với đài của xã mình trước khi soạn chương trình."
+        elif in_hours and line.startswith("    - "):
+            if not out[-1].startswith("    - "):
+                out.append('    - "[ĐIỀN giờ làm việc, ví dụ: từ thứ Hai đến thứ Sáu, sáng từ 7h30 đến 11h30, '
+                           'chiều từ 13h30 đến 17h]"')
+            continue
+        elif key in _IDENTITY:
+            value = _IDENTITY[key]
+            if value is None:
+                continue
+            line = f"{key}: {value.format(slug=slug)}"
+        elif key == "  title":
+            line = '  title: "[ĐIỀN chức vụ]"'
+        in_hours = key == "  hours" or (in_hours and line.startswith("    - "))
+        out.append(line)
+    return "\n".join(out) + "\n"
+
+
+def _slug(name: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+    return slug if re.fullmatch(r"[a-z0-9][a-z0-9-]{1,40}", slug or "") else "dai-xa"
 
 
 def _airing_dates(station_dir: Path, month: str) -> str:

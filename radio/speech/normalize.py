@@ -267,8 +267,9 @@ Handler = Callable[[re.Match[str]], "str | Reading"]
 
 
 class Normalizer:
-    def __init__(self, lexicon: Lexicon | None = None) -> None:
+    def __init__(self, lexicon: Lexicon | None = None, clock: str = "24h") -> None:
         self.lexicon = lexicon or packaged_lexicon()
+        self.clock = clock
         abbreviations = sorted(self.lexicon.abbreviations, key=len, reverse=True)
         abbr_pattern = "|".join(re.escape(a) for a in abbreviations) or r"(?!x)x"
         expandable = [a for a in abbreviations if not self.lexicon.abbreviations[a].by_name]
@@ -438,6 +439,8 @@ class Normalizer:
         separator = m.group(0)
         if ":" in separator and not minute:
             return separator
+        if self.clock == "12h":
+            return _twelve_hour(hour, int(minute or 0), m.string[:m.start()], m.string[m.end():])
         spoken = f"{integer_words(hour)} giờ"
         if minute and int(minute):
             spoken += f" {integer_words(int(minute))} phút"
@@ -551,6 +554,32 @@ class Normalizer:
         text = re.sub(r"[ \t]{2,}", " ", text).strip()
         text = re.sub(r"\s+([,.;:!?])", r"\1", text)
         return Normalized(text, tuple(changes), tuple(dict.fromkeys(unknown)), dropped)
+
+
+# The part of the day a listener names after a 12-hour time, by the 24-hour hour.
+_DAY_PARTS = ["đêm"] * 4 + ["sáng"] * 7 + ["trưa"] * 2 + ["chiều"] * 5 + ["tối"] * 4 + ["đêm"] * 2
+_PART_WORDS = ("sáng", "trưa", "chiều", "tối", "đêm")
+
+
+def _twelve_hour(hour: int, minute: int, before: str, after: str) -> str:
+    """13h30 → "một giờ rưỡi chiều", as rural listeners say it. The part of the day is left
+    out when the sentence already names one right there ("buổi chiều từ 13h30")."""
+    spoken = f"{integer_words(hour % 12 or 12)} giờ"
+    if minute == 30:
+        spoken += " rưỡi"
+    elif minute:
+        spoken += f" {integer_words(minute)}"
+    near = before.lower().split()[-5:] + after.lower().split()[:1]
+    if not any(word.strip(",.;:") in _PART_WORDS for word in near):
+        spoken += f" {_DAY_PARTS[hour]}"
+    return spoken
+
+
+def station_normalizer(station, station_dir: Path | None) -> "Normalizer":
+    """The station's normalizer: its own lexicon over the packaged one, its way of saying
+    clock times."""
+    lexicon = load_lexicon(station_dir / "lexicon.yaml" if station_dir else None)
+    return Normalizer(lexicon, clock=station.speech.clock if station is not None else "24h")
 
 
 def _month_words(month: int) -> str:

@@ -347,11 +347,11 @@ def create_app(stations: dict[str, Path], secret: str, *, https_cookies: bool = 
 
     async def reading(request: Request) -> Response:
         """The spoken reading of a text, for the script editor's live preview."""
-        from radio.speech.normalize import Normalizer, load_lexicon
+        from radio.speech.normalize import station_normalizer
 
         folder, _ = account_of(request)
         text = request.query_params.get("text", "")[:4000]
-        spoken = Normalizer(load_lexicon(folder / "lexicon.yaml"))(text).text if text.strip() else ""
+        spoken = station_normalizer(load_station(folder), folder)(text).text if text.strip() else ""
         return Response(spoken, media_type="text/plain; charset=utf-8")
 
     async def produce(request: Request) -> Response:

@@ -110,7 +110,7 @@ class SegmentRow:
 
 
 def script_view(folder: Path, month: str) -> list[SegmentRow]:
-    from radio.speech.normalize import Normalizer, load_lexicon
+    from radio.speech.normalize import station_normalizer
 
     station = load_station(folder)
     files = MonthFiles(folder, station.id, month)
@@ -118,7 +118,7 @@ def script_view(folder: Path, month: str) -> list[SegmentRow]:
         raise ConfigError(files.script, "chưa có kịch bản của tháng này.",
                           hint="bấm 'Soạn kịch bản' ở trang của tháng.")
     script = load_model(files.script, Script)
-    normalizer = Normalizer(load_lexicon(folder / "lexicon.yaml"))
+    normalizer = station_normalizer(station, folder)
     return [SegmentRow(s.id, s.title, _reader(station, s.voice), s.text, normalizer(s.text).text, s.estimated_s)
             for s in script.segments]
 
