@@ -29,12 +29,15 @@ def test_every_content_file_names_its_sources_and_when_it_was_checked(model, pat
     item = load_model(path, model)
     assert item.sources, f"{path.name}: no sources"
     assert all(len(source.title) > 10 for source in item.sources)
-    assert item.checked and re.fullmatch(r"20\d\d-(0[1-9]|1[0-2])", item.checked)
+    # The day the item was re-read against its sources, not a batch stamp of a month.
+    assert item.checked and re.fullmatch(r"20\d\d-(0[1-9]|1[0-2])-\d\d", item.checked)
+    numbered = [source for source in item.sources if source.number]
+    assert all(source.issued and source.effective for source in numbered), path.name
     if model is Procedure:
-        for field in ("purpose", "who", "where", "fee", "time_limit", "basis_spoken"):
+        for field in ("purpose", "who", "where", "fee", "time_limit", "basis_spoken", "remember"):
             assert getattr(item, field), f"{path.name}: no {field}"
         # A legal basis is a numbered document.
-        assert any(re.search(r"\d+/\d{4}/", s.title) for s in item.sources), path.name
+        assert any(re.search(r"\d+/\d{4}/", s.number) for s in numbered), path.name
 
 
 def test_no_district_in_the_sample_station_or_what_init_copies(tmp_path):
@@ -73,7 +76,7 @@ def test_every_procedure_composes_into_ten_to_fifteen_minutes(tmp_path, estimato
     composition = composed(tmp_path, estimator, procedure=procedure)
     assert 600 <= composition.estimated_s <= 900
     guide = next(s for s in composition.script.segments if s.kind == "procedure")
-    assert "Thủ tục này được thực hiện theo" in guide.text
+    assert "Thủ tục này thực hiện theo" in guide.text
 
 
 def test_the_sample_news_is_dated_before_its_first_airing():
@@ -81,7 +84,7 @@ def test_the_sample_news_is_dated_before_its_first_airing():
     first = rule_dates(station, "2026-12")[0]
     brief = (SAMPLE / "months" / "2026-12.yaml").read_text(encoding="utf-8")
     dates = [datetime(int(y), int(m), int(d), tzinfo=first.tzinfo)
-             for d, m, y in re.findall(r"[Tt]ính đến ngày (\d{1,2})/(\d{1,2})/(\d{4})", brief)]
+             for d, m, y in re.findall(r"(?:[Tt]ính đến|đến) ngày (\d{1,2})/(\d{1,2})/(\d{4})", brief)]
     assert dates and all(day < first for day in dates), (dates, first)
 
 

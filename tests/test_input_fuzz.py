@@ -100,7 +100,7 @@ def _loaders():
                        "title: Một", "title: {date}", lambda p: load_plan_items(p.parent)),
         "lexicon": (lambda s: _own_file(s, "lexicon.yaml", "abbreviations:\n  UBND: Ủy ban\n"),
                     "UBND: Ủy ban", "UBND: {date}", load_lexicon),
-        "topic": (_own_topic, 'issued: "2022-01-06"', "issued: {date}", lambda p: load_model(p, Topic)),
+        "topic": (_own_topic, "issued: 2022-01-06", "issued: {date}", lambda p: load_model(p, Topic)),
     }
 
 
@@ -140,7 +140,7 @@ def test_a_real_date_written_without_quotes_is_read_as_written(tmp_path):
     ("station", "  holidays: []", '  holidays: ["20270216"]', "ngày '20270216' không hợp lệ; viết dạng NĂM-THÁNG-NGÀY"),
     ("station", "  not_holidays: []", '  not_holidays: ["2027-02-29"]',
      "ngày '2027-02-29' không có thật (tháng 2 năm 2027 chỉ có 28 ngày)"),
-    ("topic", 'issued: "2022-01-06"', 'issued: "2022-02-30"', "ngày '2022-02-30' không có thật"),
+    ("topic", "issued: 2022-01-06", 'issued: "2022-02-30"', "ngày '2022-02-30' không có thật"),
 ])
 def test_a_quoted_date_must_exist_and_be_written_year_month_day(tmp_path, kind, old, new, words):
     make, _old, _new, load = _loaders()[kind]

@@ -188,8 +188,11 @@ def test_review_page_has_every_segment_the_readings_and_working_audio_links(stat
     assert len(page.audio) == len(script.segments) + 1
     for src in page.audio:
         assert (copy.html_path.parent / src.split("#")[0]).exists()
-    # The sample's own text is clean; what remains are the library's facts to re-check.
-    assert set(page.findings) <= {"unconfirmed"}
+    # The sample's own text is clean; what remains are the library's facts to re-check and the
+    # civil-status law that changes on 01/03/2027, within three months of December's airings.
+    assert set(page.findings) <= {"unconfirmed", "law"}
+    law = [f.message for f in copy.findings if f.kind == "law"]
+    assert law and all("ba tháng" in m for m in law) and any("01/03/2027" in m for m in law)
     text = copy.text_path.read_text(encoding="utf-8")
     assert "Đọc là: " in text and script.title in text
 
