@@ -49,9 +49,9 @@ def test_sentences(written, spoken):
 
 
 def test_unknown_caps_are_spelled_and_reported():
-    result = Normalizer()("Đoàn HTX đã đến")
-    assert result.text == "Đoàn hát tê ích đã đến"
-    assert result.unknown == ("HTX",)
+    result = Normalizer()("Đoàn QXT đã đến")
+    assert result.text == "Đoàn quy ích tê đã đến"
+    assert result.unknown == ("QXT",)
 
 
 def test_changes_are_recorded_for_the_review_copy():
@@ -76,13 +76,13 @@ def test_cli_keeps_one_output_line_per_input_line():
 
 
 def test_explain_names_the_rule_behind_each_change():
-    result = run_cli("normalize", "--explain", "HTX đạt 85,5% lúc 7h30")
+    result = run_cli("normalize", "--explain", "QXT đạt 85,5% lúc 7h30")
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert lines[0] == "hát tê ích đạt tám mươi lăm phẩy năm phần trăm lúc bảy giờ ba mươi phút"
+    assert lines[0] == "quy ích tê đạt tám mươi lăm phẩy năm phần trăm lúc bảy giờ ba mươi phút"
     assert "    [phần trăm] 85,5% → tám mươi lăm phẩy năm phần trăm" in lines
     assert "    [giờ] 7h30 → bảy giờ ba mươi phút" in lines
-    assert any("[chưa có trong từ điển] HTX" in line for line in lines)
+    assert any("[chưa có trong từ điển] QXT" in line for line in lines)
 
 
 def test_explain_says_when_a_reading_was_shortened_to_avoid_a_repeat():
@@ -130,3 +130,83 @@ def test_capitalised_headings_are_words_not_letters():
     result = Normalizer()("NỘI DUNG TUYÊN TRUYỀN CCHC")
     assert result.text == "nội dung tuyên truyền cải cách hành chính"
     assert result.unknown == ()
+
+
+# -- every written form an officer pastes (issue 28) --------------------------------------------
+
+@pytest.mark.parametrize("written, spoken", [
+    # dates with hyphens or dots, with and without "ngày"
+    ("Ngày 14-7-2021, xã họp", "Ngày mười bốn tháng bảy năm hai nghìn không trăm hai mươi mốt, xã họp"),
+    ("hạn chót 15.7.2026", "hạn chót ngày mười lăm tháng bảy năm hai nghìn không trăm hai mươi sáu"),
+    ("Sáng 8-10, tại hội trường", "Sáng tám tháng mười, tại hội trường"),
+    ("tháng 7-2021", "tháng bảy năm hai nghìn không trăm hai mươi mốt"),
+    ("quý IV-2025", "quý bốn năm hai nghìn không trăm hai mươi lăm"),
+    # ranges of dates and of clock times
+    ("từ 15/7 - 30/9/2026",
+     "từ mười lăm tháng bảy đến ngày ba mươi tháng chín năm hai nghìn không trăm hai mươi sáu"),
+    ("(19 - 23/01/2026)", "(mười chín đến hai mươi ba tháng một năm hai nghìn không trăm hai mươi sáu)"),
+    ("ngày 8-10 hằng tháng", "ngày tám đến mười hằng tháng"),
+    ("làm việc 8h-10h45", "làm việc tám giờ đến mười giờ bốn mươi lăm phút"),
+    ("trực từ 8-10h", "trực từ tám đến mười giờ"),
+    # Roman numerals as ordinals and as term numbers
+    ("Đại hội lần thứ I, nhiệm kỳ 2025-2030",
+     "Đại hội lần thứ nhất, nhiệm kỳ hai nghìn không trăm hai mươi lăm đến hai nghìn không trăm ba mươi"),
+    ("kỳ họp thứ IV", "kỳ họp thứ tư"),
+    ("xã khu vực III", "xã khu vực ba"),
+    # units after a space or glued, decimal comma
+    ("rộng 2,5ha", "rộng hai phẩy năm héc ta"),
+    ("năng suất 62,5 tạ/ha", "năng suất sáu mươi hai phẩy năm tạ mỗi héc ta"),
+    ("diện tích 85km2", "diện tích tám mươi lăm ki lô mét vuông"),
+    ("đàn bò 970con", "đàn bò chín trăm bảy mươi con"),
+    # letters glued to digits in names
+    ("thôn 5B", "thôn năm bê"),
+    ("QL1A qua xã", "quốc lộ một a qua xã"),
+    ("tuyến ĐT.741", "tuyến đường tỉnh bảy trăm bốn mươi mốt"),
+    ("đường ĐH 12", "đường đường huyện mười hai"),
+    ("Km 12+500", "ki lô mét mười hai cộng năm trăm"),
+])
+def test_every_written_form(written, spoken):
+    assert Normalizer()(written).text == spoken
+
+
+def test_a_bracketed_abbreviation_after_its_own_name_is_not_read_and_is_read_in_full_later():
+    result = Normalizer()("Thành lập Ban Quản lý dự án (BQLDA) xã; BQLDA họp lúc 7h30.")
+    assert result.text == "Thành lập Ban Quản lý dự án xã; Ban Quản lý dự án họp lúc bảy giờ ba mươi phút."
+    assert result.unknown == ()
+    # A bracket that is not the initials of the words before it is read.
+    assert Normalizer()("Tổ công tác (QXT)").text == "Tổ công tác (quy ích tê)"
+
+
+def test_a_document_code_says_its_issuer_once_whatever_form_the_sentence_names_it_in():
+    normalizer = Normalizer()
+    assert normalizer("Luật số 72/2025/QH15 được Quốc hội khóa XV thông qua").text == (
+        "Luật số bảy mươi hai năm hai nghìn không trăm hai mươi lăm được Quốc hội khóa mười lăm thông qua")
+    assert normalizer("Quốc hội đã thông qua Luật số 72/2025/QH15").text == (
+        "Quốc hội đã thông qua Luật số bảy mươi hai năm hai nghìn không trăm hai mươi lăm")
+    # "Quốc hội" inside another issuer's name is not the Assembly.
+    assert normalizer("Ủy ban Thường vụ Quốc hội xem xét Luật số 72/2025/QH15").text.endswith(
+        "của Quốc hội khóa mười lăm")
+    assert normalizer("Nghị quyết 57-NQ/TW, Nghị quyết 68-NQ/TW của Bộ Chính trị").text == (
+        "Nghị quyết năm mươi bảy, Nghị quyết sáu mươi tám của Bộ Chính trị")
+
+
+def test_a_time_range_names_the_part_of_the_day_once_on_a_twelve_hour_station():
+    normalizer = Normalizer(clock="12h")
+    assert normalizer("Làm việc 13h30-17h.").text == "Làm việc một giờ rưỡi đến năm giờ chiều."
+    assert normalizer("Mở cửa 7h30 - 11h30.").text == "Mở cửa bảy giờ rưỡi sáng đến mười một giờ rưỡi trưa."
+
+
+def test_unknown_abbreviations_are_said_letter_by_letter_with_numbers_as_numbers():
+    result = Normalizer()("Xe GXT12 đã đến")
+    assert result.text == "Xe giê ích tê mười hai đã đến"
+    assert result.unknown == ("GXT12",)
+
+
+def test_explain_names_each_new_rule():
+    result = run_cli("normalize", "--explain",
+                     "Từ 15/7 - 30/9/2026, 8h-10h, lần thứ I, thôn 5B, QL1A, 2,5ha, Hợp tác xã (HTX)")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    for label in ("[khoảng ngày]", "[khoảng giờ]", "[thứ tự bằng số La Mã]", "[số kèm chữ cái]",
+                  "[số hiệu đường]", "[đơn vị]", "[chữ viết tắt trong ngoặc]"):
+        assert label in out, (label, out)

@@ -83,5 +83,24 @@ def roman_value(token: str) -> int | None:
     return total if 0 < total < 4000 else None
 
 
+_ROMAN_STEPS = ((1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"), (90, "XC"),
+                (50, "L"), (40, "XL"), (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I"))
+
+
+def to_roman(n: int) -> str:
+    out = []
+    for value, letters in _ROMAN_STEPS:
+        count, n = divmod(n, value)
+        out.append(letters * count)
+    return "".join(out)
+
+
+def strict_roman_value(token: str) -> int | None:
+    """The value of a Roman numeral written the standard way ("XIV"), else None: "IIII" or
+    "VX" in a text is more likely a name or a typo than a number."""
+    value = roman_value(token)
+    return value if value is not None and to_roman(value) == token else None
+
+
 def ordinal_words(n: int) -> str:
     return {1: "nhất", 4: "tư"}.get(n, integer_words(n))
