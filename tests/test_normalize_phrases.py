@@ -17,8 +17,13 @@ SEEDS = sorted(glob.glob(str(Path(__file__).resolve().parents[2] / "shared" / "s
 def test_the_phrase_book_is_large_and_nearly_all_exact():
     normalizer = Normalizer()
     misses = [(w, s, normalizer(w).text) for w, s in PAIRS if normalizer(w).text != s]
-    assert len(PAIRS) >= 400
+    assert len(PAIRS) >= 700
     assert len(misses) <= 0.02 * len(PAIRS), misses
+
+
+def test_every_phrase_is_written_once():
+    written = [w for w, _ in PAIRS]
+    assert len(set(written)) == len(written)
 
 
 def test_no_digit_or_symbol_is_left_unread_in_the_phrase_book():

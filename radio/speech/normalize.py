@@ -113,7 +113,7 @@ RULE_NAMES = {
     "date": "ngày tháng", "quarter": "quý", "month_year": "tháng năm", "time": "giờ",
     "date_range": "khoảng ngày", "day_range": "khoảng ngày trong tháng", "day_month": "ngày tháng viết gạch",
     "time_range": "khoảng giờ", "document_year": "số hiệu văn bản rút gọn (số/năm)",
-    "milestone": "lý trình (ki lô mét)", "road": "số hiệu đường", "place": "đơn vị hành chính viết tắt",
+    "milestone": "lý trình (ki lô mét)", "month_range": "khoảng tháng", "road": "số hiệu đường", "place": "đơn vị hành chính viết tắt",
     "glued": "số dính chữ", "ratio": "số trên số (dấu /)", "letter_suffix": "số kèm chữ cái", "ordinal": "thứ tự bằng số La Mã",
     "heading": "đề mục số La Mã",
     "roman": "số La Mã", "range": "khoảng số", "percent": "phần trăm", "weekday": "thứ trong tuần",
@@ -341,7 +341,8 @@ class Normalizer:
                                    r"|\b(1[89]00)[ .]?(\d{3,4})(?:[ .]?(\d{2,4}))?\b", re.IGNORECASE),
              self._service),
             ("phone", re.compile(r"(?<![\d.,])0\d{2,3}(?:[. ]?\d{2,4}){2,3}(?!\d|,\d)"), self._phone),
-            ("milestone", re.compile(r"(?<![\w/])[Kk]m\s?(\d{1,4})(?:\s?\+\s?(\d{1,3}))?(?![\d.,]\d|\d)"),
+            ("milestone", re.compile(r"(?<![\w/])[Kk]m\s?(\d{1,4})(?:\s?\+\s?(\d{1,3}))?"
+                                     r"(?:\s?[-–]\s?[Kk]m\s?(\d{1,4})(?:\s?\+\s?(\d{1,3}))?)?(?![\d.,]\d|\d)"),
              self._milestone),
             ("document", re.compile(rf"\b(\d+)([a-z]?)((?:/\d{{4}})?)(?:\s?/|-)({CODE_PART}(?:\s?[-/]\s?{CODE_PART})*)\b"),
              self._document),
@@ -358,6 +359,8 @@ class Normalizer:
                                      r"(?:\d{1,2}\s*(?:,|và)\s*)?)([0-3]?\d)-([01]?\d)(?![\w/-]|[.,]\d|\s?[%h])"),
              self._day_month),
             ("quarter", re.compile(r"\b([Qq]uý)\s+([IVX]+|[1-4])\s?[/-]\s?(\d{4})\b"), self._quarter),
+            ("month_range", re.compile(r"\b([Tt]háng)\s+([01]?\d)(?:/(\d{4}))?\s?[-–]\s?(?:[Tt]háng\s+)?"
+                                       r"([01]?\d)/(\d{4})\b"), self._month_range),
             ("document_year", re.compile(r"(?<![\w/.,-])(\d{1,4})/((?:19|20)\d{2})\b(?![/-]\w)"),
              self._document_year),
             ("month_year", re.compile(r"\b(?:([Tt]háng)\s+)?([01]?\d)([/-])(\d{4})\b(?![/-]\d)"), self._month_year),
@@ -372,8 +375,8 @@ class Normalizer:
             ("ordinal", re.compile(r"(?<!\w)((?i:thứ))\s+([IVXLC]+)\b"), self._ordinal),
             ("roman", re.compile(rf"(?<!\w)({ROMAN_CONTEXT})\s+([IVXLC]+)\b"), self._roman),
             ("glued", re.compile(rf"(?<=\d)(?=[{LOWER}]{{2,}})"), lambda m: " "),
-            ("range", re.compile(r"(?<![/\d])\b(\d+(?:[.,]\d+)?)\s?[-–]\s?(\d+(?:[.,]\d+)?)\b(?!/)(\s?%)?"),
-             self._range),
+            ("range", re.compile(r"(?<![/\d])\b(\d+(?:[.,]\d+)?)\s?[-–]\s?(\d+(?:[.,]\d+)?)\b(?!/)"
+                                 rf"(\s?%|\s?(?:{unit_pattern})\b(?!/))?"), self._range),
             ("percent", re.compile(r"(\d+(?:[.,]\d+)?)\s?%"), self._percent),
             ("weekday", re.compile(r"\b([Tt]hứ)\s+([1-8])\b"), self._weekday),
             ("per", re.compile(r"(?<![\w/])[^\W\d_]+[23²³]?(?:\s?/\s?(?:[^\W\d_]+[23²³]?|\d{1,3}\s[^\W\d_]+))+(?![\w/])"),
@@ -383,8 +386,8 @@ class Normalizer:
              self._slash_pair),
             ("unit", re.compile(rf"(?<=\d)\s?({unit_pattern})\b"), self._unit),
             ("letter_suffix", re.compile(r"(?<![\w.,/])(\d{1,4})([A-ZĐ])(?![\w])"), self._letter_suffix),
-            ("defined", re.compile(rf"\s?\(\s*((?:[^\W\d_]+\s+){{0,2}}?)({defined_pattern}|{_CAPS_TOKEN})\s*\)"),
-             self._defined),
+            ("defined", re.compile(rf"\s?\(\s*((?:[^\W\d_]+\s+){{0,2}}?)"
+                                   rf"({defined_pattern}|{_CAPS_TOKEN}(?:\s+{_CAPS_TOKEN})*)\s*\)"), self._defined),
             ("in_text", re.compile(rf"(?<![\w/]){_CAPS_TOKEN}(?![\w])"), self._in_text),
             ("abbreviation", re.compile(rf"(?<![\w/])(?:{abbr_pattern})(?![\w])"), self._abbreviation),
             ("number", re.compile(r"(?<![\w,])\d{1,3}(?:\.\d{3})+(?:,\d+)?(?![\d])|(?<![\w.,])\d+(?:,\d+)?(?![\d])"),
@@ -544,8 +547,8 @@ class Normalizer:
             return m.group(0)
         before = m.string[max(0, m.start() - 40):m.start()]
         dated = first.group(1) or first.group(4) or second.group(4)
-        if not dated and not _DATE_CONTEXT.search(before):
-            return m.group(0)
+        if not dated and not _DATE_CONTEXT.search(before) and _COUNTED_AFTER.match(m.string[m.end():]):
+            return m.group(0)  # "1/3 - 1/2 số hộ": fractions of a count
         if _HOLIDAYS_BEFORE.search(before):
             return f"{_date_words(first, lead=False)}, {_date_words(second, lead=False)}"
         said_ngay = bool(first.group(1))
@@ -582,6 +585,16 @@ class Normalizer:
     def _quarter(self, m: re.Match[str]) -> str:
         quarter = roman_value(m.group(2)) or int(m.group(2))
         return f"{m.group(1)} {integer_words(quarter)} năm {integer_words(int(m.group(3)))}"
+
+    def _month_range(self, m: re.Match[str]) -> str:
+        """'từ tháng 01/2024 - tháng 12/2024', 'tháng 3 - 5/2026': from one month to another."""
+        lead, first, first_year, last, year = m.groups()
+        if not (1 <= int(first) <= 12 and 1 <= int(last) <= 12):
+            return m.group(0)
+        spoken = f"{lead} {_month_words(int(first))}"
+        if first_year:
+            spoken += f" năm {integer_words(int(first_year))}"
+        return f"{spoken} đến tháng {_month_words(int(last))} năm {integer_words(int(year))}"
 
     def _document_year(self, m: re.Match[str]) -> str:
         """'các Nghị định 101/2024, 102/2024': a document's number and year. A month cannot be
@@ -631,8 +644,8 @@ class Normalizer:
         """'Km 12+500' on a road: kilometre twelve plus five hundred metres."""
         if re.search(r"\d\s*$", m.string[:m.start()]):
             return m.group(0)  # "5 km 200 m" is a length, not a milestone
-        spoken = f"ki lô mét {integer_words(int(m.group(1)))}"
-        return spoken + f" cộng {integer_words(int(m.group(2)))}" if m.group(2) else spoken
+        first = _milestone_words(m.group(1), m.group(2))
+        return f"{first} đến {_milestone_words(m.group(3), m.group(4))}" if m.group(3) else first
 
     def _road(self, m: re.Match[str]) -> str:
         """'QL1A', 'ĐT.741', 'ĐH 12': radio says the kind of road, then its number."""
@@ -654,8 +667,12 @@ class Normalizer:
         return f"{integer_words(int(m.group(1)))} {LETTER_NAMES[m.group(2)]}"
 
     def _range(self, m: re.Match[str]) -> str:
+        """'10-15 phút', '60-70%', '100-200mm': the unit after the range is said once, at its end."""
         spoken = f"{_number(m.group(1))} đến {_number(m.group(2))}"
-        return spoken + " phần trăm" if m.group(3) else spoken
+        unit = (m.group(3) or "").strip()
+        if unit:
+            spoken += " phần trăm" if unit == "%" else " " + self.lexicon.units[unit]
+        return spoken
 
     def _percent(self, m: re.Match[str]) -> str:
         return f"{_number(m.group(1))} phần trăm"
@@ -672,10 +689,11 @@ class Normalizer:
             return m.group(0)
         if m.group(0) in self.lexicon.units:
             return self.lexicon.units[m.group(0)]  # "km/h"
-        words = [self.lexicon.units.get(w.strip(), w.strip()) for w in m.group(0).split("/")]
+        written = [w.strip() for w in m.group(0).split("/")]
+        words = [self.lexicon.units.get(w, w) for w in written]
         before = m.string[max(0, m.start() - 30):m.start()]
         counted = re.search(r"\d[\d.,]*\s+(?:[^\W\d_]+\s+){0,2}$", before)
-        if counted or words[1].lower() in _PER_NOUNS:
+        if counted or words[1].lower() in _PER_NOUNS or written[0] in self.lexicon.units:
             return " mỗi ".join(words)
         if words[0].lower() == "và":
             return " ".join(words)
@@ -715,11 +733,14 @@ class Normalizer:
         entry = self.lexicon.abbreviations.get(token)
         means = entry.means if entry and not entry.by_name else None
         said = [lead + means] if means else []
-        if spelled := _spelled_out(token, before):
+        # "Đại hội đại biểu phụ nữ (ĐH ĐBPN)": the letters of every token together.
+        if spelled := _spelled_out(token.replace(" ", ""), before):
             said.append(lead + spelled)
-        for phrase in said:
-            if _overlap(before + " ", phrase) == len(_words(phrase)):
-                return Reading("", note=f"«{lead}{token}» viết tắt của cụm từ vừa đọc nên không đọc lại")
+        if any(_words(before)[-len(_words(phrase)):] == _words(phrase) for phrase in said):
+            return Reading("", note=f"«{lead}{token}» viết tắt của cụm từ vừa đọc nên không đọc lại")
+        if entry and entry.name and means:
+            # Said by its short name: the words before already explain it in their own way.
+            return Reading(f" ({lead}{entry.name})", note=f"đọc tên gọi ngắn của «{token}» trong ngoặc")
         return m.group(0)
 
     def _in_text(self, m: re.Match[str]) -> Reading | str:
@@ -905,3 +926,8 @@ def letter_reading(token: str) -> str:
         elif part.upper() in LETTER_NAMES:
             words.append(LETTER_NAMES[part.upper()])
     return " ".join(words)
+
+
+def _milestone_words(kilometre: str, metres: str | None) -> str:
+    spoken = f"ki lô mét {integer_words(int(kilometre))}"
+    return spoken + f" cộng {integer_words(int(metres))}" if metres else spoken
