@@ -75,8 +75,10 @@ LOWER = "a-zàáảãạăằắẳẵặâầấẩẫậđèéẻẽẹêề�
 _DATE = r"(?:[Nn]gày\s+)?[0-3]?\d(?:/[01]?\d(?:/\d{4})?|\.[01]?\d\.\d{4}|-[01]?\d-\d{4})"
 _DATE_PARTS = re.compile(r"(?:([Nn]gày)\s+)?([0-3]?\d)[/.-]([01]?\d)(?:[/.-](\d{4}))?")
 # One clock time: "7h30", "7 giờ 30 phút", "7:30", "08h00’".
-_CLOCK = r"(?:[01]?\d|2[0-3])\s?(?:h|giờ|:)\s?(?:[0-5]\d)?(?:\s?phút|[’'])?"
-_CLOCK_PARTS = re.compile(r"(\d{1,2})\s?(h|giờ|:)?\s?(\d{2})?")
+# A one-digit minute only where nothing else could follow ("7 giờ 5 phút", "7 giờ 5.").
+_MINUTE = r"(?:[0-5]\d|\d(?=\s?phút|[’']|\s*(?:[,.;)–-]|$)))"
+_CLOCK = rf"(?:[01]?\d|2[0-3])\s?(?:h|giờ|:)\s?{_MINUTE}?(?:\s?phút|[’'])?"
+_CLOCK_PARTS = re.compile(r"(\d{1,2})\s?(h|giờ|:)?\s?(\d{1,2})?")
 # A word for the day or the time of day before "8-10" makes it a date ("Sáng 8-10"), unless
 # what follows is counted ("mỗi ngày 2-3 lần").
 _COUNTED_AFTER = re.compile(r"\s*(?:lần|người|hộ|buổi|tiếng|lượt|ca|cữ|bữa|tin|bài|trang|phút|giờ|ngày|tuần"
@@ -366,7 +368,7 @@ class Normalizer:
             ("month_year", re.compile(r"\b(?:([Tt]háng)\s+)?([01]?\d)([/-])(\d{4})\b(?![/-]\d)"), self._month_year),
             ("time_range", re.compile(rf"\b({_CLOCK}|[01]?\d|2[0-3])\s?[-–]\s?({_CLOCK})(?![\w:])"),
              self._time_range),
-            ("time", re.compile(r"\b([01]?\d|2[0-3])\s?(?:h|giờ|:)\s?([0-5]\d)?(?:\s?phút|[’'])?(?![\w:])"),
+            ("time", re.compile(rf"\b([01]?\d|2[0-3])\s?(?:h|giờ|:)\s?({_MINUTE})?(?:\s?phút|[’'])?(?![\w:])"),
              self._time),
             ("place", re.compile(rf"(?<![\w.])(?:(TP|Tp|TX|P|Q)\.\s?(?=[{UPPER_ALL}])|(Q)\.\s?(?=\d))"),
              lambda m: _PLACES[m.group(1) or m.group(2)] + " "),
