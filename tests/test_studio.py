@@ -39,7 +39,7 @@ def test_roles_decide_what_each_account_may_do(studio):
     assert status(MonthFiles(studio.folders["an-lac"], "an-lac", MONTH), Store(studio.folders["an-lac"])).state != "approved"
     studio.login("hung")  # the operator
     token = studio.token("/s/an-lac/")
-    edit = studio.client.post(f"/s/an-lac/m/{MONTH}/script/01-opening", data={"csrf": token, "text": "Sửa."})
+    edit = studio.client.post(f"/s/an-lac/m/{MONTH}/script", data={"csrf": token, "text-01-opening": "Sửa."})
     assert edit.status_code == 403
     assert studio.client.get(f"/s/an-lac/m/{MONTH}/brief").status_code == 403
 
@@ -131,9 +131,9 @@ def test_month_and_file_ids_that_leave_the_station_are_refused(studio, path):
 def test_segment_ids_with_dots_or_slashes_are_refused(studio):
     studio.login("lan")
     token = studio.token("/s/an-lac/")
-    for segment in ("..", "..%2F..%2Fstation", "01-opening%2F.."):
-        answer = studio.client.post(f"/s/an-lac/m/{MONTH}/script/{segment}", data={"csrf": token, "text": "x"})
-        assert answer.status_code in (400, 404, 405), segment  # 405: ".." folded into another page
+    for segment in ("..", "../../station", "01-opening/.."):
+        answer = studio.client.post(f"/s/an-lac/m/{MONTH}/script", data={"csrf": token, f"text-{segment}": "x"})
+        assert answer.status_code == 400, segment
 
 
 def test_an_account_of_one_station_cannot_read_or_change_another(tmp_path):
@@ -163,12 +163,50 @@ def test_the_officer_edits_a_segment_and_sees_its_spoken_reading(studio):
     studio.login("lan")
     token = studio.token(f"/s/an-lac/m/{MONTH}/script")
     text = "Bộ phận một cửa làm việc từ 7h30 đến 17h ngày 15/01/2027."
-    saved = studio.client.post(f"/s/an-lac/m/{MONTH}/script/01-opening", data={"csrf": token, "text": text})
+    saved = studio.client.post(f"/s/an-lac/m/{MONTH}/script", data={"csrf": token, "text-01-opening": text})
     assert saved.status_code == 200 and text in saved.text
     reading = studio.client.get("/s/an-lac/reading", params={"text": "ngày 15/01/2027"}).text
     assert reading == "ngày mười lăm tháng một năm hai nghìn không trăm hai mươi bảy"
     assert re.search(r"bảy giờ rưỡi sáng", saved.text)  # as the station's listeners say it (speech.clock 12h)
-    assert [a.action for a in Store(studio.folders["an-lac"]).web_actions(MONTH)] == ["edit-segment"]
+    actions = Store(studio.folders["an-lac"]).web_actions(MONTH)
+    assert [(a.action, a.detail) for a in actions] == [("edit-script", "01-opening")]
+
+
+def _script(studio):
+    from radio.models import Script
+
+    return load_model(MonthFiles(studio.folders["an-lac"], "an-lac", MONTH).script, Script)
+
+
+def test_one_save_keeps_the_edits_of_every_segment_and_estimates_again(studio):
+    studio.login("lan")
+    page = studio.client.get(f"/s/an-lac/m/{MONTH}/script").text
+    assert page.count('id="save-script"') == 1 and page.count("<form method=\"post\" action=\"/s/an-lac/m/") >= 1
+    assert 'name="text-01-opening"' in page and 'id="to-review"' in page and 'id="produce-from-script"' in page
+    before = _script(studio)
+    first, second = before.segments[0], before.segments[1]
+    longer = second.text + " " + " ".join(["Bà con nhớ mang theo căn cước khi đến làm thủ tục."] * 6)
+    token = studio.token(f"/s/an-lac/m/{MONTH}/script")
+    saved = studio.client.post(f"/s/an-lac/m/{MONTH}/script", data={
+        "csrf": token, f"text-{first.id}": "Xin chào bà con.", f"text-{second.id}": longer})
+    after = _script(studio)
+    assert [s.text for s in after.segments[:2]] == ["Xin chào bà con.", longer.strip()]
+    assert [s.text for s in after.segments[2:]] == [s.text for s in before.segments[2:]]
+    assert after.segments[1].estimated_s > second.estimated_s  # the estimate follows the edit
+    assert after.segments[0].estimated_s < first.estimated_s
+    assert "Đã lưu kịch bản (2 đoạn đã sửa). Ước tính mới:" in saved.text
+
+
+def test_a_refused_save_keeps_what_was_typed_and_writes_nothing(studio):
+    studio.login("lan")
+    before = _script(studio)
+    first, second = before.segments[0], before.segments[1]
+    token = studio.token(f"/s/an-lac/m/{MONTH}/script")
+    refused = studio.client.post(f"/s/an-lac/m/{MONTH}/script", data={
+        "csrf": token, f"text-{first.id}": "Đoạn mới đã gõ, chưa được lưu.", f"text-{second.id}": "  "})
+    assert refused.status_code == 200 and "không được để trống" in refused.text
+    assert "Đoạn mới đã gõ, chưa được lưu." in refused.text and "Chưa lưu" in refused.text
+    assert _script(studio) == before
 
 
 def test_the_log_downloads_as_csv_and_the_operator_schedules_only_what_is_approved(studio):
@@ -218,3 +256,22 @@ def test_accounts_from_the_command_line_and_the_history_names_who_did_what(tmp_p
     assert run_cli("users", "disable", "binh", "-s", str(folder)).returncode == 0
     refused = studio.login("binh", password="mat-khau-moi")
     assert refused.status_code == 200 and "đã bị khóa" in refused.text
+
+
+def test_times_are_the_stations_and_months_read_as_vietnamese_write_them(studio):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    studio.login("binh")
+    token = studio.token(f"/s/an-lac/m/{MONTH}/review")
+    studio.client.post(f"/s/an-lac/m/{MONTH}/approve", data={"csrf": token, "note": "Đồng ý"})
+    page = studio.client.get(f"/s/an-lac/m/{MONTH}").text
+    folder = studio.folders["an-lac"]
+    approved = [e for e in Store(folder).review_events(MONTH) if e.action == "approve"][-1]
+    local = datetime.fromisoformat(approved.at).astimezone(ZoneInfo("Asia/Ho_Chi_Minh"))
+    assert f"{local:%H:%M} ngày {local:%d/%m/%Y}" in page  # the review trail and the web actions
+    assert not re.search(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}", page)
+    year, number = MONTH.split("-")
+    assert f"Chương trình tháng {number}/{year}" in page
+    visible = re.sub(r"<[^>]+>", " ", page)
+    assert MONTH not in visible

@@ -30,7 +30,7 @@ ROLE_NAMES = {"officer": "Công chức văn hóa – xã hội", "leader": "Lãn
               "admin": "Quản trị"}
 # What the studio's actions are called wherever a person reads the record of them.
 WEB_ACTION_NAMES = {"login": "đăng nhập", "logout": "đăng xuất", "brief": "lưu bản tin", "compose": "soạn kịch bản",
-                    "edit-segment": "sửa đoạn", "produce": "sản xuất", "approve": "duyệt",
+                    "edit-segment": "sửa đoạn", "edit-script": "sửa kịch bản", "produce": "sản xuất", "approve": "duyệt",
                     "reject": "trả lại", "schedule-auto": "xếp lịch tự động", "schedule-add": "thêm lượt phát",
                     "schedule-remove": "gỡ lượt phát", "report": "lập báo cáo",
                     "publish": "đăng lên trang web"}

@@ -143,6 +143,7 @@ def create_app(stations: dict[str, Path], secret: str, *, https_cookies: bool = 
     templates = Jinja2Templates(env=Environment(
         loader=FileSystemLoader(Path(__file__).parent.parent / "templates" / "studio"), autoescape=True))
     templates.env.globals.update(ROLE_NAMES=ROLE_NAMES, WEB_ACTION_NAMES=WEB_ACTION_NAMES)
+    _studio_filters(templates.env)
     jobs: dict[tuple[str, str], Job] = {}
     jobs_lock = threading.Lock()
 
@@ -194,7 +195,7 @@ def create_app(stations: dict[str, Path], secret: str, *, https_cookies: bool = 
         context.setdefault("account", None)
         return templates.TemplateResponse(request, name, {
             "csrf": request.session.get("csrf", ""), "slug": request.path_params.get("station"),
-            "nonce": request.scope.get(NONCE, ""),
+            "nonce": request.scope.get(NONCE, ""), "zone": _zone_of(stations.get(request.path_params.get("station"))),
             "flash": request.session.pop("flash", None), "problem": request.session.pop("problem", None),
             **context})
 
@@ -322,28 +323,32 @@ def create_app(stations: dict[str, Path], secret: str, *, https_cookies: bool = 
                           f"{minutes} phút {seconds:02d} giây. {notes}".strip())
 
     async def script_page(request: Request) -> Response:
+        """The whole script in one form: one save keeps every segment's edits together."""
+        from radio.display import minutes as said_minutes
         from radio.studio import forms
 
-        folder, account = account_of(request)
+        folder, account = account_of(request, "edit" if request.method == "POST" else "view")
         month = month_of(request)
+        if request.method == "POST":
+            form = await form_of(request)
+            texts = {k[len("text-"):]: v for k, v in form.items() if k.startswith("text-")}
+            if not texts or not all(SEGMENT_ID.fullmatch(i) for i in texts):
+                raise HTTPException(400, "Mã đoạn không hợp lệ.")
+            try:
+                changed, total = forms.save_script_texts(folder, month, texts)
+            except RadioError as exc:  # nothing saved: the typed texts stay on the page
+                return page(request, "script.html.j2", account=account, month=month, error=str(exc),
+                            segments=forms.script_view(folder, month, texts), may_edit=True,
+                            may_produce=may(account, "produce"))
+            if not changed:
+                return back(request, month_url(request, month, "/script"),
+                            flash=f"Không có gì thay đổi. Ước tính {said_minutes(total)}.")
+            record(folder, account, month, "edit-script", ", ".join(changed))
+            return back(request, month_url(request, month, "/script"),
+                        flash=f"Đã lưu kịch bản ({len(changed)} đoạn đã sửa). Ước tính mới: {said_minutes(total)}.")
         return page(request, "script.html.j2", account=account, month=month,
-                    segments=forms.script_view(folder, month), may_edit=may(account, "edit"))
-
-    async def edit_segment(request: Request) -> Response:
-        from radio.studio import forms
-
-        folder, account = account_of(request, "edit")
-        month = month_of(request)
-        segment_id = request.path_params["segment"]
-        if not SEGMENT_ID.fullmatch(segment_id):
-            raise HTTPException(400, "Mã đoạn không hợp lệ.")
-        form = await form_of(request)
-        try:
-            forms.save_segment_text(folder, month, segment_id, form.get("text", ""))
-        except RadioError as exc:
-            return back(request, month_url(request, month, "/script"), problem=str(exc))
-        record(folder, account, month, "edit-segment", segment_id)
-        return back(request, month_url(request, month, f"/script#{segment_id}"), flash="Đã lưu đoạn.")
+                    segments=forms.script_view(folder, month), may_edit=may(account, "edit"),
+                    may_produce=may(account, "produce"))
 
     async def reading(request: Request) -> Response:
         """The spoken reading of a text, for the script editor's live preview."""
@@ -566,8 +571,7 @@ def create_app(stations: dict[str, Path], secret: str, *, https_cookies: bool = 
         (m, month_page, get),
         (m + "/brief", brief, both),
         (m + "/compose", compose, post),
-        (m + "/script", script_page, get),
-        (m + "/script/{segment}", edit_segment, post),
+        (m + "/script", script_page, both),
         ("/s/{station}/reading", reading, get),
         (m + "/produce", produce, post),
         (m + "/job", job_page, get),
@@ -592,6 +596,34 @@ def create_app(stations: dict[str, Path], secret: str, *, https_cookies: bool = 
                     exception_handlers={HTTPException: on_http_error, RadioError: on_radio_error})
     app.state.jobs = jobs
     return app
+
+
+def _studio_filters(env) -> None:
+    """How every page writes a month ('tháng 01/2027') and a moment (in the station's zone,
+    which ``page`` passes as ``zone``)."""
+    from jinja2 import pass_context
+
+    from radio.studio.forms import month_vi, when
+
+    @pass_context
+    def moment(context, value, seconds: bool = False) -> str:
+        return when(value, context.get("zone") or _zone_of(None), seconds=seconds)
+
+    env.filters.update(month_vi=month_vi, when=moment)
+
+
+def _zone_of(folder: Path | None):
+    """The station's time zone for the pages (Vietnam's when the station cannot be read)."""
+    from zoneinfo import ZoneInfo
+
+    if folder is not None:
+        try:
+            from radio.schedule import station_zone
+
+            return station_zone(load_station(folder))
+        except RadioError:
+            pass
+    return ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 def _station_names(stations: dict[str, Path]) -> dict[str, str]:

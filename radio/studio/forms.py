@@ -4,6 +4,7 @@ spoken readings, the airing calendar and the player's state."""
 from __future__ import annotations
 
 import calendar as month_calendar
+import re
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -109,7 +110,8 @@ class SegmentRow:
     estimated_s: float | None
 
 
-def script_view(folder: Path, month: str) -> list[SegmentRow]:
+def script_view(folder: Path, month: str, typed: dict[str, str] | None = None) -> list[SegmentRow]:
+    """The script's segments; ``typed``: texts posted but not saved, shown instead of the file's."""
     from radio.speech.normalize import station_normalizer
 
     station = load_station(folder)
@@ -119,8 +121,13 @@ def script_view(folder: Path, month: str) -> list[SegmentRow]:
                           hint="bấm 'Soạn kịch bản' ở trang của tháng.")
     script = load_model(files.script, Script)
     normalizer = station_normalizer(station, folder)
-    return [SegmentRow(s.id, s.title, _reader(station, s.voice), s.text, normalizer(s.text).text, s.estimated_s)
-            for s in script.segments]
+    typed = typed or {}
+    rows = []
+    for s in script.segments:
+        text = typed.get(s.id, s.text)
+        rows.append(SegmentRow(s.id, s.title, _reader(station, s.voice), text,
+                               normalizer(text).text if text.strip() else "", s.estimated_s))
+    return rows
 
 
 def _reader(station, voice: str) -> str:
@@ -130,17 +137,34 @@ def _reader(station, voice: str) -> str:
         return voice
 
 
-def save_segment_text(folder: Path, month: str, segment_id: str, text: str) -> None:
+def save_script_texts(folder: Path, month: str, texts: dict[str, str]) -> tuple[list[str], float]:
+    """Save every segment's text from the one script form at once (so no segment's edit can
+    drop another's) and estimate the script again; returns the changed ids and the new
+    estimated length in seconds. Nothing is written when nothing changed."""
+    from radio.compose import Estimator
+
     station = load_station(folder)
     files = MonthFiles(folder, station.id, month)
     script = load_model(files.script, Script)
-    if not text.strip():
-        raise RadioError("Đoạn không được để trống.", hint="viết nội dung của đoạn, hoặc giữ nguyên.")
-    if segment_id not in {s.id for s in script.segments}:
-        raise RadioError(f"Kịch bản không có đoạn '{segment_id}'.", hint="tải lại trang kịch bản.")
-    segments = [s.model_copy(update={"text": text.replace("\r\n", "\n").strip()}) if s.id == segment_id else s
-                for s in script.segments]
-    save_model(files.script, script.model_copy(update={"segments": segments}))
+    unknown = sorted(set(texts) - {s.id for s in script.segments})
+    if unknown:
+        raise RadioError(f"Kịch bản không có đoạn '{unknown[0]}'.", hint="tải lại trang kịch bản.")
+    cleaned = {i: t.replace("\r\n", "\n").strip() for i, t in texts.items()}
+    empty = [s.title for s in script.segments if s.id in cleaned and not cleaned[s.id]]
+    if empty:
+        raise RadioError(f"Đoạn «{empty[0]}» không được để trống; kịch bản chưa được lưu.",
+                         hint="viết nội dung của đoạn, hoặc giữ nguyên.")
+    changed = [s.id for s in script.segments if s.id in cleaned and cleaned[s.id] != s.text]
+    estimator = Estimator(station, folder)
+    if not changed:
+        return [], estimator.estimate(script)[0]
+    edited = script.model_copy(update={"segments": [
+        s.model_copy(update={"text": cleaned[s.id]}) if s.id in changed else s for s in script.segments]})
+    total, per_segment = estimator.estimate(edited)
+    edited = edited.model_copy(update={"segments": [
+        s.model_copy(update={"estimated_s": round(e, 1)}) for s, e in zip(edited.segments, per_segment)]})
+    save_model(files.script, edited)
+    return changed, total
 
 
 @dataclass
@@ -178,3 +202,66 @@ def player_view(folder: Path) -> dict:
     seen = overview(folder)
     return {"beats": seen.beats, "beat_state": beat_state, "playing": seen.playing, "upcoming": seen.upcoming,
             "recent": list(reversed(seen.recent)), "results": RESULT_NAMES, "tampered": seen.tampered}
+
+
+# -- how the pages write months and times --------------------------------------------------
+
+def month_vi(month: str) -> str:
+    """'2027-01' as a Vietnamese page writes it: 'tháng 01/2027'."""
+    text = str(month or "")
+    if len(text) == 7 and text[4] == "-":
+        return f"tháng {text[5:]}/{text[:4]}"
+    return text
+
+
+def when(value, zone, *, seconds: bool = False) -> str:
+    """A moment (an ISO string as the database keeps it, or a datetime) in the station's time
+    zone, as Vietnamese write it: '19:00 ngày 20/01/2027'. A moment without a zone is taken
+    as the station's own clock (how the schedule stores planned airings)."""
+    from datetime import datetime
+
+    if value in (None, ""):
+        return ""
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    moment = moment.replace(tzinfo=zone) if moment.tzinfo is None else moment.astimezone(zone)
+    return moment.strftime("%H:%M:%S ngày %d/%m/%Y" if seconds else "%H:%M ngày %d/%m/%Y")
+
+
+# -- the studio's words for what the command line's messages tell people to type ----------
+
+# What to do in the studio instead of a command, by the command's name.
+STUDIO_ACTIONS = {
+    "compose": "bấm «Soạn kịch bản» ở trang của tháng",
+    "new-month": "bấm «Viết bản tin» ở trang của tháng",
+    "produce": "bấm «Sản xuất tệp âm thanh» ở trang của tháng",
+    "review": "mở «Nghe và duyệt» ở trang của tháng",
+    "approve": "để lãnh đạo xã mở «Nghe và duyệt» và bấm «Duyệt cho phát»",
+    "reject": "để lãnh đạo xã mở «Nghe và duyệt» và bấm «Trả lại»",
+    "schedule": "mở «Lịch phát» của tháng",
+    "publish": "bấm «Đăng lên trang web» ở trang của tháng",
+    "player": "bật dịch vụ máy phát trên máy phát của đài (người quản trị máy làm một lần)",
+    "report": "mở trang «Báo cáo»",
+    "log": "mở trang «Nhật ký phát»",
+}
+STUDIO_FLAGS = {"--fit": "bấm «Tự điều chỉnh cho vừa»", "--allow-length": "«Vẫn ghi kịch bản này»",
+                "--new-draft": "«Soạn bản nháp mới»"}
+_QUOTED_COMMAND = re.compile(r"(?:chạy(?: lại)?:?\s+)?'radio ([a-z-]+)[^']*'")
+_BRACKETED_COMMAND = re.compile(r"\s*\((?:radio|chạy) [^)]*\)")
+_BARE_COMMAND = re.compile(r"(?:chạy(?: lại)?:?\s+)?\bradio ([a-z-]+)(?: [a-z]+)?(?: --?[\w-]+(?: \S+)?)*")
+_RERUN_WITH = re.compile(r"chạy lại với (--[a-z-]+)")
+_FLAG = re.compile(r"--[a-z][a-z-]*")
+
+
+def studio_words(text) -> str:
+    """A message written for the command line, said as the studio's buttons and pages: every
+    'radio …' command and '--flag' becomes the studio action that does the same, and a
+    field name of a YAML file ('extra_segments') the words on the form."""
+    if not text:
+        return text or ""
+    said = str(text)
+    said = _BRACKETED_COMMAND.sub("", said)
+    said = _RERUN_WITH.sub(lambda m: STUDIO_FLAGS.get(m.group(1), m.group(1)), said)
+    said = _QUOTED_COMMAND.sub(lambda m: STUDIO_ACTIONS.get(m.group(1), "dùng trang tương ứng của phòng thu"), said)
+    said = _BARE_COMMAND.sub(lambda m: STUDIO_ACTIONS.get(m.group(1), "dùng trang tương ứng của phòng thu"), said)
+    said = _FLAG.sub(lambda m: STUDIO_FLAGS.get(m.group(0), "lựa chọn tương ứng trên trang"), said)
+    return said.replace(" (extra_segments)", "").replace("extra_segments", "đoạn thêm")
