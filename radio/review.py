@@ -26,7 +26,8 @@ from radio.config import line_of, load_model, read_yaml, validate
 from radio.errors import ConfigError, RadioError
 from radio.fileio import write_text
 from radio.models import Brief, Script, Station
-from radio.speech.normalize import Normalized, Normalizer, repeated_phrases, station_normalizer
+from radio.speech.normalize import (Normalized, Normalizer, letter_reading, repeated_phrases,
+                                    station_normalizer)
 from radio.library import load_procedure, load_topic
 from radio.paths import station_output
 from radio.speech.listen import INSTALL_HINT, HeardCache, Heard, VietAsr, listener_available
@@ -70,6 +71,7 @@ class SegmentView:
     start_s: float | None
     sentences: list[SentenceView]
     findings: list[Finding] = field(default_factory=list)
+    unknown: list[str] = field(default_factory=list)  # abbreviations the lexicon lacks, in order
 
 
 @dataclass
@@ -104,6 +106,7 @@ def build_review(station_dir: Path, month: str, *, listen: bool = False) -> Revi
     segments = [_segment_view(segment, station, normalizer, timings.get(segment.id), heard)
                 for segment in script.segments]
     findings = [f for view in segments for f in view.findings]
+    findings += _unknown_abbreviations(segments)
     findings += _programme_findings(station, station_dir, script, manifest)
     if not station.sample:
         findings += [Finding(segment.id, "sample", f"Còn dữ liệu của đài mẫu hoặc chỗ trống chưa điền: «{trace}». "
@@ -168,6 +171,7 @@ def _segment_view(segment, station: Station, normalizer: Normalizer, timing: dic
         start_s=timing.start_s if timing else None, sentences=[])
     for written, _ in split_sentences(segment.text, 10_000):
         spoken = normalizer(written)
+        view.unknown += [token for token in spoken.unknown if token not in view.unknown]
         hearing = heard.get((segment.id, written))
         misheard = hearing is not None and hearing.misheard
         view.sentences.append(SentenceView(written, _highlight(spoken) if spoken.changes else None,
@@ -201,10 +205,24 @@ def _highlight(spoken: Normalized) -> Markup:
     return Markup("".join(out))
 
 
+def _unknown_abbreviations(segments: list[SegmentView]) -> list[Finding]:
+    """One line per abbreviation the lexicon lacks: how radio will say it (letter by letter),
+    where, and the line that confirms that reading or gives the full one in the station's
+    lexicon (then it is not listed again)."""
+    where: dict[str, list[str]] = {}
+    for view in segments:
+        for token in view.unknown:
+            where.setdefault(token, []).append(view.id)
+    return [Finding(None, "abbreviation",
+                    f"Chữ viết tắt chưa có trong từ điển: «{token}» sẽ được đọc từng chữ là "
+                    f"«{letter_reading(token)}» (đoạn {', '.join(ids)}). Nếu đọc như vậy là đúng, xác nhận "
+                    f"bằng dòng «{token}: {{name: {letter_reading(token)}}}» trong mục abbreviations của "
+                    f"lexicon.yaml của đài; nếu phải đọc đầy đủ, viết «{token}: cách đọc đầy đủ».")
+            for token, ids in where.items()]
+
+
 def _sentence_findings(segment_id: str, written: str, spoken: Normalized) -> list[Finding]:
-    findings = [Finding(segment_id, "abbreviation",
-                        f"Chữ viết tắt chưa có trong từ điển, sẽ bị đánh vần: «{token}».")
-                for token in spoken.unknown]
+    findings = []
     if spoken.dropped:
         findings.append(Finding(segment_id, "unread",
                                 f"Biểu tượng không đọc được, sẽ bị bỏ khi đọc ({' '.join(spoken.dropped)}) "

@@ -317,3 +317,25 @@ def test_lint_asks_to_recheck_stale_and_unconfirmed_content(station):
                                                       encoding="utf-8")
     kinds = {f.kind for f in build_review(station, MONTH).findings}
     assert not kinds & {"stale", "source"}
+
+
+def test_unknown_abbreviations_are_listed_once_for_the_officer_to_confirm_or_spell_out(station):
+    path = files(station).script
+    script = load_model(path, Script)
+    first, second = script.segments[0], script.segments[1]
+    planted = [first.model_copy(update={"text": first.text + " Tổ QXT đã đến."}),
+               second.model_copy(update={"text": second.text + " Tổ QXT làm việc cả ngày."}),
+               *script.segments[2:]]
+    save_model(path, script.model_copy(update={"segments": planted}))
+    listed = [f for f in build_review(station, MONTH).findings if f.kind == "abbreviation"]
+    assert len(listed) == 1
+    message = listed[0].message
+    assert "«QXT»" in message and "«quy ích tê»" in message  # how radio will say it: letter by letter
+    assert first.id in message and second.id in message
+    assert "QXT: {name: quy ích tê}" in message and "lexicon.yaml" in message
+    # Confirmed in the station's lexicon, it is said the same way and no longer listed.
+    assert not (station / "lexicon.yaml").exists()
+    (station / "lexicon.yaml").write_text("abbreviations:\n  QXT: {name: quy ích tê}\n", encoding="utf-8")
+    copy = build_review(station, MONTH)
+    assert not [f for f in copy.findings if f.kind == "abbreviation"]
+    assert "quy ích tê" in copy.text_path.read_text(encoding="utf-8")
