@@ -298,6 +298,7 @@ def create_app(stations: dict[str, Path], secret: str, *, https_cookies: bool = 
                     **forms.brief_context(folder, month, None))
 
     async def compose(request: Request) -> Response:
+        from radio.compose import LengthError
         from radio.drafts import DraftKept
         from radio.pipeline import compose_month
 
@@ -305,11 +306,17 @@ def create_app(stations: dict[str, Path], secret: str, *, https_cookies: bool = 
         month = month_of(request)
         form = await form_of(request)
         fit, new_draft = form.get("fit") == "1", form.get("new_draft") == "1"
+        allow_length = form.get("allow_length") == "1"
         try:
-            composition, _ = compose_month(folder, month, fit=fit, new_draft=new_draft)
+            composition, _ = compose_month(folder, month, fit=fit, new_draft=new_draft, allow_length=allow_length)
         except DraftKept as exc:  # the officer chooses: keep the script, or a new draft beside it
             refused = page(request, "compose.html.j2", account=account, month=month, refusal=exc.message,
-                           fit=fit)
+                           fit=fit, allow_length=allow_length)
+            refused.status_code = 409
+            return refused
+        except LengthError as exc:  # the officer chooses: fit it, keep the length, or edit the brief
+            refused = page(request, "compose_length.html.j2", account=account, month=month,
+                           refusal=exc.message, fit=fit, new_draft=new_draft)
             refused.status_code = 409
             return refused
         except RadioError as exc:
@@ -603,13 +610,14 @@ def _studio_filters(env) -> None:
     which ``page`` passes as ``zone``)."""
     from jinja2 import pass_context
 
-    from radio.studio.forms import month_vi, when
+    from radio.studio.forms import month_vi, studio_words, when
 
     @pass_context
     def moment(context, value, seconds: bool = False) -> str:
         return when(value, context.get("zone") or _zone_of(None), seconds=seconds)
 
-    env.filters.update(month_vi=month_vi, when=moment)
+    env.filters.update(month_vi=month_vi, when=moment, studio_words=studio_words,
+                       capfirst=lambda text: text[:1].upper() + text[1:] if text else "")
 
 
 def _zone_of(folder: Path | None):
