@@ -74,7 +74,7 @@ def test_the_officer_publishes_an_approved_month_and_the_leader_may_not(tmp_path
     page = studio.client.get(f"/s/an-lac/m/{MONTH}").text
     assert 'id="publish"' in page
     done = studio.client.post(f"/s/an-lac/m/{MONTH}/publish", data={"csrf": studio.token(f"/s/an-lac/m/{MONTH}")})
-    assert done.status_code == 200 and f"Đã đăng tháng {MONTH}" in done.text
+    assert done.status_code == 200 and "Đã đăng chương trình tháng 12/2026" in done.text
     assert (folder / "site" / MONTH / "index.html").exists() and (folder / "site" / "feed.xml").exists()
     assert [(a.username, a.action) for a in Store(folder).web_actions(MONTH)][-1] == ("lan", "publish")
 
@@ -275,3 +275,19 @@ def test_times_are_the_stations_and_months_read_as_vietnamese_write_them(studio)
     assert f"Chương trình tháng {number}/{year}" in page
     visible = re.sub(r"<[^>]+>", " ", page)
     assert MONTH not in visible
+
+
+def test_the_leader_is_told_what_waits_and_decides_at_the_top_of_the_review(studio):
+    answer = studio.login("binh")
+    overview = studio.client.get(answer.headers["location"]).text
+    waiting = re.search(r'<div class="card flash" id="waiting".*?</div>', overview, re.S).group(0)
+    assert "Đang chờ Phó Chủ tịch UBND xã duyệt" in waiting
+    year, number = MONTH.split("-")
+    assert f'href="/s/an-lac/m/{MONTH}/review"' in waiting and f"tháng {number}/{year}" in waiting
+    header = re.search(r"<header>.*?</header>", overview, re.S).group(0)
+    assert "Trần Văn Bình · Phó Chủ tịch UBND xã" in header and "Lãnh đạo" not in header
+    review = studio.client.get(f"/s/an-lac/m/{MONTH}/review").text
+    decision, first_segment = review.index('id="decision"'), review.index("<section")
+    assert decision < first_segment and review.index('id="whole"') < first_segment
+    studio.login("lan")
+    assert 'id="waiting"' not in studio.client.get("/s/an-lac/").text  # the officer does not approve

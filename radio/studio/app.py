@@ -253,8 +253,9 @@ def create_app(stations: dict[str, Path], secret: str, *, https_cookies: bool = 
         months = [MonthFiles(folder, station.id, m) for m in known_months(folder)]
         rows = [(files.month, STATE_LABELS[s.state], s, *airing_counts(store, files.month))
                 for files, s in zip(months, statuses(months, store))]
+        waiting = [month for month, _, s, *_ in rows if s.state in ("in_review", "changed")]
         return page(request, "overview.html.j2", account=account, station=station, rows=rows,
-                    tampered=store.broken_record())
+                    tampered=store.broken_record(), waiting=waiting if may(account, "approve") else None)
 
     async def open_month(request: Request) -> Response:
         account_of(request)
@@ -445,11 +446,13 @@ def create_app(stations: dict[str, Path], secret: str, *, https_cookies: bool = 
             done = publish(folder, [month])
         except RadioError as exc:
             return back(request, month_url(request, month), problem=str(exc))
+        from radio.studio.forms import month_vi
+
         if month in done.months:
-            message = (f"Đã đăng tháng {month} vào thư mục trang web {done.site}; "
+            message = (f"Đã đăng chương trình {month_vi(month)} vào thư mục trang web {done.site}; "
                        "chép cả thư mục lên máy chủ web của xã.")
         else:
-            message = f"Đã gỡ tháng {month} khỏi trang web (không còn được phép phát)."
+            message = f"Đã gỡ chương trình {month_vi(month)} khỏi trang web (không còn được phép phát)."
         record(folder, account, month, "publish", "đăng" if month in done.months else "gỡ")
         return back(request, month_url(request, month), flash=message)
 
