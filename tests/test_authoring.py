@@ -184,7 +184,7 @@ def test_hand_edited_script_with_a_broken_edit_names_the_line(station_dir):
 
 def test_compose_reports_unknown_abbreviations(station_dir, estimator):
     data = yaml.safe_load(SAMPLE_BRIEF.read_text(encoding="utf-8"))
-    data["news"][0]["text"] += " HTX Thành Công đã hỗ trợ bà con."
+    data["news"][0]["text"] += " Tổ QXT Thành Công đã hỗ trợ bà con."
     path = brief_with(station_dir, "2027-07", news=data["news"])
     composition = compose(load_station(station_dir), station_dir, path, estimator=estimator)
-    assert any("HTX" in w and "02-news" in w for w in composition.warnings)
+    assert any("QXT" in w and "02-news" in w for w in composition.warnings)

@@ -210,3 +210,18 @@ def test_explain_names_each_new_rule():
     for label in ("[khoảng ngày]", "[khoảng giờ]", "[thứ tự bằng số La Mã]", "[số kèm chữ cái]",
                   "[số hiệu đường]", "[đơn vị]", "[chữ viết tắt trong ngoặc]"):
         assert label in out, (label, out)
+
+
+def test_no_reading_anywhere_in_the_lexicon_is_a_word_never_to_be_aired():
+    from radio.ear import never_said
+    from radio.speech.normalize import SECTIONS, letter_reading, packaged_lexicon
+
+    lexicon = packaged_lexicon()
+    normalizer = Normalizer()
+    readings = []
+    for section in SECTIONS:
+        for token, value in getattr(lexicon, section).items():
+            readings += [value.means or "", value.name or ""] if section == "abbreviations" else [value]
+            readings += [letter_reading(token), normalizer(token).text]
+    assert len(lexicon.abbreviations) >= 300 and lexicon.roads
+    assert {reading: never_said(reading) for reading in readings if never_said(reading)} == {}
