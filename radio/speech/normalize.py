@@ -922,7 +922,7 @@ def letter_reading(token: str) -> str:
     in it as a number ("VTV1" → "vê tê vê một", "F0" → "ép không")."""
     words = []
     for part in re.findall(r"\d+|\D", token):
-        if part.isdigit():
+        if part.isdecimal():
             words.append(digit_words(part) if part.startswith("0") and len(part) > 1
                          else integer_words(int(part)))
         elif part.upper() in LETTER_NAMES:
