@@ -194,6 +194,13 @@ def test_a_time_range_names_the_part_of_the_day_once_on_a_twelve_hour_station():
     normalizer = Normalizer(clock="12h")
     assert normalizer("Làm việc 13h30-17h.").text == "Làm việc một giờ rưỡi đến năm giờ chiều."
     assert normalizer("Mở cửa 7h30 - 11h30.").text == "Mở cửa bảy giờ rưỡi sáng đến mười một giờ rưỡi trưa."
+    assert normalizer("Trực 22h-6h sáng hôm sau.").text == "Trực mười giờ đêm đến sáu giờ sáng hôm sau."
+
+
+def test_every_rule_is_named_for_explain():
+    from radio.speech.normalize import RULE_NAMES
+
+    assert [name for name, _, _ in Normalizer().rules if name not in RULE_NAMES] == []
 
 
 def test_unknown_abbreviations_are_said_letter_by_letter_with_numbers_as_numbers():

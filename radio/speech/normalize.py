@@ -633,8 +633,9 @@ class Normalizer:
             return m.group(0)
         before, after = m.string[:m.start()], m.string[m.end():]
         if self.clock == "12h":
-            # Said once for both when the two fall in the same part of the day.
-            first_after = " " + _DAY_PARTS[h2] if _DAY_PARTS[h1] == _DAY_PARTS[h2] else after
+            # Said once for both when the two fall in the same part of the day; a part of the
+            # day written after the range belongs to its second time ("22h-6h sáng hôm sau").
+            first_after = " " + _DAY_PARTS[h2] if _DAY_PARTS[h1] == _DAY_PARTS[h2] else " đến"
             second = _twelve_hour(h2, m2, before, after)
             if not unit1:
                 return f"{integer_words(h1 % 12 or 12)} đến {second}"
