@@ -38,6 +38,7 @@ from radio.store import Store
 MARKER = ".radio-month"
 SITE_MARKER = ".radio-site"  # the same at the site's top: its index.html is ours to rewrite
 PODCAST_NS = "https://podcastindex.org/namespace/1.0"
+ITUNES_NS = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 # Podcasting 2.0: podcast:guid is a UUIDv5 of the feed's address (no scheme) in this namespace.
 PODCAST_GUID_NAMESPACE = "ead4c236-bf58-58c6-a2c6-a6b28d128cb6"
 MP3_NAME = "chuong-trinh.mp3"
@@ -52,9 +53,10 @@ class PublishSettings(Model):
     # The site folder: relative to the station folder, or absolute (a web server's folder).
     folder: str = "site"
     description: str | None = None
-    # The plan's words are "works that have aired": true publishes a month only once it has
-    # aired on the loudspeakers; false, as soon as it is approved.
-    after_airing: bool = False
+    # The plan's words are "works that have aired" (kế hoạch 000, II.3.đ), so by default a
+    # month is published only once it has aired on the loudspeakers; false publishes it as
+    # soon as it is approved.
+    after_airing: bool = True
     # The podcast's square picture (PNG or JPEG, 1400–3000 px, as podcast directories ask),
     # relative to the station folder; left out, one is drawn with the column and station name.
     artwork: str | None = None
@@ -107,7 +109,7 @@ def publish(station_dir: Path, months: list[str] | None = None) -> Published:
         _remove_leftovers(site)
         if not (site / SITE_MARKER).exists():
             write_text(site / SITE_MARKER, "radio publish\n")
-        files = [_write_artwork(site, station_dir, station, settings)]
+        files = [_write_artwork(site, station_dir, station, settings), _write_player_script(site)]
         if not (site / "index.html").exists() or not (site / "feed.xml").exists():
             # A first run (or one killed before its index): a working site that lists only
             # the months already whole on disk, before any month is written.
@@ -333,12 +335,64 @@ def _write_artwork(site: Path, station_dir: Path, station: Station, settings: Pu
         if not source.is_file():
             raise PublishError(f"Không tìm thấy ảnh bìa {settings.artwork} (mục publish: artwork).",
                                hint="kiểm tra tên tệp, hoặc bỏ dòng artwork để phần mềm tự vẽ ảnh bìa.")
-        with atomic_path(target) as tmp:
-            shutil.copyfile(source, tmp)
+        write_bytes(target, _rgb_png(source.read_bytes(), settings.artwork))
         return target
     if not target.exists():
-        write_bytes(target, _drawn_artwork(station))
+        write_bytes(target, _rgb_png(_drawn_artwork(station), ARTWORK))
     return target
+
+
+def _rgb_png(data: bytes, name: str) -> bytes:
+    """The picture as an RGB PNG: podcast directories refuse a cover with an alpha channel
+    (matplotlib draws RGBA); transparency is laid on white."""
+    import io
+
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(data)) as picture:
+            picture.load()
+            if picture.mode != "RGB":
+                rgba = picture.convert("RGBA")
+                picture = Image.new("RGB", rgba.size, "white")
+                picture.paste(rgba, mask=rgba.getchannel("A"))
+            buffer = io.BytesIO()
+            picture.save(buffer, format="PNG")
+    except (UnidentifiedImageError, OSError):
+        raise PublishError(f"Không đọc được ảnh bìa {name} (mục publish: artwork).",
+                           hint="dùng ảnh PNG hoặc JPEG vuông, cạnh 1400–3000 điểm ảnh.") from None
+    return buffer.getvalue()
+
+
+PLAYER_SCRIPT = "nghe.js"
+# Chapter links are page fragments (#t=SECONDS): without scripts they keep the reader on the
+# page; with this file (no inline script, so a strict Content-Security-Policy allows it) they
+# seek the page's own player, and a page opened at #t=… starts there.
+_PLAYER_JS = """// Các phần của chương trình: liên kết #t=GIÂY tua trình phát của trang.
+(function () {
+  function seek() {
+    var match = /^#t=(\\d+(?:\\.\\d+)?)$/.exec(location.hash);
+    var player = document.getElementById("player");
+    if (!match || !player) return;
+    player.currentTime = parseFloat(match[1]);
+    var playing = player.play();
+    if (playing && playing.catch) playing.catch(function () {});
+  }
+  window.addEventListener("hashchange", seek);
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest('a[href^="#t="]');
+    if (link && link.getAttribute("href") === location.hash) seek();
+  });
+  if (location.hash) seek();
+})();
+"""
+
+
+def _write_player_script(site: Path) -> Path:
+    path = site / PLAYER_SCRIPT
+    if not path.exists() or path.read_text(encoding="utf-8") != _PLAYER_JS:
+        write_text(path, _PLAYER_JS)
+    return path
 
 
 def _drawn_artwork(station: Station) -> bytes:
@@ -389,15 +443,16 @@ def _write_feed(site: Path, station: Station, settings: PublishSettings, episode
     feed.register_extension("podcast2", _Podcast2Feed, _Podcast2Entry, atom=False)
     title = _plain(f"{station.programme.column} — {station.name}")
     feed.title(title)
-    feed.link(href=base_url, rel="alternate")
+    # feedgen makes the last link the channel's <link>: the page people open, not the feed.
     feed.link(href=base_url + "feed.xml", rel="self")
+    feed.link(href=base_url, rel="alternate")
     feed.description(_plain(settings.description or f"{station.programme.column} của {station.name}, "
                                                      f"{station.commune}, {station.province}."))
     feed.language("vi")
     feed.generator("radio")
     feed.podcast.itunes_author(station.name)
     feed.podcast.itunes_category("Government")
-    feed.podcast.itunes_explicit("no")
+    feed.podcast2.explicit(False)  # feedgen knows only the old yes/no/clean
     feed.podcast.itunes_image(base_url + ARTWORK)
     feed.image(url=base_url + ARTWORK, title=title, link=base_url)
     if station.email:
@@ -444,12 +499,17 @@ class _Podcast2Feed:
 
     def __init__(self) -> None:
         self._guid: str | None = None
+        self._explicit: bool | None = None
 
     def extend_ns(self) -> dict[str, str]:
         return {"podcast": PODCAST_NS}
 
     def guid(self, value: str) -> None:
         self._guid = value
+
+    def explicit(self, value: bool) -> None:
+        """itunes:explicit as the current directory specs write it: "true" or "false"."""
+        self._explicit = value
 
     def extend_rss(self, rss):
         from lxml import etree
@@ -460,6 +520,8 @@ class _Podcast2Feed:
 
             etree.SubElement(channel, f"{{{PODCAST_NS}}}guid").text = str(
                 uuid.uuid5(uuid.UUID(PODCAST_GUID_NAMESPACE), self._guid))
+        if self._explicit is not None:
+            etree.SubElement(channel, f"{{{ITUNES_NS}}}explicit").text = str(self._explicit).lower()
         return rss
 
 

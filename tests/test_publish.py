@@ -22,7 +22,15 @@ CHROMIUM, DRIVER = shutil.which("chromium"), shutil.which("chromedriver")
 
 @pytest.fixture
 def approved(tmp_path):
-    return make_station(tmp_path, produced=True, approved=True)
+    """An approved month not yet aired, on a station that publishes what is approved."""
+    return on_approval(make_station(tmp_path, produced=True, approved=True))
+
+
+def on_approval(folder):
+    """The station publishes a month once approved, before it airs (publish: after_airing: false)."""
+    station = folder / "station.yaml"
+    station.write_text(station.read_text(encoding="utf-8") + "publish:\n  after_airing: false\n", encoding="utf-8")
+    return folder
 
 
 def publish(folder, *args):
@@ -102,7 +110,7 @@ def test_a_folder_holding_another_website_is_not_overwritten(approved):
     web.mkdir()
     (web / "index.html").write_text("<h1>Trang chủ UBND xã</h1>", encoding="utf-8")
     station = approved / "station.yaml"
-    station.write_text(station.read_text(encoding="utf-8") + "publish:\n  folder: www\n", encoding="utf-8")
+    station.write_text(station.read_text(encoding="utf-8") + "  folder: www\n", encoding="utf-8")
     result = run_cli("publish", MONTH, "-s", str(approved))
     assert result.returncode != 0 and "đã có trang web khác" in result.stderr
     assert (web / "index.html").read_text(encoding="utf-8") == "<h1>Trang chủ UBND xã</h1>"
@@ -173,6 +181,13 @@ def test_every_page_opens_in_chromium_with_its_audio_loading(served):
             durations = browser.execute_script("return [...document.querySelectorAll('audio')].map(a => a.duration)")
             assert durations and all(abs(d - manifest.audio.duration_s) < 1 for d in durations), durations
         assert "Lịch phát trên loa truyền thanh" in browser.page_source
+        # A chapter link seeks the page's player and leaves the reader on the page.
+        chapter = browser.find_elements("css selector", "ol.chapters a")[2]
+        start = float(chapter.get_attribute("href").split("#t=")[1])
+        chapter.click()
+        WebDriverWait(browser, 20).until(lambda b: abs(b.execute_script(
+            "return document.getElementById('player').currentTime") - start) < 1.5)
+        assert browser.current_url == f"{base}{MONTH}/#t={chapter.get_attribute('href').split('#t=')[1]}"
         links = browser.execute_script("return [...document.querySelectorAll('a')].map(a => a.href)")
         for link in {link.split("#")[0] for link in links if link.startswith(base)}:
             browser.get(link)
@@ -188,7 +203,7 @@ def test_markup_in_the_script_is_published_as_text(tmp_path):
     from radio.pipeline import produce_month
     from tests.fixtures import APPROVER
 
-    folder = make_station(tmp_path)
+    folder = on_approval(make_station(tmp_path))
     path = folder / "scripts" / f"{MONTH}.yaml"
     script = load_model(path, Script)
     first = script.segments[0].model_copy(update={"title": "Mở đầu <img src=x onerror=alert(1)>",
@@ -208,7 +223,8 @@ def test_a_station_that_publishes_only_what_aired_waits_for_the_first_airing(app
     from tests.test_schedule_player import BEFORE, at, player
 
     station = approved / "station.yaml"
-    station.write_text(station.read_text(encoding="utf-8") + "publish:\n  after_airing: true\n", encoding="utf-8")
+    station.write_text(station.read_text(encoding="utf-8").replace("after_airing: false", "after_airing: true"),
+                       encoding="utf-8")
     schedule_month(approved, MONTH, now=BEFORE)
     refused = run_cli("publish", MONTH, "-s", str(approved))
     assert refused.returncode != 0 and "chưa phát lần nào trên loa" in refused.stderr
@@ -355,7 +371,7 @@ def test_markup_in_the_script_cannot_become_markup_in_a_feed_reader(tmp_path):
     from radio.pipeline import produce_month
     from tests.fixtures import APPROVER
 
-    folder = make_station(tmp_path)
+    folder = on_approval(make_station(tmp_path))
     path = folder / "scripts" / f"{MONTH}.yaml"
     script = load_model(path, Script)
     first, second = script.segments[:2]
@@ -375,3 +391,70 @@ def test_markup_in_the_script_cannot_become_markup_in_a_feed_reader(tmp_path):
         shown = html.unescape(html.unescape(text))
         assert "<script" not in shown.lower() and "<img" not in shown.lower() and "<b>" not in shown, text
     assert "Mở đầu" in entry.description and "alert(1)" in entry.description  # the words stay
+
+
+def test_the_feed_follows_the_podcast_directories_rules(approved):
+    """The rules a podcast feed validator (Apple's and Podcast Index's) checks, one by one."""
+    import xml.etree.ElementTree as ElementTree
+
+    from PIL import Image
+
+    base = "https://anlac.thanhhoa.gov.vn/phat-thanh/"
+    site = publish(approved, MONTH)
+    itunes, atom = "{http://www.itunes.com/dtds/podcast-1.0.dtd}", "{http://www.w3.org/2005/Atom}"
+    channel = ElementTree.parse(site / "feed.xml").getroot().find("channel")
+    # 1. The channel's <link> is the website page people open, not the feed itself; the
+    #    feed's own address is the atom:link rel="self".
+    assert channel.findtext("link") == base
+    assert [a.get("href") for a in channel.findall(f"{atom}link") if a.get("rel") == "self"] == [base + "feed.xml"]
+    # 2. Language: Vietnamese.
+    assert channel.findtext("language") == "vi"
+    # 3. itunes:explicit is a boolean written "true" or "false" (the current spec; "no" is old).
+    assert channel.findtext(f"{itunes}explicit") == "false"
+    # 4. The cover: RGB (no alpha channel), square, 1400–3000 px, at the address the feed names.
+    assert channel.find(f"{itunes}image").get("href") == base + "anh-bia.png"
+    with Image.open(site / "anh-bia.png") as artwork:
+        assert artwork.format in ("PNG", "JPEG") and artwork.mode == "RGB"
+        assert artwork.size[0] == artwork.size[1] and 1400 <= artwork.size[0] <= 3000
+    items = channel.findall("item")
+    assert items
+    for item in items:
+        # 5. An enclosure with the file's exact length in bytes and an audio type.
+        enclosure = item.find("enclosure")
+        assert enclosure.get("type") == "audio/mpeg" and enclosure.get("url").startswith(base)
+        local = site / enclosure.get("url")[len(base):]
+        assert int(enclosure.get("length")) == local.stat().st_size > 0
+        # 6. A guid that never changes and is not taken for an address.
+        assert item.find("guid").text and item.find("guid").get("isPermaLink") == "false"
+        assert item.findtext("title") and item.findtext("pubDate")
+    assert len({i.findtext("guid") for i in items}) == len(items)
+
+
+def test_a_station_picture_with_transparency_is_published_as_rgb(approved):
+    from PIL import Image
+
+    Image.new("RGBA", (1400, 1400), (183, 28, 28, 128)).save(approved / "bia.png")
+    station = approved / "station.yaml"
+    station.write_text(station.read_text(encoding="utf-8") + "  artwork: bia.png\n", encoding="utf-8")
+    site = publish(approved, MONTH)
+    with Image.open(site / "anh-bia.png") as artwork:
+        assert artwork.mode == "RGB" and artwork.size == (1400, 1400)
+
+
+def test_chapter_links_stay_on_the_page_and_name_its_player(approved):
+    site = publish(approved, MONTH)
+    page = (site / MONTH / "index.html").read_text(encoding="utf-8")
+    chapters = page.split('class="chapters"')[1].split("</ol>")[0]
+    links = [part.split('"')[0] for part in chapters.split('href="')[1:]]
+    assert links and all(link.startswith("#t=") for link in links), links
+    assert "chuong-trinh.mp3#" not in chapters
+    # The seeking is done by a script file of the site (no inline script: CSP-friendly).
+    assert '<script src="../nghe.js" defer></script>' in page and "<script>" not in page
+    assert (site / "nghe.js").read_text(encoding="utf-8").count("currentTime") >= 1
+
+
+def test_by_default_a_month_is_listed_only_once_it_has_aired(tmp_path):
+    """The plan: works that have aired are posted (kế hoạch 000, mục II.3.đ)."""
+    folder = make_station(tmp_path, produced=True, approved=True)
+    refused = run_cli("publish", MONTH, "-s", str(folder))
+    assert refused.returncode != 0 and "chưa phát lần nào trên loa" in refused.stderr

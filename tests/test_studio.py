@@ -9,6 +9,7 @@ from radio.config import load_model, save_model
 from radio.models import Station
 from radio.store import Store
 from tests.fixtures import MONTH, PASSWORD, make_studio
+from tests.test_publish import on_approval
 
 XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 
@@ -67,6 +68,7 @@ def test_the_leader_approves_with_the_name_and_title_of_the_account(studio):
 def test_the_officer_publishes_an_approved_month_and_the_leader_may_not(tmp_path):
     studio = make_studio(tmp_path, produced=True, approved=True)
     folder = studio.folders["an-lac"]
+    on_approval(folder)  # published before it airs
     studio.login("binh")
     refused = studio.client.post(f"/s/an-lac/m/{MONTH}/publish", data={"csrf": studio.token("/s/an-lac/")})
     assert refused.status_code == 403 and not (folder / "site").exists()
