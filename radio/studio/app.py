@@ -102,11 +102,15 @@ class JobState:
     error: str | None
     result: str | None
 
+    raw: dict | None = None  # the whole progress file, for the time each stage took
+
     @property
     def percent(self) -> int:
-        done = sum(min(d, t) for d, t in self.stages.values())
-        total = sum(t for _, t in self.stages.values()) or 1
-        return 100 if self.done else min(99, round(100 * done / total))
+        import time
+
+        from radio.studio.job import percent
+
+        return percent({**(self.raw or {"stages": self.stages}), "done": self.done}, time.time())
 
 
 @dataclass
@@ -125,7 +129,7 @@ class Job:
         if not state.get("done") and code not in (None, 0):
             state.update(done=True, error="Tiến trình sản xuất dừng đột ngột; hãy thử lại.")
         return JobState(state.get("stages", {}), bool(state.get("done")), state.get("error"),
-                        state.get("result"))
+                        state.get("result"), state)
 
 
 def stations_in(folder: Path) -> dict[str, Path]:
