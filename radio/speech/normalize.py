@@ -103,8 +103,10 @@ _ISSUER_AFTER_LIST = re.compile(
     r"(?:\s*,?\s*ngày\s+[\d/.-]+)?)+\s*,?\s*của\s+\S", re.IGNORECASE)
 # Words a listener does not count as part of an abbreviation ("Khoa học và Công nghệ (KH&CN)").
 _FILLERS = {"và", "về", "của", "các", "cho", "trong", "với", "tại", "thuộc"}
-# The issuer's name said in the sentence as the one who acted: "được Quốc hội khóa XV thông qua".
-_AGENT_WORDS = r"(?:của|do|được|bởi|\()"
+# The issuer's name said right after the code as the one who acted: "được Quốc hội khóa XV
+# thông qua", "(Quốc hội khóa XV)". A later "của" belongs to another noun ("chương trình hành
+# động của Chính phủ"); "của" right after the code is _ISSUER_FOLLOWS.
+_AGENT_WORDS = r"(?:do|được|bởi|\()"
 
 # How each rule is named to an officer in `radio normalize --explain`.
 RULE_NAMES = {
@@ -357,8 +359,8 @@ class Normalizer:
                                      r"(?:/([01]?\d)(?:/(\d{4}))?|\.([01]?\d)\.(\d{4}))(?![\w/]|[.,]\d)"),
              self._day_range),
             ("date", re.compile(r"\b(?:([Nn]gày)\s+)?([0-3]?\d)([/.-])([01]?\d)\3(\d{4})\b(?![.-]\d)"), self._date),
-            ("day_month", re.compile(r"(?<!\w)((?i:ngày|sáng|trưa|chiều|tối|đêm|hôm|mùng|mồng)\s+"
-                                     r"(?:\d{1,2}\s*(?:,|và)\s*)?)([0-3]?\d)-([01]?\d)(?![\w/-]|[.,]\d|\s?[%h])"),
+            ("day_month", re.compile(r"(?<![\w.,])((?:(?i:ngày|sáng|trưa|chiều|tối|đêm|hôm|mùng|mồng)\s+"
+                                     r"(?:\d{1,2}\s*(?:,|và)\s*)?)?)([0-3]?\d)([-.])([01]?\d)(?![\w/.-]|,\d|\s?[%h])"),
              self._day_month),
             ("quarter", re.compile(r"\b([Qq]uý)\s+([IVX]+|[1-4])\s?[/-]\s?(\d{4})\b"), self._quarter),
             ("month_range", re.compile(r"\b([Tt]háng)\s+([01]?\d)(?:/(\d{4}))?\s?[-–]\s?(?:[Tt]háng\s+)?"
@@ -453,7 +455,7 @@ class Normalizer:
         text, name = m.string, _without_term(issuer)
         clause = max(text.rfind(mark, 0, m.start()) for mark in ".;:\n") + 1
         before_start = max(clause, m.start() - 90)
-        after = re.split(r"[.;:\n]", text[m.end():m.end() + 90], maxsplit=1)[0]
+        after = re.split(r"[.;:\n]", text[m.end():m.end() + 40], maxsplit=1)[0]
         tokens = {re.fullmatch(r"(.*?[^\d])\d*", p).group(1) for p in re.split(r"\s?[-/]\s?", code) if p}
         # The issuer's code alone counts too ("UBND tỉnh ban hành ..."), not inside another code.
         names = [re.escape(name)] + [rf"(?<![\w/-]){re.escape(t)}(?![\w/-])" for t in tokens
@@ -573,16 +575,20 @@ class Normalizer:
     def _day_month(self, m: re.Match[str]) -> str:
         """'Sáng 8-10', 'ngày 30-4', 'ngày 7 và 8-5' as newspapers write a day and month; 'ngày
         8-10 hằng tháng' is a range of days; 'mỗi ngày 2-3 lần' is a count."""
-        day, month = int(m.group(2)), int(m.group(3))
+        lead, day, month = m.group(1), int(m.group(2)), int(m.group(4))
         before, after = m.string[:m.start()], m.string[m.end():]
-        if _COUNTED_AFTER.match(after) and not _MONTHLY_AFTER.match(after) or _ONE_OF_MANY.search(
-                before + m.group(1).split()[0]):
+        # Without a word for the day before it, only a named day's date is one: "Ngày Chuyển
+        # đổi số quốc gia 10.10".
+        if not lead and not (m.group(3) == "." and self._names_a_day(m)):
+            return m.group(0)
+        if _COUNTED_AFTER.match(after) and not _MONTHLY_AFTER.match(after) or lead and _ONE_OF_MANY.search(
+                before + lead.split()[0]):
             return m.group(0)
         if _MONTHLY_AFTER.match(after) and day < month <= 31:
-            return f"{m.group(1)}{integer_words(day)} đến {integer_words(month)}"
+            return f"{lead}{integer_words(day)} đến {integer_words(month)}"
         if not _is_day(day, month):
             return m.group(0)
-        return f"{m.group(1)}{_day_month_words(day, month)}"
+        return f"{lead}{_day_month_words(day, month)}"
 
     def _quarter(self, m: re.Match[str]) -> str:
         quarter = roman_value(m.group(2)) or int(m.group(2))
@@ -734,14 +740,14 @@ class Normalizer:
         lead, token, before = m.group(1), m.group(2), m.string[:m.start()]
         # "Tổ công nghệ số cộng đồng (Tổ CNSCĐ)": the words before the abbreviation repeat too.
         entry = self.lexicon.abbreviations.get(token)
-        means = entry.means if entry and not entry.by_name else None
+        means = entry.means if entry else None
         said = [lead + means] if means else []
         # "Đại hội đại biểu phụ nữ (ĐH ĐBPN)": the letters of every token together.
         if spelled := _spelled_out(token.replace(" ", ""), before):
             said.append(lead + spelled)
         if any(_words(before)[-len(_words(phrase)):] == _words(phrase) for phrase in said):
             return Reading("", note=f"«{lead}{token}» viết tắt của cụm từ vừa đọc nên không đọc lại")
-        if entry and entry.name and means:
+        if entry and entry.name and means and not entry.by_name:
             # Said by its short name: the words before already explain it in their own way.
             return Reading(f" ({lead}{entry.name})", note=f"đọc tên gọi ngắn của «{token}» trong ngoặc")
         return m.group(0)
