@@ -1,0 +1,68 @@
+"""How the studio looks in Chromium at a desktop and a 390×844 phone: buttons made of forms
+and of links alike, and the calendar and the log readable on the phone (nothing wider than
+the screen, no squeezed columns). Screenshots go to the test's own folder."""
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+
+from tests.fixtures import MONTH, add_people, make_station
+from tests.test_studio_browser import CHROMIUM, DRIVER, browser, free_port, log_in  # noqa: F401 - fixture
+
+pytestmark = pytest.mark.skipif(not (CHROMIUM and DRIVER), reason="cần chromium và chromium-driver của Debian")
+SIZES = {"may-tinh": (1200, 900), "dien-thoai": (390, 844)}
+
+
+@pytest.fixture
+def aired(tmp_path):
+    """An approved month scheduled, its first airing aired, served by the studio."""
+    from radio.schedule import schedule_month
+    from tests.test_schedule_player import BEFORE, at, player
+
+    folder = make_station(tmp_path / "dai", produced=True, approved=True)
+    add_people(folder)
+    schedule_month(folder, MONTH, now=BEFORE)
+    assert [e.result for e in player(folder, at(1, 5, 29, 59.4)).check()] == ["aired"]
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-m", "radio", "studio", "--station", str(folder), "--port", str(port)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            break
+        except OSError:
+            time.sleep(0.1)
+    yield f"http://127.0.0.1:{port}"
+    process.terminate()
+    process.wait(timeout=10)
+
+
+def box(browser, css: str) -> dict:
+    return browser.execute_script(
+        "const e = document.querySelector(arguments[0]), r = e.getBoundingClientRect(), s = getComputedStyle(e);"
+        "return {width: r.width, height: r.height, font: s.fontFamily, size: s.fontSize};", css)
+
+
+def test_buttons_calendar_and_log_at_desktop_and_phone_sizes(aired, browser, tmp_path):
+    log_in(browser, aired, "hung")
+    for name, (width, height) in SIZES.items():
+        browser.set_window_size(width, height)
+        inner = browser.execute_script("return window.innerWidth")
+        for page in ("schedule", "log"):
+            browser.get(f"{aired}/s/an-lac/m/{MONTH}/schedule" if page == "schedule" else f"{aired}/s/an-lac/log")
+            browser.save_screenshot(str(tmp_path / f"{page}-{name}.png"))
+            assert browser.execute_script("return document.documentElement.scrollWidth") <= inner, (page, name)
+        # The log: the form's button and the download link look alike.
+        button, link = box(browser, "form button[type=submit]"), box(browser, "#csv")
+        assert button["font"] == link["font"] and button["size"] == link["size"]
+        assert abs(button["height"] - link["height"]) <= 1, (button, link)
+        cell = box(browser, "#log tbody td")
+        assert cell["width"] >= inner * 0.6 if name == "dien-thoai" else cell["width"] > 50, (name, cell)
+        browser.get(f"{aired}/s/an-lac/m/{MONTH}/schedule")
+        airing = box(browser, "#calendar .airing")
+        # On the phone a day takes the width of the screen, not a seventh of it.
+        assert airing["width"] >= (inner * 0.6 if name == "dien-thoai" else 60), (name, airing)
+    print("ảnh chụp:", tmp_path)
