@@ -1,5 +1,5 @@
-"""Export stage: a streaming MP3 encoder (LAME in ffmpeg), optional WAV, ID3v2.4 tags and
-chapters with mutagen.
+"""Export stage: a streaming MP3 encoder (LAME in ffmpeg), optional WAV, ID3 tags (v2.3
+with TYER/TDAT by default, v2.4 on request) and chapters with mutagen.
 
 The encoder takes the mastered programme a chunk at a time, as mastering renders it, so the
 programme is never held a second time as 16-bit PCM, and LAME runs in its own process on the
@@ -40,7 +40,8 @@ class Tags:
     album: str
     date: str
     track: int
-    genre: str = "Speech"
+    # Said in Vietnamese: players show the genre as written.
+    genre: str = "Thông tin – Tuyên truyền"
     comment: str = ""
     script_sha256: str = ""
     approval: str = ""
@@ -178,7 +179,12 @@ def write_approval_tag(path: Path, text: str) -> None:
 
 
 def _save(id3: ID3, path: Path, version: int) -> None:
-    # mutagen writes UTF-8 text as UTF-16 and the date as TYER/TDAT when saving ID3v2.3.
+    # mutagen writes UTF-8 text as UTF-16 for ID3v2.3 but keeps v2.4 frames as they are:
+    # TDRC (which eyeD3 and Windows ignore in a v2.3 tag) becomes TYER (and TDAT with a day)
+    # only through update_to_v23. A v2.3 file read back is upgraded in memory, so the
+    # approval rewrite needs the same step.
+    if version == 3:
+        id3.update_to_v23()
     id3.save(str(path), v2_version=version)
     chapters_in_time_order(path)
 
