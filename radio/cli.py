@@ -165,14 +165,87 @@ def compose(month: str = typer.Argument(..., metavar="THÁNG", help="Tháng, d�
 def produce(month: str = typer.Argument(..., metavar="THÁNG", help="Tháng, dạng NĂM-THÁNG, ví dụ 2026-12.", callback=_month),
             station: Path = STATION_DIR,
             out: Optional[Path] = typer.Option(None, "--out", help="Thư mục ghi (mặc định STATION/audio_out)."),
-            engine: Optional[str] = typer.Option(None, "--engine", help="Dùng bộ đọc khác cho mọi giọng.")) -> None:
+            engine: Optional[str] = typer.Option(None, "--engine", help="Dùng bộ đọc khác cho mọi giọng."),
+            use_stale: bool = typer.Option(False, "--use-stale",
+                                           help="Vẫn dùng bản thu giọng người đọc đã thu trước khi sửa lời đoạn đó.")) -> None:
     """Sản xuất tệp MP3 từ kịch bản scripts/THÁNG.yaml (đọc, trộn nhạc, chuẩn hoá âm lượng)."""
     from radio.pipeline import produce_month
 
     with _bars() as bars:
         production = produce_month(station, month, out, engine_override=engine,
-                                   progress=RichProgress(bars))
+                                   progress=RichProgress(bars), use_stale=use_stale)
     _report(production)
+
+
+@app.command()
+def record(month: str = typer.Argument(..., metavar="THÁNG", help="Tháng, dạng NĂM-THÁNG.", callback=_month),
+           segment: Optional[str] = typer.Option(None, "--segment", metavar="MÃ_ĐOẠN",
+                                                 help="Mã đoạn trong kịch bản, ví dụ 01-opening."),
+           file: Optional[Path] = typer.Option(None, "--file", metavar="TỆP",
+                                               help="Tệp ghi âm: WAV, MP3, M4A, OGG, WEBM, AMR..."),
+           by: Optional[str] = typer.Option(None, "--by", help="Họ tên người đọc (mặc định: cán bộ phụ trách của đài).",
+                                            callback=_text),
+           remove: bool = typer.Option(False, "--remove", help="Bỏ bản thu của đoạn, để máy đọc lại đoạn đó."),
+           station: Path = STATION_DIR) -> None:
+    """Đưa giọng người đọc vào một đoạn: nhập tệp ghi âm (làm sạch, chỉnh âm lượng, đối chiếu với kịch bản); không có --file thì liệt kê các bản thu."""
+    from radio import record as recordings
+
+    if segment is None:
+        if file is not None or remove:
+            raise RadioError("Cần chọn đoạn bằng --segment.", hint=f"xem mã các đoạn bằng 'radio record {month}'.")
+        _list_recordings(station, month)
+        return
+    if remove:
+        gone = recordings.remove_recording(station, month, segment)
+        console.print(f"[green]Đã bỏ bản thu[/] của {escape(gone.by)} cho đoạn {segment}; đoạn này sẽ do máy đọc "
+                      f"khi sản xuất lại (radio produce {month}).")
+        return
+    if file is None:
+        raise RadioError("Cần chỉ tệp ghi âm bằng --file.",
+                         hint=f"ví dụ: radio record {month} --segment {segment} --file doc-doan-mo-dau.m4a")
+    imported = recordings.import_recording(station, month, segment, file, by=by)
+    held = imported.held.recording
+    console.print(f"[green]Đã nhập bản thu[/] đoạn {segment} do {escape(held.by)} đọc: "
+                  f"{number(held.duration_s)} giây (tối đa {number(imported.limit_s, 0)} giây).")
+    for note in imported.notes:
+        console.print(f"  {escape(note)}")
+    console.print(f"Đã lưu: {imported.held.path}")
+    _check_reading(station, month, segment)
+    console.print(f"Sản xuất lại để nghe trong chương trình: radio produce {month}")
+
+
+def _list_recordings(station: Path, month: str) -> None:
+    from radio.record import month_recordings
+
+    rows, orphans = month_recordings(station, month)
+    table = Table(title=f"Giọng đọc các đoạn tháng {month}")
+    for column in ("Mã đoạn", "Tên đoạn", "Giọng đọc", "Tình trạng"):
+        table.add_column(column)
+    for segment, held in rows:
+        if held is None:
+            table.add_row(segment.id, segment.title, "máy đọc", "")
+        else:
+            state = "[red]thu trước khi sửa lời đoạn này[/]" if held.stale else "khớp kịch bản hiện tại"
+            table.add_row(segment.id, segment.title, escape(held.describe()), state)
+    _show(table, "kịch bản không có đoạn nào.")
+    for orphan in orphans:
+        console.print(f"[yellow]Bản thu không dùng:[/] đoạn '{orphan.segment}' ({escape(orphan.by)}) không còn trong kịch bản.")
+
+
+def _check_reading(station: Path, month: str, segment: str) -> None:
+    """The recognizer's word on the new recording, when it is installed."""
+    from radio.record import reading_view
+    from radio.speech.listen import listener_available
+
+    if not listener_available():
+        console.print("[dim]Chưa đối chiếu bản thu với kịch bản: cài máy nghe bằng 'scripts/setup listen'.[/]")
+        return
+    view = reading_view(station, month, segment, listen=True)
+    problems = view.problems(segment) if view else []
+    for problem in problems:
+        console.print(f"[yellow]Cần nghe lại:[/] {escape(problem)}")
+    if view and view.check and not problems:
+        console.print("[green]Máy nghe thấy bản thu đủ các câu của kịch bản.[/]")
 
 
 @app.command()
@@ -231,6 +304,8 @@ def normalize(text: list[str] = typer.Argument(None, metavar="CÂU", help="Câu 
               station: Optional[Path] = typer.Option(None, "--station", "-s",
                                                      help="Dùng thêm từ điển lexicon.yaml của đài.")) -> None:
     """In cách đọc của từng câu (số, ngày tháng, chữ viết tắt...): một dòng ra cho mỗi dòng vào."""
+    import unicodedata
+
     from radio.speech.normalize import RULE_NAMES, station_normalizer
     from radio.station import load_station
 
@@ -239,7 +314,9 @@ def normalize(text: list[str] = typer.Argument(None, metavar="CÂU", help="Câu 
     normalizer = station_normalizer(profile, station)
     lines = text if text else (line.rstrip("\n") for line in sys.stdin)
     for line in lines:
-        result = normalizer(line)
+        # Composed first, as production reads every file (radio/config.py): decomposed
+        # letters (text pasted from some editors) would not match the rules' words.
+        result = normalizer(unicodedata.normalize("NFC", line))
         typer.echo(result.text)
         if explain:
             for change in result.changes:
@@ -681,6 +758,27 @@ def _age(seconds: float) -> str:
     return f"{number(seconds / 3600)} giờ"
 
 
+def _log_csv(entries) -> str:
+    """The log for a spreadsheet, in the words of the table on screen; UTF-8 with BOM so
+    Excel shows Vietnamese correctly. Seconds kept: an airing is judged to the second."""
+    import csv
+    import io
+
+    from radio.clock import VIETNAM, parsed
+    from radio.player import RESULT_NAMES
+
+    def when(iso):
+        return parsed(iso).astimezone(VIETNAM).strftime("%d/%m/%Y %H:%M:%S") if iso else ""
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["Mã lượt phát", "Giờ định phát", "Bắt đầu", "Kết thúc", "Tệp", "Đầu ra", "Kết quả", "Lỗi"])
+    for e in entries:
+        writer.writerow([e.airing_id, when(e.planned_at), when(e.started_at), when(e.ended_at), e.file or "",
+                         e.output, RESULT_NAMES.get(e.result, e.result), e.error or ""])
+    return "\ufeff" + buffer.getvalue()
+
+
 def _print_log(entries, title: str) -> None:
     from radio.clock import shown
     from radio.player import RESULT_NAMES
@@ -820,10 +918,17 @@ def log_command(month: Optional[str] = typer.Option(None, "--month", metavar="TH
                 aired_in: Optional[str] = typer.Option(None, "--aired-in", metavar="THÁNG", callback=_month,
                                                        help="Các lượt phát vào những ngày của tháng này, chương trình tháng nào cũng được."),
                 station: Path = STATION_DIR,
-                csv_path: Optional[Path] = typer.Option(None, "--csv", help="Ghi ra tệp CSV.")) -> None:
+                csv_path: Optional[Path] = typer.Option(None, "--csv", metavar="TỆP",
+                                                        help="Ghi ra tệp CSV (tên cột, kết quả và giờ bằng tiếng Việt, giờ Việt Nam)."),
+                csv_raw: bool = typer.Option(False, "--csv-raw",
+                                             help="Tệp CSV cho phần mềm khác đọc: tên cột và kết quả bằng mã cố định "
+                                                  "(airing_id, aired…), giờ dạng ISO 8601.")) -> None:
     """Nhật ký phát sóng (giờ định phát, giờ thực tế, tệp, kết quả, lỗi) của chương trình một tháng hoặc của các ngày trong một tháng."""
     from radio.player import as_run_log, write_csv
     from radio.store import Store
+
+    if csv_raw and not csv_path:
+        raise RadioError("--csv-raw chỉ dùng cùng --csv.", hint="thêm --csv TÊN_TỆP.csv.")
 
     if not month and not aired_in:
         raise RadioError("Chưa chọn tháng cần xem nhật ký.",
@@ -831,7 +936,12 @@ def log_command(month: Optional[str] = typer.Option(None, "--month", metavar="TH
                               "(các lượt phát trong tháng 1).")
     entries = as_run_log(Store(station, readonly=True), month=month, aired_in=aired_in, station_dir=station)
     if csv_path:
-        write_csv(csv_path, entries)
+        if csv_raw:
+            write_csv(csv_path, entries)
+        else:
+            from radio.fileio import write_text
+
+            write_text(csv_path, _log_csv(entries))
         console.print(f"Đã ghi {len(entries)} dòng vào {csv_path}.")
     else:
         title = (f"Nhật ký phát sóng chương trình tháng {month}" if month else "Nhật ký phát sóng")
@@ -919,8 +1029,11 @@ def users_disable(username: str = typer.Argument(..., metavar="TÊN_ĐĂNG_NHẬ
 @users_app.command("passwd")
 def users_passwd(username: str = typer.Argument(..., metavar="TÊN_ĐĂNG_NHẬP"), station: Path = STATION_DIR) -> None:
     """Đặt mật khẩu mới cho một tài khoản."""
-    from radio.studio.accounts import set_password
+    from radio.store import Store
+    from radio.studio.accounts import AccountError, set_password
 
+    if Store(station, readonly=True).account(username) is None:  # before asking for a password
+        raise AccountError(f"Không có tài khoản '{username}'.", hint="xem danh sách bằng 'radio users list'.")
     set_password(station, username, _password())
     console.print(f"Đã đổi mật khẩu của {username}.")
 

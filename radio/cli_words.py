@@ -18,7 +18,7 @@ from typer._click import exceptions as click_errors
 from typer._click.formatting import HelpFormatter
 
 # Commands in the order of the month's work, then the occasional ones.
-ORDER = ["init", "library", "plan", "new-month", "compose", "normalize", "review", "produce", "approve",
+ORDER = ["init", "library", "plan", "new-month", "compose", "normalize", "review", "record", "produce", "approve",
          "reject", "schedule", "player", "publish", "status", "history", "log", "report", "studio", "users",
          "backup", "restore", "verify", "voices", "plugins", "cache", "demo"]
 
@@ -31,6 +31,7 @@ EXAMPLES = {
     "normalize": "radio normalize \"Nộp hồ sơ trước 17h ngày 15/01/2027.\"",
     "review": "radio review 2027-01 --station dai-xa-toi",
     "produce": "radio produce 2027-01 --station dai-xa-toi",
+    "record": "radio record 2027-01 --segment 01-opening --file loi-chao.m4a --by \"Trần Văn Bình\"",
     "approve": "radio approve 2027-01 --by \"Trần Văn Bình\" --role \"Phó Chủ tịch UBND xã\"",
     "reject": "radio reject 2027-01 --by \"Trần Văn Bình\" --reason \"Sửa lại số liệu\"",
     "schedule": "radio schedule 2027-01 --add \"2027-01-20 19:00\"",
@@ -186,6 +187,8 @@ def _type_labels() -> None:
     @_patched(TyperArgument, "_usage_display_name")
     def _(english):
         def usage_name(self):  # typer marks required arguments {LIKE_THIS}; we write them bare
+            if self.hidden:  # an older form still accepted, by its code name: not shown
+                return ""
             name = english(self)
             return name[1:].replace("}", "", 1) if name.startswith("{") else name
         return usage_name

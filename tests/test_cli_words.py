@@ -6,6 +6,8 @@ import pytest
 
 from radio.cli import app
 from radio.cli_words import ORDER, vietnamese
+from tests.conftest import run_cli
+from tests.fixtures import MONTH, make_station
 
 # The English of typer, click and pydantic's conversion errors, and common English words
 # that would betray an untranslated string. Words that are also Vietnamese ("in", "to",
@@ -15,7 +17,8 @@ usage options option commands command arguments argument required default show t
 exit try help error missing such invalid value values input should valid integer string str
 bool float int path file directory got unexpected extra parameter choose from the and for
 with or not does exist is are aborted deprecated env var list type text number boolean
-expected must be of at least most one more than
+expected must be of at least most one more than older form raw mapping allowed context
+could found while parsing scanning block sequence key literal enum permitted
 """.split())
 
 
@@ -73,3 +76,87 @@ def test_commands_are_listed_in_the_order_of_the_months_work(capsys, monkeypatch
     listed = [line.split()[1] for line in shown.splitlines()
               if re.match(r"│ [a-z-]+ ", line) and not line.startswith("│ --")]
     assert listed == ORDER
+
+
+def test_a_hidden_older_form_is_not_named_in_the_usage_line(capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "200")
+    shown = run(capsys, "report")
+    assert "Cách dùng: radio report [TÙY CHỌN] KỲ" in shown and "older" not in shown.lower()
+
+
+def test_passwd_says_an_unknown_account_before_asking_for_a_password(tmp_path):
+    folder = make_station(tmp_path, segments=())
+    result = run_cli("users", "passwd", "khong-co", "-s", str(folder), stdin="")
+    assert result.returncode != 0 and "Không có tài khoản 'khong-co'" in result.stderr
+    assert "Mật khẩu" not in result.stdout + result.stderr
+
+
+def test_normalize_reads_decomposed_text_as_production_does():
+    import unicodedata
+
+    written = "Ngày 15/3/2027, xã tổ chức tiêm chủng."
+    composed = run_cli("normalize", written)
+    decomposed = run_cli("normalize", unicodedata.normalize("NFD", written))
+    assert composed.returncode == decomposed.returncode == 0
+    assert decomposed.stdout == composed.stdout
+    assert unicodedata.is_normalized("NFC", decomposed.stdout) and "mười lăm" in decomposed.stdout
+
+
+# Each command's typical mistakes, made on a real station folder: what the user reads must be
+# Vietnamese (names the user types — options, files, quoted values — aside).
+BROKEN_FILES = {
+    "station.yaml": [("  preset: standard", "  preset: to-lam"),  # a value outside a Literal
+                     ("\naudio:\n", "\naudio: a: b\n"),  # PyYAML's "mapping values are not allowed"
+                     ("\naudio:\n", "\naudio:\n  id3: '2.5'\n"),
+                     ("\naudio:\n", "\naudio:\n  bitrate_kbps: nhieu\n"),
+                     ("\naudio:\n", "\n\taudio:\n"),
+                     ("\naudio:\n", "\naudio:\n  khong_co: 1\n")],
+}
+ERROR_COMMANDS = [
+    ("status",), ("compose", MONTH), ("review", MONTH), ("schedule", MONTH), ("produce", MONTH),
+    ("approve", MONTH, "--by", "A", "--role", "B"), ("publish", MONTH), ("log", "--month", MONTH),
+    ("report", "2026-Q4"), ("player", "status"), ("voices",), ("plan", "2027"), ("new-month", "2027-01"),
+]
+
+
+def _quoted_and_named(text: str) -> str:
+    text = re.sub(r"'[^'\n]*'|\"[^\"\n]*\"", " ", text)  # values and names quoted as typed
+    return re.sub(r"\b[a-z0-9]+(_[a-z0-9]+)+\b|\b[a-z]+\.[a-z_.]+\b", " ", text)  # keys: audio.preset
+
+
+@pytest.mark.parametrize("broken", range(len(BROKEN_FILES["station.yaml"])))
+def test_every_command_s_errors_on_a_broken_station_are_vietnamese(tmp_path, broken):
+    folder = make_station(tmp_path, segments=())
+    station = folder / "station.yaml"
+    old, new = BROKEN_FILES["station.yaml"][broken]
+    text = station.read_text(encoding="utf-8")
+    assert old in text
+    station.write_text(text.replace(old, new, 1), encoding="utf-8")
+    refused = 0
+    for command in ERROR_COMMANDS:
+        result = run_cli(*command, "-s", str(folder), env={"COLUMNS": "200"})
+        said = result.stdout + result.stderr
+        refused += result.returncode != 0
+        assert "Traceback" not in said, (command, said)
+        english = words_outside_names(_quoted_and_named(said)) & ENGLISH
+        assert not english, (command, english, said)
+    assert refused >= len(ERROR_COMMANDS) - 2  # all but those that read no station.yaml (log)
+
+
+def test_every_command_s_usual_mistakes_are_vietnamese(tmp_path):
+    folder = make_station(tmp_path, segments=())
+    mistakes = [
+        ("compose", "2026-13"), ("produce", "2031-01"), ("review", "2031-01"), ("approve", "2031-01", "--by", "A",
+                                                                                "--role", "B"),
+        ("schedule", "2031-01"), ("publish", "2031-01"), ("log",), ("log", "--csv-raw", "--month", MONTH),
+        ("report", "2026-Q5"), ("report", "quy", "2026"), ("users", "passwd", "khong-co"),
+        ("users", "disable", "khong-co"), ("voices", "install", "khong-co"), ("restore", "khong-co.db"),
+        ("verify", "khong-co.json"), ("plan", "abc"), ("new-month", "2027"),
+        ("cache", "prune", "--older-than", "x"),
+    ]
+    for command in mistakes:
+        result = run_cli(*command, "-s", str(folder), env={"COLUMNS": "200"})
+        said = result.stdout + result.stderr
+        assert result.returncode != 0 and "Traceback" not in said, (command, said)
+        english = words_outside_names(_quoted_and_named(said)) & ENGLISH
+        assert not english, (command, english, said)

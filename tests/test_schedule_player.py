@@ -267,7 +267,15 @@ def test_log_command_exports_csv(scheduled, tmp_path):
     out = tmp_path / "log.csv"
     result = run_cli("log", "--month", MONTH, "-s", str(scheduled), "--csv", str(out))
     assert result.returncode == 0
+    # For people: Vietnamese headers and words, the station's time as officers write it.
     rows = list(csv.DictReader(out.read_text(encoding="utf-8-sig").splitlines()))
+    assert list(rows[0]) == ["Mã lượt phát", "Giờ định phát", "Bắt đầu", "Kết thúc", "Tệp", "Đầu ra",
+                             "Kết quả", "Lỗi"]
+    assert [r["Kết quả"] for r in rows] == ["đã phát"] and rows[0]["Giờ định phát"] == "01/12/2026 05:30:00"
+    # For programs: the stable machine-readable columns (ISO times, result codes).
+    raw = tmp_path / "log-raw.csv"
+    assert run_cli("log", "--month", MONTH, "-s", str(scheduled), "--csv", str(raw), "--csv-raw").returncode == 0
+    rows = list(csv.DictReader(raw.read_text(encoding="utf-8-sig").splitlines()))
     assert [r["result"] for r in rows] == ["aired"] and rows[0]["planned_at"].startswith("2026-12-01T05:30")
     status = run_cli("player", "status", "-s", str(scheduled), env={"COLUMNS": "200"})
     assert status.returncode == 0 and "đã phát" in status.stdout
