@@ -33,10 +33,10 @@ WEB_ACTION_NAMES = {"login": "đăng nhập", "logout": "đăng xuất", "brief"
                     "edit-segment": "sửa đoạn", "edit-script": "sửa kịch bản", "produce": "sản xuất", "approve": "duyệt",
                     "reject": "trả lại", "schedule-auto": "xếp lịch tự động", "schedule-add": "thêm lượt phát",
                     "schedule-remove": "gỡ lượt phát", "report": "lập báo cáo",
-                    "publish": "đăng lên trang web"}
+                    "publish": "đăng lên trang web", "settings": "sửa cài đặt đài"}
 # What each role may do; admin may do everything.
 PERMISSIONS = {
-    "officer": {"view", "edit", "produce", "publish"},
+    "officer": {"view", "edit", "produce", "publish", "settings"},
     "leader": {"view", "approve"},
     "operator": {"view", "schedule"},
 }

@@ -460,6 +460,25 @@ def create_app(stations: dict[str, Path], secret: str, *, https_cookies: bool = 
         record(folder, account, month, "publish", "đăng" if month in done.months else "gỡ")
         return back(request, month_url(request, month), flash=message)
 
+    # -- the station's settings (officer, admin) ---------------------------------------------
+    async def settings_page(request: Request) -> Response:
+        from radio.studio import forms
+
+        folder, account = account_of(request, "settings")
+        here = f"/s/{request.path_params['station']}/settings"
+        if request.method == "POST":
+            form = await form_of(request)
+            try:
+                changed = forms.save_settings(folder, form)
+            except RadioError as exc:  # nothing written: the typed values stay on the page
+                return page(request, "settings.html.j2", account=account, error=str(exc),
+                            **forms.settings_context(folder, form))
+            if not changed:
+                return back(request, here, flash="Không có gì thay đổi.")
+            record(folder, account, None, "settings", ", ".join(changed))
+            return back(request, here, flash=f"Đã lưu cài đặt của đài ({len(changed)} mục) vào station.yaml.")
+        return page(request, "settings.html.j2", account=account, **forms.settings_context(folder, None))
+
     # -- operator: schedule, player, log, reports -----------------------------------------
     async def schedule_page(request: Request) -> Response:
         from radio.studio import forms
@@ -599,6 +618,7 @@ def create_app(stations: dict[str, Path], secret: str, *, https_cookies: bool = 
         ("/s/{station}/player", player_page, get),
         ("/s/{station}/log", log_page, get),
         ("/s/{station}/reports", reports_page, both),
+        ("/s/{station}/settings", settings_page, both),
         ("/s/{station}/reports/{name}", report_file, get),
     ]
     routes = [Route(path, csrf_checked(endpoint), methods=methods) for path, endpoint, methods in table]
@@ -625,6 +645,7 @@ def _studio_filters(env) -> None:
 
     env.filters.update(month_vi=month_vi, when=moment, studio_words=studio_words,
                        capfirst=lambda text: text[:1].upper() + text[1:] if text else "")
+    env.globals["may_do"] = may  # (month pages pass their own one-argument ``may``)
 
 
 def _zone_of(folder: Path | None):

@@ -265,3 +265,121 @@ def studio_words(text) -> str:
     said = _BARE_COMMAND.sub(lambda m: STUDIO_ACTIONS.get(m.group(1), "dùng trang tương ứng của phòng thu"), said)
     said = _FLAG.sub(lambda m: STUDIO_FLAGS.get(m.group(0), "lựa chọn tương ứng trên trang"), said)
     return said.replace(" (extra_segments)", "").replace("extra_segments", "đoạn thêm")
+
+
+# -- the station's settings ------------------------------------------------------------------
+
+AUDIO_PRESETS = {"standard": "Chuẩn (mặc định)", "ebu-r128": "EBU R128 (mức âm lượng của đài phát thanh)",
+                 "loudspeaker": "Loa ngoài trời (lọc tiếng trầm, nén mạnh hơn)"}
+
+
+def settings_context(folder: Path, form: dict | None) -> dict:
+    """The settings form: what was typed, else what station.yaml holds."""
+    station = load_station(folder)
+    values = dict(form) if form is not None else {
+        "name": station.name, "hotline": station.hotline, "website": station.website or "",
+        "audio_preset": station.audio.preset,
+        **{f"slot_{key}_{i}": value for i, slot in enumerate(station.slots)
+           for key, value in (("name", slot.name), ("start", slot.start), ("length", slot.length_min))},
+        **{f"voice_{key}_{i}": value for i, a in enumerate(station.announcers)
+           for key, value in (("name", a.name), ("voice", a.voice), ("speed", str(a.speed).replace(".", ",")))}}
+    return {"station": station, "values": values, "presets": AUDIO_PRESETS}
+
+
+def save_settings(folder: Path, form: dict) -> list[str]:
+    """Write the form's settings into station.yaml, keeping its comments, order and every
+    line not changed; the new file is validated like station.yaml itself (the Station model
+    and each plugin's section), with the same file-and-line messages, before it replaces the
+    old one. Returns the names of the changed fields."""
+    import io
+    import tempfile
+
+    from radio.fileio import write_text
+    from radio.station import read_station_file
+
+    path = Path(folder) / "station.yaml"
+    yaml = _round_trip_yaml()
+    data = yaml.load(path.read_text(encoding="utf-8"))
+    changed: list[str] = []
+    for key in ("name", "hotline"):
+        _set(data, key, form.get(key, "").strip(), changed, key)
+    website = form.get("website", "").strip()
+    if website:
+        _set(data, "website", website, changed, "website")
+    elif data.get("website"):
+        del data["website"]
+        changed.append("website")
+    preset = form.get("audio_preset", "")
+    if preset and preset != (data.get("audio") or {}).get("preset", "standard"):
+        if data.get("audio") is None:
+            data["audio"] = {}
+        data["audio"]["preset"] = preset
+        changed.append("audio.preset")
+    for i, slot in enumerate(data.get("slots") or []):
+        _set(slot, "name", form.get(f"slot_name_{i}", slot.get("name", "")).strip(), changed, f"slots.{i}.name")
+        _set(slot, "start", form.get(f"slot_start_{i}", slot.get("start", "")).strip(), changed, f"slots.{i}.start")
+        _set(slot, "length_min", _number(form.get(f"slot_length_{i}", slot.get("length_min")), int), changed,
+             f"slots.{i}.length_min")
+    for i, announcer in enumerate(data.get("announcers") or []):
+        for key in ("name", "voice"):
+            _set(announcer, key, form.get(f"voice_{key}_{i}", announcer.get(key, "")).strip(), changed,
+                 f"announcers.{i}.{key}")
+        _set(announcer, "speed", _number(form.get(f"voice_speed_{i}", announcer.get("speed", 1.0)), float),
+             changed, f"announcers.{i}.speed")
+    if not changed:
+        return []
+    buffer = io.StringIO()
+    yaml.dump(data, buffer)
+    text = buffer.getvalue()
+    with tempfile.TemporaryDirectory() as scratch:
+        candidate = Path(scratch) / "station.yaml"
+        candidate.write_text(text, encoding="utf-8")
+        try:
+            read_station_file(candidate)
+        except RadioError as exc:  # said of station.yaml, whose lines these are once saved
+            raise ConfigError(path, exc.message.split(": ", 1)[1] if ": " in exc.message else exc.message,
+                              line=getattr(exc, "line", None),
+                              hint=exc.hint or "sửa ô được nêu rồi lưu lại; tệp station.yaml chưa bị thay đổi.") from None
+    write_text(path, text)
+    return changed
+
+
+def _round_trip_yaml():
+    from ruamel.yaml import YAML
+
+    yaml = YAML()  # round trip: comments, order, quotes and layout stay as the officer wrote them
+    yaml.preserve_quotes = True
+    yaml.width = 4096
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    return yaml
+
+
+def _set(mapping, key: str, value, changed: list[str], name: str) -> None:
+    """Set one value only when it differs, so an untouched line keeps its exact form; a text
+    YAML 1.1 would read as something else (05:30 as a number of minutes, 1022 as an integer)
+    is written in quotes."""
+    import yaml as pyyaml
+    from ruamel.yaml.scalarstring import DoubleQuotedScalarString
+
+    if mapping.get(key) == value:
+        return
+    if isinstance(value, str):
+        try:
+            plain = pyyaml.safe_load(value) == value
+        except pyyaml.YAMLError:
+            plain = False
+        if not plain:
+            value = DoubleQuotedScalarString(value)
+    mapping[key] = value
+    changed.append(name)
+
+
+def _number(value, kind):
+    """A number as typed (Vietnamese decimal comma accepted); else the text, for the model to
+    refuse in its own words."""
+    text = str(value if value is not None else "").strip()
+    try:
+        return kind(text.replace(",", ".")) if kind is float else kind(text)
+    except ValueError:
+        return text
+

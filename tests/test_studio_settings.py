@@ -1,0 +1,71 @@
+"""The station's settings in the studio: written back into station.yaml with its comments and
+untouched lines kept, validated by the same model with the same file-and-line messages."""
+import html
+import re
+
+import pytest
+
+from radio.station import load_station
+from radio.store import Store
+from tests.fixtures import make_studio
+
+
+@pytest.fixture
+def studio(tmp_path):
+    return make_studio(tmp_path)
+
+
+def form_of(studio) -> dict:
+    page = studio.client.get("/s/an-lac/settings").text
+    values = dict(re.findall(r'<input id="[^"]+" name="([^"]+)" value="([^"]*)"', page))
+    values["audio_preset"] = re.search(r'<option value="([^"]+)" selected>', page).group(1)
+    values["csrf"] = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+    return values
+
+
+def test_the_officer_changes_settings_and_the_comments_stay(studio):
+    folder = studio.folders["an-lac"]
+    path = folder / "station.yaml"
+    before = path.read_text(encoding="utf-8")
+    studio.login("lan")
+    form = form_of(studio)
+    assert form["name"] == load_station(folder).name and form["slot_start_0"] == "05:30"
+    form.update(name="Đài Truyền thanh xã Yên Hòa", hotline="1022", slot_start_0="06:00", slot_length_1="45",
+                voice_speed_0="0,9", audio_preset="loudspeaker")
+    saved = studio.client.post("/s/an-lac/settings", data=form)
+    assert saved.status_code == 200 and "Đã lưu cài đặt của đài (6 mục)" in saved.text, saved.text[-800:]
+    station = load_station(folder)
+    assert (station.name, station.hotline, station.slots[0].start, station.slots[1].length_min) == \
+        ("Đài Truyền thanh xã Yên Hòa", "1022", "06:00", 45)
+    assert station.announcers[0].speed == 0.9 and station.audio.preset == "loudspeaker"
+    after = path.read_text(encoding="utf-8")
+    comments = [line for line in before.splitlines() if line.lstrip().startswith("#") or " # " in line]
+    assert comments and all(line in after.splitlines() for line in comments)
+    changed = [(a, b) for a, b in zip(before.splitlines(), after.splitlines()) if a != b]
+    assert len(changed) <= 7 and len(after.splitlines()) - len(before.splitlines()) <= 2, changed
+    assert 'start: "06:00"' in after and 'hotline: "1022"' in after  # still text to every YAML reader
+    details = [a.detail for a in Store(folder).web_actions() if a.action == "settings"]
+    assert len(details) == 1 and details[0].startswith("name, hotline")
+
+
+def test_a_wrong_value_is_refused_with_the_line_of_station_yaml_and_nothing_changes(studio):
+    folder = studio.folders["an-lac"]
+    path = folder / "station.yaml"
+    before = path.read_bytes()
+    line = next(i for i, text in enumerate(before.decode().splitlines(), 1) if text.strip() == 'start: "17:00"')
+    studio.login("lan")
+    form = form_of(studio)
+    form.update(slot_start_1="25:99", voice_speed_0="nhanh")
+    refused = studio.client.post("/s/an-lac/settings", data=form)
+    said = html.unescape(refused.text)
+    assert refused.status_code == 200 and f"station.yaml, dòng {line}: trường 'slots.1.start'" in said
+    assert "trường 'announcers.0.speed' phải là một số" in said
+    assert 'value="25:99"' in refused.text  # what was typed stays on the form
+    assert path.read_bytes() == before
+
+
+@pytest.mark.parametrize("username", ["binh", "hung"])
+def test_only_the_officer_and_the_admin_change_settings(studio, username):
+    studio.login(username)
+    assert studio.client.get("/s/an-lac/settings").status_code == 403
+    assert "Cài đặt đài" not in studio.client.get("/s/an-lac/").text
