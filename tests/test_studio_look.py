@@ -25,6 +25,18 @@ def aired(tmp_path):
     add_people(folder)
     schedule_month(folder, MONTH, now=BEFORE)
     assert [e.result for e in player(folder, at(1, 5, 29, 59.4)).check()] == ["aired"]
+    yield from serve(folder)
+
+
+@pytest.fixture
+def composed(tmp_path):
+    """A month composed and produced, not yet approved, served by the studio."""
+    folder = make_station(tmp_path / "dai", produced=True)
+    add_people(folder)
+    yield from serve(folder)
+
+
+def serve(folder):
     port = free_port()
     process = subprocess.Popen([sys.executable, "-m", "radio", "studio", "--station", str(folder), "--port", str(port)],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -66,3 +78,31 @@ def test_buttons_calendar_and_log_at_desktop_and_phone_sizes(aired, browser, tmp
         # On the phone a day takes the width of the screen, not a seventh of it.
         assert airing["width"] >= (inner * 0.6 if name == "dien-thoai" else 60), (name, airing)
     print("ảnh chụp:", tmp_path)
+
+
+def test_the_script_editor_says_what_is_unsaved_and_one_save_keeps_every_segment(composed, browser):
+    from selenium.webdriver.common.by import By
+
+    from tests.test_studio_browser import click
+
+    base = composed
+    log_in(browser, base, "lan")
+    browser.set_window_size(390, 844)
+    browser.get(f"{base}/s/an-lac/m/{MONTH}/script")
+    state = browser.find_element(By.ID, "save-state")
+    assert state.text == "Đã lưu."
+    boxes = browser.find_elements(By.CSS_SELECTOR, "textarea[data-reading]")
+    assert len(boxes) >= 2
+    boxes[0].clear()
+    boxes[0].send_keys("Xin chào bà con, đây là chuyên mục của xã.")
+    assert state.text == "Có sửa đổi chưa lưu."
+    boxes[1].send_keys(" Bà con nhớ mang theo căn cước.")
+    # The bar stays in sight while scrolling down a long script on the phone.
+    browser.execute_script("window.scrollTo(0, document.body.scrollHeight)")
+    assert browser.execute_script("return document.getElementById('save-state').getBoundingClientRect().top") >= 0
+    click(browser, browser.find_element(By.ID, "save-script"))
+    assert "Đã lưu kịch bản (2 đoạn đã sửa)" in browser.page_source
+    assert browser.find_element(By.ID, "save-state").text == "Đã lưu."
+    texts = [b.get_attribute("value") for b in browser.find_elements(By.CSS_SELECTOR, "textarea[data-reading]")]
+    assert texts[0] == "Xin chào bà con, đây là chuyên mục của xã." and texts[1].endswith("Bà con nhớ mang theo căn cước.")
+    assert browser.find_element(By.ID, "to-review") and browser.find_element(By.ID, "produce-from-script")
