@@ -265,6 +265,18 @@ class Outline:
     sections: list[Section]
     footnote: str
     chart: bytes | None = None
+    # The rest of Decree 30/2020's layout (Appendix I): the body above the issuer, the number
+    # and symbol, the place and date, who receives it and who signs.
+    parent: str = ""
+    number: str = ""
+    place_date: str = ""
+    recipients: list[str] = field(default_factory=list)
+    signer_title: str = ""
+    signer_name: str = ""
+
+
+MOTTO_TITLE = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
+MOTTO = "Độc lập - Tự do - Hạnh phúc"
 
 
 def outline(report: Report, detail: bool = False) -> Outline:
@@ -284,18 +296,75 @@ def outline(report: Report, detail: bool = False) -> Outline:
                     paragraphs=[f"Các tháng chưa đến kỳ: {', '.join(_month_vi(m) for m in r.months_not_yet_due)}."]
                     if r.months_not_yet_due else []),
         ]
+    sections.append(Section("III. PHƯƠNG HƯỚNG, ĐỀ XUẤT", bullets=directions(r)))
     if detail:
         header, rows = detail_table(r)
         sections.append(Section("PHỤ LỤC: NHẬT KÝ PHÁT SÓNG", tables=[Table(header, rows, "Không có lượt phát nào trong kỳ.")]))
     label = r.period.label
+    station = r.station
+    signer = station.officer
     return Outline(
-        authority=r.station.name.upper(),
+        parent=f"ỦY BAN NHÂN DÂN {station.commune.upper()}",
+        number=f"Số:       /BC-{symbol(station)}",
+        place_date=place_date(station, r.made_at),
+        recipients=[f"Ủy ban nhân dân {station.commune} (để báo cáo);", f"Lưu: VT, {symbol(station)}."],
+        signer_title=signer.title.upper(), signer_name=signer.name,
+        authority=station.name.upper(),
         title="BÁO CÁO KẾT QUẢ TUYÊN TRUYỀN CẢI CÁCH HÀNH CHÍNH TRÊN HỆ THỐNG TRUYỀN THANH",
         subtitle=label[:1].upper() + label[1:],
         sections=sections,
         footnote=f"Số liệu trích từ nhật ký phát sóng của phần mềm radio lúc {r.made_at:%H:%M} "
                  f"ngày {r.made_at:%d/%m/%Y}." + (f" {r.anchor}." if r.anchor else ""),
         chart=None if r.empty else _chart(r))
+
+
+def symbol(station: Station) -> str:
+    """The issuer's abbreviation in the document's symbol: the initials of its name without
+    the commune (Đài Truyền thanh xã An Lạc → ĐTT)."""
+    name = station.name
+    if station.commune and station.commune.lower() in name.lower():
+        at = name.lower().index(station.commune.lower())
+        name = name[:at] + name[at + len(station.commune):]
+    initials = "".join(word[0] for word in name.split() if word[:1].isalpha())
+    return initials.upper() or "ĐTT"
+
+
+def place_date(station: Station, day: datetime) -> str:
+    """Decree 30/2020: the commune's name, then the date with days under 10 and the months
+    January and February written with a leading zero (ngày 05 tháng 02 năm 2027)."""
+    place = re.sub(r"^(xã|phường|thị trấn|đặc khu)\s+", "", station.commune, flags=re.IGNORECASE)
+    month = f"{day.month:02d}" if day.month < 3 else str(day.month)
+    return f"{place}, ngày {day.day:02d} tháng {month} năm {day.year}"
+
+
+def directions(report: Report) -> list[str]:
+    """Direction and proposals for the next period, each drawn from a figure of this one."""
+    r = report
+    column = r.station.programme.column
+    lines = []
+    if r.not_covered:
+        named = f": {'; '.join(r.not_covered)}" if len(r.not_covered) <= 3 else " (nêu ở mục 3 phần I)"
+        lines.append(f"Kỳ tới tuyên truyền {len(r.not_covered)} nội dung của kế hoạch năm chưa được tuyên "
+                     f"truyền{named}.")
+    if r.months_without_programme:
+        lines.append(f"Bảo đảm mỗi tháng có chương trình {column} được phát; kỳ này "
+                     f"{len(r.months_without_programme)} tháng không có chương trình nào được phát.")
+    lost = r.count("missed") + r.count("failed") + r.count("interrupted")
+    if lost:
+        lines.append(f"Kiểm tra máy phát, đường truyền và cụm loa để khắc phục {lost} lượt phát bỏ lỡ, "
+                     "lỗi hoặc bị ngắt giữa chừng trong kỳ; phát bù các lượt này vào khung giờ gần nhất.")
+    unapproved = [p for p in r.made if not p.approved_by]
+    if unapproved:
+        lines.append(f"Trình lãnh đạo duyệt {len(unapproved)} chương trình đã sản xuất nhưng chưa được duyệt.")
+    if r.pending > 0:
+        lines.append(f"Phát đủ {r.pending} lượt còn lại theo lịch đã xếp.")
+    if r.empty:
+        lines.append(f"Xây dựng và phát chương trình {column} hằng tháng theo kế hoạch tuyên truyền "
+                     "cải cách hành chính năm.")
+    else:
+        lines.append(f"Duy trì phát chương trình {column} đúng lịch; tiếp tục cập nhật nội dung theo văn bản "
+                     "pháp luật mới và ý kiến của người dân qua đường dây nóng.")
+    return lines
 
 
 def summary_lines(report: Report) -> list[str]:
@@ -395,8 +464,17 @@ def _render(template: str, plan: Outline) -> str:
                       autoescape=select_autoescape(enabled_extensions=("html.j2",)),
                       trim_blocks=True, lstrip_blocks=True)
     env.filters["md_cell"] = lambda text: str(text).replace("|", "/").replace("\n", " ")
+    env.filters["dates_whole"] = _dates_whole
     chart = base64.b64encode(plan.chart).decode() if plan.chart else None
     return env.get_template(template).render(plan=plan, chart=chart)
+
+
+def _dates_whole(text: str):
+    """A table cell's dates (and a date with its time) kept on one line in the page."""
+    from markupsafe import Markup, escape
+
+    return Markup(re.sub(r"\d{2}/\d{2}/\d{4}( \d{2}:\d{2})?",
+                         lambda m: f'<span class="date">{m.group(0)}</span>', str(escape(text))))
 
 
 def _chart(report: Report) -> bytes:
@@ -449,44 +527,154 @@ def _docx(plan: Outline) -> bytes:
         section.left_margin, section.right_margin = Cm(MARGINS_CM["left"]), Cm(MARGINS_CM["right"])
 
     def paragraph(text: str, bold: bool = False, center: bool = False, size: int | None = None,
-                  into=None):
+                  into=None, body: bool = False, italic: bool = False):
         p = into.add_paragraph() if into is not None else document.add_paragraph()
         run = p.add_run(text)
-        run.bold = bold
+        run.bold, run.italic = bold, italic
         if size:
             run.font.size = Pt(size)
         if center:
             p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        if body:  # body text: justified, the first line indented (Decree 30, Appendix I)
+            p.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
+            p.paragraph_format.first_line_indent = Cm(BODY_INDENT_CM)
+        p.paragraph_format.space_after = Pt(6 if into is None else 0)
         return p
 
-    heading = document.add_table(rows=1, cols=2)
-    left, right = heading.rows[0].cells
-    left.paragraphs[0].text, right.paragraphs[0].text = "", ""
-    paragraph(plan.authority, bold=True, center=True, size=13, into=left)
-    paragraph("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", bold=True, center=True, size=13, into=right)
-    paragraph("Độc lập - Tự do - Hạnh phúc", bold=True, center=True, size=14, into=right)
+    _docx_heading(document, plan, paragraph)
     paragraph(plan.title, bold=True, center=True)
     paragraph(plan.subtitle, bold=True, center=True)
+    closed = False
     for section in plan.sections:
-        paragraph(section.title, bold=True)
+        if section.title.startswith(APPENDIX) and not closed:  # an appendix follows the signature
+            paragraph(plan.footnote, size=12, italic=True)
+            _docx_closing(document, plan, paragraph)
+            closed = True
+        title = paragraph(section.title, bold=True)
+        title.paragraph_format.first_line_indent = Cm(BODY_INDENT_CM)
+        title.paragraph_format.page_break_before = section.title.startswith(APPENDIX)
         for text in section.paragraphs:
-            paragraph(text)
+            paragraph(text, body=True)
         for text in section.bullets:
-            paragraph(f"- {text}")
+            paragraph(f"- {text}", body=True)
         for table in section.tables:
             _docx_table(document, table, paragraph)
         if section.chart and plan.chart:
             usable = PAGE_CM[0] - MARGINS_CM["left"] - MARGINS_CM["right"]
             document.add_picture(io.BytesIO(plan.chart), width=Cm(usable))
-    paragraph(plan.footnote, size=12)
+    if not closed:
+        paragraph(plan.footnote, size=12, italic=True)
+        _docx_closing(document, plan, paragraph)
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()
 
 
+HEADING_CM = (7.0, 9.5)  # the issuer's column and the national title's, of the 16.5 cm
+APPENDIX = "PHỤ LỤC"
+BODY_INDENT_CM = 1.0
+DATE = re.compile(r"\d{2}/\d{2}/\d{4}")
+
+
+def _fixed_columns(table, widths_cm: list[float]) -> None:
+    """Column widths written both where Word reads them (each cell) and where LibreOffice
+    does (the table grid), with a fixed layout so neither re-flows them."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.shared import Cm
+
+    table.autofit = False
+    layout = OxmlElement("w:tblLayout")
+    layout.set(qn("w:type"), "fixed")
+    table._tbl.tblPr.append(layout)
+    for column, width in zip(table.columns, widths_cm):
+        column.width = Cm(width)
+        for cell in column.cells:
+            cell.width = Cm(width)
+
+
+def _rule_below(p, indent_cm: float) -> None:
+    """A single line under the text above: an empty paragraph's border, trimmed by its indents
+    to about the text's length (the text itself keeps the cell's whole width)."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.shared import Cm, Pt
+
+    p.paragraph_format.line_spacing = Pt(3)
+
+    borders = OxmlElement("w:pBdr")
+    bottom = OxmlElement("w:bottom")
+    for key, value in (("w:val", "single"), ("w:sz", "6"), ("w:space", "1"), ("w:color", "000000")):
+        bottom.set(qn(key), value)
+    borders.append(bottom)
+    p._p.get_or_add_pPr().append(borders)
+    p.paragraph_format.left_indent = p.paragraph_format.right_indent = Cm(indent_cm)
+
+
+def _docx_heading(document, plan: Outline, paragraph) -> None:
+    """The heading block: the People's Committee over the station, with the number and symbol
+    under them; the national title and the motto on one line with its rule, then place and date."""
+    heading = document.add_table(rows=1, cols=2)
+    _fixed_columns(heading, list(HEADING_CM))
+    left, right = heading.rows[0].cells
+    left.paragraphs[0].text, right.paragraphs[0].text = "", ""
+    left._tc.remove(left.paragraphs[0]._p)
+    right._tc.remove(right.paragraphs[0]._p)
+    if plan.parent:
+        paragraph(plan.parent, center=True, size=12, into=left)
+    paragraph(plan.authority, bold=True, center=True, size=12, into=left)
+    _rule_below(paragraph("", size=2, into=left), 2.0)
+    if plan.number:
+        paragraph("", size=6, into=left)
+        paragraph(plan.number, center=True, size=13, into=left)
+    paragraph(MOTTO_TITLE, bold=True, center=True, size=12, into=right)
+    paragraph(MOTTO, bold=True, center=True, size=13, into=right)
+    _rule_below(paragraph("", size=2, into=right), 1.55)
+    if plan.place_date:
+        paragraph("", size=6, into=right)
+        paragraph(plan.place_date, center=True, italic=True, size=13, into=right)
+    paragraph("", size=8)
+
+
+def _docx_closing(document, plan: Outline, paragraph) -> None:
+    """Recipients on the left (12 pt, bold italic label), the signature block on the right."""
+    if not plan.signer_name and not plan.recipients:
+        return
+    from docx.oxml import OxmlElement
+
+    closing = document.add_table(rows=1, cols=2)
+    _fixed_columns(closing, list(HEADING_CM))
+    closing.rows[0]._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))  # one page, whole
+    left, right = closing.rows[0].cells
+    left._tc.remove(left.paragraphs[0]._p)
+    right._tc.remove(right.paragraphs[0]._p)
+    paragraph("Nơi nhận:", bold=True, italic=True, size=12, into=left)
+    for line in plan.recipients:
+        paragraph(f"- {line}", size=11, into=left)
+    paragraph(plan.signer_title, bold=True, center=True, size=13, into=right)
+    for _ in range(4):  # room for the signature and the seal
+        paragraph("", into=right)
+    paragraph(plan.signer_name, bold=True, center=True, size=14, into=right)
+
+
+def _column_widths(table: Table) -> list[float]:
+    """Share the 16.5 cm: a column of dates is never narrower than a date (so a date never
+    breaks inside its cell), the rest by the length of their longest word and text."""
+    usable = PAGE_CM[0] - MARGINS_CM["left"] - MARGINS_CM["right"]
+    cells = [[table.header[i], *(row[i] for row in table.rows)] for i in range(len(table.header))]
+    least = [2.6 if any(DATE.search(c) for c in column) else
+             max(1.4, 0.23 * max(len(w) for c in column for w in (c.split() or [""]))) for column in cells]
+    wants = [max(len(c) for c in column) for column in cells]
+    spare = max(0.0, usable - sum(least))
+    total = sum(wants) or 1
+    return [low + spare * want / total for low, want in zip(least, wants)]
+
+
 def _docx_table(document, table: Table, paragraph) -> None:
+    from docx.shared import Pt
+
     if not table.rows:
-        paragraph(table.empty)
+        paragraph(table.empty, body=True)
         return
     grid = document.add_table(rows=1, cols=len(table.header))
     grid.style = "Table Grid"
@@ -496,6 +684,11 @@ def _docx_table(document, table: Table, paragraph) -> None:
     for row in table.rows:
         for cell, text in zip(grid.add_row().cells, row):
             cell.text = text
+    for row in grid.rows:
+        for cell in row.cells:
+            for run in cell.paragraphs[0].runs:
+                run.font.size = Pt(12)
+    _fixed_columns(grid, _column_widths(table))
 
 
 def _vietnamese_text(document) -> None:

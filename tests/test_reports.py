@@ -213,3 +213,75 @@ def test_a_programme_made_in_one_quarter_and_aired_in_the_next_reconciles(statio
     shown = run_cli("report", "2027-Q1", "-s", str(folder), "--detail", env={"COLUMNS": "250"}).stdout
     assert "Tổng thời lượng phát sóng: 12,0 phút" in shown
     assert "(tổng 12,0 phút)" in shown and "12/2026" in shown and "12,00" in shown
+
+
+SOFFICE, PDFTOTEXT, PDFTOPPM = shutil.which("soffice"), shutil.which("pdftotext"), shutil.which("pdftoppm")
+
+
+@pytest.mark.skipif(not (SOFFICE and PDFTOTEXT and PDFTOPPM),
+                    reason="libreoffice and poppler-utils are not installed (scripts/test installs them as root with apt)")
+def test_the_word_report_rendered_by_libreoffice_shows_every_decree_30_element(station, tmp_path):
+    """Opened as a commune office opens it (LibreOffice), the first page holds the whole
+    heading of Decree 30/2020 and the last the recipients and the signature."""
+    import subprocess
+
+    docx_path = write_report(build_report(station, parse_period("half", "2026-H2"), now=NOW), station)[0]
+    profile = tmp_path / "lo-profile"
+    subprocess.run([SOFFICE, f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", "pdf",
+                    "--outdir", str(tmp_path), str(docx_path)], check=True, capture_output=True, timeout=300)
+    pdf = tmp_path / (docx_path.stem + ".pdf")
+    text = subprocess.run([PDFTOTEXT, "-layout", str(pdf), "-"], check=True, capture_output=True,
+                          text=True).stdout
+    first_page = text.split("\f")[0]
+    lines = [" ".join(line.split()) for line in first_page.splitlines()]
+    # The People's Committee above the station, the national title, the motto on ONE line.
+    assert any("ỦY BAN NHÂN DÂN XÃ AN LẠC" in line and "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in line
+               for line in lines), first_page
+    assert any("ĐÀI TRUYỀN THANH" in line and "Độc lập - Tự do - Hạnh phúc" in line for line in lines)
+    assert any(re.search(r"Số: +/BC-ĐTT", line) for line in lines)
+    assert any("An Lạc, ngày 20 tháng 12 năm 2026" in line for line in lines)
+    assert "BÁO CÁO KẾT QUẢ TUYÊN TRUYỀN" in first_page
+    whole = " ".join(text.split())
+    assert "III. PHƯƠNG HƯỚNG, ĐỀ XUẤT" in whole and "Nơi nhận:" in whole
+    assert "CÔNG CHỨC PHÒNG VĂN HÓA - XÃ HỘI" in whole and "Nguyễn Thị Thu Hà" in whole
+    # No date broken inside a table cell: every dd/mm/yyyy of the tables is whole on its line.
+    assert not re.search(r"\b\d{2}/\d{2}/\s*$", text, re.MULTILINE) and not re.search(r"\b\d{2}/\s*$", text,
+                                                                                       re.MULTILINE)
+    assert len(re.findall(r"\b\d{2}/\d{2}/\d{4}\b", text)) >= 4
+    # The page as a picture, for a person to look at (kept beside the PDF).
+    subprocess.run([PDFTOPPM, "-png", "-r", "60", "-f", "1", "-l", "1", str(pdf), str(tmp_path / "trang")],
+                   check=True, timeout=120)
+    assert list(tmp_path.glob("trang*.png"))
+
+
+def test_the_docx_body_is_justified_with_a_first_line_indent_and_has_the_rule_under_the_motto(report, station):
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml.ns import qn
+
+    document = docx.Document(str(write_report(report, station)[0]))
+    body = [p for p in document.paragraphs if p.text.startswith(("Trong ", "- Tháng", "- Kỳ tới"))]
+    assert body and all(p.alignment == WD_ALIGN_PARAGRAPH.JUSTIFY and p.paragraph_format.first_line_indent.cm > 0.9
+                        for p in body)
+    right = document.tables[0].rows[0].cells[1].paragraphs
+    at = [p.text for p in right].index("Độc lập - Tự do - Hạnh phúc")
+    rule = right[at + 1]._p.pPr.find(qn("w:pBdr"))  # the line drawn right under the motto
+    assert rule.find(qn("w:bottom")).get(qn("w:val")) == "single"
+
+
+def test_the_html_and_markdown_carry_the_heading_and_the_closing(report, station):
+    paths = write_report(report, station)
+    markdown, page = (p.read_text(encoding="utf-8") for p in paths[1:3])
+    for text in (markdown, page):
+        for part in ("ỦY BAN NHÂN DÂN XÃ AN LẠC", "ĐÀI TRUYỀN THANH XÃ AN LẠC", "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+                     "Độc lập - Tự do - Hạnh phúc", "/BC-ĐTT", "An Lạc, ngày 20 tháng 12 năm 2026",
+                     "III. PHƯƠNG HƯỚNG, ĐỀ XUẤT", "Nơi nhận:", "Nguyễn Thị Thu Hà"):
+            assert part in text, part
+    assert 'class="motto"' in page and "text-align: justify" in page
+
+
+def test_directions_follow_the_figures(report):
+    from radio.reports import directions
+
+    said = " ".join(directions(report))
+    assert "khắc phục 3 lượt phát bỏ lỡ, lỗi hoặc bị ngắt giữa chừng" in said
+    assert "Phát đủ 2 lượt còn lại" in said
