@@ -63,10 +63,14 @@ def test_buttons_calendar_and_log_at_desktop_and_phone_sizes(aired, browser, tmp
     for name, (width, height) in SIZES.items():
         browser.set_window_size(width, height)
         inner = browser.execute_script("return window.innerWidth")
-        for page in ("schedule", "log"):
-            browser.get(f"{aired}/s/an-lac/m/{MONTH}/schedule" if page == "schedule" else f"{aired}/s/an-lac/log")
+        for page in ("schedule", "log", "player", "overview"):
+            browser.get(f"{aired}/s/an-lac/m/{MONTH}/schedule" if page == "schedule" else
+                        f"{aired}/s/an-lac/" if page == "overview" else f"{aired}/s/an-lac/{page}")
             browser.save_screenshot(str(tmp_path / f"{page}-{name}.png"))
             assert browser.execute_script("return document.documentElement.scrollWidth") <= inner, (page, name)
+            if name == "dien-thoai" and page in ("player", "overview"):  # a table's rows are cards
+                assert box(browser, "table.stack tbody td")["width"] >= inner * 0.6, page
+        browser.get(f"{aired}/s/an-lac/log")
         # The log: the form's button and the download link look alike.
         button, link = box(browser, "form button[type=submit]"), box(browser, "#csv")
         assert button["font"] == link["font"] and button["size"] == link["size"]
