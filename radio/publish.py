@@ -62,6 +62,12 @@ class PublishSettings(Model):
     artwork: str | None = None
 
 
+NOT_AIRED = ("chương trình tháng {month} chưa phát lần nào trên loa (như kế hoạch ghi, chỉ đăng tác phẩm "
+             "đã phát sóng).")
+_WAIT_HINT = ("tháng được đăng khi chạy lại 'radio publish' sau lượt phát đầu tiên; muốn đăng ngay khi được "
+              "duyệt thì đặt publish: after_airing: false trong station.yaml.")
+
+
 class PublishError(RadioError):
     """The site could not be built."""
 
@@ -156,9 +162,11 @@ def _plan(station_dir: Path, station: Station, settings: PublishSettings, site: 
         raise type(exc)(f"{exc.message} Chưa đăng gì: trang web vẫn giữ nguyên như trước.",
                         hint=exc.hint) from exc
     if months is not None and not episodes and not remove:
-        raise PublishError(f"Tháng {', '.join(months)} chưa đăng được: "
-                           + " ".join(refused[m] for m in months if m in refused),
-                           hint="chỉ đăng chương trình đã duyệt ('radio approve') và đúng bản đã duyệt.")
+        reasons = [refused[m] for m in months if m in refused]
+        waiting = reasons and all(r == NOT_AIRED.format(month=m) for m, r in zip(months, reasons))
+        raise PublishError(f"Tháng {', '.join(months)} chưa đăng được: " + " ".join(reasons),
+                           hint=_WAIT_HINT if waiting else
+                           "chỉ đăng chương trình đã duyệt ('radio approve') và đúng bản đã duyệt.")
     episodes.sort(key=lambda e: e.month, reverse=True)
     return _Plan(episodes, write, remove, heads)
 
@@ -265,8 +273,7 @@ def _episode(station_dir: Path, station: Station, settings: PublishSettings, sto
     logged = store.as_run(month=month)
     aired = sorted(parsed(e.started_at).astimezone(VIETNAM) for e in logged if e.result == "aired" and e.started_at)
     if settings.after_airing and not aired:
-        return (f"chương trình tháng {month} chưa phát lần nào trên loa (đài chọn publish: after_airing: "
-                "chỉ đăng tác phẩm đã phát sóng).")
+        return NOT_AIRED.format(month=month)
     done = {e.airing_id for e in logged}
     airings = [a.planned_at.astimezone(VIETNAM) for a in store.queued(month=month) if a.id not in done]
     script = load_model(files.script, Script)

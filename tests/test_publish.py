@@ -458,3 +458,6 @@ def test_by_default_a_month_is_listed_only_once_it_has_aired(tmp_path):
     folder = make_station(tmp_path, produced=True, approved=True)
     refused = run_cli("publish", MONTH, "-s", str(folder))
     assert refused.returncode != 0 and "chưa phát lần nào trên loa" in refused.stderr
+    # The way on is said: wait for the first airing, or choose to publish on approval.
+    assert "sau lượt phát đầu tiên" in refused.stderr and "after_airing: false" in refused.stderr
+    assert "chỉ đăng chương trình đã duyệt" not in refused.stderr  # it is approved: not the reason
