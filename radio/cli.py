@@ -118,6 +118,13 @@ def _month(value: Optional[str]) -> Optional[str]:
     return None if value is None else check_month(value)
 
 
+def _year(value: int) -> int:
+    # The same years a month may have (radio/station.py check_month).
+    if not 2000 <= value <= 2100:
+        raise RadioError(f"Năm {value} không hợp lệ.", hint="viết năm bằng bốn chữ số, từ 2000 đến 2100, ví dụ 2027.")
+    return value
+
+
 @app.command()
 def demo(out: Path = typer.Option(Path("audio_out"), "--out", help="Thư mục ghi chương trình."),
          engine: Optional[str] = typer.Option(None, "--engine",
@@ -259,7 +266,7 @@ def init(folder: Path = typer.Argument(..., metavar="THƯ_MỤC", help="Thư m�
 
 
 @app.command()
-def plan(year: int = typer.Argument(..., metavar="NĂM", help="Năm, ví dụ 2027."),
+def plan(year: int = typer.Argument(..., metavar="NĂM", help="Năm, ví dụ 2027.", callback=_year),
          station: Path = STATION_DIR) -> None:
     """Đề xuất chủ đề 12 tháng sao cho cả năm phủ hết nội dung của kế hoạch."""
     from radio.library import all_procedures, all_topics
