@@ -118,9 +118,9 @@ def _month(value: Optional[str]) -> Optional[str]:
     return None if value is None else check_month(value)
 
 
-def _year(value: int) -> int:
+def _year(value: Optional[int]) -> Optional[int]:
     # The same years a month may have (radio/station.py check_month).
-    if not 2000 <= value <= 2100:
+    if value is not None and not 2000 <= value <= 2100:
         raise RadioError(f"Năm {value} không hợp lệ.", hint="viết năm bằng bốn chữ số, từ 2000 đến 2100, ví dụ 2027.")
     return value
 
@@ -836,7 +836,7 @@ def plugins() -> None:
 
 
 @app.command()
-def library(changes: Optional[int] = typer.Option(None, "--changes", metavar="NĂM",
+def library(changes: Optional[int] = typer.Option(None, "--changes", metavar="NĂM", callback=_year,
                                                   help="Chỉ liệt kê nội dung có căn cứ thay đổi trong năm này."),
             check: bool = typer.Option(False, "--check", help="Kiểm tra câu quá dài, nguồn thiếu ngày, ngày kiểm tra."),
             station: Optional[Path] = typer.Option(None, "--station", "-s",

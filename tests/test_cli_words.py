@@ -151,7 +151,8 @@ def test_every_command_s_usual_mistakes_are_vietnamese(tmp_path):
         ("schedule", "2031-01"), ("publish", "2031-01"), ("log",), ("log", "--csv-raw", "--month", MONTH),
         ("report", "2026-Q5"), ("report", "quy", "2026"), ("users", "passwd", "khong-co"),
         ("users", "disable", "khong-co"), ("voices", "install", "khong-co"), ("restore", "khong-co.db"),
-        ("verify", "khong-co.json"), ("plan", "abc"), ("plan", "20270"), ("plan", "1999"), ("new-month", "2027"),
+        ("verify", "khong-co.json"), ("plan", "abc"), ("plan", "20270"), ("plan", "1999"),
+        ("library", "--changes", "1"), ("new-month", "2027"),
         ("cache", "prune", "--older-than", "x"),
     ]
     for command in mistakes:
