@@ -69,3 +69,26 @@ def test_only_the_officer_and_the_admin_change_settings(studio, username):
     studio.login(username)
     assert studio.client.get("/s/an-lac/settings").status_code == 403
     assert "Cài đặt đài" not in studio.client.get("/s/an-lac/").text
+
+
+def test_a_slot_is_added_and_one_removed_and_the_airing_rule_guards_its_own(studio):
+    folder = studio.folders["an-lac"]
+    studio.login("lan")
+    form = form_of(studio)
+    form.update(slot_new_id="toi", slot_new_name="Buổi tối", slot_new_start="19:30", slot_new_length="20",
+                slot_remove_2="1")  # the relay slot
+    saved = studio.client.post("/s/an-lac/settings", data=form)
+    assert "Đã lưu cài đặt của đài (2 mục)" in saved.text, html.unescape(saved.text)[-1500:]
+    slots = load_station(folder).slots
+    assert [(s.id, s.start, s.length_min, s.kind) for s in slots][-1] == ("toi", "19:30", 20, "local")
+    assert "tiep-song-tinh" not in [s.id for s in slots]
+    text = (folder / "station.yaml").read_text(encoding="utf-8")
+    assert 'start: "19:30"' in text
+    # The comment that opened the next section stays where it was, above it.
+    assert "# Lịch phát chuyên mục: tuần 1 và tuần 3 của tháng, buổi sáng, phát lại buổi chiều cùng ngày.\nschedule:" in text
+    before = (folder / "station.yaml").read_bytes()
+    form = form_of(studio)
+    form["slot_remove_0"] = "1"  # the morning slot the CCHC rule airs in
+    refused = html.unescape(studio.client.post("/s/an-lac/settings", data=form).text)
+    assert "station.yaml, dòng" in refused and "không có trong slots" in refused
+    assert (folder / "station.yaml").read_bytes() == before

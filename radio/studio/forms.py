@@ -320,6 +320,7 @@ def save_settings(folder: Path, form: dict) -> list[str]:
         _set(slot, "start", form.get(f"slot_start_{i}", slot.get("start", "")).strip(), changed, f"slots.{i}.start")
         _set(slot, "length_min", _number(form.get(f"slot_length_{i}", slot.get("length_min")), int), changed,
              f"slots.{i}.length_min")
+    _add_and_remove_slots(data, form, changed)
     for i, announcer in enumerate(data.get("announcers") or []):
         for key in ("name", "voice"):
             _set(announcer, key, form.get(f"voice_{key}_{i}", announcer.get(key, "")).strip(), changed,
@@ -342,6 +343,42 @@ def save_settings(folder: Path, form: dict) -> list[str]:
                               hint=exc.hint or "sửa ô được nêu rồi lưu lại; tệp station.yaml chưa bị thay đổi.") from None
     write_text(path, text)
     return changed
+
+
+def _add_and_remove_slots(data, form: dict, changed: list[str]) -> None:
+    """Slots ticked for removal go (the model then says if the airing rule still names one);
+    a filled new row is added at the end, a relay slot marked as such."""
+    slots = data.get("slots")
+    new = {key: form.get(f"slot_new_{key}", "").strip() for key in ("id", "name", "start", "length")}
+    removed = [i for i in range(len(slots or [])) if form.get(f"slot_remove_{i}") == "1"]
+    if not isinstance(slots, list) or not slots or not (removed or any(new.values())):
+        return  # (a slots entry that is no list is the model's to refuse)
+    # The comment below the list (the next section's) hangs on the last slot's last line;
+    # it moves to whichever slot ends the list afterwards.
+    below = slots[-1].ca.items.pop(list(slots[-1])[-1], None) if _commented(slots[-1]) else None
+    for i in reversed(removed):
+        changed.append(f"slots.{i} (bỏ)")
+        del slots[i]
+    if any(new.values()):
+        _append_slot(slots, new, form.get("slot_new_kind") == "relay", changed)
+    if below is not None and slots and _commented(slots[-1]):
+        slots[-1].ca.items[list(slots[-1])[-1]] = below
+
+
+def _commented(item) -> bool:
+    return hasattr(item, "ca") and isinstance(item, dict) and len(item) > 0
+
+
+def _append_slot(slots, new: dict, relay: bool, changed: list[str]) -> None:
+    from ruamel.yaml.comments import CommentedMap
+    from ruamel.yaml.scalarstring import DoubleQuotedScalarString
+
+    slot = CommentedMap([("id", new["id"]), ("name", new["name"]), ("start", DoubleQuotedScalarString(new["start"])),
+                         ("length_min", _number(new["length"], int))])
+    if relay:
+        slot["kind"] = "relay"
+    slots.append(slot)
+    changed.append(f"slots.{len(slots) - 1} (thêm)")
 
 
 def _round_trip_yaml():
