@@ -277,6 +277,14 @@ def test_the_html_and_markdown_carry_the_heading_and_the_closing(report, station
                      "III. PHƯƠNG HƯỚNG, ĐỀ XUẤT", "Nơi nhận:", "Nguyễn Thị Thu Hà"):
             assert part in text, part
     assert 'class="motto"' in page and "text-align: justify" in page
+    # With --detail, the appendix comes after the signature in every format.
+    paths = write_report(report, station, detail=True)
+    for path in paths[1:3]:
+        text = path.read_text(encoding="utf-8")
+        assert text.index("Nơi nhận:") < text.index("Nguyễn Thị Thu Hà") < text.index("PHỤ LỤC")
+    document = docx.Document(str(paths[0]))
+    body = document.element.body.xpath("string(.)")
+    assert body.index("Nơi nhận:") < body.index("PHỤ LỤC")
 
 
 def test_directions_follow_the_figures(report):
