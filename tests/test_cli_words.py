@@ -104,14 +104,19 @@ def test_normalize_reads_decomposed_text_as_production_does():
 
 # Each command's typical mistakes, made on a real station folder: what the user reads must be
 # Vietnamese (names the user types — options, files, quoted values — aside).
-BROKEN_FILES = {
-    "station.yaml": [("  preset: standard", "  preset: to-lam"),  # a value outside a Literal
-                     ("\naudio:\n", "\naudio: a: b\n"),  # PyYAML's "mapping values are not allowed"
-                     ("\naudio:\n", "\naudio:\n  id3: '2.5'\n"),
-                     ("\naudio:\n", "\naudio:\n  bitrate_kbps: nhieu\n"),
-                     ("\naudio:\n", "\n\taudio:\n"),
-                     ("\naudio:\n", "\naudio:\n  khong_co: 1\n")],
-}
+BROKEN_FILES = [  # (file, text, what it becomes)
+    ("station.yaml", "  preset: standard", "  preset: to-lam"),  # a value outside a Literal
+    ("station.yaml", "\naudio:\n", "\naudio: a: b\n"),  # PyYAML's "mapping values are not allowed"
+    ("station.yaml", "\naudio:\n", "\naudio:\n  id3: '2.5'\n"),
+    ("station.yaml", "\naudio:\n", "\naudio:\n  bitrate_kbps: nhieu\n"),
+    ("station.yaml", "\naudio:\n", "\n\taudio:\n"),
+    ("station.yaml", "\naudio:\n", "\naudio:\n  khong_co: 1\n"),
+    (f"months/{MONTH}.yaml", "topic: dich-vu-cong-truc-tuyen", "topic: khong-co"),
+    (f"months/{MONTH}.yaml", "\nnews:\n", "\nnews: [\n"),
+    (f"months/{MONTH}.yaml", f"month: {MONTH}", "month: 2026-12-40"),
+    (f"months/{MONTH}.yaml", "\nnews:\n", "\nnews: 5\n"),
+]
+BRIEF_COMMANDS = [("compose", MONTH), ("review", MONTH)]
 ERROR_COMMANDS = [
     ("status",), ("compose", MONTH), ("review", MONTH), ("schedule", MONTH), ("produce", MONTH),
     ("approve", MONTH, "--by", "A", "--role", "B"), ("publish", MONTH), ("log", "--month", MONTH),
@@ -124,23 +129,24 @@ def _quoted_and_named(text: str) -> str:
     return re.sub(r"\b[a-z0-9]+(_[a-z0-9]+)+\b|\b[a-z]+\.[a-z_.]+\b", " ", text)  # keys: audio.preset
 
 
-@pytest.mark.parametrize("broken", range(len(BROKEN_FILES["station.yaml"])))
+@pytest.mark.parametrize("broken", BROKEN_FILES, ids=lambda b: f"{b[0]}: {b[2].strip()}")
 def test_every_command_s_errors_on_a_broken_station_are_vietnamese(tmp_path, broken):
     folder = make_station(tmp_path, segments=())
-    station = folder / "station.yaml"
-    old, new = BROKEN_FILES["station.yaml"][broken]
-    text = station.read_text(encoding="utf-8")
+    name, old, new = broken
+    path = folder / name
+    text = path.read_text(encoding="utf-8")
     assert old in text
-    station.write_text(text.replace(old, new, 1), encoding="utf-8")
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    commands = ERROR_COMMANDS if name == "station.yaml" else BRIEF_COMMANDS
     refused = 0
-    for command in ERROR_COMMANDS:
+    for command in commands:
         result = run_cli(*command, "-s", str(folder), env={"COLUMNS": "200"})
         said = result.stdout + result.stderr
         refused += result.returncode != 0
         assert "Traceback" not in said, (command, said)
         english = words_outside_names(_quoted_and_named(said)) & ENGLISH
         assert not english, (command, english, said)
-    assert refused >= len(ERROR_COMMANDS) - 2  # all but those that read no station.yaml (log)
+    assert refused >= len(commands) - (2 if name == "station.yaml" else 0)  # log reads no station.yaml
 
 
 def test_every_command_s_usual_mistakes_are_vietnamese(tmp_path):
