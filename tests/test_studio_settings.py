@@ -92,3 +92,35 @@ def test_a_slot_is_added_and_one_removed_and_the_airing_rule_guards_its_own(stud
     refused = html.unescape(studio.client.post("/s/an-lac/settings", data=form).text)
     assert "station.yaml, dòng" in refused and "không có trong slots" in refused
     assert (folder / "station.yaml").read_bytes() == before
+
+
+def test_a_new_station_walks_the_officer_through_its_blanks_until_it_can_compose(studio):
+    from radio.workspace import blank_station_file
+
+    folder = studio.folders["an-lac"]
+    (folder / "station.yaml").write_text(blank_station_file("an-lac"), encoding="utf-8")
+    studio.login("lan")
+    overview = studio.client.get("/s/an-lac/").text
+    assert 'id="first-run"' in overview and 'href="/s/an-lac/settings"' in overview
+    form = form_of(studio)
+    blanks = {k: v for k, v in form.items() if k.startswith("blank_")}
+    assert len(blanks) >= 8 and not any(blanks.values())  # empty boxes, the blank's words as placeholder
+    page = studio.client.get("/s/an-lac/settings").text
+    assert 'placeholder="[ĐIỀN tên xã' in page and "station.yaml dòng" in page
+    # Left empty, a blank stays a blank: nothing is written for it.
+    form.update(name="Đài Truyền thanh xã Yên Hòa")
+    partly = html.unescape(studio.client.post("/s/an-lac/settings", data=form).text)
+    assert "Đã lưu cài đặt của đài (1 mục)" in partly and 'id="blanks"' in partly
+    form = form_of(studio)
+    filled = {key: f"Giá trị thật {i}" for i, key in enumerate(blanks)}
+    form.update(filled, name="Đài Truyền thanh xã Yên Hòa", hotline="0237.3999.111")
+    saved = studio.client.post("/s/an-lac/settings", data=form)
+    said = html.unescape(saved.text)
+    assert "Đã lưu cài đặt của đài" in said, said[-1500:]
+    from radio.studio.forms import station_blanks
+
+    left = station_blanks(folder)
+    assert not left, [(b.line, b.field, b.value) for b in left]
+    assert 'id="first-run"' not in studio.client.get("/s/an-lac/").text
+    station = load_station(folder)
+    assert station.one_stop.place.startswith("Giá trị thật") and station.officer.name.startswith("Giá trị thật")

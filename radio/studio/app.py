@@ -258,8 +258,12 @@ def create_app(stations: dict[str, Path], secret: str, *, https_cookies: bool = 
         rows = [(files.month, STATE_LABELS[s.state], s, *airing_counts(store, files.month))
                 for files, s in zip(months, statuses(months, store))]
         waiting = [month for month, _, s, *_ in rows if s.state in ("in_review", "changed")]
+        from radio.studio.forms import station_blanks
+
+        blanks = station_blanks(folder) if may(account, "settings") else []
         return page(request, "overview.html.j2", account=account, station=station, rows=rows,
-                    tampered=store.broken_record(), waiting=waiting if may(account, "approve") else None)
+                    tampered=store.broken_record(), waiting=waiting if may(account, "approve") else None,
+                    blanks=blanks)
 
     async def open_month(request: Request) -> Response:
         account_of(request)

@@ -273,9 +273,76 @@ AUDIO_PRESETS = {"standard": "Chuẩn (mặc định)", "ebu-r128": "EBU R128 (m
                  "loudspeaker": "Loa ngoài trời (lọc tiếng trầm, nén mạnh hơn)"}
 
 
+# What the settings form edits in its own inputs; any other blank gets an input of its own.
+_FORM_FIELDS = re.compile(r"^(name|hotline|website|slots\.\d+\.(name|start|length_min)|"
+                          r"announcers\.\d+\.(name|voice|speed))$")
+
+
+@dataclass
+class Blank:
+    where: tuple
+    line: int
+    value: str
+    trace: str
+
+    @property
+    def field(self) -> str:
+        return ".".join(str(part) for part in self.where)
+
+    @property
+    def label(self) -> str:
+        named = [part for part in self.where if isinstance(part, str)]
+        return BLANK_LABELS.get(".".join(named), self.field)
+
+
+BLANK_LABELS = {"name": "Tên đài", "commune": "Tên xã", "province": "Tỉnh", "district": "Huyện",
+                "hotline": "Số điện thoại đường dây nóng", "email": "Thư điện tử của đài", "website": "Trang web",
+                "one_stop.place": "Nơi tiếp nhận hồ sơ (bộ phận một cửa)", "one_stop.address": "Địa chỉ bộ phận một cửa",
+                "one_stop.hours": "Giờ làm việc của bộ phận một cửa", "officer.name": "Họ tên công chức phụ trách",
+                "officer.title": "Chức vụ của công chức phụ trách", "reviewer.name": "Họ tên người duyệt",
+                "reviewer.title": "Chức vụ của người duyệt", "slots.name": "Tên khung giờ",
+                "announcers.name": "Tên phát thanh viên"}
+
+
+def station_blanks(folder: Path) -> list[Blank]:
+    """The lines of a new station's station.yaml that still hold a [ĐIỀN …] blank or the
+    sample commune's data (what compose refuses to air), each with its place in the file."""
+    from radio.config import read_yaml
+    from radio.station import sample_traces
+
+    path = Path(folder) / "station.yaml"
+    data, lines = read_yaml(path)
+    if not isinstance(data, dict) or data.get("sample"):
+        return []
+    by_line: dict[int, tuple] = {}
+    for where, line in lines.items():
+        if len(where) >= len(by_line.get(line, ())):
+            by_line[line] = where
+    found = []
+    for number, text in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        traces = [] if text.lstrip().startswith("#") else sample_traces(text.split(" #")[0])
+        where = by_line.get(number)
+        value = _value_at(data, where) if traces and where else None
+        if isinstance(value, (str, int, float)):
+            found.append(Blank(where, number, str(value), traces[0]))
+    return found
+
+
+def _value_at(data, where: tuple):
+    for part in where:
+        try:
+            data = data[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return data
+
+
 def settings_context(folder: Path, form: dict | None) -> dict:
     """The settings form: what was typed, else what station.yaml holds."""
+    from radio.station import BLANK
+
     station = load_station(folder)
+    blanks = station_blanks(folder)
     values = dict(form) if form is not None else {
         "name": station.name, "hotline": station.hotline, "website": station.website or "",
         "audio_preset": station.audio.preset,
@@ -283,7 +350,12 @@ def settings_context(folder: Path, form: dict | None) -> dict:
            for key, value in (("name", slot.name), ("start", slot.start), ("length", slot.length_min))},
         **{f"voice_{key}_{i}": value for i, a in enumerate(station.announcers)
            for key, value in (("name", a.name), ("voice", a.voice), ("speed", str(a.speed).replace(".", ",")))}}
-    return {"station": station, "values": values, "presets": AUDIO_PRESETS}
+    if form is None:
+        # A [ĐIỀN …] blank shows as the input's placeholder, so the officer types into an empty box.
+        values.update({f"blank_{b.line}": "" if b.value.startswith(BLANK) else b.value
+                       for b in blanks})
+    return {"station": station, "values": values, "presets": AUDIO_PRESETS,
+            "blanks": [b for b in blanks if not _FORM_FIELDS.match(b.field)], "all_blanks": blanks}
 
 
 def save_settings(folder: Path, form: dict) -> list[str]:
@@ -301,6 +373,15 @@ def save_settings(folder: Path, form: dict) -> list[str]:
     yaml = _round_trip_yaml()
     data = yaml.load(path.read_text(encoding="utf-8"))
     changed: list[str] = []
+    for blank in station_blanks(folder):
+        typed = form.get(f"blank_{blank.line}")
+        if typed and typed.strip() and not _FORM_FIELDS.match(blank.field):  # left empty: still a blank
+            parent = _value_at(data, blank.where[:-1])
+            if isinstance(parent, dict):
+                _set(parent, blank.where[-1], typed.strip(), changed, blank.field)
+            elif isinstance(parent, list) and typed.strip() != str(parent[blank.where[-1]]):
+                parent[blank.where[-1]] = _quoted_if_needed(typed.strip())
+                changed.append(blank.field)
     for key in ("name", "hotline"):
         _set(data, key, form.get(key, "").strip(), changed, key)
     website = form.get("website", "").strip()
@@ -395,20 +476,23 @@ def _set(mapping, key: str, value, changed: list[str], name: str) -> None:
     """Set one value only when it differs, so an untouched line keeps its exact form; a text
     YAML 1.1 would read as something else (05:30 as a number of minutes, 1022 as an integer)
     is written in quotes."""
+    if mapping.get(key) == value:
+        return
+    mapping[key] = _quoted_if_needed(value)
+    changed.append(name)
+
+
+def _quoted_if_needed(value):
     import yaml as pyyaml
     from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
-    if mapping.get(key) == value:
-        return
-    if isinstance(value, str):
-        try:
-            plain = pyyaml.safe_load(value) == value
-        except pyyaml.YAMLError:
-            plain = False
-        if not plain:
-            value = DoubleQuotedScalarString(value)
-    mapping[key] = value
-    changed.append(name)
+    if not isinstance(value, str):
+        return value
+    try:
+        plain = pyyaml.safe_load(value) == value
+    except pyyaml.YAMLError:
+        plain = False
+    return value if plain else DoubleQuotedScalarString(value)
 
 
 def _number(value, kind):
