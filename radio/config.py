@@ -54,6 +54,26 @@ _ERROR_TEXT = {
 }
 _UNLISTED_ERROR = "có giá trị không hợp lệ"
 
+# What each choice of a closed list means, said beside the value the officer types: the
+# values are radio's own words (English or codes), the meaning is not.
+_CHOICE_MEANING = {
+    "standard": "mức −16 LUFS, cho loa thông minh và trang web",
+    "ebu-r128": "mức −23 LUFS, chuẩn phát thanh châu Âu",
+    "loudspeaker": "loa nén ngoài trời: −16 LUFS, cắt trầm, nén mạnh hơn",
+    "local": "chương trình của xã", "relay": "tiếp sóng Đài tỉnh, Đài Trung ương",
+    "12h": "đọc giờ kiểu 12 giờ: một giờ chiều", "24h": "đọc giờ kiểu 24 giờ: mười ba giờ",
+    "2.3": "ID3 phiên bản 2.3, hợp với Windows, xe hơi, điện thoại", "2.4": "ID3 phiên bản 2.4",
+    "silence": "im lặng", "ident": "nhạc hiệu của đài",
+    "mon": "thứ Hai", "tue": "thứ Ba", "wed": "thứ Tư", "thu": "thứ Năm", "fri": "thứ Sáu",
+    "sat": "thứ Bảy", "sun": "Chủ nhật",
+}
+
+
+def _choices(expected: str) -> str:
+    """pydantic's "'a', 'b' or 'c'" as a Vietnamese list, each value with its meaning."""
+    values = [v.strip().strip("'") for v in re.split(r",| or ", expected) if v.strip()]
+    return ", ".join(f"{v} ({_CHOICE_MEANING[v]})" if v in _CHOICE_MEANING else v for v in values)
+
 _FORMAT_HINTS = {
     "month": "tháng viết dạng NĂM-THÁNG, ví dụ 2026-12",
     "start": "giờ viết dạng GIỜ:PHÚT, ví dụ 06:00 hoặc 17:30",
@@ -396,7 +416,7 @@ def _describe(error: dict[str, Any]) -> str:
     if kind == "value_error":
         text = str(error.get("ctx", {}).get("error", text))
     if kind == "literal_error" and "expected" in error.get("ctx", {}):
-        text += f" ({str(error['ctx']['expected']).replace(' or ', ' hoặc ')})"
+        text += f"; chọn một trong: {_choices(str(error['ctx']['expected']))}"
     hint = _FORMAT_HINTS.get(str(loc[-1])) if loc and kind == "string_pattern_mismatch" else None
     message = f"trường '{field}' {text}."
     return f"{message} Gợi ý: {hint}." if hint else message

@@ -167,3 +167,14 @@ def test_every_command_s_usual_mistakes_are_vietnamese(tmp_path):
         assert result.returncode != 0 and "Traceback" not in said, (command, said)
         english = words_outside_names(_quoted_and_named(said)) & ENGLISH
         assert not english, (command, english, said)
+
+
+def test_a_value_outside_the_choices_is_explained_in_vietnamese(tmp_path):
+    """The values are what the officer types (so they stay as written), each said in Vietnamese."""
+    folder = make_station(tmp_path, segments=())
+    station = folder / "station.yaml"
+    station.write_text(station.read_text(encoding="utf-8").replace("  preset: standard", "  preset: to-lam"),
+                       encoding="utf-8")
+    said = run_cli("status", "-s", str(folder), env={"COLUMNS": "200"}).stderr
+    assert "chọn một trong: standard (mức −16 LUFS, cho loa thông minh và trang web)" in said, said
+    assert "loudspeaker (loa nén ngoài trời" in said and " or " not in said
