@@ -28,12 +28,22 @@ class AudioRecord(_Record):
     audio_sha256: str | None = None
 
 
+class ReadBy(_Record):
+    """A person's recording in place of the engine's voice (radio/record.py)."""
+    name: str
+    recorded_at: str
+    sha256: str
+    #: Recorded from an earlier text of the segment; used by the officer's choice.
+    stale: bool = False
+
+
 class SegmentRecord(_Record):
     id: str
     kind: str
     title: str
     start_s: float
     duration_s: float
+    read_by: ReadBy | None = None
 
 
 class Manifest(_Record):
@@ -45,6 +55,11 @@ class Manifest(_Record):
     segments: list[SegmentRecord] = []
     approval: dict[str, Any] | None = None
     production_key: str | None = None
+
+    @property
+    def read_by_people(self) -> list[SegmentRecord]:
+        """The segments a person read, in programme order."""
+        return [s for s in self.segments if s.read_by is not None]
 
     def as_dict(self) -> dict[str, Any]:
         return self.model_dump(mode="json", exclude_none=False)

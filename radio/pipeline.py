@@ -38,6 +38,7 @@ if TYPE_CHECKING:  # the audio stages load only when a programme is actually mad
     from radio.audio import export, ffmpeg
     from radio.audio.master import Mastering
     from radio.audio.mix import Mix
+    from radio.record import Held
 
 MASTER_STAGE = "Chuẩn hoá âm lượng và xuất MP3"
 LOUDNESS_TOLERANCE_LU = 0.3
@@ -61,32 +62,41 @@ class Production:
 
 def produce(station: Station, script: Script, out_dir: Path, *, station_dir: Path | None = None,
             engine_override: str | None = None, progress: Progress | None = None,
-            script_path: Path | None = None, store: Store | None = None) -> Production:
+            script_path: Path | None = None, store: Store | None = None,
+            use_stale: bool = False) -> Production:
     """Produce ``script``. With a ``store``, a standing approval of exactly this script is
-    written into the tags and manifest, and the production is recorded in the review trail."""
+    written into the tags and manifest, and the production is recorded in the review trail.
+    A segment a person recorded (``recordings/`` of ``station_dir``) is their reading, not the
+    engine's; one recorded before its text was edited is refused unless ``use_stale``."""
+    from radio.record import readings_for_production
+
     progress = progress or Silent()
     settings = station.audio
     target_dir = programme_dir(out_dir, station.id, script.month)
     station_lexicon = station_dir / "lexicon.yaml" if station_dir else None
-    inputs = input_key(station, script, station_lexicon, station_dir, engine_override)
+    readings, reading_warnings = readings_for_production(station_dir, script, use_stale=use_stale)
+    inputs = input_key(station, script, station_lexicon, station_dir, engine_override, readings)
     with production_lock(target_dir):
         remove_leftovers(target_dir)
         made = _made_from(target_dir, inputs)
         if made is not None:
             clip_cache(out_dir, station.id).keep_young(made.get("clip_files") or [])
             return _finish(station, script, target_dir, made, store, script_path, fresh=False,
-                           warnings=[])
+                           warnings=reading_warnings)
     # The audio stages load here: an unchanged programme needs none of them. The kit comes
     # first, so a broken station file is named before minutes of speech are made.
     from radio.audio.kit import load_kit
     from radio.audio.mix import mix
+    from radio.record import spoken_segment
 
     kit = load_kit(settings.kit, station_dir, settings.sample_rate)
     lexicon = load_lexicon(station_lexicon)
     cache = clip_cache(out_dir, station.id)
     spoken = synthesize_script(script, station, Normalizer(lexicon, clock=station.speech.clock), cache,
                                base_dir=station_dir,
-                               engine_override=engine_override, progress=progress)
+                               engine_override=engine_override, progress=progress,
+                               recorded={segment_id: spoken_segment(held, settings.sample_rate)
+                                         for segment_id, held in readings.items()})
     key = production_key(station, script, spoken, _kit_digest(settings, station_dir))
     with production_lock(target_dir):
         remove_leftovers(target_dir)
@@ -96,17 +106,17 @@ def produce(station: Station, script: Script, out_dir: Path, *, station_dir: Pat
             mixed = mix(script, spoken, kit, settings, progress)
             mp3 = target_dir / "programme.mp3"
             wav = target_dir / "programme.wav" if settings.wav else None
-            shipped = _master_and_export(mixed, settings, mp3, wav, _tags(station, script, mixed, None),
-                                         progress)
+            shipped = _master_and_export(mixed, settings, mp3, wav,
+                                         _tags(station, script, mixed, None, _readers(spoken)), progress)
             manifest = _manifest(station, script, mp3, wav, shipped, mixed, spoken, settings)
             manifest.update(production_key=key, output_reused=False, approval=None)
         # A programme made through a fallback engine is made again next time, so the
         # intended voice returns once its engine does; only then is the quick key kept.
         manifest["input_key"] = None if spoken.warnings else inputs
         manifest["clip_files"] = [clip_name(segment.engine, sentence.clip_digest)
-                                  for segment in spoken.segments for sentence in segment.sentences]
+                                  for segment in spoken.synthesized_segments for sentence in segment.sentences]
         return _finish(station, script, target_dir, manifest, store, script_path, fresh=fresh,
-                       warnings=spoken.warnings)
+                       warnings=spoken.warnings + reading_warnings)
 
 
 def _finish(station: Station, script: Script, target_dir: Path, manifest: dict, store: Store | None,
@@ -210,11 +220,13 @@ def production_key(station: Station, script: Script, spoken: SpokenScript, kit_d
 
 
 def input_key(station: Station, script: Script, station_lexicon: Path | None,
-              station_dir: Path | None, engine_override: str | None) -> str:
+              station_dir: Path | None, engine_override: str | None,
+              readings: dict[str, Held] | None = None) -> str:
     """What the officer controls that the programme depends on, known without reading a
     sentence aloud: the script, the whole station profile, both lexicons, the kit and voice
-    files. Equal to the last production's (and its files intact): nothing is normalized or
-    synthesized again. An engine upgrade alone does not remake a programme already made."""
+    files, the people's recordings. Equal to the last production's (and its files intact):
+    nothing is normalized or synthesized again. An engine upgrade alone does not remake a
+    programme already made."""
     lexicons = [resources.files("radio.speech").joinpath("lexicon.yaml").read_bytes()]
     if station_lexicon is not None and station_lexicon.exists():
         lexicons.append(station_lexicon.read_bytes())
@@ -233,6 +245,9 @@ def input_key(station: Station, script: Script, station_lexicon: Path | None,
         "voice_files": voice_files,
         "engine_override": engine_override,
     }
+    if readings:  # absent otherwise: stations without recordings keep their programme's key
+        material["recordings"] = {segment_id: [held.recording.sha256, held.recording.by, held.stale]
+                                  for segment_id, held in readings.items()}
     return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()
 
 
@@ -276,7 +291,8 @@ def clip_cache(out_dir: Path, station_id: str) -> ClipCache:
     return ClipCache(out_dir / station_id / ".cache" / "clips")
 
 
-def _tags(station: Station, script: Script, mixed: Mix, approval: ReviewEvent | None) -> export.Tags:
+def _tags(station: Station, script: Script, mixed: Mix, approval: ReviewEvent | None,
+          readers: dict[str, str] | None = None) -> export.Tags:
     from radio.audio import export
 
     year, month = script.month.split("-")
@@ -285,7 +301,7 @@ def _tags(station: Station, script: Script, mixed: Mix, approval: ReviewEvent | 
         title=script.title, artist=station.name,
         album=f"{station.programme.column} năm {year}", date=script.month, track=int(month),
         comment=f"{comment}; {approval_text(approval)}" if approval else comment,
-        script_sha256=script.content_hash(), chapters=_chapters(mixed),
+        script_sha256=script.content_hash(), chapters=_chapters(mixed, readers or {}),
         approval=approval_text(approval) if approval else "",
         id3_version=int(station.audio.id3.split(".")[1]))
 
@@ -370,18 +386,25 @@ def codec_loudness_shift(mastering: Mastering, settings: AudioSettings, ceiling:
     return integrated_loudness(decoded, rate) - integrated_loudness(excerpt, rate)
 
 
-def _chapters(mixed: Mix) -> list[export.Chapter]:
-    """One chapter per timeline part; each runs until the next begins, as players expect."""
+def _readers(spoken: SpokenScript) -> dict[str, str]:
+    """Who read which segment in person, by segment id."""
+    return {s.segment_id: s.reader.name for s in spoken.segments if s.reader is not None}
+
+
+def _chapters(mixed: Mix, readers: dict[str, str]) -> list[export.Chapter]:
+    """One chapter per timeline part; each runs until the next begins, as players expect. A
+    part read by a person names them: listeners hear a voice they may know."""
     from radio.audio import export
 
     timings = mixed.segments
     ends = [t.start_s for t in timings[1:]] + [mixed.samples.size / mixed.sample_rate]
-    return [export.Chapter(f"ch{index:02d}", t.title, t.start_s, max(end, t.start_s))
+    return [export.Chapter(f"ch{index:02d}", f"{t.title} ({readers[t.id]} đọc)" if t.id in readers else t.title,
+                           t.start_s, max(end, t.start_s))
             for index, (t, end) in enumerate(zip(timings, ends))]
 
 
 def _manifest(station, script, mp3, wav, shipped: Shipped, mixed, spoken, settings) -> dict:
-    first_engine, _, first_voice = spoken.engines[0].partition(":")
+    first_engine, _, first_voice = (spoken.engines or [":"])[0].partition(":")
     voiced = {segment.segment_id: segment for segment in spoken.segments}
     measured = shipped.loudness
     return {
@@ -432,6 +455,10 @@ def _segment_record(timing, voiced, lufs: float | None, bed: bool) -> dict:
         record["speech"] = {"engine": voiced.engine, "voice": voiced.voice,
                             "fallback_from": [{"engine": f.engine, "reason": f.reason}
                                               for f in voiced.fallback_from]}
+    if voiced is not None and voiced.reader is not None:
+        reader = voiced.reader
+        record["read_by"] = {"name": reader.name, "recorded_at": reader.recorded_at,
+                             "sha256": reader.sha256, "stale": reader.stale}
     return record
 
 
@@ -459,8 +486,8 @@ def compose_month(station_dir: Path, month: str, *, allow_length: bool = False,
 
 
 def produce_month(station_dir: Path, month: str, out_dir: Path | None = None, *,
-                  engine_override: str | None = None,
-                  progress: Progress | None = None) -> Production:
+                  engine_override: str | None = None, progress: Progress | None = None,
+                  use_stale: bool = False) -> Production:
     """Produce the (possibly hand-edited) ``scripts/<month>.yaml`` of a station folder."""
     check_month(month)
     station = load_station(station_dir)
@@ -474,7 +501,7 @@ def produce_month(station_dir: Path, month: str, out_dir: Path | None = None, *,
                           f"'{station.id}'.", hint="kiểm tra trường station của kịch bản.")
     return produce(station, script, out_dir or station_output(station_dir), station_dir=station_dir,
                    engine_override=engine_override, progress=progress, script_path=script_path,
-                   store=Store(station_dir))
+                   store=Store(station_dir), use_stale=use_stale)
 
 
 def demo(out_dir: Path, *, engine_override: str | None = None,

@@ -82,6 +82,7 @@ class ProgrammeRow:
     airings_aired: int
     made_in_period: bool = True  # its month is in the period (else made before, aired in it)
     withdrawn: bool = False  # approved when it aired, rejected since
+    read_by: list[str] = field(default_factory=list)  # who read each segment read in person
 
 
 @dataclass
@@ -193,7 +194,8 @@ def build_report(station_dir: Path, period: Period, now: datetime | None = None)
             approval.by_name if approval else None, approval.role if approval else None,
             approval.at if approval else None, len(planned),
             sum(1 for r in as_run if r.month == month and r.result == "aired"),
-            made_in_period=month in period.months, withdrawn=approval is not None and standing is None))
+            made_in_period=month in period.months, withdrawn=approval is not None and standing is None,
+            read_by=[s.read_by.name for s in manifest.read_by_people] if manifest else []))
     # Coverage counts the programmes heard; "a month without a programme" is a month of the
     # period in which nothing went on air, whichever month's programme it would have been.
     aired_programme_months = sorted({r.month for r in as_run if r.result in ON_AIR})
@@ -391,10 +393,22 @@ def summary_lines(report: Report) -> list[str]:
         f"lỗi: {r.count('failed')}; chưa đến giờ phát: {r.pending}.",
         f"Tổng thời lượng phát sóng: {number(r.minutes_aired)} phút.",
     ]
+    lines += _read_in_person(r)
     if r.covered:
         lines.append(f"Đã tuyên truyền {len(r.covered)}/{len(r.covered) + len(r.not_covered)} "
                      "nội dung của kế hoạch tuyên truyền cải cách hành chính năm.")
     return lines
+
+
+def _read_in_person(report: Report) -> list[str]:
+    """How many segments people read themselves instead of the synthesized voice, and who."""
+    read = [p for p in report.made if p.read_by]
+    if not read:
+        return []
+    segments = sum(len(p.read_by) for p in read)
+    people = ", ".join(dict.fromkeys(name for p in read for name in p.read_by))
+    return [f"{len(read)} chương trình có đoạn do người thật đọc ({segments} đoạn; người đọc: {people}); "
+            "các đoạn còn lại đọc bằng giọng máy."]
 
 
 def _problems(report: Report) -> list[str]:

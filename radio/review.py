@@ -72,6 +72,7 @@ class SegmentView:
     sentences: list[SentenceView]
     findings: list[Finding] = field(default_factory=list)
     unknown: list[str] = field(default_factory=list)  # abbreviations the lexicon lacks, in order
+    recording: object | None = None  # radio.record.RecordingView: a person read this segment
 
 
 @dataclass
@@ -96,7 +97,9 @@ def build_review(station_dir: Path, month: str, *, listen: bool = False) -> Revi
     produced = current_audio(files, script.content_hash())
     manifest = produced[0] if produced else None
     timings = {s.id: s for s in manifest.segments} if manifest else {}
-    heard, listen_note = _listen(station, station_dir, script, normalizer) if listen else ({}, None)
+    recordings = _recordings(station, station_dir, script, normalizer, listen)
+    heard, listen_note = (_listen(station, station_dir, script, normalizer, set(recordings)) if listen
+                          else ({}, None))
     for segment in script.segments:  # a hand-edited voice id is named before anything else
         try:
             station.announcer(segment.voice)
@@ -106,6 +109,7 @@ def build_review(station_dir: Path, month: str, *, listen: bool = False) -> Revi
     segments = [_segment_view(segment, station, normalizer, timings.get(segment.id), heard)
                 for segment in script.segments]
     findings = [f for view in segments for f in view.findings]
+    findings += _recording_findings(segments, recordings)
     findings += _unknown_abbreviations(segments)
     findings += _programme_findings(station, station_dir, script, manifest)
     if not station.sample:
@@ -129,8 +133,8 @@ def build_review(station_dir: Path, month: str, *, listen: bool = False) -> Revi
     return ReviewCopy(html_path, text_path, findings, segments, state.state, listen_note)
 
 
-def _listen(station: Station, station_dir: Path, script: Script,
-            normalizer: Normalizer) -> tuple[dict[tuple[str, str], Heard], str | None]:
+def _listen(station: Station, station_dir: Path, script: Script, normalizer: Normalizer,
+            recorded: set[str]) -> tuple[dict[tuple[str, str], Heard], str | None]:
     """What the recognizer hears in each sentence's clip, by (segment id, written sentence).
 
     The clips come from the station's clip cache (a produced script costs no synthesis);
@@ -140,11 +144,32 @@ def _listen(station: Station, station_dir: Path, script: Script,
     from radio.pipeline import clip_cache
 
     cache = clip_cache(station_output(station_dir), station.id)
-    spoken = synthesize_script(script, station, normalizer, cache, base_dir=station_dir)
+    from radio.speech.synthesize import SpokenSegment
+
+    # A segment a person read is checked against their recording, not the engine's clips.
+    spoken = synthesize_script(script, station, normalizer, cache, base_dir=station_dir,
+                               recorded={s: SpokenSegment(s, []) for s in recorded})
     hearing = HeardCache(cache.root.parent, VietAsr())
     return {(segment.segment_id, sentence.written): hearing.hear(sentence.clip_digest, sentence.spoken.text,
                                                                 sentence.audio)
             for segment in spoken.segments for sentence in segment.sentences}, None
+
+
+def _recordings(station: Station, station_dir: Path, script: Script, normalizer: Normalizer,
+                listen: bool) -> dict:
+    """The segments read by a person (radio/record.py), their readings held against the text."""
+    from radio.record import recording_views
+
+    return recording_views(station_dir, station, script, normalizer, listen=listen)
+
+
+def _recording_findings(segments: list[SegmentView], recordings: dict) -> list[Finding]:
+    findings = []
+    for view in segments:
+        view.recording = recordings.get(view.id)
+        if view.recording is not None:
+            findings += [Finding(view.id, "reading", text) for text in view.recording.problems(view.title)]
+    return findings
 
 
 def _environment() -> Environment:

@@ -38,6 +38,16 @@ class Failure:
     reason: str
 
 
+@dataclass(frozen=True)
+class Reader:
+    """A person who read a segment (radio/record.py): their recording replaces the engine's."""
+    name: str
+    recorded_at: str
+    sha256: str
+    #: Read from an earlier text of the segment, used by the officer's choice.
+    stale: bool = False
+
+
 @dataclass
 class SpokenSegment:
     segment_id: str
@@ -46,6 +56,7 @@ class SpokenSegment:
     voice: str = ""
     #: Engines of the station's chain that were tried first, and why they did not speak.
     fallback_from: list[Failure] = field(default_factory=list)
+    reader: Reader | None = None
 
 
 @dataclass
@@ -58,7 +69,11 @@ class SpokenScript:
     @property
     def engines(self) -> list[str]:
         """Every "engine:voice" that spoke part of the programme, in order of first use."""
-        return list(dict.fromkeys(f"{s.engine}:{s.voice}" for s in self.segments))
+        return list(dict.fromkeys(f"{s.engine}:{s.voice}" for s in self.segments if s.reader is None))
+
+    @property
+    def synthesized_segments(self) -> list[SpokenSegment]:
+        return [s for s in self.segments if s.reader is None]
 
 
 def split_sentences(text: str, max_chars: int) -> list[tuple[str, bool]]:
@@ -111,8 +126,10 @@ class _Clip(NamedTuple):
 
 def synthesize_script(script: Script, station: Station, normalizer: Normalizer, cache: ClipCache,
                       *, base_dir: Path | None = None, engine_override: str | None = None,
-                      progress: Progress | None = None) -> SpokenScript:
-    """Speak every segment, through the cache, falling back along the station's engine chain.
+                      progress: Progress | None = None,
+                      recorded: dict[str, SpokenSegment] | None = None) -> SpokenScript:
+    """Speak every segment, through the cache, falling back along the station's engine chain;
+    a segment in ``recorded`` (a person's reading) is taken as it is.
 
     A whole segment is spoken by one engine, so a voice never changes mid-segment. An engine
     that fails once is not asked again in this production (a dead network would otherwise
@@ -120,8 +137,11 @@ def synthesize_script(script: Script, station: Station, normalizer: Normalizer, 
     """
     configure_pydub()
     progress = progress or Silent()
-    jobs = [_job(segment, station, engine_override) for segment in script.segments]
-    spoken = SpokenScript(segments=[job.spoken for job in jobs])
+    recorded = recorded or {}
+    jobs = [_job(segment, station, engine_override) for segment in script.segments
+            if segment.id not in recorded]
+    voiced = {job.spoken.segment_id: job.spoken for job in jobs}
+    spoken = SpokenScript(segments=[recorded.get(s.id) or voiced[s.id] for s in script.segments])
     broken: dict[str, str] = {}
     waiting = jobs
     progress.start(STAGE, 0)
@@ -150,7 +170,7 @@ def synthesize_script(script: Script, station: Station, normalizer: Normalizer, 
         failed = _render(missing, cache, broken, progress)
         waiting = [job for job in waiting if job.spoken.segment_id in failed]
     progress.finish(STAGE)
-    final = [sentence for segment in spoken.segments for sentence in segment.sentences]
+    final = [sentence for segment in spoken.synthesized_segments for sentence in segment.sentences]
     spoken.reused = sum(sentence.from_cache for sentence in final)
     spoken.synthesized = len(final) - spoken.reused
     spoken.warnings = _fallback_warnings(spoken)

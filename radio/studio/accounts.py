@@ -33,7 +33,8 @@ WEB_ACTION_NAMES = {"login": "đăng nhập", "logout": "đăng xuất", "brief"
                     "edit-segment": "sửa đoạn", "edit-script": "sửa kịch bản", "produce": "sản xuất", "approve": "duyệt",
                     "reject": "trả lại", "schedule-auto": "xếp lịch tự động", "schedule-add": "thêm lượt phát",
                     "schedule-remove": "gỡ lượt phát", "report": "lập báo cáo",
-                    "publish": "đăng lên trang web", "settings": "sửa cài đặt đài"}
+                    "publish": "đăng lên trang web", "settings": "sửa cài đặt đài",
+                    "record": "thu giọng đọc", "record-remove": "bỏ bản thu"}
 # What each role may do; admin may do everything.
 PERMISSIONS = {
     "officer": {"view", "edit", "produce", "publish", "settings"},

@@ -44,10 +44,12 @@ CSRF_REFUSED = "Phiên làm việc đã hết hạn hoặc yêu cầu không h�
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 SESSION_LENGTH = timedelta(hours=12)
 # The pages' only script and style are inline blocks carrying the response's nonce; audio,
-# the live reading (fetch) and forms go to the studio itself; nothing may frame a page.
+# the live reading (fetch) and forms go to the studio itself; nothing may frame a page. A take
+# just recorded plays from a blob: URL, which only the page's own script can make.
 CONTENT_SECURITY_POLICY = ("default-src 'none'; script-src 'nonce-{nonce}'; style-src 'nonce-{nonce}'; "
-                           "img-src 'self'; media-src 'self'; connect-src 'self'; form-action 'self'; "
+                           "img-src 'self'; media-src 'self' blob:; connect-src 'self'; form-action 'self'; "
                            "frame-ancestors 'none'; base-uri 'none'")
+MAX_UPLOAD_BYTES = 200 * 1024 * 1024  # a quarter of an hour of stereo WAV at 48 kHz fits
 NONCE = "radio.csp_nonce"  # where the nonce waits in the request's scope for the templates
 
 
@@ -286,7 +288,7 @@ def create_app(stations: dict[str, Path], secret: str, *, https_cookies: bool = 
                     state=state, state_label=STATE_LABELS[state.state], brief_exists=files.brief.exists(),
                     events=history(files, store), actions=store.web_actions(month),
                     job=job.state() if (job := jobs.get((request.path_params["station"], month))) else None,
-                    may=lambda p: may(account, p))
+                    may=lambda p: may(account, p), stale_recordings=_stale_recordings(folder, month))
 
     # -- officer: brief, compose, script, produce ----------------------------------------
     async def brief(request: Request) -> Response:
@@ -378,7 +380,7 @@ def create_app(stations: dict[str, Path], secret: str, *, https_cookies: bool = 
     async def produce(request: Request) -> Response:
         folder, account = account_of(request, "produce")
         month = month_of(request)
-        await form_of(request)
+        use_stale = ["--use-stale"] if (await form_of(request)).get("use_stale") == "1" else []
         key = (request.path_params["station"], month)
         with jobs_lock:
             if key in jobs and not jobs[key].state().done:
@@ -388,9 +390,86 @@ def create_app(stations: dict[str, Path], secret: str, *, https_cookies: bool = 
             progress.unlink(missing_ok=True)
             job = jobs[key] = Job(month, account.username, progress)
             job.process = subprocess.Popen([sys.executable, "-m", "radio.studio.job", str(folder), month,
-                                            str(progress)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                            str(progress), *use_stale],
+                                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         record(folder, account, month, "produce")
         return back(request, month_url(request, month, "/job"))
+
+    # -- a person's reading: the prompter, the recorder, uploads ---------------------------
+    def segment_of(request: Request) -> str:
+        segment_id = request.path_params["segment"]
+        if not SEGMENT_ID.fullmatch(segment_id):
+            raise HTTPException(400, "Mã đoạn không hợp lệ.")
+        return segment_id
+
+    async def record_page(request: Request) -> Response:
+        from radio.studio import forms
+
+        folder, account = account_of(request, "edit")
+        month = month_of(request)
+        try:
+            takes = forms.recording_view(folder, month, request.query_params.get("segment"))
+        except RadioError as exc:
+            return back(request, month_url(request, month), problem=str(exc))
+        return page(request, "record.html.j2", account=account, month=month, **takes)
+
+    async def record_upload(request: Request) -> Response:
+        import shutil
+        import tempfile
+
+        from starlette.concurrency import run_in_threadpool
+
+        from radio.record import import_recording, reading_view
+        from radio.speech.listen import listener_available
+
+        folder, account = account_of(request, "edit")
+        month, segment_id = month_of(request), segment_of(request)
+        here = month_url(request, month, f"/record?segment={segment_id}")
+        form = await request.form()
+        upload, by = form.get("audio"), str(form.get("by", "")).strip() or account.full_name
+        if not hasattr(upload, "filename") or not upload.filename:
+            return back(request, here, problem="Chưa có bản thu: bấm Ghi âm, hoặc chọn một tệp ghi âm rồi bấm Tải lên.")
+        if (upload.size or 0) > MAX_UPLOAD_BYTES:
+            return back(request, here, problem=f"Tệp {upload.filename} quá lớn (trên 200 MB) cho một đoạn đọc.")
+        with tempfile.TemporaryDirectory(prefix="radio-upload-") as scratch:
+            received = Path(scratch) / ("tep" + Path(upload.filename).suffix[:10])
+            with received.open("wb") as out:
+                shutil.copyfileobj(upload.file, out)
+            try:
+                imported = await run_in_threadpool(import_recording, folder, month, segment_id, received,
+                                                   by=by, source_name=upload.filename)
+            except RadioError as exc:
+                return back(request, here, problem=str(exc))
+        said = [f"Đã lưu bản thu đoạn này do {by} đọc ({imported.held.recording.duration_s:.0f} giây).",
+                *imported.notes]
+        if listener_available():
+            view = await run_in_threadpool(reading_view, folder, month, segment_id, listen=True)
+            problems = view.problems(segment_id) if view else []
+            said += problems or ["Máy nghe thấy bản thu đủ các câu của kịch bản."]
+        record(folder, account, month, "record", f"{segment_id}: {by}")
+        return back(request, here, flash=" ".join(said))
+
+    async def record_remove(request: Request) -> Response:
+        from radio.record import remove_recording
+
+        folder, account = account_of(request, "edit")
+        month, segment_id = month_of(request), segment_of(request)
+        here = month_url(request, month, f"/record?segment={segment_id}")
+        try:
+            gone = remove_recording(folder, month, segment_id)
+        except RadioError as exc:
+            return back(request, here, problem=str(exc))
+        record(folder, account, month, "record-remove", segment_id)
+        return back(request, here, flash=f"Đã bỏ bản thu của {gone.by}; đoạn này sẽ do máy đọc khi sản xuất lại.")
+
+    async def record_audio(request: Request) -> Response:
+        from radio.record import recording_file
+
+        folder, _ = account_of(request, "edit")
+        path = recording_file(folder, month_of(request), segment_of(request))
+        if path is None:
+            raise HTTPException(404, "Đoạn này chưa có bản thu.")
+        return FileResponse(path, media_type="audio/flac")
 
     async def job_page(request: Request) -> Response:
         folder, account = account_of(request)
@@ -612,6 +691,10 @@ def create_app(stations: dict[str, Path], secret: str, *, https_cookies: bool = 
         ("/s/{station}/reading", reading, get),
         (m + "/produce", produce, post),
         (m + "/job", job_page, get),
+        (m + "/record", record_page, get),
+        (m + "/record/{segment}", record_upload, post),
+        (m + "/record/{segment}/remove", record_remove, post),
+        (m + "/record/{segment}/audio", record_audio, get),
         (m + "/review", review, get),
         (m + "/audio", audio, get),
         (m + "/approve", decide, post),
@@ -664,6 +747,17 @@ def _zone_of(folder: Path | None):
         except RadioError:
             pass
     return ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def _stale_recordings(folder: Path, month: str) -> list[str]:
+    """Titles of segments whose recording was made before their text changed."""
+    from radio.record import month_recordings
+
+    try:
+        rows, _ = month_recordings(folder, month)
+    except RadioError:
+        return []
+    return [segment.title for segment, held in rows if held is not None and held.stale]
 
 
 def _station_names(stations: dict[str, Path]) -> dict[str, str]:

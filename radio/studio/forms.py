@@ -242,9 +242,11 @@ STUDIO_ACTIONS = {
     "player": "bật dịch vụ máy phát trên máy phát của đài (người quản trị máy làm một lần)",
     "report": "mở trang «Báo cáo»",
     "log": "mở trang «Nhật ký phát»",
+    "record": "mở «Thu giọng đọc» ở trang của tháng",
 }
 STUDIO_FLAGS = {"--fit": "bấm «Tự điều chỉnh cho vừa»", "--allow-length": "«Vẫn ghi kịch bản này»",
-                "--new-draft": "«Soạn bản nháp mới»"}
+                "--new-draft": "«Soạn bản nháp mới»", "--use-stale": "«Vẫn dùng bản thu cũ»",
+                "--remove": "«Bỏ bản thu, để máy đọc»"}
 _QUOTED_COMMAND = re.compile(r"(?:chạy(?: lại)?:?\s+)?'radio ([a-z-]+)[^']*'")
 _BRACKETED_COMMAND = re.compile(r"\s*\((?:radio|chạy) [^)]*\)")
 _BARE_COMMAND = re.compile(r"(?:chạy(?: lại)?:?\s+)?\bradio ([a-z-]+)(?: [a-z]+)?(?: --?[\w-]+(?: \S+)?)*")
@@ -504,3 +506,38 @@ def _number(value, kind):
     except ValueError:
         return text
 
+
+# -- a person's reading --------------------------------------------------------------------------
+
+@dataclass
+class TakeRow:
+    id: str
+    title: str
+    state: str  # "máy đọc" or who read it and when
+    recorded: bool
+    stale: bool
+
+
+def recording_view(folder: Path, month: str, segment_id: str | None) -> dict:
+    """The prompter page: every segment with who reads it, and the chosen one (the first
+    without a recording by default) as paragraphs of sentences to read, with its recording."""
+    from radio.record import month_recordings, reading_view
+    from radio.speech.synthesize import split_sentences
+
+    rows, _ = month_recordings(folder, month)
+    takes = [TakeRow(s.id, s.title, held.describe() if held else "máy đọc", held is not None,
+                     bool(held and held.stale)) for s, held in rows]
+    chosen = next((i for i, (s, _) in enumerate(rows) if s.id == segment_id), None)
+    if chosen is None:
+        chosen = next((i for i, (_, held) in enumerate(rows) if held is None), 0)
+    segment, held = rows[chosen]
+    paragraphs, current = [], []
+    for sentence, paragraph_end in split_sentences(segment.text, 10_000):
+        current.append(sentence)
+        if paragraph_end:
+            paragraphs.append(current)
+            current = []
+    return {"takes": takes, "segment": segment, "held": held, "paragraphs": paragraphs,
+            "previous": rows[chosen - 1][0].id if chosen > 0 else None,
+            "next": rows[chosen + 1][0].id if chosen + 1 < len(rows) else None,
+            "view": reading_view(folder, month, segment.id, listen=False) if held else None}

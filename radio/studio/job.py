@@ -1,7 +1,7 @@
 """A production started from the studio, run in its own process so the web server's pages
 stay quick (no shared interpreter lock) and a page reload reads the progress from a file.
 
-Run as ``python -m radio.studio.job STATION_DIR MONTH PROGRESS_FILE``."""
+Run as ``python -m radio.studio.job STATION_DIR MONTH PROGRESS_FILE [--use-stale]``."""
 from __future__ import annotations
 
 import json
@@ -93,13 +93,14 @@ def read(path: Path) -> dict | None:
         return None
 
 
-def main(station_dir: str, month: str, progress_file: str) -> int:
+def main(station_dir: str, month: str, progress_file: str, *options: str) -> int:
     from radio.pipeline import produce_month
 
     progress = FileProgress(Path(progress_file))
     progress.save()
     try:
-        production = produce_month(Path(station_dir), month, progress=progress)
+        production = produce_month(Path(station_dir), month, progress=progress,
+                                   use_stale="--use-stale" in options)
         minutes, seconds = divmod(round(production.manifest["audio"]["duration_s"]), 60)
         progress.save(done=True, result=f"Đã sản xuất xong: {minutes} phút {seconds:02d} giây.")
         return 0
@@ -111,4 +112,4 @@ def main(station_dir: str, month: str, progress_file: str) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(*sys.argv[1:4]))
+    sys.exit(main(*sys.argv[1:]))
