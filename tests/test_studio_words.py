@@ -96,3 +96,21 @@ def test_messages_written_for_the_command_line_are_said_as_studio_actions():
     for text in (said, studio_words("rồi chạy 'radio approve 2027-01 --by \"HỌ TÊN\" --role \"CHỨC VỤ\"'."),
                  studio_words("tạo bản tin bằng 'radio new-month 2027-01' (điền sẵn chủ đề)")):
         assert not COMMAND_WORDING.search(text), text
+
+
+def test_what_fitting_changed_is_said_in_a_sentence_of_its_own(studio):
+    from radio.pipeline import compose_month
+
+    folder = studio.folders["an-lac"]
+    full = compose_month(folder, MONTH, allow_length=True, new_draft=True)[0].estimated_s
+    path = folder / "station.yaml"
+    station = load_model(path, Station)
+    save_model(path, station.model_copy(update={"programme": station.programme.model_copy(
+        update={"min_minutes": 1, "max_minutes": (full - 20) / 60})}))  # a little too long
+    studio.login("lan")
+    token = studio.token(f"/s/an-lac/m/{MONTH}")
+    fitted = studio.client.post(f"/s/an-lac/m/{MONTH}/compose", data={"csrf": token, "fit": "1", "new_draft": "1"})
+    flash = re.search(r'role="status">(.*?)</div>', fitted.text, re.S).group(1)
+    assert "Để vừa thời lượng, phần mềm đã bỏ" in html.unescape(flash), flash
+    sentences = re.split(r"(?<=[.!?])\s+", html.unescape(flash).strip())
+    assert all(s[:1].isupper() for s in sentences), sentences

@@ -335,7 +335,9 @@ def create_app(stations: dict[str, Path], secret: str, *, https_cookies: bool = 
         minutes, seconds = divmod(round(composition.estimated_s), 60)
         kept = " ".join(w for w in composition.warnings if w.startswith("Kịch bản cũ được giữ lại"))
         record(folder, account, month, "compose", f"{minutes} phút {seconds:02d} giây. {kept}".strip())
-        notes = " ".join([*composition.changes, *composition.warnings])
+        fitted = (f"Để vừa thời lượng, phần mềm đã {', '.join(composition.changes)}."
+                  if composition.changes else "")
+        notes = " ".join(filter(None, [fitted, *composition.warnings]))
         return back(request, month_url(request, month, "/script"),
                     flash=f"Đã soạn kịch bản: {len(composition.script.segments)} đoạn, ước tính "
                           f"{minutes} phút {seconds:02d} giây. {notes}".strip())
