@@ -359,6 +359,7 @@ def _rgb_png(data: bytes, name: str) -> bytes:
     try:
         with Image.open(io.BytesIO(data)) as picture:
             picture.load()
+            _check_cover_size(picture.size, name)
             if picture.mode != "RGB":
                 rgba = picture.convert("RGBA")
                 picture = Image.new("RGB", rgba.size, "white")
@@ -369,6 +370,16 @@ def _rgb_png(data: bytes, name: str) -> bytes:
         raise PublishError(f"Không đọc được ảnh bìa {name} (mục publish: artwork).",
                            hint="dùng ảnh PNG hoặc JPEG vuông, cạnh 1400–3000 điểm ảnh.") from None
     return buffer.getvalue()
+
+
+def _check_cover_size(size: tuple[int, int], name: str) -> None:
+    """Apple's and the other directories' rule: square, 1400 to 3000 pixels a side."""
+    width, height = size
+    if width != height or not 1400 <= width <= 3000:
+        raise PublishError(f"Ảnh bìa {name} cỡ {width} × {height} điểm ảnh: các danh bạ podcast chỉ nhận ảnh "
+                           "vuông, cạnh từ 1400 đến 3000 điểm ảnh.",
+                           hint="cắt ảnh thành hình vuông và đổi cỡ (ví dụ 1400 × 1400), hoặc bỏ dòng artwork "
+                                "để phần mềm tự vẽ ảnh bìa.")
 
 
 PLAYER_SCRIPT = "nghe.js"

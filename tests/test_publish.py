@@ -461,3 +461,14 @@ def test_by_default_a_month_is_listed_only_once_it_has_aired(tmp_path):
     # The way on is said: wait for the first airing, or choose to publish on approval.
     assert "sau lượt phát đầu tiên" in refused.stderr and "after_airing: false" in refused.stderr
     assert "chỉ đăng chương trình đã duyệt" not in refused.stderr  # it is approved: not the reason
+
+
+def test_a_station_picture_directories_would_refuse_is_refused_with_its_size(approved):
+    from PIL import Image
+
+    Image.new("RGB", (1200, 800), (183, 28, 28)).save(approved / "bia.jpg")
+    station = approved / "station.yaml"
+    station.write_text(station.read_text(encoding="utf-8") + "  artwork: bia.jpg\n", encoding="utf-8")
+    result = run_cli("publish", MONTH, "-s", str(approved))
+    assert result.returncode != 0 and "1200 × 800" in result.stderr
+    assert "vuông" in result.stderr and "1400" in result.stderr and not (approved / "site" / MONTH).exists()
