@@ -64,7 +64,8 @@ class PublishSettings(Model):
 
 NOT_AIRED = ("chương trình tháng {month} chưa phát lần nào trên loa (như kế hoạch ghi, chỉ đăng tác phẩm "
              "đã phát sóng).")
-_WAIT_HINT = ("tháng được đăng khi chạy lại 'radio publish' sau lượt phát đầu tiên; muốn đăng ngay khi được "
+# Said by the command line and the studio alike: no command in it.
+_WAIT_HINT = ("tháng được đăng khi đăng lại sau lượt phát đầu tiên trên loa; muốn đăng ngay khi được "
               "duyệt thì đặt publish: after_airing: false trong station.yaml.")
 
 
