@@ -402,3 +402,12 @@ def test_a_heartbeat_being_written_is_not_a_second_player(scheduled):
     [written] = (scheduled / ".player").glob("[!.]*.json")
     (scheduled / ".player" / f".{written.stem}.k3j2h1.json").write_bytes(written.read_bytes())  # mid-rename
     assert len(heartbeats(scheduled)) == 1
+
+
+def test_the_operator_reads_the_start_offset_with_a_decimal_comma(scheduled):
+    told = []
+    player = Player(scheduled, FileOutput(None, scheduled), FakeClock(at(1, 5, 31, 12.25)))
+    player.notify = told.append
+    player.check()
+    [line] = [t for t in told if "bắt đầu lệch" in t]
+    assert "bắt đầu lệch +72,2 giây" in line, line

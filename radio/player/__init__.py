@@ -25,6 +25,7 @@ import schedule as schedule_lib
 
 from radio.approval import MonthFiles, require_airable
 from radio.clock import parsed
+from radio.display import number
 from radio.errors import OutputError, RadioError
 from radio.fileio import write_json, write_text
 from radio.audio.identity import audio_sha256_of
@@ -245,7 +246,7 @@ class Player:
         late = ""
         if entry.started_at:
             seconds = (datetime.fromisoformat(entry.started_at) - datetime.fromisoformat(entry.planned_at)).total_seconds()
-            late = f", bắt đầu lệch {seconds:+.1f} giây"
+            late = f", bắt đầu lệch {'+' if seconds >= 0 else '−'}{number(abs(seconds))} giây"
         self.notify(f"Lượt {entry.airing_id} ({datetime.fromisoformat(entry.planned_at):%H:%M %d/%m}): "
                     f"{RESULT_NAMES[entry.result]}{late}" + (f" — {entry.error}" if entry.error else ""))
 
