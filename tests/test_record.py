@@ -275,3 +275,35 @@ def test_a_segment_the_script_lacks_is_named_with_the_ones_it_has(station, tmp_p
     result = run_cli("record", MONTH, "--segment", "09-khong-co", "--file", str(source), "--station", str(station),
                      env={"COLUMNS": "300"})
     assert result.returncode == 1 and "09-khong-co" in result.stderr and SEGMENT in result.stderr
+
+
+def test_the_reading_is_matched_to_the_sentences_by_text_and_timing():
+    """Without the recognizer: what it heard, utterance by utterance, against the sentences."""
+    from radio.speech.reading import Utterance, check_reading
+
+    script = ["kính thưa bà con nhân dân trong xã",
+              "mời bà con đón nghe chuyên mục cải cách hành chính tháng mười hai",
+              "tiền vẫn về đủ và đúng ngày",
+              "xin cảm ơn bà con đã lắng nghe"]
+
+    def heard(*parts):  # (text, seconds) at a reader's pace, with half-second pauses
+        at, out = 0.0, []
+        for text, seconds in parts:
+            out.append(Utterance(at, at + seconds, text))
+            at += seconds + 0.5
+        return out
+
+    # The second sentence left out: the third's utterance is not stolen for it.
+    left_out = check_reading([(s, s) for s in script],
+                             heard((script[0], 2.0), ("tiền vẫn về đủ và đúng ngày", 1.8), (script[3], 2.0)))
+    assert [s.status for s in left_out.sentences] == ["ok", "missing", "ok", "ok"] and not left_out.added
+    # Said but not understood (one garbled word where a sentence of its length belongs): misread.
+    garbled = check_reading([(s, s) for s in script],
+                            heard((script[0], 2.0), (script[1], 3.8), ("nhìn", 1.8), (script[3], 2.0)))
+    assert [s.status for s in garbled.sentences] == ["ok", "ok", "misread", "ok"]
+    assert garbled.sentences[2].heard == "nhìn" and garbled.sentences[2].cer > 0.65
+    # Words the script does not have, between two sentences: added, and named by what was heard.
+    extra = check_reading([(s, s) for s in script[:2]],
+                          heard((script[0], 2.0), ("xin phép nói thêm một việc quan trọng của thôn", 2.5), (script[1], 3.8)))
+    assert [s.status for s in extra.sentences] == ["ok", "ok"]
+    assert [u.heard for u in extra.added] == ["xin phép nói thêm một việc quan trọng của thôn"]
