@@ -181,7 +181,7 @@ def remove_recording(station_dir: Path, month: str, segment_id: str) -> Recordin
     recording = _read_record(record) if re.fullmatch(r"[a-z0-9][a-z0-9-]*", segment_id) else None
     if recording is None:
         raise RadioError(f"Đoạn '{segment_id}' của tháng {month} không có bản thu giọng người đọc.",
-                         hint=f"xem các bản thu bằng 'radio record {month}'.")
+                         hint=f"xem các bản thu: 'radio record {month}'.")
     record.unlink()
     return recording
 
@@ -489,8 +489,9 @@ def readings_for_production(station_dir: Path | None, script: Script, *,
         names = "; ".join(f"«{titles[h.recording.segment]}» ({h.describe()})" for h in stale)
         raise RecordingError(
             f"Kịch bản đã sửa sau khi thu giọng người đọc: {names}. Bản thu không còn khớp lời trong kịch bản.",
-            hint=f"thu lại đoạn đó (radio record {script.month} --segment MÃ_ĐOẠN --file TỆP), bỏ bản thu "
-                 f"(--remove) để máy đọc, hoặc vẫn dùng bản thu cũ: radio produce {script.month} --use-stale.")
+            hint=f"thu lại đoạn đó (radio record {script.month} --segment MÃ_ĐOẠN --file TỆP), hoặc bỏ bản thu "
+                 f"để máy đọc (radio record {script.month} --segment MÃ_ĐOẠN --remove); muốn vẫn phát bản thu cũ "
+                 f"thì sản xuất với --use-stale (radio produce {script.month} --use-stale).")
     for h in held.values():
         try:
             intact = sha256_file(h.path) == h.recording.sha256

@@ -307,3 +307,48 @@ def test_the_reading_is_matched_to_the_sentences_by_text_and_timing():
                           heard((script[0], 2.0), ("xin phép nói thêm một việc quan trọng của thôn", 2.5), (script[1], 3.8)))
     assert [s.status for s in extra.sentences] == ["ok", "ok"]
     assert [u.heard for u in extra.added] == ["xin phép nói thêm một việc quan trọng của thôn"]
+
+
+def test_the_studio_takes_a_reading_from_the_officer_only_and_speaks_its_own_words(tmp_path):
+    from radio.record import readings_for_production
+    from radio.store import Store
+    from radio.studio.forms import studio_words
+    from tests.fixtures import make_studio
+    from tests.test_studio_words import COMMAND_WORDING, visible
+
+    studio = make_studio(tmp_path)
+    folder = studio.folders["an-lac"]
+    page, upload = f"/s/an-lac/m/{MONTH}/record", f"/s/an-lac/m/{MONTH}/record/{SEGMENT}"
+    take = encode(spoken_audio(folder, [sentences(folder)[0][1]]) * 0.3, tmp_path / "loi-chao.wav", "-c:a", "pcm_s16le")
+    studio.login("binh")  # the leader approves; reading is the officer's page
+    assert studio.client.get(page).status_code == 403
+    refused = studio.client.post(upload, data={"csrf": studio.token("/s/an-lac/")},
+                                 files={"audio": ("loi-chao.wav", take.read_bytes(), "audio/wav")})
+    assert refused.status_code == 403 and not (folder / "recordings").exists()
+
+    studio.login("lan")
+    token = studio.token(page)
+    broken = studio.client.post(upload, data={"csrf": token}, files={"audio": ("ghi-am.mp3", b"khong phai am thanh", "audio/mpeg")})
+    assert "Tệp ghi-am.mp3 không phải tệp âm thanh" in visible(broken.text)
+    done = studio.client.post(upload, data={"csrf": token, "by": "Trần Văn Bình"},
+                              files={"audio": ("loi-chao.wav", take.read_bytes(), "audio/wav")})
+    assert "Đã lưu bản thu đoạn này do Trần Văn Bình" in visible(done.text)
+    assert recorded(folder)["by"] == "Trần Văn Bình" and recorded(folder)["source"] == "loi-chao.wav"
+    assert ("lan", "record") in [(a.username, a.action) for a in Store(folder).web_actions(MONTH)]
+    assert studio.client.get(f"{upload}/audio").headers["content-type"] == "audio/flac"
+
+    # The text edited after the take: the month page offers to air it anyway, in the studio's words.
+    path = folder / "scripts" / f"{MONTH}.yaml"
+    script = load_model(path, Script)
+    save_model(path, script.model_copy(update={"segments": [
+        s.model_copy(update={"text": s.text + " Chúc bà con mạnh khỏe."}) if s.id == SEGMENT else s
+        for s in script.segments]}))
+    month = studio.client.get(f"/s/an-lac/m/{MONTH}").text
+    assert 'name="use_stale"' in month and "Vẫn dùng bản thu cũ" in month
+    with pytest.raises(Exception) as refusal:
+        readings_for_production(folder, load_model(path, Script))
+    said = studio_words(str(refusal.value))
+    assert not COMMAND_WORDING.search(said) and "«Vẫn dùng bản thu cũ»" in said, said
+    gone = studio.client.post(f"{upload}/remove", data={"csrf": studio.token(page)})
+    assert "Đã bỏ bản thu của Trần Văn Bình" in visible(gone.text)
+    assert not (folder / "recordings" / MONTH / f"{SEGMENT}.json").exists()
