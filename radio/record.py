@@ -274,12 +274,10 @@ def clean(samples: np.ndarray, native_rate: int, rate: int, name: str) -> Cleane
             f"Tệp {name} gần như im lặng: không nghe thấy giọng đọc (chỗ to nhất chỉ "
             f"{number(loudest) if np.isfinite(loudest) else '−∞'} dBFS).",
             hint="kiểm tra micrô đã bật và không bị tắt tiếng, để micrô cách miệng khoảng một gang tay, rồi thu lại.")
-    floor, reduced = None, False
-    speech_db = float(np.percentile(levels, 95))
     floor = float(np.percentile(levels, 10))
-    if speech_db - floor < CLEAN_ENOUGH_SNR_DB:
+    reduced = float(np.percentile(levels, 95)) - floor < CLEAN_ENOUGH_SNR_DB
+    if reduced:
         x = _reduce_noise(x, rate)
-        reduced = True
     first, last = _speech_bounds(_frame_levels(x, rate))
     if last - first < MIN_SPEECH_S / FRAME_S:
         raise RecordingError(f"Tệp {name} không có giọng đọc (chỉ có tiếng động rất ngắn).",
