@@ -7,6 +7,7 @@ freely. Like Datasette's ``make_app_client(**opts)``.
 """
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import hashlib
 import os
@@ -157,3 +158,38 @@ class StudioClient:
         import re
 
         return re.search(r'name="csrf" value="([^"]+)"', self.client.get(path).text).group(1)
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextlib.contextmanager
+def served_studio(folder: Path):
+    """``radio studio`` serving ``folder`` in a process of its own (what a browser test opens),
+    its address yielded once it listens; stopped afterwards."""
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-m", "radio", "studio", "--station", str(folder),
+                                "--port", str(port)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                assert process.poll() is None, process.communicate()[0]
+                time.sleep(0.1)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

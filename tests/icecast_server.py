@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import threading
 import tempfile
 import time
 import urllib.request
 from pathlib import Path
+
+from tests.fixtures import free_port
 
 import numpy as np
 
@@ -35,12 +36,6 @@ _CONFIG = """<icecast>
   <security><chroot>0</chroot>{owner}</security>
 </icecast>
 """
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class IcecastServer:

@@ -4,17 +4,14 @@ officer reads the prompter, records, sees the level meter move, plays the take b
 it again, saves it; then uploads a phone's file on the same page. A browser refused the
 microphone says so and offers the upload."""
 import json
-import socket
-import subprocess
-import sys
 import time
 
 import numpy as np
 import pytest
 
-from tests.fixtures import MONTH, add_people, make_station
+from tests.fixtures import MONTH, add_people, make_station, served_studio
 from tests.test_record import RATE, SEGMENT, encode, sentences, spoken_audio
-from tests.test_studio_browser import CHROMIUM, DRIVER, QUIET_BROWSER, click, free_port, log_in, said, shot
+from tests.test_studio_browser import CHROMIUM, DRIVER, QUIET_BROWSER, click, log_in, said, shot
 
 pytestmark = pytest.mark.skipif(
     not (CHROMIUM and DRIVER),
@@ -26,20 +23,8 @@ PAGE = f"/s/an-lac/m/{MONTH}/record?segment={SEGMENT}"
 def server(tmp_path):
     folder = make_station(tmp_path / "dai")
     add_people(folder)
-    port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "radio", "studio", "--station", str(folder),
-                                "--port", str(port)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            assert process.poll() is None, process.communicate()[0]
-            time.sleep(0.1)
-    yield f"http://127.0.0.1:{port}", folder
-    process.terminate()
-    process.wait(timeout=10)
+    with served_studio(folder) as base:
+        yield base, folder
 
 
 def chromium(*flags: str):

@@ -3,15 +3,11 @@ chromium through chromium-driver. An officer writes a brief, composes and produc
 leader, on a phone-sized screen, plays a segment and approves; an operator schedules it and
 sees it in the calendar. A screenshot of every page goes to .artifacts/studio/."""
 import shutil
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
 
-from tests.fixtures import PASSWORD, add_people, make_station
+from tests.fixtures import PASSWORD, add_people, make_station, served_studio
 
 CHROMIUM, DRIVER = shutil.which("chromium"), shutil.which("chromedriver")
 # No GPU, and none of chromium's own network chatter (this machine's closed network refuses
@@ -25,30 +21,12 @@ ARTIFACTS = Path(__file__).resolve().parent.parent / ".artifacts" / "studio"
 MONTH = "2027-01"
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture
 def server(tmp_path):
     folder = make_station(tmp_path, segments=())  # the sample commune, no month begun
     add_people(folder)
-    port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "radio", "studio", "--station", str(folder),
-                                "--port", str(port)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            assert process.poll() is None, process.communicate()[0]
-            time.sleep(0.1)
-    yield f"http://127.0.0.1:{port}", folder
-    process.terminate()
-    process.wait(timeout=10)
+    with served_studio(folder) as base:
+        yield base, folder
 
 
 @pytest.fixture

@@ -1,15 +1,11 @@
 """How the studio looks in Chromium at a desktop and a 390×844 phone: buttons made of forms
 and of links alike, and the calendar and the log readable on the phone (nothing wider than
 the screen, no squeezed columns). Screenshots go to the test's own folder."""
-import socket
-import subprocess
-import sys
-import time
 
 import pytest
 
-from tests.fixtures import MONTH, add_people, make_station
-from tests.test_studio_browser import CHROMIUM, DRIVER, browser, free_port, log_in  # noqa: F401 - fixture
+from tests.fixtures import MONTH, add_people, make_station, served_studio
+from tests.test_studio_browser import CHROMIUM, DRIVER, browser, log_in  # noqa: F401 - fixture
 
 pytestmark = pytest.mark.skipif(not (CHROMIUM and DRIVER), reason="cần chromium và chromium-driver của Debian")
 SIZES = {"may-tinh": (1200, 900), "dien-thoai": (390, 844)}
@@ -37,19 +33,8 @@ def composed(tmp_path):
 
 
 def serve(folder):
-    port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "radio", "studio", "--station", str(folder), "--port", str(port)],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            time.sleep(0.1)
-    yield f"http://127.0.0.1:{port}"
-    process.terminate()
-    process.wait(timeout=10)
+    with served_studio(folder) as base:
+        yield base
 
 
 def box(browser, css: str) -> dict:

@@ -245,7 +245,8 @@ def test_the_pages_work_in_a_browser_under_their_content_security_policy(tmp_pat
     import sys
     import time
 
-    from tests.test_studio_browser import CHROMIUM, DRIVER, QUIET_BROWSER, free_port, log_in, wait_for
+    from tests.fixtures import free_port
+    from tests.test_studio_browser import CHROMIUM, DRIVER, QUIET_BROWSER, log_in, wait_for
 
     if not (CHROMIUM and DRIVER):
         pytest.skip("cần chromium và chromium-driver của Debian")
