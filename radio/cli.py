@@ -182,6 +182,15 @@ def produce(month: str = typer.Argument(..., metavar="THÁNG", help="Tháng, d�
         production = produce_month(station, month, out, engine_override=engine,
                                    progress=RichProgress(bars), use_stale=use_stale)
     _report(production)
+    _tell_leaders(station, month)
+
+
+def _tell_leaders(station: Path, month: str) -> None:
+    from radio.notify import tell_leaders
+
+    said = tell_leaders(station, month)
+    if said:
+        console.print(escape(said))
 
 
 @app.command()
@@ -1000,11 +1009,12 @@ def users_add(username: str = typer.Argument(..., metavar="TÊN_ĐĂNG_NHẬP", 
               role: str = typer.Option(..., "--role", help="officer (soạn, sản xuất), leader (duyệt), operator (xếp lịch, máy phát) hoặc admin."),
               name: str = typer.Option(..., "--name", callback=_text, help="Họ tên, ghi vào nhật ký duyệt."),
               title: str = typer.Option(..., "--title", callback=_text, help="Chức vụ, ví dụ Phó Chủ tịch UBND xã."),
+              email: Optional[str] = typer.Option(None, "--email", help="Thư điện tử: lãnh đạo được báo khi có chương trình chờ duyệt."),
               station: Path = STATION_DIR) -> None:
     """Thêm tài khoản phòng thu cho đài (mật khẩu được hỏi, không hiện trên màn hình; trong tệp lệnh thì đọc một dòng từ đầu vào)."""
     from radio.studio.accounts import ROLES, add_account
 
-    account = add_account(station, username, name, title, role, _password())
+    account = add_account(station, username, name, title, role, _password(), email)
     console.print(f"Đã thêm tài khoản {account.username} ({ROLES[account.role]}).")
 
 

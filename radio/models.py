@@ -251,6 +251,17 @@ class BackupSettings(Model):
     keep_days: int = Field(default=30, ge=1, le=3650)
 
 
+class SmtpSettings(Model):
+    """The station's mail server: leaders are told by e-mail that a programme waits."""
+    host: str
+    port: int = Field(default=25, ge=1, le=65535)
+    sender: str  # the From address, e.g. dai.anlac@thanhhoa.gov.vn
+    starttls: bool = False
+    username: str | None = None
+    password_file: str | None = None  # a file of its own beside station.yaml; never in it
+    studio_url: str | None = None  # where the leader opens the studio, e.g. https://dai.anlac.vn
+
+
 class Station(Model):
     # The bundled example station (xã An Lạc, invented): its names and figures may air only
     # there; anywhere else they are sample data a station forgot to replace.
@@ -274,6 +285,7 @@ class Station(Model):
     speech: SpeechSettings = SpeechSettings()
     schedule: ScheduleSettings = Field(default_factory=ScheduleSettings, validate_default=True)
     backup: BackupSettings = BackupSettings()
+    smtp: SmtpSettings | None = None
     # The sections of plugins (radio.plugins), each validated by its plugin's own model.
     _sections: dict[str, BaseModel] = PrivateAttr(default_factory=dict)
 

@@ -184,6 +184,10 @@ MIGRATIONS = [
     CREATE INDEX login_failures_client ON login_failures (client, at);
     CREATE INDEX login_failures_user ON login_failures (username, at);
     """,
+    """
+    -- Where a leader is told that a programme waits for them (optional).
+    ALTER TABLE accounts ADD COLUMN email TEXT;
+    """,
 ]
 def _link(previous: str | None, *fields: object) -> str:
     """The chain value of a row: its fields and the chain of the row before it."""
@@ -219,6 +223,7 @@ class Account:
     role: str  # officer | leader | operator | admin
     password_hash: str
     disabled: bool
+    email: str | None = None  # where the studio tells this person that something waits
 
 
 @dataclass(frozen=True)
@@ -399,9 +404,9 @@ class Store:
         with self._connect() as db:
             try:
                 db.execute("INSERT INTO accounts (username, full_name, title, role, password_hash, disabled, "
-                           "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                           "created_at, email) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                            (account.username, account.full_name, account.title, account.role,
-                            account.password_hash, int(account.disabled), now_iso()))
+                            account.password_hash, int(account.disabled), now_iso(), account.email))
             except sqlite3.IntegrityError:
                 raise OutputError(f"Đã có tài khoản '{account.username}'.",
                                   hint="chọn tên khác, hoặc đổi mật khẩu bằng 'radio users passwd'.") from None
@@ -409,16 +414,16 @@ class Store:
     def account(self, username: str) -> Account | None:
         with self._connect() as db:
             row = None if db is None else db.execute(
-                "SELECT username, full_name, title, role, password_hash, disabled FROM accounts "
+                "SELECT username, full_name, title, role, password_hash, disabled, email FROM accounts "
                 "WHERE username = ?", (username,)).fetchone()
-        return Account(*row[:5], bool(row[5])) if row else None
+        return Account(*row[:5], bool(row[5]), row[6]) if row else None
 
     def accounts(self) -> list[Account]:
         with self._connect() as db:
             rows = [] if db is None else db.execute(
-                "SELECT username, full_name, title, role, password_hash, disabled FROM accounts "
+                "SELECT username, full_name, title, role, password_hash, disabled, email FROM accounts "
                 "ORDER BY username").fetchall()
-        return [Account(*row[:5], bool(row[5])) for row in rows]
+        return [Account(*row[:5], bool(row[5]), row[6]) for row in rows]
 
     def update_account(self, username: str, *, password_hash: str | None = None,
                        disabled: bool | None = None) -> bool:

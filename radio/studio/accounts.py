@@ -82,7 +82,7 @@ def may(account: Account, permission: str) -> bool:
 
 
 def add_account(station_dir: Path, username: str, full_name: str, title: str, role: str,
-                password: str) -> Account:
+                password: str, email: str | None = None) -> Account:
     if not re.fullmatch(r"[a-z0-9][a-z0-9._-]{1,31}", username or ""):
         raise AccountError(f"Tên đăng nhập '{username}' không hợp lệ.",
                            hint="dùng 2–32 chữ thường không dấu, số, dấu chấm hoặc gạch ngang, ví dụ lan.vhxh.")
@@ -93,8 +93,10 @@ def add_account(station_dir: Path, username: str, full_name: str, title: str, ro
         raise AccountError("Cần ghi họ tên và chức vụ của người dùng.",
                            hint="họ tên và chức vụ được ghi vào nhật ký duyệt, ví dụ "
                                 "--name \"Trần Văn Bình\" --title \"Phó Chủ tịch UBND xã\".")
+    if email is not None and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
+        raise AccountError(f"Địa chỉ thư '{email}' không hợp lệ.", hint="ví dụ: binh.pct@anlac.thanhhoa.gov.vn.")
     _check_password(password)
-    account = Account(username, full_name.strip(), title.strip(), role, _hasher().hash(password), False)
+    account = Account(username, full_name.strip(), title.strip(), role, _hasher().hash(password), False, email)
     Store(station_dir).add_account(account)
     return account
 

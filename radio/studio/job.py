@@ -102,7 +102,11 @@ def main(station_dir: str, month: str, progress_file: str, *options: str) -> int
         production = produce_month(Path(station_dir), month, progress=progress,
                                    use_stale="--use-stale" in options)
         minutes, seconds = divmod(round(production.manifest["audio"]["duration_s"]), 60)
-        progress.save(done=True, result=f"Đã sản xuất xong: {minutes} phút {seconds:02d} giây.")
+        from radio.notify import tell_leaders
+
+        told = tell_leaders(Path(station_dir), month)
+        progress.save(done=True, result=f"Đã sản xuất xong: {minutes} phút {seconds:02d} giây."
+                      + (f" {told}" if told else ""))
         return 0
     except RadioError as exc:
         progress.save(done=True, error=str(exc))
