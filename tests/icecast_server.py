@@ -47,22 +47,32 @@ class IcecastServer:
         self.folder = folder = Path(tempfile.mkdtemp(prefix="radio-icecast-"))
         os.chmod(folder, 0o777)
         self.config = folder / "icecast.xml"
-        self.config.write_text(_CONFIG.format(password=SOURCE_PASSWORD, port=self.port, logs=folder,
-                                              owner=owner), encoding="utf-8")
+        self._owner = owner
+        self._write_config()
         self.process: subprocess.Popen | None = None
 
+    def _write_config(self) -> None:
+        self.config.write_text(_CONFIG.format(password=SOURCE_PASSWORD, port=self.port, logs=self.folder,
+                                              owner=self._owner), encoding="utf-8")
+
     def start(self) -> None:
-        self.process = subprocess.Popen([ICECAST, "-c", str(self.config)], stdout=subprocess.DEVNULL,
-                                        stderr=subprocess.DEVNULL)
-        deadline = time.time() + 10
-        while time.time() < deadline:
-            if self.process.poll() is not None:
+        """Started and answering; a free port another worker took in the meantime (icecast
+        then exits) is traded for a new one, and a loaded machine gets time to answer."""
+        for _ in range(3):
+            self.process = subprocess.Popen([ICECAST, "-c", str(self.config)], stdout=subprocess.DEVNULL,
+                                            stderr=subprocess.DEVNULL)
+            deadline = time.time() + 30
+            while time.time() < deadline and self.process.poll() is None:
+                try:
+                    with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/status-json.xsl", timeout=1):
+                        return
+                except OSError:
+                    time.sleep(0.05)
+            if self.process.poll() is None:
+                self.stop()  # running but never answering: say so below
                 break
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/status-json.xsl", timeout=1):
-                    return
-            except OSError:
-                time.sleep(0.05)
+            self.port = free_port()
+            self._write_config()
         raise RuntimeError(f"icecast did not start: {self.log()}")
 
     def stop(self) -> None:
