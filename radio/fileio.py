@@ -9,11 +9,11 @@ import json
 import os
 import tempfile
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from radio.errors import OutputError
+from radio.errors import OutputError, RadioError
 
 
 def _explain_os_error(path: Path, exc: OSError) -> OutputError:
@@ -213,14 +213,19 @@ class Staged:
 
 
 @contextlib.contextmanager
-def folder_lock(folder: Path, *, wait: bool = True, busy: OutputError | None = None):
+def folder_lock(folder: Path, *, wait: bool = True, busy: RadioError | None = None,
+                unopenable: Callable[[OSError], RadioError] | None = None):
     """An exclusive lock held on the folder itself (no lock file left behind): one writer
-    of what the folder guards at a time; a second waits, or gets ``busy`` with ``wait=False``."""
+    of what the folder guards at a time; a second waits, or gets ``busy`` with ``wait=False``.
+    A folder that cannot be made or opened is said by ``unopenable`` (or the generic message)."""
     import fcntl
 
     folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    fd = os.open(folder, os.O_RDONLY)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError as exc:
+        raise (unopenable(exc) if unopenable else _explain_os_error(folder, exc)) from None
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))

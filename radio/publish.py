@@ -27,7 +27,7 @@ from radio.clock import VIETNAM, parsed
 from radio.config import load_model
 from radio.display import minutes
 from radio.errors import OutputError, RadioError
-from radio.fileio import atomic_path, write_bytes, write_json, write_text
+from radio.fileio import atomic_path, folder_lock, write_bytes, write_json, write_text
 from radio.models import Model, Script, Station
 from radio.plugins import Plugin, Registry
 from radio.station import load_station, plugin_settings
@@ -182,24 +182,13 @@ def _check_claim(site: Path) -> None:
                            hint="đặt publish: folder: là một thư mục riêng, ví dụ site hoặc .../phat-thanh.")
 
 
-@contextlib.contextmanager
 def _site_lock(site: Path):
     """One publish of a site at a time (the daily cron run and the studio may meet); the
     lock also tells the leftovers of a killed run from a running one's temporary files.
     Taken on the folder itself, so no lock file is uploaded with the site."""
-    import fcntl
-
-    try:
-        site.mkdir(parents=True, exist_ok=True)
-        fd = os.open(site, os.O_RDONLY)
-    except OSError as exc:
-        raise PublishError(f"Không tạo hoặc mở được thư mục trang {site} ({exc.strerror or exc}).",
-                           hint="kiểm tra đường dẫn publish: folder: và quyền ghi vào thư mục đó.") from None
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)
+    return folder_lock(site, unopenable=lambda exc: PublishError(
+        f"Không tạo hoặc mở được thư mục trang {site} ({exc.strerror or exc}).",
+        hint="kiểm tra đường dẫn publish: folder: và quyền ghi vào thư mục đó."))
 
 
 ANCHOR_FILE = "dau-kiem.json"
