@@ -188,13 +188,11 @@ def approve(files: MonthFiles, store: Store, by: str, role: str, note: str | Non
 def _refuse_sample_data(files: MonthFiles) -> None:
     """Nothing of the sample station (its hotline, names, invented figures) nor a blank left
     unfilled is approved to air on a real station; the segments that hold them are named."""
-    from radio.station import load_station, sample_traces
+    from radio.station import load_station, segment_sample_traces
 
     if load_station(files.station_dir).sample:
         return
-    script = load_model(files.script, Script)
-    found = [(segment.id, trace) for segment in script.segments
-             for trace in sample_traces(f"{segment.title}\n{segment.text}")]
+    found = segment_sample_traces(load_model(files.script, Script))
     if found:
         listed = "; ".join(f"đoạn {segment_id}: «{trace}»" for segment_id, trace in found)
         raise ApprovalError(f"Kịch bản tháng {files.month} còn dữ liệu của đài mẫu hoặc chỗ trống chưa điền "
@@ -296,9 +294,11 @@ class Airable:
     audio_sha256: str
 
 
-def require_airable(files: MonthFiles, store: Store) -> Airable:
-    """The approved version of the month, exactly as approved — or a clear refusal."""
-    current = status(files, store)
+def require_airable(files: MonthFiles, store: Store,
+                    hash_audio: Callable[[Path], str] = audio_sha256) -> Airable:
+    """The approved version of the month, exactly as approved — or a clear refusal.
+    ``hash_audio`` hashes in full (the player passes the hash of the bytes it already read)."""
+    current = status(files, store, hash_audio)
     approve_hint = (f"mở bản duyệt ('radio review {files.month}'), người duyệt đọc/nghe lại "
                     f"rồi chạy 'radio approve {files.month} --by \"HỌ TÊN\" --role \"CHỨC VỤ\"'.")
     if current.state == "draft":

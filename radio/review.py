@@ -33,7 +33,7 @@ from radio.paths import station_output
 from radio.speech.listen import INSTALL_HINT, HeardCache, Heard, VietAsr, listener_available
 from radio.speech.synthesize import split_sentences, synthesize_script
 from radio.store import Store
-from radio.station import load_station, sample_traces
+from radio.station import load_station, segment_sample_traces
 
 # A commune announcer reads about 4 syllables a second; 30 syllables without a comma or
 # full stop is more than one breath.
@@ -113,9 +113,9 @@ def build_review(station_dir: Path, month: str, *, listen: bool = False) -> Revi
     findings += _unknown_abbreviations(segments)
     findings += _programme_findings(station, station_dir, script, manifest)
     if not station.sample:
-        findings += [Finding(segment.id, "sample", f"Còn dữ liệu của đài mẫu hoặc chỗ trống chưa điền: «{trace}». "
+        findings += [Finding(segment_id, "sample", f"Còn dữ liệu của đài mẫu hoặc chỗ trống chưa điền: «{trace}». "
                                                    "Thay bằng thông tin thật của xã trước khi duyệt.")
-                     for segment in script.segments for trace in sample_traces(f"{segment.title}\n{segment.text}")]
+                     for segment_id, trace in segment_sample_traces(script)]
     law_day = script.in_force_on or first_airing_day(station, month)
     findings += _content_findings(station_dir, files, month, law_day, _last_airing_day(station, station_dir, month))
     state = status(files, Store(station_dir))

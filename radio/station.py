@@ -131,6 +131,13 @@ def sample_traces(text: str) -> list[str]:
     return blanks + [mark for mark in _sample_marks() if mark in text]
 
 
+def segment_sample_traces(script) -> list[tuple[str, str]]:
+    """(segment id, trace) for every sample trace in a script's segments, titles included:
+    what approval refuses and the review lists, found one way."""
+    return [(segment.id, trace) for segment in script.segments
+            for trace in sample_traces(f"{segment.title}\n{segment.text}")]
+
+
 @functools.lru_cache(maxsize=1)
 def _sample_marks() -> tuple[str, ...]:
     """Taken from the sample itself, so the list follows it: its identity in station.yaml,
