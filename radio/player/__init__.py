@@ -28,7 +28,7 @@ from radio.clock import parsed
 from radio.display import number
 from radio.errors import OutputError, RadioError
 from radio.fileio import write_json, write_text
-from radio.audio.identity import audio_sha256_of
+from radio.audio.identity import audio_sha256, audio_sha256_of
 from radio.player.outputs import Clock, Output, PlaybackError, Sound
 from radio.schedule import Airing, station_zone
 from radio.store import AlreadyClaimed, AsRun, DatabaseBusy, Store
@@ -287,19 +287,29 @@ class Player:
                           "tệp mô tả chương trình (manifest.json) hoặc kịch bản có thể đã bị sửa hỏng.")
 
     def _verified(self, airing: Airing) -> Sound:
-        """The approved bytes, read once: the hash is taken of exactly what the outputs get,
-        so a file replaced after this point can no longer reach the air."""
+        """The approved bytes, read once and hashed once: the gate checks the approved version
+        against the hash of exactly what the outputs get, so a file replaced after this
+        point can no longer reach the air (and a 15-minute MP3 is not read twice at the
+        airing's second)."""
         path = self.station_dir / airing.mp3
-        # The gate checks the approved version of the month: the queued hash must be it.
-        standing = require_airable(MonthFiles(self.station_dir, self.station.id, airing.month), self.store)
-        if standing.mp3.resolve() != path.resolve() or standing.audio_sha256 != airing.audio_sha256:
-            raise PlaybackError(f"Tệp {airing.mp3} không phải tệp đã duyệt cho lượt phát này "
-                                "(đã bị sửa, thay hoặc hỏng).")
         try:
             data = path.read_bytes()
         except OSError as exc:
-            raise PlaybackError(f"Không đọc được tệp {airing.mp3} ({exc.strerror or exc}).") from None
-        sound = Sound(airing.mp3, data, audio_sha256_of(data))
+            data, unreadable = None, exc
+        read_hash = audio_sha256_of(data) if data is not None else None
+
+        def hash_audio(candidate: Path) -> str:
+            return read_hash if read_hash and candidate.resolve() == path.resolve() else audio_sha256(candidate)
+
+        # The gate checks the approved version of the month: the queued hash must be it.
+        standing = require_airable(MonthFiles(self.station_dir, self.station.id, airing.month), self.store,
+                                   hash_audio)
+        if standing.mp3.resolve() != path.resolve() or standing.audio_sha256 != airing.audio_sha256:
+            raise PlaybackError(f"Tệp {airing.mp3} không phải tệp đã duyệt cho lượt phát này "
+                                "(đã bị sửa, thay hoặc hỏng).")
+        if data is None:
+            raise PlaybackError(f"Không đọc được tệp {airing.mp3} ({unreadable.strerror or unreadable}).")
+        sound = Sound(airing.mp3, data, read_hash)
         if sound.audio_sha256 != airing.audio_sha256:
             raise PlaybackError(f"Tệp {airing.mp3} đã bị thay ngay trước giờ phát: âm thanh đọc được "
                                 f"({sound.audio_sha256[:12]}) không phải bản đã duyệt ({airing.audio_sha256[:12]}).")
