@@ -16,7 +16,7 @@ from pydub import AudioSegment
 from scipy.signal import resample_poly
 
 from radio.audio.kit import SPEECH_LUFS, Kit
-from radio.audio.loudness import integrated_loudness
+from radio.audio.loudness import LoudnessMeter
 from radio.models import AudioSettings, BedSettings, Script
 from radio.progress import Progress, Silent
 from radio.speech.synthesize import SpokenScript
@@ -135,26 +135,27 @@ def mix(script: Script, spoken: SpokenScript, kit: Kit, settings: AudioSettings,
     plan = layout(script, slots, KitLengths.of(kit), settings, rate)
     out = np.zeros(plan.total, dtype=np.float32)
     hop = int(rate * _FRAME_S)
-    speech_energy = np.zeros(plan.total // hop + 2)
 
     def add(start: int, samples: np.ndarray) -> None:
         samples = samples[: out.size - start]
         out[start:start + samples.size] += samples
 
+    # Speech first, one clip at a time, each segment levelled where it lies: no copy of a
+    # segment is made, and segments never overlap each other (the kit comes after).
+    for voiced, starts, segment_slots in zip(spoken.segments, plan.speech, slots):
+        meter = LoudnessMeter(rate)
+        for sentence, slot, start in zip(voiced.sentences, segment_slots, starts):
+            clip = to_float(sentence.audio, rate)[: slot.length]
+            meter.feed(clip)
+            add(start, clip)
+        if starts:
+            out[starts[0]:starts[-1] + segment_slots[-1].length] *= _segment_gain(meter.integrated())
+        progress.advance(STAGE)
+    speech_energy = _frame_energy(out, hop, plan.total // hop + 2)
     add(0, kit.intro)
     for start in plan.stingers:
         add(start, kit.stinger)
     add(plan.outro, kit.outro)
-    # Speech is converted one segment at a time, so only one copy of the programme is alive.
-    for voiced, starts, segment_slots in zip(spoken.segments, plan.speech, slots):
-        clips = [to_float(sentence.audio, rate)[: slot.length]
-                 for sentence, slot in zip(voiced.sentences, segment_slots)]
-        level = _segment_gain(clips, rate)
-        for clip, start in zip(clips, starts):
-            clip *= level
-            add(start, clip)
-            _add_energy(speech_energy, clip, start, hop)
-        progress.advance(STAGE)
     if kit.bed is not None:
         for begin, end in bed_spans(plan.timings, settings.bed, rate):
             _add_bed(out, kit.bed, begin, end, speech_energy, settings.bed, rate)
@@ -163,20 +164,21 @@ def mix(script: Script, spoken: SpokenScript, kit: Kit, settings: AudioSettings,
     return Mix(out, rate, plan.timings, kit.bed is not None)
 
 
-def _segment_gain(clips: list[np.ndarray], rate: int) -> np.float32:
-    loudness = integrated_loudness(np.concatenate(clips), rate) if clips else float("-inf")
+def _segment_gain(loudness: float) -> np.float32:
     if not np.isfinite(loudness):
         return np.float32(1.0)
     return np.float32(10 ** ((SPEECH_LUFS - loudness) / 20))
 
 
-def _add_energy(energy: np.ndarray, clip: np.ndarray, start: int, hop: int) -> None:
-    frames = clip.size // hop
-    if frames == 0:
-        return
-    power = (clip[: frames * hop] ** 2).reshape(frames, hop).mean(axis=1)
-    first = start // hop
-    energy[first:first + frames] += power[: energy.size - first]
+def _frame_energy(speech: np.ndarray, hop: int, frames: int, chunk_frames: int = 1 << 12) -> np.ndarray:
+    """Mean power of each ``hop``-sample frame of the speech alone (what ducks the bed)."""
+    energy = np.zeros(frames)
+    whole = speech.size // hop
+    for first in range(0, whole, chunk_frames):
+        last = min(whole, first + chunk_frames)
+        block = speech[first * hop:last * hop].reshape(-1, hop)
+        energy[first:last] = np.einsum("ij,ij->i", block, block, dtype=np.float64) / hop
+    return energy
 
 
 def bed_spans(timings: list[SegmentTiming], bed: BedSettings, rate: int) -> list[tuple[int, int]]:
@@ -224,7 +226,7 @@ def _add_bed(out: np.ndarray, bed: np.ndarray, begin: int, end: int, speech_ener
     gain_db = ducking_gain(speech_energy[first:last], settings) + settings.level_db
     frame_times = (np.arange(first, last) * hop).astype(np.float64)
     fade_in, fade_out = int(_BED_FADE_IN_S * rate), int(_BED_FADE_OUT_S * rate)
-    chunk = 1 << 20
+    chunk = 1 << 16  # float64 temporaries: kept small
     for at in range(begin, end, chunk):
         positions = np.arange(at, min(end, at + chunk))
         gain = 10 ** (np.interp(positions, frame_times, gain_db) / 20)
