@@ -75,6 +75,13 @@ class SpokenScript:
     def synthesized_segments(self) -> list[SpokenSegment]:
         return [s for s in self.segments if s.reader is None]
 
+    def drop_audio(self) -> None:
+        """Let every clip's audio go once the programme is mixed (its speech is tens of
+        megabytes); what the manifest says of the clips (digests, engines, readers) stays."""
+        for segment in self.segments:
+            for sentence in segment.sentences:
+                sentence.audio = None
+
 
 def split_sentences(text: str, max_chars: int) -> list[tuple[str, bool]]:
     """Sentences of ``text`` with a flag for the last one of each paragraph."""
