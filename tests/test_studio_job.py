@@ -86,7 +86,7 @@ def test_the_progress_file_keeps_the_stage_times_for_the_page(tmp_path):
 
 def test_the_weights_name_the_stages_the_pipeline_reports():
     from radio.audio.mix import STAGE as mixing
-    from radio.pipeline import MASTER_STAGE
+    from radio.audio.finish import STAGE as MASTER_STAGE
     from radio.speech.piper_voices import STAGE as download
     from radio.speech.synthesize import STAGE as synthesis
 
