@@ -27,7 +27,7 @@ from radio.paths import programme_dir, station_output
 from radio.progress import Progress, Silent
 from radio.speech.cache import ClipCache, clip_name
 from radio.speech.normalize import Normalizer, load_lexicon
-from radio.speech.synthesize import SpokenScript, synthesize_script
+from radio.speech.synthesize import SpokenScript, SpokenSegment, synthesize_script
 from radio import manifest as manifest_file
 from radio.manifest import (AudioRecord, ClipCounts, EngineRecord, Fallback, FileRecord, Manifest, ReadBy,
                             SegmentRecord, SegmentSpeech)
@@ -39,7 +39,6 @@ if TYPE_CHECKING:  # the audio stages load only when a programme is actually mad
     from radio.audio.finish import Shipped
     from radio.audio.mix import Mix, SegmentTiming
     from radio.record import Held
-    from radio.speech.synthesize import SpokenSegment
 
 SCRIPT_HEADER = ("# Kịch bản chương trình — có thể sửa nội dung các đoạn (text) trước khi duyệt.\n"
                  "# Sau khi sửa, chạy lại lệnh sản xuất; chỉ những câu đã sửa được đọc lại.\n")
