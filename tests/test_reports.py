@@ -52,7 +52,7 @@ def station(tmp_path_factory):
             for day, hour, result, seconds in airings:
                 planned = datetime(int(month[:4]), int(month[5:]), day, hour, 30, tzinfo=ZONE)
                 airing = db.execute(
-                    "INSERT INTO airings (month, slot_id, planned_at, duration_s, mp3, audio_sha256, "
+                    "INSERT INTO airings (programme, slot_id, planned_at, duration_s, mp3, audio_sha256, "
                     "title, created_at) VALUES (?, 'sang', ?, 720, 'x.mp3', ?, 't', ?)",
                     (month, planned.isoformat(), "a" * 64, planned.isoformat())).lastrowid
                 if result:
@@ -190,9 +190,9 @@ def test_a_programme_made_in_one_quarter_and_aired_in_the_next_reconciles(statio
     store = Store(folder)
     planned = datetime(2027, 1, 6, 5, 30, tzinfo=ZONE)
     with store.transaction() as db:
-        db.execute("DELETE FROM airings WHERE month = '2026-12' AND id NOT IN (SELECT airing_id FROM as_run)")
+        db.execute("DELETE FROM airings WHERE programme = '2026-12' AND id NOT IN (SELECT airing_id FROM as_run)")
         airing = db.execute(
-            "INSERT INTO airings (month, slot_id, planned_at, duration_s, mp3, audio_sha256, title, created_at) "
+            "INSERT INTO airings (programme, slot_id, planned_at, duration_s, mp3, audio_sha256, title, created_at) "
             "VALUES ('2026-12', 'sang', ?, 720, 'x.mp3', ?, 'Chuyên mục tháng 2026-12', ?)",
             (planned.isoformat(), "a" * 64, planned.isoformat())).lastrowid
         log_airing(db, airing, planned, "aired", 720)
