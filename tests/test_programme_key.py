@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from radio.approval import MonthFiles, reject
 from radio.audio.identity import audio_sha256, audio_sha256_of
 from radio.errors import RadioError
 from radio.player import Player, RehearsalClock
@@ -16,7 +17,7 @@ from radio.programme import ProgrammeKey
 from radio.reports import build_report, period_of
 from radio.schedule import schedule_month, station_zone
 from radio.station import load_station, sample_station_dir
-from radio.store import Store
+from radio.store import Store, WebAction, now_iso
 from tests.conftest import run_cli
 from tests.fixtures import make_station
 
@@ -210,6 +211,12 @@ def test_an_old_station_airs_its_queued_airing_and_its_log_stays_whole(old_stati
     assert verify.returncode == 0, verify.stdout + verify.stderr
     assert [e.action for e in store.review_events(MONTH)] == ["produce", "reject", "approve"]
     assert [a.programme for a in store.web_actions()] == [ProgrammeKey.month(MONTH)]
+    # New links on every migrated chain: a decision and a web action after the old ones.
+    reject(MonthFiles(old_station, "an-lac", MONTH), store, "Trần Văn Bình", "leader", "Nghe lại đoạn kết.")
+    store.add_web_action(WebAction(now_iso(), "binh", "leader", ProgrammeKey.month(MONTH), "reject", "Nghe lại."))
+    assert [e.action for e in store.review_events(ProgrammeKey.month(MONTH))][-1] == "reject"
+    assert store.broken_record() is None
+    assert run_cli("verify", "-s", str(old_station)).returncode == 0
 
 
 def test_an_old_stations_report_counts_what_its_log_had(old_station):
