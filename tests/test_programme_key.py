@@ -232,3 +232,17 @@ def test_an_old_stations_report_counts_what_its_log_had(old_station):
     Store(old_station).heads()  # a writer opens it: migrated now
     assert figures() == looked
 
+
+
+def test_a_copy_taken_before_the_upgrade_restores_into_the_new_release(old_station):
+    copy = old_station / "backups" / "radio-20261215-000000.db"
+    copy.parent.mkdir()
+    shutil.copy(old_station / "radio.db", copy)  # what the old release's daily copy was
+    store = Store(old_station)
+    [waiting] = [a for a in store.queued() if a.id not in store.logged_airing_ids()]
+    Player(old_station, NullOutput(), RehearsalClock(waiting.planned_at - timedelta(seconds=0.5), 60.0)).check()
+    assert len(store.as_run()) == 4
+    restored = run_cli("restore", "backups/radio-20261215-000000.db", "-s", str(old_station))
+    assert restored.returncode == 0, restored.stdout + restored.stderr
+    assert [e.result for e in store.as_run()] == ["aired", "failed", "missed"]
+    assert store.broken_record() is None and run_cli("verify", "-s", str(old_station)).returncode == 0
