@@ -1,6 +1,9 @@
 """The programme key (a month's programme, a bulletin, a relay), the player's three ways of
 cutting an airing short, and a station made by the release before keys opening with this one."""
 import shutil
+import signal
+import subprocess
+import sys
 import threading
 import time
 from datetime import datetime, timedelta
@@ -15,7 +18,7 @@ from radio.player import Player, RehearsalClock
 from radio.player.outputs import FileOutput, NullOutput
 from radio.programme import ProgrammeKey
 from radio.reports import build_report, period_of
-from radio.schedule import schedule_month, station_zone
+from radio.schedule import add_airing, schedule_month, station_zone
 from radio.station import load_station, sample_station_dir
 from radio.store import Store, WebAction, now_iso
 from tests.conftest import run_cli
@@ -246,3 +249,23 @@ def test_a_copy_taken_before_the_upgrade_restores_into_the_new_release(old_stati
     assert restored.returncode == 0, restored.stdout + restored.stderr
     assert [e.result for e in store.as_run()] == ["aired", "failed", "missed"]
     assert store.broken_record() is None and run_cli("verify", "-s", str(old_station)).returncode == 0
+
+
+
+def test_sigterm_to_the_daemon_logs_the_airing_as_cut_by_the_shutdown(tmp_path):
+    folder = make_station(tmp_path, produced=True, approved=True)
+    on_air = datetime(2026, 12, 2, 8, 2, tzinfo=ZONE)
+    add_airing(folder, MONTH, on_air.replace(tzinfo=None), now=on_air - timedelta(hours=1))
+    # Two station seconds a second: the airing begins a few seconds after the daemon and is
+    # under way, far from its end, when the signal comes.
+    start, began = on_air - timedelta(seconds=8), time.time()
+    daemon = subprocess.Popen([sys.executable, "-m", "radio", "player", "run", "-s", str(folder), "--output",
+                               "null", "--rehearse", f"{start.isoformat()}@2@{began}"],
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    while start + timedelta(seconds=(time.time() - began) * 2) < on_air + timedelta(seconds=6):
+        time.sleep(0.05)
+    daemon.send_signal(signal.SIGTERM)
+    said = daemon.communicate(timeout=30)[0]
+    [entry] = Store(folder).as_run()
+    assert entry.result == "interrupted", said
+    assert entry.error == "Máy phát dừng khi đang phát lượt này (nhận tín hiệu SIGTERM).", said
