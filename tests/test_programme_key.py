@@ -269,3 +269,24 @@ def test_sigterm_to_the_daemon_logs_the_airing_as_cut_by_the_shutdown(tmp_path):
     [entry] = Store(folder).as_run()
     assert entry.result == "interrupted", said
     assert entry.error == "Máy phát dừng khi đang phát lượt này (nhận tín hiệu SIGTERM).", said
+
+
+def test_an_old_stations_log_edited_after_the_upgrade_is_named(old_station):
+    from radio.store import Tamper
+
+    store = Store(old_station)
+    store.heads()  # the new release writes: migrated
+    tamper = Tamper(old_station)
+    [failed] = tamper.rows("as_run", result="failed")
+    tamper.update("as_run", failed["id"], result="aired", error=None)  # a failure hidden
+    problem = store.broken_record()
+    assert problem and f"lượt phát số {failed['airing_id']}" in problem
+    tamper.update("as_run", failed["id"], result="failed", error=failed["error"])
+    assert store.broken_record() is None
+    # A decision forged under the programme's key is named with the key's words.
+    tamper.drop_guards("review_events")
+    [approval] = tamper.rows("review_events", action="approve")
+    tamper.forge("review_events", approval["id"], by_name="Kẻ giả mạo", chain="khong-dung")
+    problem = store.broken_record()
+    assert problem and "tháng 2026-12, approve, Kẻ giả mạo" in problem
+    assert run_cli("verify", "-s", str(old_station)).returncode != 0
