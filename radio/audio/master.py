@@ -3,18 +3,20 @@
 The mixed programme is processed in place (optional loudspeaker high-pass, then a gentle
 compressor), then *rendered* a chunk at a time: gain, a look-ahead true-peak limiter, the
 streaming BS.1770 meter, and whatever sinks the caller passes (the MP3 encoder, a WAV file).
-No second copy of the programme is ever made, so a 15-minute programme at 44.1 kHz needs its
-one 160 MB buffer plus a few chunk-sized temporaries.
+No second copy of the programme is ever made: a 15-minute programme at 44.1 kHz is its one
+80 MB mix (``BlockPCM``, or an array for short one-shot work) plus a few six-second
+temporaries.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
 from scipy.ndimage import minimum_filter1d, uniform_filter1d
 from scipy.signal import butter, firwin, sosfilt, upfirdn
 
+from radio.audio.blockpcm import BlockPCM
 from radio.audio.loudness import LoudnessMeter, integrated_loudness
 from radio.errors import AudioError
 from radio.models import AudioSettings
@@ -89,7 +91,7 @@ def measure(samples: np.ndarray, rate: int) -> Measurement:
                        gain_to_db(float(np.max(np.abs(samples))) if samples.size else 0.0))
 
 
-def _blocks(samples: np.ndarray, context: int):
+def _blocks(samples: np.ndarray | BlockPCM, context: int):
     """Chunks of ``samples`` with ``context`` neighbours on both sides, and the slice of each
     block that is the chunk itself: filters then see the signal they would see whole."""
     for begin in range(0, samples.size, _CHUNK):
@@ -215,7 +217,7 @@ def _step_means(values: np.ndarray, step: int) -> np.ndarray:
     return padded.reshape(count, step).mean(axis=1)
 
 
-def _gain_in_place(samples: np.ndarray, gain: Callable[[np.ndarray], np.ndarray],
+def _gain_in_place(samples: np.ndarray | BlockPCM, gain: Callable[[np.ndarray], np.ndarray],
                    context: int, meter: LoudnessMeter | None = None) -> None:
     """``samples *= gain(samples)`` a chunk at a time, each chunk's gain computed on the
     original signal around it (the part before it is kept aside before it is overwritten);
@@ -232,7 +234,7 @@ def _gain_in_place(samples: np.ndarray, gain: Callable[[np.ndarray], np.ndarray]
             meter.feed(samples[begin:end])
 
 
-def _highpass_in_place(samples: np.ndarray, rate: int, cutoff_hz: float) -> None:
+def _highpass_in_place(samples: np.ndarray | BlockPCM, rate: int, cutoff_hz: float) -> None:
     # Horn loudspeakers cannot reproduce bass; removing it leaves their power for speech.
     sos = butter(4, cutoff_hz, btype="highpass", fs=rate, output="sos")
     state = np.zeros((sos.shape[0], 2))
@@ -244,7 +246,7 @@ def _highpass_in_place(samples: np.ndarray, rate: int, cutoff_hz: float) -> None
 class Mastering:
     """One programme's mastering. Takes over ``samples`` and processes them in place."""
 
-    def __init__(self, samples: np.ndarray, rate: int, chain: Chain = Chain()) -> None:
+    def __init__(self, samples: np.ndarray | BlockPCM, rate: int, chain: Chain = Chain()) -> None:
         self.samples = samples
         self.rate = rate
         if chain.highpass_hz:
@@ -271,18 +273,22 @@ class Mastering:
         the programme (a tenth of its length), so the full render usually lands first time."""
         key = (round(gain_db, 2), round(ceiling_db, 2))
         if key not in self._limiter_loss:
-            excerpt = self._excerpts() * np.float32(db_to_gain(gain_db))
-            limited = limit(excerpt, db_to_gain(ceiling_db), self.rate)
-            self._limiter_loss[key] = (integrated_loudness(excerpt, self.rate)
-                                       - integrated_loudness(limited, self.rate))
+            gain, ceiling = np.float32(db_to_gain(gain_db)), db_to_gain(ceiling_db)
+            before, after = LoudnessMeter(self.rate), LoudnessMeter(self.rate)
+            for excerpt in self._excerpts():  # one at a time: a few megabytes, not a tenth of the programme
+                gained = excerpt * gain
+                before.feed(gained)
+                after.feed(limit(gained, ceiling, self.rate))
+            self._limiter_loss[key] = before.integrated() - after.integrated()
         return self._limiter_loss[key]
 
-    def _excerpts(self) -> np.ndarray:
+    def _excerpts(self) -> Iterator[np.ndarray]:
         length = int(_EXCERPT_S * self.rate)
         if self.samples.size <= _EXCERPTS * length * 2:
-            return self.samples.copy()
-        starts = np.linspace(0, self.samples.size - length, _EXCERPTS).astype(int)
-        return np.concatenate([self.samples[s:s + length] for s in starts])
+            yield self.samples[:]
+            return
+        for start in np.linspace(0, self.samples.size - length, _EXCERPTS).astype(int):
+            yield self.samples[start:start + length]
 
     def render(self, gain_db: float, ceiling_db: float, sinks: Iterable[Sink] = ()) -> Rendered:
         """Stream the finished programme through ``sinks``, measuring it on the way."""
@@ -300,7 +306,7 @@ class Mastering:
         return Rendered(meter, self.samples.size)
 
     def render_array(self, gain_db: float, ceiling_db: float) -> np.ndarray:
-        out = np.empty_like(self.samples)
+        out = np.empty(self.samples.size, dtype=np.float32)
         position = 0
 
         def keep(chunk: np.ndarray) -> None:

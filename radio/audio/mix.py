@@ -1,7 +1,9 @@
 """Mix stage: lay speech clips, pauses, the music kit and ducked beds on one timeline.
 
 The timeline is planned first and the output buffer allocated once, so memory is one
-programme-length array no matter how many clips there are. Each segment's speech is brought
+programme-length buffer (``BlockPCM``: 16-bit blocks with their own scale, half of float32) no
+matter how many clips there are; everything else is read and written a clip or a few seconds
+at a time. Each segment's speech is brought
 to one reference loudness, so segments spoken by different engines (after a fallback) or
 voices sit level with each other. The bed is ducked by a sidechain on the speech: the
 speech's own level, in 10 ms frames, drives the bed's gain with look-ahead, hold and
@@ -15,6 +17,7 @@ import numpy as np
 from pydub import AudioSegment
 from scipy.signal import resample_poly
 
+from radio.audio.blockpcm import BlockPCM
 from radio.audio.kit import SPEECH_LUFS, Kit
 from radio.audio.loudness import LoudnessMeter
 from radio.models import AudioSettings, BedSettings, Script
@@ -41,7 +44,7 @@ class SegmentTiming:
 
 @dataclass
 class Mix:
-    samples: np.ndarray  # mono float32
+    samples: BlockPCM  # mono; slices read as float32
     sample_rate: int
     segments: list[SegmentTiming]
     kit_has_bed: bool = False
@@ -133,7 +136,7 @@ def mix(script: Script, spoken: VoicedScript, kit: Kit, settings: AudioSettings,
     slots = [[SentenceSlot(resampled_length(sentence.audio, rate), sentence.paragraph_end)
               for sentence in voiced.sentences] for voiced in spoken.segments]
     plan = layout(script, slots, KitLengths.of(kit), settings, rate)
-    out = np.zeros(plan.total, dtype=np.float32)
+    out = BlockPCM(plan.total)
     hop = int(rate * _FRAME_S)
 
     def add(start: int, samples: np.ndarray) -> None:
@@ -149,7 +152,7 @@ def mix(script: Script, spoken: VoicedScript, kit: Kit, settings: AudioSettings,
             meter.feed(clip)
             add(start, clip)
         if starts:
-            out[starts[0]:starts[-1] + segment_slots[-1].length] *= _segment_gain(meter.integrated())
+            _scale(out, starts[0], starts[-1] + segment_slots[-1].length, _segment_gain(meter.integrated()))
         progress.advance(STAGE)
     speech_energy = _frame_energy(out, hop, plan.total // hop + 2)
     add(0, kit.intro)
@@ -170,7 +173,12 @@ def _segment_gain(loudness: float) -> np.float32:
     return np.float32(10 ** ((SPEECH_LUFS - loudness) / 20))
 
 
-def _frame_energy(speech: np.ndarray, hop: int, frames: int, chunk_frames: int = 1 << 12) -> np.ndarray:
+def _scale(out: BlockPCM, begin: int, end: int, gain: np.float32, chunk: int = 1 << 18) -> None:
+    for at in range(begin, end, chunk):
+        out[at:min(end, at + chunk)] *= gain
+
+
+def _frame_energy(speech: BlockPCM, hop: int, frames: int, chunk_frames: int = 1 << 10) -> np.ndarray:
     """Mean power of each ``hop``-sample frame of the speech alone (what ducks the bed)."""
     energy = np.zeros(frames)
     whole = speech.size // hop
@@ -218,7 +226,7 @@ def ducking_gain(speech_energy: np.ndarray, bed: BedSettings) -> np.ndarray:
     return gain
 
 
-def _add_bed(out: np.ndarray, bed: np.ndarray, begin: int, end: int, speech_energy: np.ndarray,
+def _add_bed(out: BlockPCM, bed: np.ndarray, begin: int, end: int, speech_energy: np.ndarray,
              settings: BedSettings, rate: int) -> None:
     end = min(end, out.size)
     hop = int(rate * _FRAME_S)
