@@ -191,16 +191,16 @@ def main() -> int:
 
         radio = timed([sys.executable, "-m", "radio", "produce", month], cwd=station, env=env)
         manifest = _manifest(station, month)
-        audio = manifest["audio"]
+        audio = manifest.audio
 
         speech = timed([sys.executable, __file__, "--speak", str(jobs), str(tmp / "speech.wav")])
-        encode = timed(ffmpeg_pass(tmp / "speech.wav", tmp / "floor.mp3", audio["duration_s"],
-                                   audio["sample_rate"], audio["bitrate_kbps"]))
+        encode = timed(ffmpeg_pass(tmp / "speech.wav", tmp / "floor.mp3", audio.duration_s,
+                                   audio.sample_rate, audio.bitrate_kbps))
         floor = speech + encode
-        lufs, peak = file_figures(_programme(station, month), audio["sample_rate"])
+        lufs, peak = file_figures(_programme(station, month), audio.sample_rate)
 
-    print(f"cold production of the sample programme ({audio['duration_s'] / 60:.1f} min, "
-          f"{manifest['clips']['synthesized']} clips spoken) against its floor")
+    print(f"cold production of the sample programme ({audio.duration_s / 60:.1f} min, "
+          f"{manifest.clips.synthesized} clips spoken) against its floor")
     print(f"  floor: eSpeak NG {speech.wall_s:.2f} s wall, {speech.cpu_s:.2f} s CPU, "
           f"{speech.peak_mb:.0f} MB; ffmpeg decode + ebur128 + LAME {encode.wall_s:.2f} s wall, "
           f"{encode.cpu_s:.2f} s CPU, {encode.peak_mb:.0f} MB")
@@ -213,9 +213,9 @@ def main() -> int:
     print(f"  peak memory {radio.peak_mb:.0f} MB: ratio to target {radio.peak_mb / TARGET_PEAK_MB:.2f} "
           f"(≤ 1 is on target: ≤ {TARGET_PEAK_MB:.0f} MB)")
     print(f"  result: {lufs:.2f} LUFS integrated, {peak:.2f} dBTP true peak (radio's meter on the "
-          f"decoded MP3); manifest (ffmpeg ebur128) {audio['integrated_lufs']} LUFS, "
-          f"{audio['true_peak_dbtp']} dBTP; target {audio['target_lufs']} LUFS under "
-          f"{audio['true_peak_limit_dbtp']} dBTP")
+          f"decoded MP3); manifest (ffmpeg ebur128) {audio.integrated_lufs} LUFS, "
+          f"{audio.true_peak_dbtp} dBTP; target {audio.target_lufs} LUFS under "
+          f"{audio.true_peak_limit_dbtp} dBTP")
     return 0
 
 
@@ -226,8 +226,10 @@ def _programme_dir(station: Path, month: str) -> Path:
     return programme_dir(station_output(station), load_station(station).id, month)
 
 
-def _manifest(station: Path, month: str) -> dict:
-    return json.loads((_programme_dir(station, month) / "manifest.json").read_text(encoding="utf-8"))
+def _manifest(station: Path, month: str):
+    from radio import manifest
+
+    return manifest.read(_programme_dir(station, month) / "manifest.json")
 
 
 def _programme(station: Path, month: str) -> Path:
