@@ -29,12 +29,6 @@ class BlockPCM:
         self._codes = np.zeros(blocks * BLOCK, dtype=np.int16)
         self._scales = np.zeros(blocks, dtype=np.float32)
 
-    @classmethod
-    def of(cls, samples: np.ndarray) -> "BlockPCM":
-        held = cls(samples.size)
-        held[:] = samples
-        return held
-
     def __len__(self) -> int:
         return self.size
 
