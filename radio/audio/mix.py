@@ -4,9 +4,9 @@ The timeline is planned first and the output buffer allocated once, so memory is
 programme-length buffer (``BlockPCM``: 16-bit blocks with their own scale, half of float32) no
 matter how many clips there are; everything else is read and written a clip or a few seconds
 at a time. Each segment's speech is brought to one reference loudness, so segments spoken by
-different engines (after a fallback) or voices sit level with each other. The bed is ducked by a sidechain on the speech: the
-speech's own level, in 10 ms frames, drives the bed's gain with look-ahead, hold and
-attack/release ramps.
+different engines (after a fallback) or voices sit level with each other. The bed is ducked
+by a sidechain on the speech: the speech's own level, in 10 ms frames, drives the bed's gain
+with look-ahead, hold and attack/release ramps.
 """
 from __future__ import annotations
 
