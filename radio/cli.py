@@ -582,6 +582,7 @@ def history(month: str = typer.Argument(..., metavar="THÁNG", help="Tháng, d�
     """Nhật ký duyệt của tháng (ai, khi nào, mã kịch bản, mã âm thanh, ghi chú); chỉ ghi thêm."""
     from radio.approval import history as month_history
     from radio.clock import shown
+    from radio.overview import EVENT_NAMES
     from radio.store import Store
 
     store = Store(station, readonly=True)
@@ -590,13 +591,12 @@ def history(month: str = typer.Argument(..., metavar="THÁNG", help="Tháng, d�
     if not events:
         console.print(f"Tháng {month} chưa có lượt duyệt nào.")
         return
-    names = {"approve": "duyệt", "reject": "trả lại", "produce": "sản xuất"}
     table = Table(title=f"Nhật ký duyệt tháng {month}")
     for column in ("Lúc", "Việc", "Người", "Kịch bản", "Âm thanh", "Ghi chú"):
         table.add_column(column)
     for event in events:
         who = f"{event.by_name} ({event.role})" if event.role else (event.by_name or "")
-        table.add_row(shown(event.at), names[event.action], who, event.script_sha256[:12],
+        table.add_row(shown(event.at), EVENT_NAMES[event.action], who, event.script_sha256[:12],
                       (event.audio_sha256 or "")[:12], event.note or "")
     _show(table, "chưa có ai duyệt hay sản xuất.")
 

@@ -23,6 +23,8 @@ NO_MONTHS = "chưa có tháng nào (tạo bản tin bằng 'radio new-month')."
 # A leader is asked to look at a month whose script waits, or changed since it was approved.
 WAITING_STATES = ("in_review", "changed")
 NO_PLAYER = "không thấy máy phát nào đang chạy (chưa có tín hiệu)"
+# The review trail's events, as `radio history` and the month's page name them.
+EVENT_NAMES = {"approve": "duyệt", "reject": "trả lại", "produce": "sản xuất"}
 
 
 @dataclass(frozen=True)
@@ -163,5 +165,5 @@ def output_words(name: str) -> str:
     return find_part("output", name).about or name
 
 
-__all__ = ["MONTH_COLUMNS", "NO_MONTHS", "NO_PLAYER", "Liveness", "MonthRow", "Months", "Players",
+__all__ = ["EVENT_NAMES", "MONTH_COLUMNS", "NO_MONTHS", "NO_PLAYER", "Liveness", "MonthRow", "Months", "Players",
            "age_words", "liveness", "month", "months", "output_words", "outputs", "players"]

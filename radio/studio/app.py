@@ -306,7 +306,7 @@ async def month_page(request: Request) -> Response:
     store = Store(folder, readonly=True)
     job = studio_of(request).jobs.get(request.path_params["station"], month)
     return page(request, "month.html.j2", account=account, station=station, month=month,
-                row=overview.month(folder, month), columns=overview.MONTH_COLUMNS,
+                row=overview.month(folder, month), columns=overview.MONTH_COLUMNS, event_names=overview.EVENT_NAMES,
                 events=history(MonthFiles(folder, station.id, month), store), actions=store.web_actions(month),
                 job=job.state() if job else None,
                 may=lambda p: may(account, p), stale_recordings=_stale_recordings(folder, month))
