@@ -108,7 +108,7 @@ def test_approval_is_written_into_tags_and_manifest_without_changing_the_approve
     tags = ID3(done.mp3)
     assert "Nguyễn Văn Bình" in str(tags.getall("TXXX:approval")[0])
     airable = require_airable(files(produced), store)
-    assert airable.manifest.approval["by"] == "Nguyễn Văn Bình"
+    assert airable.manifest.approval.by == "Nguyễn Văn Bình"
     assert airable.audio_sha256 == event.audio_sha256
 
 
@@ -116,10 +116,10 @@ def test_approval_before_production_is_embedded_when_produced(station):
     store = Store(station)
     approve(files(station), store, "Trần Thị Hoa", "Chủ tịch UBND xã", None)
     done = produce(station)
-    assert done.manifest["approval"]["by"] == "Trần Thị Hoa"
+    assert done.manifest.approval.by == "Trần Thị Hoa"
     assert "Trần Thị Hoa" in str(ID3(done.mp3).getall("TXXX:approval")[0])
     airable = require_airable(files(station), store)
-    assert airable.audio_sha256 == done.manifest["audio"]["audio_sha256"]
+    assert airable.audio_sha256 == done.manifest.audio.audio_sha256
     assert "Trần Thị Hoa" in str(ID3(airable.mp3).getall("TXXX:approval")[0])
     events = store.review_events(MONTH)
     assert [e.action for e in events] == ["approve", "produce"] and "Gắn với lần duyệt" in events[1].note

@@ -384,12 +384,12 @@ def test_reproducing_after_scheduling_keeps_airing_the_approved_version(schedule
     approved_bytes = before.read_bytes()
     change_voice_speed(scheduled)
     new = produce_month(scheduled, MONTH, engine_override="dummy")
-    assert new.manifest["audio"]["audio_sha256"] != queued(Store(scheduled))[0].audio_sha256
+    assert new.manifest.audio.audio_sha256 != queued(Store(scheduled))[0].audio_sha256
     assert before.read_bytes() == approved_bytes  # the approved version was not touched
     state = __import__("radio.approval", fromlist=["status"]).status(MonthFiles(scheduled, "an-lac", MONTH), Store(scheduled))
     assert state.state == "approved" and "chờ duyệt" in state.detail and "Bản phát" in state.detail
     assert [e.result for e in player(scheduled, at(1, 5, 29, 59.5)).check()] == ["aired"]
-    assert new.manifest.get("approval") is None  # the new version is not approved by anyone yet
+    assert new.manifest.approval is None  # the new version is not approved by anyone yet
 
 
 def test_an_approval_given_before_production_binds_one_production_only(station):
@@ -400,10 +400,10 @@ def test_an_approval_given_before_production_binds_one_production_only(station):
     new_script(folder)
     approve(MonthFiles(folder, "an-lac", MONTH), store, "Trần Thị Hoa", "Chủ tịch", None)
     first = produce_month(folder, MONTH, engine_override="dummy")
-    bound = first.manifest["audio"]["audio_sha256"]
+    bound = first.manifest.audio.audio_sha256
     change_voice_speed(folder)
     second = produce_month(folder, MONTH, engine_override="dummy")
-    assert second.manifest["audio"]["audio_sha256"] != bound
+    assert second.manifest.audio.audio_sha256 != bound
     airable = require_airable(MonthFiles(folder, "an-lac", MONTH), store)
     assert airable.audio_sha256 == bound
     assert not ID3(second.mp3).getall("TXXX:approval")
