@@ -98,9 +98,10 @@ STATION_DIR = typer.Option(Path("."), "--station", "-s", callback=_station_folde
 
 
 def _text(value: Optional[str]) -> Optional[str]:
-    """A name, role or reason a person must actually give: blank is not an answer."""
+    """A name or role a person must actually give: blank is not an answer (a rejection's
+    reason is the approval stage's own rule, the same for the studio)."""
     if value is not None and not value.strip():
-        raise RadioError("Không được để trống họ tên, chức vụ hay lý do.",
+        raise RadioError("Không được để trống họ tên hay chức vụ.",
                          hint="ghi đầy đủ, ví dụ --by \"Trần Văn Bình\" --role \"Phó Chủ tịch UBND xã\".")
     return value.strip() if value is not None else None
 
