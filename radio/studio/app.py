@@ -8,6 +8,10 @@ the account that did it. The signed cookie carries a random session token whose 
 station's database keeps, so logging out or a new password ends every copy of the cookie.
 Every answer carries a Content-Security-Policy with a fresh nonce for the pages' own
 script and style, and refuses framing and content sniffing.
+
+Handlers are plain module-level functions; what they share (stations, templates, the
+productions under way) is one ``Studio`` on ``app.state``. A stage that refuses raises
+``RadioError`` and one handler tells it, above the page the route table names for that route.
 """
 from __future__ import annotations
 
