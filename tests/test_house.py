@@ -1,9 +1,11 @@
 """Rules of the house that no single behaviour test would notice breaking: the manifest is
-read and written only through radio/manifest.py, audio/ never reaches up into speech/, and
-the package's modules import each other without a circle.
+read and written only through radio/manifest.py, audio/ never reaches up into speech/, the
+package's modules import each other without a circle, and only radio/store.py runs SQL, in
+tests and benchmarks too.
 
-Each rule is checked by reading the package's source with ``ast`` (nothing is imported), and
-each checker is first shown an offending snippet, so a scan that finds nothing has looked.
+Each rule is checked by reading the source with ``ast`` or, for SQL, line by line (nothing is
+imported), and each checker is first shown an offending snippet, so a scan that finds nothing
+has looked.
 """
 from __future__ import annotations
 
@@ -189,3 +191,34 @@ def test_no_import_circle_among_the_packages_modules():
     assert len(graph) > 50 and graph["radio.pipeline"]  # the scan did find the package
     assert find_cycle(graph) is None
 
+
+# ---- SQL ---------------------------------------------------------------------------------
+
+ROOT = PACKAGE.parent
+STORE = PACKAGE / "store.py"
+# Spelt in two halves so that this file does not match itself.
+_STATEMENT = re.compile("execute" + r"(?:many|script)?\(")
+
+
+def sql_statements(text: str) -> list[int]:
+    """The lines of ``text`` that run SQL through a DB-API connection or cursor."""
+    return [number for number, line in enumerate(text.splitlines(), start=1) if _STATEMENT.search(line)]
+
+
+def test_the_sql_checker_finds_statements():
+    run = "execute"  # spelt apart, like _STATEMENT
+    sample = f"db.{run}('SELECT 1')\nlock.{run}script(script)\nrows = store.as_run()\ncursor.{run}many(sql, rows)\n"
+    assert sql_statements(sample) == [1, 2, 4]
+
+
+def test_only_the_store_runs_sql_also_in_tests_and_benchmarks():
+    """Tests and benchmarks hold locks, read rows and tamper with radio.db through
+    radio/store.py (``hold_exclusive_lock``, ``Tamper``, the store's typed rows), so a schema
+    change is made in one file and no test keeps passing against a database the tool no
+    longer writes."""
+    found = [f"{path.relative_to(ROOT)}:{line}"
+             for folder in ("radio", "tests", "benchmarks")
+             for path in sorted((ROOT / folder).rglob("*.py")) if path != STORE
+             for line in sql_statements(path.read_text(encoding="utf-8"))]
+    assert len(list((ROOT / "tests").glob("test_*.py"))) > 30  # the scan did find the tests
+    assert found == []
