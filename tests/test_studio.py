@@ -323,3 +323,18 @@ def test_a_refusal_on_a_page_that_names_no_other_is_an_error_page(studio):
     studio.login("lan")
     answer = studio.client.get("/s/an-lac/m/2027-02/script", follow_redirects=False)
     assert answer.status_code == 400 and "chưa có kịch bản của tháng này" in answer.text
+
+
+def test_a_refused_brief_comes_back_with_what_was_typed_and_writes_nothing(studio):
+    brief = studio.folders["an-lac"] / "months" / f"{MONTH}.yaml"
+    before = brief.read_bytes()
+    studio.login("lan")
+    token = studio.token(f"/s/an-lac/m/{MONTH}/brief")
+    refused = studio.client.post(f"/s/an-lac/m/{MONTH}/brief", data={
+        "csrf": token, "topic": "khong-co-chu-de-nay", "procedure": "lien-thong-khai-sinh",
+        "news_title_0": "Tin mới gõ, chưa lưu", "news_text_0": "Nội dung vừa gõ."}, follow_redirects=False)
+    assert refused.status_code == 200
+    problem = re.search(r'<div class="card problem" role="alert">(.*?)</div>', refused.text, re.S).group(1)
+    assert "không có chủ đề" in problem and "khong-co-chu-de-nay" in problem
+    assert "Tin mới gõ, chưa lưu" in refused.text and "Nội dung vừa gõ." in refused.text
+    assert brief.read_bytes() == before

@@ -54,7 +54,8 @@ CONTENT_SECURITY_POLICY = ("default-src 'none'; script-src 'nonce-{nonce}'; styl
                            "frame-ancestors 'none'; base-uri 'none'")
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024  # a quarter of an hour of stereo WAV at 48 kHz fits
 NONCE = "radio.csp_nonce"  # where the nonce waits in the request's scope for the templates
-REFUSED_TO = "radio.refused_to"  # where the route tells a refusal, for ``on_radio_error``
+REFUSAL = "radio.refusal"  # how the route tells a stage's refusal, for ``on_radio_error``
+POSTED = "radio.posted"  # the posted form as the CSRF check read it, for a form shown again
 
 
 class SecurityHeaders:
@@ -217,10 +218,11 @@ def month_url(request: Request, month: str, part: str = "") -> str:
     return f"/s/{request.path_params['station']}/m/{month}{part}"
 
 
-# -- where a refusal is told ----------------------------------------------------------------
-# A stage that refuses raises RadioError; the one handler below (``on_radio_error``) says
-# it on the page the route names here (as a problem above that page), or, for a route that
-# names none, on an error page of its own.
+# -- how a refusal is told ------------------------------------------------------------------
+# A stage that refuses raises RadioError and no handler catches it: ``on_radio_error`` hands
+# it to the refusal the route table names for the route, or shows an error page when the
+# route names none. A refusal is told above another page (the month's actions: above the
+# month's page), or a refused form comes back with what was typed (nothing was written).
 
 def to_station(request: Request) -> str:
     return f"/s/{request.path_params['station']}/"
@@ -240,6 +242,69 @@ def to_segment_recording(request: Request) -> str:
 
 def to_reports(request: Request) -> str:
     return f"/s/{request.path_params['station']}/reports"
+
+
+def told_on(url):
+    """The refusal said above the page at ``url(request)``."""
+    def tell(request: Request, exc: RadioError) -> Response:
+        target = url(request)
+        if request.method in SAFE_METHODS and target == request.url.path:
+            return error_page(request, str(exc), 400)  # never send a page back to itself
+        return back(request, target, problem=str(exc))
+    return tell
+
+
+def form_again(render):
+    """A refused form: ``render(request, form, problem)`` shows its page again with what was
+    typed; a page that could not even be shown is an error page."""
+    def tell(request: Request, exc: RadioError) -> Response:
+        if request.method != "POST":
+            return error_page(request, str(exc), 400)
+        return render(request, request.scope.get(POSTED, {}), str(exc))
+    return tell
+
+
+def brief_again(request: Request, form: dict, problem: str) -> Response:
+    from radio.studio import forms
+
+    folder, account = account_of(request, "edit")
+    month = month_of(request)
+    return page(request, "brief.html.j2", account=account, month=month, error=problem,
+                **forms.brief_context(folder, month, form))
+
+
+def script_again(request: Request, form: dict, problem: str) -> Response:
+    from radio.studio import forms
+
+    folder, account = account_of(request, "edit")
+    month = month_of(request)
+    return page(request, "script.html.j2", account=account, month=month, error=problem,
+                segments=forms.script_view(folder, month, _segment_texts(form)), may_edit=True,
+                may_produce=may(account, "produce"))
+
+
+def settings_again(request: Request, form: dict, problem: str) -> Response:
+    from radio.studio import forms
+
+    folder, account = account_of(request, "settings")
+    return page(request, "settings.html.j2", account=account, error=problem, **forms.settings_context(folder, form))
+
+
+def compose_refused(request: Request, exc: RadioError) -> Response:
+    """A script kept (hand-edited or approved) or a length out of bounds is a choice for the
+    officer, on a page of its own; anything else is said above the month's page."""
+    from radio.compose import LengthError
+    from radio.drafts import DraftKept
+
+    if not isinstance(exc, (DraftKept, LengthError)):
+        return told_on(to_month())(request, exc)
+    _, account = account_of(request, "edit")
+    fit, new_draft, allow_length = _compose_choices(request.scope.get(POSTED, {}))
+    if isinstance(exc, DraftKept):  # keep the script, or a new draft beside it
+        return page(request, "compose.html.j2", 409, account=account, month=month_of(request),
+                    refusal=exc.message, fit=fit, allow_length=allow_length)
+    return page(request, "compose_length.html.j2", 409, account=account, month=month_of(request),  # fit it,
+                refusal=exc.message, fit=fit, new_draft=new_draft)  # keep the length, or edit the brief
 
 
 # -- login --------------------------------------------------------------------------
@@ -324,12 +389,7 @@ async def brief(request: Request) -> Response:
     folder, account = account_of(request, "edit")
     month = month_of(request)
     if request.method == "POST":
-        form = await form_of(request)
-        try:
-            path = forms.save_brief(folder, month, form)
-        except RadioError as exc:  # nothing written: the typed brief stays on the page
-            return page(request, "brief.html.j2", account=account, month=month, error=str(exc),
-                        **forms.brief_context(folder, month, form))
+        path = forms.save_brief(folder, month, await form_of(request))
         record(folder, account, month, "brief", path.name)
         return back(request, month_url(request, month), flash="Đã lưu bản tin của tháng.")
     return page(request, "brief.html.j2", account=account, month=month,
@@ -337,23 +397,12 @@ async def brief(request: Request) -> Response:
 
 
 async def compose(request: Request) -> Response:
-    from radio.compose import LengthError
-    from radio.drafts import DraftKept
     from radio.pipeline import compose_month
 
     folder, account = account_of(request, "edit")
     month = month_of(request)
-    form = await form_of(request)
-    fit, new_draft = form.get("fit") == "1", form.get("new_draft") == "1"
-    allow_length = form.get("allow_length") == "1"
-    try:
-        composition, _ = compose_month(folder, month, fit=fit, new_draft=new_draft, allow_length=allow_length)
-    except DraftKept as exc:  # the officer chooses: keep the script, or a new draft beside it
-        return page(request, "compose.html.j2", 409, account=account, month=month, refusal=exc.message,
-                    fit=fit, allow_length=allow_length)
-    except LengthError as exc:  # the officer chooses: fit it, keep the length, or edit the brief
-        return page(request, "compose_length.html.j2", 409, account=account, month=month,
-                    refusal=exc.message, fit=fit, new_draft=new_draft)
+    fit, new_draft, allow_length = _compose_choices(await form_of(request))
+    composition, _ = compose_month(folder, month, fit=fit, new_draft=new_draft, allow_length=allow_length)
     minutes, seconds = divmod(round(composition.estimated_s), 60)
     kept = " ".join(w for w in composition.warnings if w.startswith("Kịch bản cũ được giữ lại"))
     record(folder, account, month, "compose", f"{minutes} phút {seconds:02d} giây. {kept}".strip())
@@ -365,6 +414,16 @@ async def compose(request: Request) -> Response:
                       f"{minutes} phút {seconds:02d} giây. {notes}".strip())
 
 
+def _compose_choices(form: dict) -> tuple[bool, bool, bool]:
+    """Fit to length, a new draft beside a kept script, keep the length: the officer's choices."""
+    return form.get("fit") == "1", form.get("new_draft") == "1", form.get("allow_length") == "1"
+
+
+def _segment_texts(form: dict) -> dict[str, str]:
+    """The script form's texts by segment id (``text-<id>`` fields)."""
+    return {k[len("text-"):]: v for k, v in form.items() if k.startswith("text-")}
+
+
 async def script_page(request: Request) -> Response:
     """The whole script in one form: one save keeps every segment's edits together."""
     from radio.display import minutes as said_minutes
@@ -373,16 +432,10 @@ async def script_page(request: Request) -> Response:
     folder, account = account_of(request, "edit" if request.method == "POST" else "view")
     month = month_of(request)
     if request.method == "POST":
-        form = await form_of(request)
-        texts = {k[len("text-"):]: v for k, v in form.items() if k.startswith("text-")}
+        texts = _segment_texts(await form_of(request))
         if not texts or not all(SEGMENT_ID.fullmatch(i) for i in texts):
             raise HTTPException(400, "Mã đoạn không hợp lệ.")
-        try:
-            changed, total = forms.save_script_texts(folder, month, texts)
-        except RadioError as exc:  # nothing saved: the typed texts stay on the page
-            return page(request, "script.html.j2", account=account, month=month, error=str(exc),
-                        segments=forms.script_view(folder, month, texts), may_edit=True,
-                        may_produce=may(account, "produce"))
+        changed, total = forms.save_script_texts(folder, month, texts)
         if not changed:
             return back(request, month_url(request, month, "/script"),
                         flash=f"Không có gì thay đổi. Ước tính {said_minutes(total)}.")
@@ -553,12 +606,7 @@ async def settings_page(request: Request) -> Response:
     folder, account = account_of(request, "settings")
     here = f"/s/{request.path_params['station']}/settings"
     if request.method == "POST":
-        form = await form_of(request)
-        try:
-            changed = forms.save_settings(folder, form)
-        except RadioError as exc:  # nothing written: the typed values stay on the page
-            return page(request, "settings.html.j2", account=account, error=str(exc),
-                        **forms.settings_context(folder, form))
+        changed = forms.save_settings(folder, await form_of(request))
         if not changed:
             return back(request, here, flash="Không có gì thay đổi.")
         record(folder, account, None, "settings", ", ".join(changed))
@@ -674,25 +722,23 @@ async def on_http_error(request: Request, exc: HTTPException) -> Response:
 
 
 async def on_radio_error(request: Request, exc: RadioError) -> Response:
-    """The one way a stage's refusal reaches a person: above the page the route names (the
-    month's page for its actions, the review for a decision), or on an error page."""
-    told_on = request.scope.get(REFUSED_TO)
-    url = told_on(request) if told_on else None
-    if url is None or (request.method in SAFE_METHODS and url == request.url.path):
-        return error_page(request, str(exc), 400)  # never send a page back to itself
-    return back(request, url, problem=str(exc))
+    """The one way a stage's refusal reaches a person: as the route's refusal tells it
+    (above another page, or its form again), or on an error page."""
+    refusal = request.scope.get(REFUSAL)
+    return refusal(request, exc) if refusal else error_page(request, str(exc), 400)
 
 
-def guarded(endpoint, refused_to=None):
+def guarded(endpoint, refusal=None):
     """Every route is built through this, so no handler can forget the CSRF token; it also
-    names where a refusal of that route is told (``on_radio_error``)."""
+    keeps how a refusal of that route is told (``on_radio_error``)."""
     @functools.wraps(endpoint)
     async def checked(request: Request) -> Response:
-        request.scope[REFUSED_TO] = refused_to
+        request.scope[REFUSAL] = refusal
         if request.method not in SAFE_METHODS:
-            sent = str((await request.form()).get("csrf", ""))
+            form = await request.form()
+            request.scope[POSTED] = {k: str(v) for k, v in form.items()}
             token = request.session.get("csrf")
-            if not token or not secrets.compare_digest(sent.encode(), token.encode()):
+            if not token or not secrets.compare_digest(str(form.get("csrf", "")).encode(), token.encode()):
                 raise HTTPException(403, CSRF_REFUSED)
         return await endpoint(request)
     return checked
@@ -700,33 +746,33 @@ def guarded(endpoint, refused_to=None):
 
 M = "/s/{station}/m/{month}"
 GET, POST, BOTH = ["GET"], ["POST"], ["GET", "POST"]
-# path, handler, methods, where a refusal is told (None: on an error page)
+# path, handler, methods, how a stage's refusal is told (None: on an error page)
 ROUTES = [
     ("/", home, GET, None), ("/login", login, BOTH, None), ("/logout", logout, POST, None),
     ("/s/{station}/", station_page, GET, None),
-    ("/s/{station}/open", open_month, GET, to_station),
+    ("/s/{station}/open", open_month, GET, told_on(to_station)),
     (M, month_page, GET, None),
-    (M + "/brief", brief, BOTH, None),
-    (M + "/compose", compose, POST, to_month()),
-    (M + "/script", script_page, BOTH, None),
+    (M + "/brief", brief, BOTH, form_again(brief_again)),
+    (M + "/compose", compose, POST, compose_refused),
+    (M + "/script", script_page, BOTH, form_again(script_again)),
     ("/s/{station}/reading", reading, GET, None),
-    (M + "/produce", produce, POST, to_month()),
+    (M + "/produce", produce, POST, told_on(to_month())),
     (M + "/job", job_page, GET, None),
-    (M + "/record", record_page, GET, to_month()),
-    (M + "/record/{segment}", record_upload, POST, to_segment_recording),
-    (M + "/record/{segment}/remove", record_remove, POST, to_segment_recording),
+    (M + "/record", record_page, GET, told_on(to_month())),
+    (M + "/record/{segment}", record_upload, POST, told_on(to_segment_recording)),
+    (M + "/record/{segment}/remove", record_remove, POST, told_on(to_segment_recording)),
     (M + "/record/{segment}/audio", record_audio, GET, None),
-    (M + "/review", review, GET, to_month()),
+    (M + "/review", review, GET, told_on(to_month())),
     (M + "/audio", audio, GET, None),
-    (M + "/approve", decide, POST, to_month("/review")),
-    (M + "/reject", decide, POST, to_month("/review")),
-    (M + "/publish", publish_month, POST, to_month()),
+    (M + "/approve", decide, POST, told_on(to_month("/review"))),
+    (M + "/reject", decide, POST, told_on(to_month("/review"))),
+    (M + "/publish", publish_month, POST, told_on(to_month())),
     (M + "/schedule", schedule_page, GET, None),
-    (M + "/schedule/{change}", schedule_change, POST, to_month("/schedule")),
+    (M + "/schedule/{change}", schedule_change, POST, told_on(to_month("/schedule"))),
     ("/s/{station}/player", player_page, GET, None),
     ("/s/{station}/log", log_page, GET, None),
-    ("/s/{station}/reports", reports_page, BOTH, to_reports),
-    ("/s/{station}/settings", settings_page, BOTH, None),
+    ("/s/{station}/reports", reports_page, BOTH, told_on(to_reports)),
+    ("/s/{station}/settings", settings_page, BOTH, form_again(settings_again)),
     ("/s/{station}/reports/{name}", report_file, GET, None),
 ]
 
@@ -734,8 +780,8 @@ ROUTES = [
 def create_app(stations: dict[str, Path], secret: str, *, https_cookies: bool = False) -> Starlette:
     """``https_cookies``: the studio is reached through HTTPS (a server in front of it), so
     the session cookie is marked Secure and never sent over plain HTTP."""
-    routes = [Route(path, guarded(endpoint, refused_to), methods=methods)
-              for path, endpoint, methods, refused_to in ROUTES]
+    routes = [Route(path, guarded(endpoint, refusal), methods=methods)
+              for path, endpoint, methods, refusal in ROUTES]
     middleware = [Middleware(SecurityHeaders),
                   Middleware(SessionMiddleware, secret_key=secret, session_cookie="radio_studio",
                              same_site="strict", https_only=https_cookies,
