@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from radio.approval import STATE_LABELS, Status
+from radio.approval import STATE_LABELS, Status, known_months, statuses
 from radio.display import number
 
 if TYPE_CHECKING:  # the player's module is read only by the commands that look at players
@@ -62,8 +62,7 @@ class Months:
 
 
 def months(station_dir: Path, only: str | None = None) -> Months:
-    """Every month with a brief or a script (or only ``only``), read-only."""
-    from radio.approval import known_months, statuses
+    """Every month with a brief or a script (or only ``only``); the database is only read."""
     from radio.schedule import airing_counts
     from radio.station import MonthFiles, load_station
     from radio.store import Store
