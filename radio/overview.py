@@ -71,7 +71,7 @@ def months(station_dir: Path, only: str | None = None) -> Months:
     store = Store(station_dir, readonly=True)
     station_id = load_station(station_dir).id
     files = [MonthFiles(station_dir, station_id, name) for name in ([only] if only else known_months(station_dir))]
-    rows = [MonthRow(f.month, f.brief.exists(), current, *airing_counts(store, f.month))
+    rows = [MonthRow(f.month, f.brief.exists(), current, *airing_counts(store, f.key))
             for f, current in zip(files, statuses(files, store))]
     return Months(rows, store.broken_record())
 

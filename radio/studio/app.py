@@ -673,7 +673,7 @@ async def log_page(request: Request) -> Response:
     month = request.query_params.get("month")
     if month:
         checked_month(month)
-    entries = as_run_log(Store(folder, readonly=True), month=month)
+    entries = as_run_log(Store(folder, readonly=True), programme=month)
     if request.query_params.get("csv"):
         return Response(csv_text(entries), media_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": 'attachment; filename="nhat-ky-phat-song.csv"'})
