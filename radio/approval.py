@@ -245,7 +245,14 @@ def _stage_approved(programme: Path, manifest: Manifest, approval: ReviewEvent) 
     return staged
 
 
+REASON_NEEDED = "Cần ghi lý do trả lại."
+
+
 def reject(files: MonthFiles, store: Store, by: str, role: str | None, reason: str) -> ReviewEvent:
+    """A rejection tells the officer what to change: without a reason it is refused."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ApprovalError(REASON_NEEDED, hint="ghi rõ cần sửa gì để người soạn biết.")
     script_sha = script_hash(files)
     if script_sha is None:
         raise ApprovalError(f"Tháng {files.month} chưa có kịch bản.",

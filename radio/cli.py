@@ -98,9 +98,10 @@ STATION_DIR = typer.Option(Path("."), "--station", "-s", callback=_station_folde
 
 
 def _text(value: Optional[str]) -> Optional[str]:
-    """A name, role or reason a person must actually give: blank is not an answer."""
+    """A name or role a person must actually give: blank is not an answer (a rejection's
+    reason is the approval stage's own rule, the same for the studio)."""
     if value is not None and not value.strip():
-        raise RadioError("Không được để trống họ tên, chức vụ hay lý do.",
+        raise RadioError("Không được để trống họ tên hay chức vụ.",
                          hint="ghi đầy đủ, ví dụ --by \"Trần Văn Bình\" --role \"Phó Chủ tịch UBND xã\".")
     return value.strip() if value is not None else None
 
@@ -533,41 +534,31 @@ def approve(month: str = typer.Argument(..., metavar="THÁNG", help="Tháng, d�
 @app.command()
 def reject(month: str = typer.Argument(..., metavar="THÁNG", help="Tháng, dạng NĂM-THÁNG.", callback=_month),
            by: str = typer.Option(..., "--by", help="Họ tên người duyệt.", callback=_text),
-           reason: str = typer.Option(..., "--reason", help="Lý do trả lại.", callback=_text),
+           reason: str = typer.Option(..., "--reason", help="Lý do trả lại (bắt buộc: người soạn cần biết phải sửa gì)."),
            role: Optional[str] = typer.Option(None, "--role", help="Chức vụ người duyệt.", callback=_text),
            station: Path = STATION_DIR) -> None:
     """Trả lại kịch bản kèm lý do; chương trình không được phát cho tới khi duyệt lại."""
     from radio.approval import reject as record_rejection
     from radio.store import Store
 
-    record_rejection(_month_files(station, month), Store(station), by, role, reason)
-    console.print(f"[yellow]Đã trả lại[/] tháng {month}: {reason}")
+    event = record_rejection(_month_files(station, month), Store(station), by, role, reason)
+    console.print(f"[yellow]Đã trả lại[/] tháng {month}: {event.note}")
 
 
 @app.command()
 def status(month: Optional[str] = typer.Argument(None, metavar="[THÁNG]", help="Tháng; bỏ trống để xem mọi tháng.", callback=_month),
            station: Path = STATION_DIR) -> None:
     """Tình trạng từng tháng: bản nháp, chờ duyệt, đã duyệt, đã thay đổi sau khi duyệt; đã sản xuất, đã xếp lịch, đã phát."""
-    from radio.approval import STATE_LABELS, known_months, statuses
-    from radio.schedule import airing_counts
-    from radio.store import Store
+    from radio.overview import MONTH_COLUMNS, NO_MONTHS, months
 
-    store = Store(station, readonly=True)
+    seen = months(station, month)
     table = Table(title="Tình trạng chương trình")
-    for column in ("Tháng", "Tình trạng", "Đã sản xuất", "Lượt đã xếp", "Lượt đã phát", "Chi tiết"):
+    for column in MONTH_COLUMNS:
         table.add_column(column)
-    from radio.approval import MonthFiles
-    from radio.station import load_station
-
-    station_id = load_station(station).id
-    months = [MonthFiles(station, station_id, name)
-              for name in ([month] if month else known_months(station))]
-    for files, current in zip(months, statuses(months, store)):
-        scheduled, aired = airing_counts(store, files.month)
-        table.add_row(files.month, STATE_LABELS[current.state], "có" if current.produced else "chưa",
-                      str(scheduled), str(aired), current.detail)
-    _show(table, "chưa có tháng nào (tạo bản tin bằng 'radio new-month').")
-    _warn_if_tampered(store.broken_record())
+    for row in seen.rows:
+        table.add_row(*row.cells())
+    _show(table, NO_MONTHS)
+    _warn_if_tampered(seen.tampered)
 
 
 def _back_up_quietly(station: Path) -> None:
@@ -592,6 +583,7 @@ def history(month: str = typer.Argument(..., metavar="THÁNG", help="Tháng, d�
     """Nhật ký duyệt của tháng (ai, khi nào, mã kịch bản, mã âm thanh, ghi chú); chỉ ghi thêm."""
     from radio.approval import history as month_history
     from radio.clock import shown
+    from radio.overview import EVENT_NAMES
     from radio.store import Store
 
     store = Store(station, readonly=True)
@@ -600,13 +592,12 @@ def history(month: str = typer.Argument(..., metavar="THÁNG", help="Tháng, d�
     if not events:
         console.print(f"Tháng {month} chưa có lượt duyệt nào.")
         return
-    names = {"approve": "duyệt", "reject": "trả lại", "produce": "sản xuất"}
     table = Table(title=f"Nhật ký duyệt tháng {month}")
     for column in ("Lúc", "Việc", "Người", "Kịch bản", "Âm thanh", "Ghi chú"):
         table.add_column(column)
     for event in events:
         who = f"{event.by_name} ({event.role})" if event.role else (event.by_name or "")
-        table.add_row(shown(event.at), names[event.action], who, event.script_sha256[:12],
+        table.add_row(shown(event.at), EVENT_NAMES[event.action], who, event.script_sha256[:12],
                       (event.audio_sha256 or "")[:12], event.note or "")
     _show(table, "chưa có ai duyệt hay sản xuất.")
 
@@ -669,12 +660,23 @@ def schedule_command(month: str = typer.Argument(..., metavar="THÁNG", help="Th
 
 
 player_app = typer.Typer(no_args_is_help=True, help="Máy phát: phát chương trình đúng giờ và ghi nhật ký phát.")
+# The outputs are those of the plugin registry (a plugin's own among them), read only when
+# the help is shown: everyday commands never look for installed plugins.
+OUTPUT_HELP = "Đầu ra: {outputs}; nhiều đầu ra cùng lúc: system,icecast."
+
+
+def _outputs_help() -> str:
+    from radio.overview import outputs
+
+    said = [f"{name} ({about})" if about else name for name, about in outputs()]
+    return f"{', '.join(said[:-1])} hoặc {said[-1]}" if len(said) > 1 else "".join(said)
+
 app.add_typer(player_app, name="player")
 
 
 @player_app.command("run")
 def player_run(station: Path = STATION_DIR,
-               output: str = typer.Option("system", "--output", help="Đầu ra: system (loa của máy tính), icecast (phát trực tuyến tới loa IP, cấu hình ở mục icecast: của station.yaml), file (chép tệp vào thư mục played) hoặc null (chạy thử, không ra tiếng); nhiều đầu ra cùng lúc: system,icecast."),
+               output: str = typer.Option("system", "--output", help=OUTPUT_HELP),
                until: Optional[str] = typer.Option(None, "--until", metavar="GIỜ",
                                                    help="Dừng lúc GIỜ:PHÚT (hôm nay) hoặc 'NĂM-THÁNG-NGÀY GIỜ:PHÚT'; lượt đang phát dở được phát hết rồi mới dừng."),
                hard: bool = typer.Option(False, "--hard", help="Dừng đúng giờ --until, cắt cả lượt đang phát (ghi là bị ngắt)."),
@@ -682,6 +684,7 @@ def player_run(station: Path = STATION_DIR,
                    None, "--rehearse", hidden=True,
                    help="Diễn tập: giờ bắt đầu và tốc độ, ví dụ '2026-12-01T05:29:00+07:00@60'.")) -> None:
     """Chạy máy phát (để máy chạy liên tục); dừng bằng Ctrl-C."""
+    from radio.overview import output_words
     from radio.player import Player, RehearsalClock, run
     from radio.player.outputs import get_outputs
 
@@ -708,7 +711,7 @@ def player_run(station: Path = STATION_DIR,
         upcoming = ", ".join(f"{a.planned_at:%H:%M %d/%m}" for a in player.next_airings(3)) or "chưa có"
     except OutputError:  # a database held by another program is waited out by the daemon itself
         upcoming = "chưa đọc được (cơ sở dữ liệu đang bị giữ; máy phát sẽ đọc lại)"
-    shown = ", ".join(OUTPUT_NAMES.get(o.name, o.name) for o in out.outputs)
+    shown = ", ".join(output_words(o.name) for o in out.outputs)
     console.print(f"Máy phát đang chạy (đầu ra: {shown}). Lượt phát sắp tới: {upcoming}")
     if stop_at:
         console.print(f"Máy phát sẽ dừng lúc {stop_at:%H:%M:%S ngày %d/%m}"
@@ -717,10 +720,6 @@ def player_run(station: Path = STATION_DIR,
                          "(thêm --hard để dừng đúng giờ)."))
     run(player, stop_at, hard=hard)
     console.print("Máy phát đã dừng.")
-
-
-OUTPUT_NAMES = {"system": "loa của máy tính", "file": "chép tệp vào thư mục played",
-                "null": "chạy thử, không ra tiếng", "icecast": "phát trực tuyến qua Icecast"}
 
 
 def _parse_until(text: str, now):
@@ -742,18 +741,16 @@ def _parse_until(text: str, now):
 def player_status(station: Path = STATION_DIR) -> None:
     """Máy phát có đang chạy không, đang phát gì, các lượt sắp tới và kết quả gần nhất."""
     from radio.clock import shown
-    from radio.player import beat_state, overview
+    from radio.overview import NO_PLAYER, players
 
-    seen = overview(station)
-    if not seen.beats:
-        console.print("Máy phát: [red]không thấy máy phát nào đang chạy[/] (chưa có tín hiệu).")
-    for beat, age in seen.beats:
-        said, look = beat_state(beat, age)
-        colour = {"ok": "green", "warn": "yellow", "dead": "red"}[look]
-        console.print(f"Máy phát {beat.player} (đầu ra {beat.output}): [{colour}]{escape(said)}[/], "
-                      f"tín hiệu cuối cách đây {_age(age)}.")
-        if beat.condition and beat.alive:
-            console.print(f"  [yellow]{beat.condition}[/]")
+    seen = players(station)
+    if not seen.players:
+        console.print(f"Máy phát: [red]{NO_PLAYER}[/].")
+    for player in seen.players:
+        colour = {"ok": "green", "warn": "yellow", "dead": "red"}[player.look]
+        console.print(f"{escape(player.name)}: [{colour}]{escape(player.state)}[/], {player.since}.")
+        if player.condition:
+            console.print(f"  [yellow]{escape(player.condition)}[/]")
     console.print(f"Đang phát: {seen.playing.file} (từ {shown(seen.playing.started_at)})" if seen.playing
                   else "Đang phát: không có.")
     table = Table(title="Lượt phát sắp tới")
@@ -764,14 +761,6 @@ def player_status(station: Path = STATION_DIR) -> None:
     _show(table, "chưa có lượt phát nào được xếp.")
     _print_log(seen.recent, "Kết quả gần nhất")
     _warn_if_tampered(seen.tampered)
-
-
-def _age(seconds: float) -> str:
-    if seconds < 90:
-        return f"{max(0, round(seconds))} giây"
-    if seconds < 5400:
-        return f"{round(seconds / 60)} phút"
-    return f"{number(seconds / 3600)} giờ"
 
 
 def _log_csv(entries) -> str:
@@ -1089,7 +1078,7 @@ def main() -> None:
     from radio.cli_words import vietnamese
 
     try:
-        vietnamese(app)(prog_name="radio")
+        vietnamese(app, late_help={"{outputs}": _outputs_help})(prog_name="radio")
     except RadioError as exc:
         errors.print(Text.assemble(("Lỗi: ", "bold red"), str(exc)), soft_wrap=True)
         sys.exit(exc.exit_code)

@@ -86,13 +86,15 @@ _VALUE_ERRORS = [
 ]
 
 
-def vietnamese(app: typer.Typer):
-    """The click command tree of ``app``, speaking Vietnamese."""
+def vietnamese(app: typer.Typer, late_help: dict | None = None):
+    """The click command tree of ``app``, speaking Vietnamese. ``late_help`` maps a
+    placeholder written in an option's help to the function that says it, called only when
+    that help is shown (a list read from installed packages costs every command otherwise)."""
     _when_imported("typer.rich_utils", _translate_panels)
     _usage_prefix()
     _type_labels()
     command = typer.main.get_command(app)
-    _walk(command, "")
+    _walk(command, "", late_help or {})
     return command
 
 
@@ -132,8 +134,9 @@ def _when_imported(name: str, then) -> None:
         sys.meta_path.insert(0, _AfterImport(name, then))
 
 
-def _walk(command, path: str) -> None:
+def _walk(command, path: str, late_help: dict) -> None:
     command.options_metavar = "[TÙY CHỌN]"
+    _fill_when_shown(command, late_help)
     if hasattr(command, "subcommand_metavar"):
         command.subcommand_metavar = "LỆNH [THAM SỐ]..."
     example = EXAMPLES.get(path)
@@ -144,7 +147,23 @@ def _walk(command, path: str) -> None:
         ordered = sorted(commands, key=lambda n: ORDER.index(n) if n in ORDER else len(ORDER))
         command.commands = {name: commands[name] for name in ordered}
         for name, sub in command.commands.items():
-            _walk(sub, f"{path} {name}".strip())
+            _walk(sub, f"{path} {name}".strip(), late_help)
+
+
+def _fill_when_shown(command, late_help: dict) -> None:
+    waiting = [p for p in command.params if any(key in (getattr(p, "help", None) or "") for key in late_help)]
+    if not waiting:
+        return
+    shown = command.format_help
+
+    def format_help(ctx, formatter):
+        for param in waiting:
+            for key, say in late_help.items():
+                if key in param.help:
+                    param.help = param.help.replace(key, say())
+        return shown(ctx, formatter)
+
+    command.format_help = format_help
 
 
 def _usage_prefix() -> None:

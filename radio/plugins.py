@@ -19,7 +19,8 @@ Factories are called as ``factory(settings, station_dir)``: the owning plugin's 
   run whenever a month's schedule changes (calendar, playlists, a vendor's upload file).
 
 A factory may be given as ``"module:attribute"`` so a plugin's heavy imports wait until the
-part is used. Entry points are read only when a station names something the built-in
+part is used; ``about`` (one Vietnamese phrase: "loa của máy tính") is what listings say of the
+part, such as the help of ``radio player run --output``. Entry points are read only when a station names something the built-in
 plugins do not have: everyday commands pay nothing for them.
 """
 from __future__ import annotations
@@ -69,6 +70,7 @@ class Part:
     name: str
     factory: str | Callable[..., Any]
     plugin: Plugin
+    about: str = ""
 
     def build(self, settings: Any, station_dir: Any) -> Any:
         factory = self.factory
@@ -84,12 +86,12 @@ class Registry:
         self._parts: dict[str, dict[str, Part]] = {kind: {} for kind in KINDS}
         self._current: Plugin | None = None
 
-    def add(self, kind: str, name: str, factory: str | Callable[..., Any]) -> None:
+    def add(self, kind: str, name: str, factory: str | Callable[..., Any], about: str = "") -> None:
         """Called from a plugin's ``setup``; the first plugin to claim a name keeps it."""
         if kind not in KINDS:
             raise PluginError(f"Phần mở rộng '{self._current.name if self._current else '?'}' đăng ký "
                               f"loại '{kind}' không có.", hint=f"các loại: {', '.join(KINDS)}.")
-        self._parts[kind].setdefault(name, Part(kind, name, factory, self._current))
+        self._parts[kind].setdefault(name, Part(kind, name, factory, self._current, about))
 
     def load(self, plugin: Plugin) -> None:
         if not plugin.name or plugin.name in self.plugins:

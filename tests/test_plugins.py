@@ -78,7 +78,7 @@ PLUGIN = textwrap.dedent('''
         settings = TallySettings
 
         def setup(self, registry):
-            registry.add("output", "tally", TallyOutput)
+            registry.add("output", "tally", TallyOutput, about="ghi từng lượt phát vào tệp kiểm đếm")
             registry.add("engine", "tally", TallyEngine)
 
 
@@ -110,6 +110,7 @@ def test_a_plugin_found_by_its_entry_point_brings_its_section_and_an_output_the_
          "--until", (planned + timedelta(seconds=2)).strftime("%Y-%m-%d %H:%M:%S")],
         capture_output=True, text=True, timeout=60, env={**os.environ, **installed_plugin})
     assert daemon.returncode == 0, daemon.stdout + daemon.stderr
+    assert "Máy phát đang chạy (đầu ra: ghi từng lượt phát vào tệp kiểm đếm)" in daemon.stdout
     [line] = (folder / "tally.txt").read_text(encoding="utf-8").splitlines()
     cluster, title, name, heard = line.split("|")
     assert (cluster, title) == ("Cụm loa thôn Đông", "Chuyên mục Cải cách hành chính tháng 12/2026")
@@ -124,6 +125,19 @@ def test_radio_plugins_lists_its_own_and_the_installed_ones_with_their_sections(
     listed = run_cli("plugins", env={"COLUMNS": "250", **installed_plugin}).stdout
     row = next(line for line in listed.splitlines() if "tally" in line)
     assert "gói cài thêm" in row and "đầu ra: tally" in row and "tally:" in row
+
+
+def test_the_outputs_in_the_player_help_are_those_of_the_registry(installed_plugin):
+    def output_help(env):
+        said = run_cli("player", "run", "--help", env={"COLUMNS": "400", **env}).stdout
+        return " ".join(line.strip(" │") for line in said.splitlines() if line.strip(" │"))
+
+    own = output_help({})
+    assert "system (loa của máy tính)" in own and "icecast (phát trực tuyến qua Icecast" in own
+    assert "tally" not in own
+    with_plugin = output_help(installed_plugin)
+    assert "tally (ghi từng lượt phát vào tệp kiểm đếm)" in with_plugin
+    assert "system (loa của máy tính)" in with_plugin
 
 
 def test_an_engine_of_a_plugin_is_built_with_the_plugin_section(tmp_path, installed_plugin):

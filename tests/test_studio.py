@@ -293,3 +293,48 @@ def test_the_leader_is_told_what_waits_and_decides_at_the_top_of_the_review(stud
     assert decision < first_segment and review.index('id="whole"') < first_segment
     studio.login("lan")
     assert 'id="waiting"' not in studio.client.get("/s/an-lac/").text  # the officer does not approve
+
+
+REFUSALS = [  # (account, method, path, form, where the refusal is told, what it says)
+    ("lan", "get", "/s/an-lac/open?month=2027-13", {}, "/s/an-lac/", "không hợp lệ"),
+    ("binh", "get", "/s/an-lac/m/2027-02/review", {}, "/s/an-lac/m/2027-02", "chưa có kịch bản"),
+    ("lan", "get", "/s/an-lac/m/2027-02/record", {}, "/s/an-lac/m/2027-02", "chưa biết đoạn nào để thu"),
+    ("hung", "post", f"/s/an-lac/m/{MONTH}/schedule/add", {"at": "mai"}, f"/s/an-lac/m/{MONTH}/schedule",
+     "Không hiểu ngày giờ"),
+    ("lan", "post", "/s/an-lac/reports", {"period": "quý 5"}, "/s/an-lac/reports", "Không hiểu kỳ báo cáo"),
+]
+
+
+@pytest.mark.parametrize("username, method, path, form, told_on, said", REFUSALS)
+def test_a_stages_refusal_is_told_above_the_page_its_route_names(studio, username, method, path, form,
+                                                                   told_on, said):
+    studio.login(username)
+    if method == "post":
+        form = {**form, "csrf": studio.token("/s/an-lac/")}
+    answer = getattr(studio.client, method)(path, **({"data": form} if method == "post" else {}),
+                                            follow_redirects=False)
+    assert answer.status_code == 303 and answer.headers["location"] == told_on
+    page = studio.client.get(told_on)
+    problem = re.search(r'<div class="card problem" role="alert">(.*?)</div>', page.text, re.S)
+    assert page.status_code == 200 and problem and said.lower() in problem.group(1).lower()
+
+
+def test_a_refusal_on_a_page_that_names_no_other_is_an_error_page(studio):
+    studio.login("lan")
+    answer = studio.client.get("/s/an-lac/m/2027-02/script", follow_redirects=False)
+    assert answer.status_code == 400 and "chưa có kịch bản của tháng này" in answer.text
+
+
+def test_a_refused_brief_comes_back_with_what_was_typed_and_writes_nothing(studio):
+    brief = studio.folders["an-lac"] / "months" / f"{MONTH}.yaml"
+    before = brief.read_bytes()
+    studio.login("lan")
+    token = studio.token(f"/s/an-lac/m/{MONTH}/brief")
+    refused = studio.client.post(f"/s/an-lac/m/{MONTH}/brief", data={
+        "csrf": token, "topic": "khong-co-chu-de-nay", "procedure": "lien-thong-khai-sinh",
+        "news_title_0": "Tin mới gõ, chưa lưu", "news_text_0": "Nội dung vừa gõ."}, follow_redirects=False)
+    assert refused.status_code == 200
+    problem = re.search(r'<div class="card problem" role="alert">(.*?)</div>', refused.text, re.S).group(1)
+    assert "không có chủ đề" in problem and "khong-co-chu-de-nay" in problem
+    assert "Tin mới gõ, chưa lưu" in refused.text and "Nội dung vừa gõ." in refused.text
+    assert brief.read_bytes() == before

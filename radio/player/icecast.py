@@ -539,7 +539,8 @@ class IcecastPlugin(Plugin):
     about = "đầu ra icecast: phát trực tuyến tới loa IP, loa 4G qua máy chủ Icecast"
 
     def setup(self, registry: Registry) -> None:
-        registry.add("output", "icecast", IcecastOutput)
+        registry.add("output", "icecast", IcecastOutput,
+                     about="phát trực tuyến qua Icecast tới loa IP, cấu hình ở mục icecast: của station.yaml")
 
 
 plugin = IcecastPlugin()

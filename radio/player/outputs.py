@@ -222,9 +222,9 @@ class OutputsPlugin(Plugin):
     about = "đầu ra có sẵn: system (loa của máy), file (chép tệp), null (chạy thử)"
 
     def setup(self, registry: Registry) -> None:
-        registry.add("output", "system", SystemOutput)
-        registry.add("output", "null", NullOutput)
-        registry.add("output", "file", FileOutput)
+        registry.add("output", "system", SystemOutput, about="loa của máy tính")
+        registry.add("output", "file", FileOutput, about="chép tệp vào thư mục played")
+        registry.add("output", "null", NullOutput, about="chạy thử, không ra tiếng")
 
 
 plugin = OutputsPlugin()

@@ -196,14 +196,6 @@ def calendar(folder: Path, month: str) -> list[list[Day]]:
     return weeks
 
 
-def player_view(folder: Path) -> dict:
-    from radio.player import RESULT_NAMES, beat_state, overview
-
-    seen = overview(folder)
-    return {"beats": seen.beats, "beat_state": beat_state, "playing": seen.playing, "upcoming": seen.upcoming,
-            "recent": list(reversed(seen.recent)), "results": RESULT_NAMES, "tampered": seen.tampered}
-
-
 # -- how the pages write months and times --------------------------------------------------
 
 def month_vi(month: str) -> str:

@@ -5,8 +5,11 @@ Run as ``python -m radio.studio.job STATION_DIR MONTH PROGRESS_FILE [--use-stale
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
+import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from radio.errors import RadioError
@@ -91,6 +94,65 @@ def read(path: Path) -> dict | None:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
+
+
+@dataclass(frozen=True)
+class JobState:
+    """One reading of a production's progress file."""
+    stages: dict
+    done: bool
+    error: str | None
+    result: str | None
+    raw: dict | None = None  # the whole progress file, for the time each stage took
+
+    @property
+    def percent(self) -> int:
+        return percent({**(self.raw or {"stages": self.stages}), "done": self.done}, time.time())
+
+
+@dataclass
+class Job:
+    """A production running in its own process; its progress file is read on every page."""
+    month: str
+    started_by: str
+    progress_file: Path
+    process: subprocess.Popen | None = None
+
+    def state(self) -> JobState:
+        state = read(self.progress_file) or {"stages": {}, "done": False}
+        code = self.process.poll() if self.process is not None else None  # also reaps it
+        if not state.get("done") and code not in (None, 0):
+            state.update(done=True, error="Tiến trình sản xuất dừng đột ngột; hãy thử lại.")
+        return JobState(state.get("stages", {}), bool(state.get("done")), state.get("error"),
+                        state.get("result"), state)
+
+
+class Jobs:
+    """The productions the studio started, at most one running per station and month."""
+
+    def __init__(self) -> None:
+        self._jobs: dict[tuple[str, str], Job] = {}
+        self._lock = threading.Lock()
+
+    def get(self, station: str, month: str) -> Job | None:
+        return self._jobs.get((station, month))
+
+    def start(self, station: str, folder: Path, month: str, started_by: str, *, use_stale: bool) -> bool:
+        """Start producing ``month`` of the station ``folder`` (served as ``station``); False
+        when a production of that month is still running (the officer sees its page)."""
+        key = (station, month)
+        with self._lock:
+            if key in self._jobs and not self._jobs[key].state().done:
+                return False
+            progress = Path(folder) / ".studio" / f"produce-{month}.json"
+            progress.parent.mkdir(exist_ok=True)
+            progress.unlink(missing_ok=True)
+            job = self._jobs[key] = Job(month, started_by, progress)
+            job.process = subprocess.Popen(
+                [sys.executable, "-m", "radio.studio.job", str(folder), month, str(progress),
+                 *(["--use-stale"] if use_stale else [])],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        return True
 
 
 def main(station_dir: str, month: str, progress_file: str, *options: str) -> int:

@@ -1,0 +1,168 @@
+"""What the command line and the studio both show of a station, decided once.
+
+``radio status`` and the studio's overview print the same month rows; ``radio player
+status`` and the studio's player page the same sentence for each player. The presenters
+only lay these out (a rich table, an HTML table): every word and every rule about what a
+month has or whether a player lives is here, or in the stage it comes from.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from radio.approval import STATE_LABELS, Status, known_months, statuses
+from radio.display import number
+
+if TYPE_CHECKING:  # the player's module is read only by the commands that look at players
+    from radio.player import Heartbeat
+    from radio.store import Airing, AsRun
+
+MONTH_COLUMNS = ("Tháng", "Tình trạng", "Đã sản xuất", "Lượt đã xếp", "Lượt đã phát", "Chi tiết")
+NO_MONTHS = "chưa có tháng nào (tạo bản tin bằng 'radio new-month')."
+# A leader is asked to look at a month whose script waits, or changed since it was approved.
+WAITING_STATES = ("in_review", "changed")
+NO_PLAYER = "không thấy máy phát nào đang chạy (chưa có tín hiệu)"
+# The review trail's events, as `radio history` and the month's page name them.
+EVENT_NAMES = {"approve": "duyệt", "reject": "trả lại", "produce": "sản xuất"}
+
+
+@dataclass(frozen=True)
+class MonthRow:
+    """One month as both presenters show it: its script, production and approval (``status``)
+    and its schedule (airings queued, airings that went on air)."""
+    month: str
+    has_brief: bool
+    status: Status
+    scheduled: int
+    aired: int
+
+    @property
+    def label(self) -> str:
+        return STATE_LABELS[self.status.state]
+
+    @property
+    def produced(self) -> str:
+        return "có" if self.status.produced else "chưa"
+
+    @property
+    def waiting(self) -> bool:
+        return self.status.state in WAITING_STATES
+
+    def cells(self) -> tuple[str, ...]:
+        """The row's text in the order of ``MONTH_COLUMNS``."""
+        return (self.month, self.label, self.produced, str(self.scheduled), str(self.aired), self.status.detail)
+
+
+@dataclass(frozen=True)
+class Months:
+    rows: list[MonthRow]
+    #: The first break in the database's chains, if its records were tampered with.
+    tampered: str | None
+
+
+def months(station_dir: Path, only: str | None = None) -> Months:
+    """Every month with a brief or a script (or only ``only``); the database is only read."""
+    from radio.schedule import airing_counts
+    from radio.station import MonthFiles, load_station
+    from radio.store import Store
+
+    station_dir = Path(station_dir)
+    store = Store(station_dir, readonly=True)
+    station_id = load_station(station_dir).id
+    files = [MonthFiles(station_dir, station_id, name) for name in ([only] if only else known_months(station_dir))]
+    rows = [MonthRow(f.month, f.brief.exists(), current, *airing_counts(store, f.key))
+            for f, current in zip(files, statuses(files, store))]
+    return Months(rows, store.broken_record())
+
+
+def month(station_dir: Path, name: str) -> MonthRow:
+    return months(station_dir, name).rows[0]
+
+
+# -- the players ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Liveness:
+    """One player as the operator reads it: ``state`` and ``look`` ("ok", "warn", "dead")
+    by the player's own rule (``beat_state``: silent for 30 s is not answering)."""
+    player: str
+    output: str
+    state: str
+    look: str
+    age: str  # how long ago it last beat, in words
+    #: What its output said of itself (a stream that lost its server), while it runs.
+    condition: str | None
+
+    @property
+    def name(self) -> str:
+        return f"Máy phát {self.player} (đầu ra {self.output})"
+
+    @property
+    def since(self) -> str:
+        return f"tín hiệu cuối cách đây {self.age}"
+
+    def sentence(self) -> str:
+        return f"{self.name}: {self.state}, {self.since}."
+
+
+def liveness(beat: Heartbeat, age_s: float) -> Liveness:
+    from radio.player import beat_state
+
+    state, look = beat_state(beat, age_s)
+    return Liveness(beat.player, beat.output, state, look, age_words(age_s),
+                    beat.condition if beat.alive else None)
+
+
+def age_words(seconds: float) -> str:
+    if seconds < 90:
+        return f"{max(0, round(seconds))} giây"
+    if seconds < 5400:
+        return f"{round(seconds / 60)} phút"
+    return f"{number(seconds / 3600)} giờ"
+
+
+@dataclass(frozen=True)
+class Players:
+    """What an operator looks at: each player, what is on air, the next airings and the last
+    results (oldest first)."""
+    players: list[Liveness]
+    playing: AsRun | None
+    upcoming: list[Airing]
+    recent: list[AsRun]
+    tampered: str | None
+
+
+def players(station_dir: Path) -> Players:
+    """Read-only: looking never changes the log."""
+    from radio.player import overview
+
+    seen = overview(Path(station_dir))
+    return Players([liveness(beat, age) for beat, age in seen.beats], seen.playing, seen.upcoming,
+                   seen.recent, seen.tampered)
+
+
+# -- the player's outputs -------------------------------------------------------------------
+
+def outputs() -> list[tuple[str, str]]:
+    """Every output a player can use on this machine, radio's own first, then those of
+    installed plugins, each with what it is (its part's ``about``)."""
+    from radio.plugins import PluginError, parts, registry
+
+    try:
+        found = parts("output")
+    except PluginError:  # a broken package must not hide radio's own outputs
+        own = registry()
+        found = [own.part("output", name) for name in own.names("output")]
+    return [(part.name, part.about) for part in found]
+
+
+def output_words(name: str) -> str:
+    """What an output is, as listings say it (its name when its plugin says nothing)."""
+    from radio.plugins import find_part
+
+    return find_part("output", name).about or name
+
+
+__all__ = ["EVENT_NAMES", "MONTH_COLUMNS", "NO_MONTHS", "NO_PLAYER", "Liveness", "MonthRow", "Months", "Players",
+           "age_words", "liveness", "month", "months", "output_words", "outputs", "players"]
