@@ -20,7 +20,6 @@ import argparse
 import json
 import random
 import signal
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -110,11 +109,10 @@ class Faults:
         self.daemon.run()
 
     def hold_database(self) -> None:
-        lock = sqlite3.connect(self.folder / "radio.db", timeout=30)
-        lock.execute("BEGIN EXCLUSIVE")
-        time.sleep(self.rng.uniform(3, 12))
-        lock.rollback()
-        lock.close()
+        from radio.store import hold_exclusive_lock
+
+        with hold_exclusive_lock(self.folder):
+            time.sleep(self.rng.uniform(3, 12))
 
     def swap(self) -> None:
         self.mp3.write_bytes(self.impostor)
@@ -172,15 +170,13 @@ def status_readers(folder: Path, stop: threading.Event) -> int:
 
 
 def tally(folder: Path, until: datetime, approved_audio: str) -> dict[str, int]:
-    from radio.clock import parsed
+    from radio.store import Store
 
-    with sqlite3.connect(folder / "radio.db") as db:
-        live = db.execute("SELECT id, planned_at FROM airings WHERE removed = 0").fetchall()
-        entries = db.execute("SELECT airing_id, result FROM as_run").fetchall()
-    due = {airing_id: parsed(at) for airing_id, at in live if parsed(at) <= until}
+    store = Store(folder, readonly=True)
+    due = {airing.id: airing.planned_at for airing in store.queued() if airing.planned_at <= until}
     per_airing: dict[int, list[str]] = {}
-    for airing_id, result in entries:
-        per_airing.setdefault(airing_id, []).append(result)
+    for entry in store.as_run():
+        per_airing.setdefault(entry.airing_id, []).append(entry.result)
     closed_once = sum(1 for a in due if [r for r in per_airing.get(a, []) if r in CLOSED] and len(per_airing[a]) == 1)
     open_ = sum(1 for a in due if not any(r in CLOSED for r in per_airing.get(a, [])))
     same_time = Counter(at for at in due.values())

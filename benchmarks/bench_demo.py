@@ -35,8 +35,8 @@ class StageTimer:
 
 
 def report(label: str, production, timer: StageTimer, total: float) -> None:
-    duration = production.manifest["audio"]["duration_s"]
-    print(f"\n{label}: programme {duration:.0f} s, clips {production.manifest['clips']}")
+    duration = production.manifest.audio.duration_s
+    print(f"\n{label}: programme {duration:.0f} s, clips {production.manifest.clips.model_dump()}")
     for stage, seconds in timer.elapsed.items():
         print(f"  {stage:<34} {seconds:7.2f} s")
     print(f"  {'compose + other':<34} {total - sum(timer.elapsed.values()):7.2f} s")
@@ -73,7 +73,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp)
         cold, production = run("cold (empty clip cache)", out)
-        duration = production.manifest["audio"]["duration_s"]
+        duration = production.manifest.audio.duration_s
         print(f"  real-time factor {duration / cold:.1f}×   ratio to target "
               f"{duration / cold / TARGET_REALTIME_FACTOR:.2f} (≥ 1 is on target)")
         warm, _ = run("re-production, script unchanged", out)

@@ -40,10 +40,10 @@ def produce(out: Path) -> dict:
     began = time.perf_counter()
     production = run(station, fifteen_minutes(), out, engine_override="dummy")
     elapsed = time.perf_counter() - began
-    return {"elapsed": elapsed, "duration": production.manifest["audio"]["duration_s"],
-            "clips": production.manifest["clips"],
+    return {"elapsed": elapsed, "duration": production.manifest.audio.duration_s,
+            "clips": production.manifest.clips.model_dump(),
             "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-            "lufs": production.manifest["audio"]["integrated_lufs"]}
+            "lufs": production.manifest.audio.integrated_lufs}
 
 
 def main() -> int:

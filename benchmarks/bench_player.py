@@ -38,7 +38,7 @@ def prepare(folder: Path) -> float:
     save_model(path, composition.script.model_copy(update={"segments": [opening]}))
     production = produce_month(folder, "2026-12", engine_override="dummy")
     approve(MonthFiles(folder, "an-lac", "2026-12"), Store(folder), "Kiểm tra", "Máy", None)
-    return production.manifest["audio"]["duration_s"]
+    return production.manifest.audio.duration_s
 
 
 def main() -> int:

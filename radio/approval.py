@@ -8,7 +8,6 @@ since approval", and ``require_airable`` refuses it with a message saying what c
 """
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,7 +20,7 @@ from radio.errors import OutputError, RadioError
 from radio.fileio import Staged, folder_lock, recover_staged, sha256_file
 from radio.models import Script
 from radio import manifest as manifest_file
-from radio.manifest import Manifest
+from radio.manifest import ApprovalRecord, Manifest
 from radio.station import MonthFiles
 from radio.store import ReviewEvent, Store, now_iso
 
@@ -229,14 +228,11 @@ def _stage_approved(programme: Path, manifest: Manifest, approval: ReviewEvent) 
         for target in (working, pinned_mp3):
             staged.stage(target, data)
             write_approval_tag(staged.staged_path(target), text)
-        tagged = staged.staged_path(working)
-        working_manifest = manifest.model_copy(update={
-            "approval": approval_record(approval),
-            "audio": manifest.audio.model_copy(update={"sha256": sha256_file(tagged)})})
-        pinned_manifest = working_manifest.model_copy(update={"audio": working_manifest.audio.model_copy(update={
-            "path": pinned_mp3.name, "sha256": sha256_file(staged.staged_path(pinned_mp3)), "wav": None})})
-        for target, data in ((programme / "manifest.json", working_manifest), (pinned_json, pinned_manifest)):
-            staged.stage(target, (json.dumps(data.as_dict(), ensure_ascii=False, indent=2) + "\n").encode())
+        working_manifest = manifest.approved(approval_record(approval),
+                                             sha256_file(staged.staged_path(working)))
+        pinned_manifest = working_manifest.pinned(pinned_mp3.name, sha256_file(staged.staged_path(pinned_mp3)))
+        for target, written in ((programme / "manifest.json", working_manifest), (pinned_json, pinned_manifest)):
+            staged.stage(target, manifest_file.encoded(written))
     except OSError as exc:
         staged.discard()
         raise OutputError(f"Không ghi được bản đã duyệt vào {programme} ({exc.strerror or exc}); "
@@ -259,9 +255,9 @@ def reject(files: MonthFiles, store: Store, by: str, role: str | None, reason: s
         script_sha256=script_sha, audio_sha256=audio[1] if audio else None))
 
 
-def approval_record(event: ReviewEvent) -> dict:
-    return {"by": event.by_name, "role": event.role, "at": event.at, "note": event.note,
-            "script_sha256": event.script_sha256, "audio_sha256": event.audio_sha256}
+def approval_record(event: ReviewEvent) -> ApprovalRecord:
+    return ApprovalRecord(by=event.by_name, role=event.role, at=event.at, note=event.note,
+                          script_sha256=event.script_sha256, audio_sha256=event.audio_sha256)
 
 
 def approval_text(event: ReviewEvent) -> str:

@@ -65,18 +65,18 @@ def _bars() -> Progress:
 
 
 def _report(production) -> None:
-    audio = production.manifest["audio"]
-    whole_minutes, seconds = divmod(round(audio["duration_s"]), 60)
+    audio = production.manifest.audio
+    whole_minutes, seconds = divmod(round(audio.duration_s), 60)
     for warning in production.warnings:
         console.print(f"[yellow]Cảnh báo:[/] {warning}")
     console.print(f"[green]Đã xong.[/] Tệp chương trình: {production.mp3}")
     console.print(f"Thời lượng: {whole_minutes} phút {seconds:02d} giây · "
-                  f"Âm lượng: {number(audio['integrated_lufs'])} LUFS · "
-                  f"Đỉnh thực: {number(audio['true_peak_dbtp'])} dBTP")
+                  f"Âm lượng: {number(audio.integrated_lufs)} LUFS · "
+                  f"Đỉnh thực: {number(audio.true_peak_dbtp)} dBTP")
     console.print(f"Kịch bản: {production.script_path}")
     console.print(f"Mô tả chương trình: {production.manifest_path}")
-    clips = production.manifest["clips"]
-    console.print(f"Câu đọc mới: {clips['synthesized']} · dùng lại từ bộ nhớ đệm: {clips['reused']}")
+    clips = production.manifest.clips
+    console.print(f"Câu đọc mới: {clips.synthesized} · dùng lại từ bộ nhớ đệm: {clips.reused}")
 
 
 STATION_OPTION = typer.Option(Path("."), "--station", "-s",

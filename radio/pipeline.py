@@ -8,7 +8,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import tempfile
 from importlib import resources
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -21,32 +20,26 @@ from radio.approval import (VERSIONS, approval_for_production, approval_text, pr
                             record_with_version)
 from radio.compose import Composition, compose, length_warning
 from radio.config import dump_yaml, load_model, save_model
-from radio.errors import AudioError, ConfigError, OutputError
-from radio.fileio import atomic_path, folder_lock, on_disk, recover_staged, sha256_file
+from radio.errors import ConfigError, OutputError
+from radio.fileio import folder_lock, on_disk, recover_staged, sha256_file
 from radio.models import AudioSettings, Script, Station
 from radio.paths import programme_dir, station_output
 from radio.progress import Progress, Silent
 from radio.speech.cache import ClipCache, clip_name
 from radio.speech.normalize import Normalizer, load_lexicon
-from radio.speech.synthesize import SpokenScript, synthesize_script
+from radio.speech.synthesize import SpokenScript, SpokenSegment, synthesize_script
 from radio import manifest as manifest_file
-from radio.manifest import Manifest
+from radio.manifest import (AudioRecord, ClipCounts, EngineRecord, Fallback, FileRecord, Manifest, ReadBy,
+                            SegmentRecord, SegmentSpeech)
 from radio.station import SAMPLE_MONTH, check_month, load_station, sample_station_dir
 from radio.store import ReviewEvent, Store
 
 if TYPE_CHECKING:  # the audio stages load only when a programme is actually made
-    from radio.audio import export, ffmpeg
-    from radio.audio.master import Mastering
-    from radio.audio.mix import Mix
+    from radio.audio import export
+    from radio.audio.finish import Shipped
+    from radio.audio.mix import Mix, SegmentTiming
     from radio.record import Held
 
-MASTER_STAGE = "Chuẩn hoá âm lượng và xuất MP3"
-LOUDNESS_TOLERANCE_LU = 0.3
-# How far the full render may land from its aim before it is redone at once (the file
-# check after encoding still holds the final figure to LOUDNESS_TOLERANCE_LU).
-RENDER_TOLERANCE_LU = 0.25
-# True-peak meters differ by a few hundredths of a dB; stay clear of the limit by this much.
-TRUE_PEAK_SAFETY_DB = 0.1
 SCRIPT_HEADER = ("# Kịch bản chương trình — có thể sửa nội dung các đoạn (text) trước khi duyệt.\n"
                  "# Sau khi sửa, chạy lại lệnh sản xuất; chỉ những câu đã sửa được đọc lại.\n")
 
@@ -56,7 +49,7 @@ class Production:
     mp3: Path
     manifest_path: Path
     script_path: Path
-    manifest: dict
+    manifest: Manifest
     warnings: list[str] = field(default_factory=list)
 
 
@@ -80,11 +73,12 @@ def produce(station: Station, script: Script, out_dir: Path, *, station_dir: Pat
         remove_leftovers(target_dir)
         made = _made_from(target_dir, inputs)
         if made is not None:
-            clip_cache(out_dir, station.id).keep_young(made.get("clip_files") or [])
+            clip_cache(out_dir, station.id).keep_young(made.clip_files)
             return _finish(station, script, target_dir, made, store, script_path, fresh=False,
                            warnings=reading_warnings)
     # The audio stages load here: an unchanged programme needs none of them. The kit comes
     # first, so a broken station file is named before minutes of speech are made.
+    from radio.audio.finish import master_and_export
     from radio.audio.kit import load_kit
     from radio.audio.mix import mix
     from radio.record import spoken_segment
@@ -106,20 +100,20 @@ def produce(station: Station, script: Script, out_dir: Path, *, station_dir: Pat
             mixed = mix(script, spoken, kit, settings, progress)
             mp3 = target_dir / "programme.mp3"
             wav = target_dir / "programme.wav" if settings.wav else None
-            shipped = _master_and_export(mixed, settings, mp3, wav,
-                                         _tags(station, script, mixed, None, _readers(spoken)), progress)
-            manifest = _manifest(station, script, mp3, wav, shipped, mixed, spoken, settings)
-            manifest.update(production_key=key, output_reused=False, approval=None)
+            shipped = master_and_export(mixed, settings, mp3, wav,
+                                        _tags(station, script, mixed, None, _readers(spoken)), progress)
+            manifest = _manifest(station, script, mp3, wav, shipped, mixed, spoken, settings, key)
         # A programme made through a fallback engine is made again next time, so the
         # intended voice returns once its engine does; only then is the quick key kept.
-        manifest["input_key"] = None if spoken.warnings else inputs
-        manifest["clip_files"] = [clip_name(segment.engine, sentence.clip_digest)
-                                  for segment in spoken.synthesized_segments for sentence in segment.sentences]
+        manifest = manifest.model_copy(update={
+            "input_key": None if spoken.warnings else inputs,
+            "clip_files": [clip_name(segment.engine, sentence.clip_digest)
+                           for segment in spoken.synthesized_segments for sentence in segment.sentences]})
         return _finish(station, script, target_dir, manifest, store, script_path, fresh=fresh,
                        warnings=spoken.warnings + reading_warnings)
 
 
-def _finish(station: Station, script: Script, target_dir: Path, manifest: dict, store: Store | None,
+def _finish(station: Station, script: Script, target_dir: Path, manifest: Manifest, store: Store | None,
             script_path: Path | None, *, fresh: bool, warnings: list[str]) -> Production:
     """Write the manifest, record the production and the script (called under the lock)."""
     manifest_path = target_dir / "manifest.json"
@@ -129,22 +123,22 @@ def _finish(station: Station, script: Script, target_dir: Path, manifest: dict, 
     if script_path is None:  # under the lock: its temporary file is not a leftover
         script_path = target_dir / "script.yaml"
         save_model(script_path, script, SCRIPT_HEADER)
-    warning = length_warning("Chương trình", manifest["audio"]["duration_s"], station.programme)
-    return Production(target_dir / manifest["audio"]["path"], manifest_path, script_path,
+    warning = length_warning("Chương trình", manifest.audio.duration_s, station.programme)
+    return Production(target_dir / manifest.audio.path, manifest_path, script_path,
                       manifest, warnings + ([warning] if warning else []))
 
 
-def _record_production(store: Store, script: Script, target_dir: Path, manifest: dict,
-                       fresh: bool) -> dict:
+def _record_production(store: Store, script: Script, target_dir: Path, manifest: Manifest,
+                       fresh: bool) -> Manifest:
     """Write the production into the review trail. The first production after an approval
     given before any audio existed is bound to it, once, together with the approved
     version pinned under versions/; every later production waits for its own approval."""
-    script_sha, audio_sha = script.content_hash(), manifest["audio"]["audio_sha256"]
+    script_sha, audio_sha = script.content_hash(), manifest.audio.audio_sha256
     approval = approval_for_production(store, script.month, script_sha)
     if approval is not None:
         record_with_version(store, production_event(script.month, script_sha, audio_sha, binds=approval),
-                            target_dir, Manifest.model_validate(manifest), approval)
-        return manifest_file.read(target_dir / "manifest.json").as_dict()
+                            target_dir, manifest, approval)
+        return manifest_file.read(target_dir / "manifest.json")
     if fresh:
         store.add_review_event(production_event(script.month, script_sha, audio_sha))
     return manifest
@@ -251,39 +245,35 @@ def input_key(station: Station, script: Script, station_lexicon: Path | None,
     return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()
 
 
-def _made_from(target_dir: Path, inputs: str) -> dict | None:
+def _made_from(target_dir: Path, inputs: str) -> Manifest | None:
     """The programme made from exactly these inputs, if its files are intact."""
     manifest = _intact_manifest(target_dir)
-    if manifest is None or manifest.get("input_key") != inputs:
+    if manifest is None or manifest.input_key != inputs:
         return None
-    total = manifest.get("clips", {}).get("synthesized", 0) + manifest.get("clips", {}).get("reused", 0)
-    manifest["clips"] = {"synthesized": 0, "reused": total}
-    manifest["output_reused"] = True
-    return manifest
+    return manifest.reused(ClipCounts(synthesized=0, reused=manifest.clips.total))
 
 
-def _intact_manifest(target_dir: Path) -> dict | None:
+def _intact_manifest(target_dir: Path) -> Manifest | None:
+    manifest = manifest_file.read(target_dir / "manifest.json")
+    if manifest is None:
+        return None
     try:
-        manifest = manifest_file.read(target_dir / "manifest.json").as_dict()
-        files = [manifest["audio"], *([manifest["audio"]["wav"]] if manifest["audio"].get("wav") else [])]
-        if all(sha256_file(target_dir / f["path"]) == f["sha256"] for f in files):
+        if all(sha256_file(target_dir / f.path) == f.sha256 for f in manifest.audio.files()):
             return manifest
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+    except OSError:
         pass
     return None
 
 
-def _unchanged_output(target_dir: Path, key: str, spoken: SpokenScript) -> dict | None:
+def _unchanged_output(target_dir: Path, key: str, spoken: SpokenScript) -> Manifest | None:
     """The programme already made from exactly this input, if its files are intact.
 
     Re-producing an unchanged script then costs only the cache lookups, and the MP3 (and
     so the hash an approval is bound to) stays byte for byte the same."""
     manifest = _intact_manifest(target_dir)
-    if manifest is None or manifest.get("production_key") != key:
+    if manifest is None or manifest.production_key != key:
         return None
-    manifest["clips"] = {"synthesized": spoken.synthesized, "reused": spoken.reused}
-    manifest["output_reused"] = True
-    return manifest
+    return manifest.reused(ClipCounts(synthesized=spoken.synthesized, reused=spoken.reused))
 
 
 def clip_cache(out_dir: Path, station_id: str) -> ClipCache:
@@ -306,86 +296,6 @@ def _tags(station: Station, script: Script, mixed: Mix, approval: ReviewEvent | 
         id3_version=int(station.audio.id3.split(".")[1]))
 
 
-@dataclass
-class Shipped:
-    """The encoded file as a listener's player decodes it."""
-    loudness: ffmpeg.FileLoudness
-    duration_s: float
-    segment_lufs: dict[str, float]
-
-
-def _master_and_export(mixed: Mix, settings: AudioSettings, mp3: Path, wav: Path | None,
-                       tags: export.Tags, progress: Progress) -> Shipped:
-    """Master, encode and tag ``mp3`` (and ``wav``); return the encoded file's own figures.
-
-    What airs is the MP3, not the buffer before it: LAME shifts loudness (about −0.4 LU here)
-    and adds peaks. So the encoded file is measured, and mastering is corrected and repeated
-    until the file itself is on target. Old files stay until then.
-    """
-    from radio.audio import export, ffmpeg
-    from radio.audio.master import TRUE_PEAK_MARGIN_DB, Mastering, chain_for
-
-    progress.start(MASTER_STAGE, 3)
-    rate = mixed.sample_rate
-    mastering = Mastering(mixed.samples, rate, chain_for(settings))
-    progress.advance(MASTER_STAGE)
-    ceiling = settings.true_peak_dbtp - TRUE_PEAK_MARGIN_DB
-    aim = settings.target_lufs - codec_loudness_shift(mastering, settings, ceiling)
-    correction = 0.0
-    with contextlib.ExitStack() as files:
-        tmp_mp3 = files.enter_context(atomic_path(mp3))
-        tmp_wav = files.enter_context(atomic_path(wav)) if wav else None
-        for attempt in range(4):
-            with export.Encoder(tmp_mp3, rate, settings.bitrate_kbps, tmp_wav) as encoder:
-                rendered = mastering.render(mastering.gain_for(aim, ceiling) + correction,
-                                            ceiling, [encoder])
-            progress.advance(MASTER_STAGE)
-            miss = aim - rendered.loudness
-            if abs(miss) > RENDER_TOLERANCE_LU:  # the limiter took more than its excerpts said
-                correction += miss
-                continue
-            export.write_tags(tmp_mp3, tags)
-            shipped = ffmpeg.measure_file(tmp_mp3)
-            loudness_error = settings.target_lufs - shipped.integrated_lufs
-            peak_excess = shipped.true_peak_dbtp - (settings.true_peak_dbtp - TRUE_PEAK_SAFETY_DB)
-            if abs(loudness_error) <= LOUDNESS_TOLERANCE_LU and peak_excess <= 0:
-                break
-            aim += loudness_error
-            ceiling -= max(0.0, peak_excess + 0.1)
-        else:
-            raise AudioError(
-                f"Sau {attempt + 1} lần thử, tệp MP3 vẫn chưa đạt âm lượng {settings.target_lufs} LUFS "
-                f"với đỉnh dưới {settings.true_peak_dbtp} dBTP.",
-                hint="giảm mức âm lượng mục tiêu (audio.target_lufs) trong station.yaml.")
-    progress.finish(MASTER_STAGE)
-    codec_shift = shipped.integrated_lufs - rendered.loudness
-    segment_lufs = {t.id: round(rendered.meter.integrated(t.start_s, t.start_s + t.duration_s)
-                                + codec_shift, 2) for t in mixed.segments}
-    return Shipped(shipped, rendered.samples / rate, segment_lufs)
-
-
-def codec_loudness_shift(mastering: Mastering, settings: AudioSettings, ceiling: float) -> float:
-    """How much the MP3 encoder changes loudness (LAME CBR loses about 0.4 LU), measured on
-    a 30-second excerpt so the full programme is normally mastered and encoded only once."""
-    import numpy as np
-
-    from radio.audio import export, ffmpeg
-    from radio.audio.loudness import integrated_loudness
-    from radio.audio.master import db_to_gain, limit
-
-    rate = mastering.rate
-    middle = mastering.samples.size // 2
-    excerpt = mastering.samples[max(0, middle - 15 * rate): middle + 15 * rate]
-    excerpt = limit(excerpt * np.float32(db_to_gain(settings.target_lufs
-                                                    - integrated_loudness(excerpt, rate))),
-                    db_to_gain(ceiling), rate)
-    with tempfile.TemporaryDirectory(prefix="radio-probe-") as scratch:
-        probe = Path(scratch) / "probe.mp3"
-        export.write_mp3(excerpt, rate, probe, settings.bitrate_kbps)
-        decoded = ffmpeg.decode(probe, rate)[:, 0]
-    return integrated_loudness(decoded, rate) - integrated_loudness(excerpt, rate)
-
-
 def _readers(spoken: SpokenScript) -> dict[str, str]:
     """Who read which segment in person, by segment id."""
     return {s.segment_id: s.reader.name for s in spoken.segments if s.reader is not None}
@@ -403,63 +313,49 @@ def _chapters(mixed: Mix, readers: dict[str, str]) -> list[export.Chapter]:
             for index, (t, end) in enumerate(zip(timings, ends))]
 
 
-def _manifest(station, script, mp3, wav, shipped: Shipped, mixed, spoken, settings) -> dict:
+def _manifest(station: Station, script: Script, mp3: Path, wav: Path | None, shipped: Shipped, mixed: Mix,
+              spoken: SpokenScript, settings: AudioSettings, key: str) -> Manifest:
     first_engine, _, first_voice = (spoken.engines or [":"])[0].partition(":")
     voiced = {segment.segment_id: segment for segment in spoken.segments}
     measured = shipped.loudness
-    return {
-        "station": station.id,
-        "station_name": station.name,
-        "month": script.month,
-        "title": script.title,
-        "script_sha256": script.content_hash(),
-        "produced_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "radio_version": __version__,
-        "audio": {
-            "path": mp3.name,
-            "sha256": sha256_file(mp3),
-            # The audio frames without tags: what an approval is bound to.
-            "audio_sha256": audio_sha256(mp3),
-            "duration_s": round(shipped.duration_s, 3),
-            "integrated_lufs": measured.integrated_lufs,
-            "loudness_range_lu": measured.loudness_range_lu,
-            "true_peak_dbtp": measured.true_peak_dbtp,
-            "sample_peak_dbfs": measured.sample_peak_dbfs,
-            "sample_rate": mixed.sample_rate,
-            "channels": 1,
-            "bitrate_kbps": settings.bitrate_kbps,
-            "preset": settings.preset,
-            "target_lufs": settings.target_lufs,
-            "true_peak_limit_dbtp": settings.true_peak_dbtp,
-            "highpass_hz": settings.highpass_hz,
-            "wav": None if wav is None else {"path": wav.name, "sha256": sha256_file(wav)},
-            "measured_by": "ffmpeg ebur128 (EBU R128) on the encoded file",
-        },
-        "engine": {"name": first_engine, "voice": first_voice, "used": spoken.engines},
-        "segments": [_segment_record(t, voiced.get(t.id), shipped.segment_lufs.get(t.id),
-                                     mixed.kit_has_bed and t.kind in settings.bed.segments)
-                     for t in mixed.segments],
-        "clips": {"synthesized": spoken.synthesized, "reused": spoken.reused},
-    }
+    return Manifest(
+        station=station.id, station_name=station.name, month=script.month, title=script.title,
+        script_sha256=script.content_hash(),
+        produced_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        radio_version=__version__,
+        audio=AudioRecord(
+            path=mp3.name, sha256=sha256_file(mp3), audio_sha256=audio_sha256(mp3),
+            duration_s=round(shipped.duration_s, 3),
+            integrated_lufs=measured.integrated_lufs, loudness_range_lu=measured.loudness_range_lu,
+            true_peak_dbtp=measured.true_peak_dbtp, sample_peak_dbfs=measured.sample_peak_dbfs,
+            sample_rate=mixed.sample_rate, channels=1, bitrate_kbps=settings.bitrate_kbps,
+            preset=settings.preset, target_lufs=settings.target_lufs,
+            true_peak_limit_dbtp=settings.true_peak_dbtp, highpass_hz=settings.highpass_hz,
+            wav=None if wav is None else FileRecord(path=wav.name, sha256=sha256_file(wav)),
+            measured_by="ffmpeg ebur128 (EBU R128) on the encoded file"),
+        engine=EngineRecord(name=first_engine, voice=first_voice, used=spoken.engines),
+        segments=[_segment_record(t, voiced.get(t.id), shipped.segment_lufs.get(t.id),
+                                  mixed.kit_has_bed and t.kind in settings.bed.segments)
+                  for t in mixed.segments],
+        clips=ClipCounts(synthesized=spoken.synthesized, reused=spoken.reused),
+        production_key=key, output_reused=False, approval=None)
 
 
-def _segment_record(timing, voiced, lufs: float | None, bed: bool) -> dict:
+def _segment_record(timing: SegmentTiming, voiced: SpokenSegment | None, lufs: float | None,
+                    bed: bool) -> SegmentRecord:
     import numpy as np
 
-    record = {"id": timing.id, "kind": timing.kind, "title": timing.title,
-              "start_s": round(timing.start_s, 3), "duration_s": round(timing.duration_s, 3),
-              "bed": bed,
-              # Short parts (a 2 s intro) are below BS.1770's gating and have no loudness.
-              "integrated_lufs": lufs if lufs is not None and np.isfinite(lufs) else None}
-    if voiced is not None:  # intro and outro are music, not speech
-        record["speech"] = {"engine": voiced.engine, "voice": voiced.voice,
-                            "fallback_from": [{"engine": f.engine, "reason": f.reason}
-                                              for f in voiced.fallback_from]}
-    if voiced is not None and voiced.reader is not None:
-        reader = voiced.reader
-        record["read_by"] = {"name": reader.name, "recorded_at": reader.recorded_at,
-                             "sha256": reader.sha256, "stale": reader.stale}
-    return record
+    reader = voiced.reader if voiced is not None else None
+    return SegmentRecord(
+        id=timing.id, kind=timing.kind, title=timing.title,
+        start_s=round(timing.start_s, 3), duration_s=round(timing.duration_s, 3), bed=bed,
+        integrated_lufs=lufs if lufs is not None and np.isfinite(lufs) else None,
+        # Intro and outro are music, not speech.
+        speech=None if voiced is None else SegmentSpeech(
+            engine=voiced.engine, voice=voiced.voice,
+            fallback_from=[Fallback(engine=f.engine, reason=f.reason) for f in voiced.fallback_from]),
+        read_by=None if reader is None else ReadBy(name=reader.name, recorded_at=reader.recorded_at,
+                                                    sha256=reader.sha256, stale=reader.stale))
 
 
 def compose_month(station_dir: Path, month: str, *, allow_length: bool = False,

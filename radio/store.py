@@ -266,6 +266,7 @@ class AsRun:
     error: str | None
     month: str | None = None  # the programme's month (from the queue)
     id: int | None = None
+    audio_sha256: str | None = None  # the audio hash of the bytes sent, as the claim recorded it
 
 
 class AlreadyClaimed(Exception):
@@ -380,12 +381,6 @@ class Store:
             if before_commit is not None:
                 before_commit(recorded)
             return recorded
-
-    @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """A raw connection, for tests that build a store by hand."""
-        with self._connect() as db:
-            yield db
 
     # -- review trail -------------------------------------------------------------------
     def review_events(self, month: str | None = None) -> list[ReviewEvent]:
@@ -884,4 +879,111 @@ def _airing(row) -> Airing:
 
 def _as_run(row) -> AsRun:
     return AsRun(row["airing_id"], row["planned_at"], row["started_at"], row["ended_at"],
-                 row["file"], row["output"], row["result"], row["error"], row["month"], row["id"])
+                 row["file"], row["output"], row["result"], row["error"], row["month"], row["id"],
+                 row["audio_sha256"])
+
+
+# -- what tests and the chaos benchmark do to the database from outside -------------------
+# The tool never calls what follows. It stands for other programs on the station's machine
+# (a database viewer, a script run by someone with write access to radio.db), so that tests
+# and benchmarks do not write SQL of their own: only this module does.
+
+@contextmanager
+def hold_exclusive_lock(station_dir: Path, timeout_s: float = 30) -> Iterator[None]:
+    """Hold radio.db's exclusive lock for the block, as a database viewer left open in a
+    transaction does: every read and write of the station waits, then fails as busy."""
+    holder = sqlite3.connect(Path(station_dir) / DATABASE, timeout=timeout_s, isolation_level=None)
+    try:
+        holder.execute("BEGIN EXCLUSIVE")
+        yield
+        holder.execute("ROLLBACK")
+    finally:
+        holder.close()
+
+
+class Tamper:
+    """What someone with write access to radio.db can do outside the tool: read any row,
+    drop a table's append-only triggers, edit, delete or forge rows by id, and recompute a
+    chain with the project's own hash. Used by the tests to prove that the tamper evidence
+    (``broken_record``, ``radio verify``, the anchors) names each of these.
+
+    Tables and columns are named by the caller and checked against the schema; rows are
+    plain dicts of the columns the database has, so this class knows no column by name
+    beyond ``id`` and ``chain``. SQLite's own errors (a trigger refusing a change) are
+    raised as they are."""
+
+    def __init__(self, station_dir: Path) -> None:
+        self.path = Path(station_dir) / DATABASE
+
+    @contextmanager
+    def _open(self) -> Iterator[sqlite3.Connection]:
+        db = sqlite3.connect(self.path)
+        db.row_factory = sqlite3.Row
+        try:
+            with db:  # one transaction per operation, committed on success
+                yield db
+        finally:
+            db.close()
+
+    def _columns(self, db: sqlite3.Connection, table: str, names=()) -> list[str]:
+        columns = [row["name"] for row in db.execute("SELECT name FROM pragma_table_info(?)", (table,))]
+        if not columns or any(name not in columns for name in names):
+            raise ValueError(f"no table {table!r} with columns {list(names)!r} in {self.path}")
+        return columns
+
+    def rows(self, table: str, **equal) -> list[dict]:
+        """The rows whose columns equal ``equal`` (all rows without it), in id order."""
+        with self._open() as db:
+            self._columns(db, table, equal)
+            where = " AND ".join(f"{name} IS ?" for name in equal) or "1"
+            order = "ORDER BY id" if "id" in self._columns(db, table) else ""
+            return [dict(row) for row in db.execute(f"SELECT * FROM {table} WHERE {where} {order}",
+                                                    tuple(equal.values()))]
+
+    def drop_guards(self, table: str) -> None:
+        """Drop every trigger on ``table`` (what keeps the trails append-only)."""
+        with self._open() as db:
+            self._columns(db, table)
+            for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ?",
+                                      (table,)).fetchall():
+                db.execute(f'DROP TRIGGER "{name}"')
+
+    def update(self, table: str, row_id: int, **values) -> None:
+        with self._open() as db:
+            self._columns(db, table, values)
+            _touched(db.execute(f"UPDATE {table} SET {', '.join(f'{name} = ?' for name in values)} "
+                                "WHERE id = ?", (*values.values(), row_id)), table, row_id)
+
+    def delete(self, table: str, row_id: int) -> None:
+        with self._open() as db:
+            self._columns(db, table)
+            _touched(db.execute(f"DELETE FROM {table} WHERE id = ?", (row_id,)), table, row_id)
+
+    def forge(self, table: str, like: int, **changes) -> int:
+        """A new row under the next id: a copy of row ``like`` with ``changes``."""
+        with self._open() as db:
+            self._columns(db, table, changes)
+            row = dict(db.execute(f"SELECT * FROM {table} WHERE id = ?", (like,)).fetchone())
+            row.update(changes, id=db.execute(f"SELECT MAX(id) + 1 FROM {table}").fetchone()[0])
+            db.execute(f"INSERT INTO {table} ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
+                       tuple(row.values()))
+            return row["id"]
+
+    def rechain(self, table: str) -> None:
+        """Recompute every link of a chained table as the tool would (after rows were edited),
+        so the chain is whole again and only an anchor kept elsewhere can tell."""
+        if table not in _CHAINED:
+            raise ValueError(f"{table!r} is not a chained table")
+        with self._open() as db:
+            ids_from = _meta(db, f"{table}_ids_from", 1)
+            previous = None
+            for row in db.execute(f"SELECT * FROM {table} ORDER BY id").fetchall():
+                own_id = (row["id"],) if row["id"] >= ids_from else ()
+                previous = _link(previous, *own_id, *(row[name] for name in _CHAINED[table]))
+                db.execute(f"UPDATE {table} SET chain = ? WHERE id = ?", (previous, row["id"]))
+
+
+def _touched(cursor: sqlite3.Cursor, table: str, row_id: int) -> None:
+    """A tampering that changed nothing would let a test prove nothing."""
+    if cursor.rowcount != 1:
+        raise ValueError(f"no row {row_id} in {table}")

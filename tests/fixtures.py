@@ -13,6 +13,7 @@ import hashlib
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from radio.approval import MonthFiles, approve
@@ -34,7 +35,7 @@ def _workshop() -> Path:
     return Path(root) / "stations"
 
 
-def _prototype(options: tuple) -> Path:
+def _prototype(options: tuple, then: Callable[[Path], object] | None) -> Path:
     """Built by the first worker to ask, under a lock; the others wait and copy it."""
     folder = _workshop() / hashlib.sha256(repr(options).encode()).hexdigest()[:16]
     done = folder / "an-lac" / ".prototype-done"
@@ -44,21 +45,30 @@ def _prototype(options: tuple) -> Path:
             fcntl.flock(lock, fcntl.LOCK_EX)
             if not done.exists():
                 shutil.rmtree(folder / "an-lac", ignore_errors=True)
-                _build(folder / "an-lac", *options)
+                _build(folder / "an-lac", *options[:4])
+                if then is not None:
+                    then(folder / "an-lac")
                 done.touch()
     return folder / "an-lac"
 
 
 def make_station(parent: Path, *, segments: tuple[str, ...] | None = SHORT, produced: bool = False,
-                 approved: bool = False, name: str = "an-lac", first_sentence: bool = False) -> Path:
+                 approved: bool = False, name: str = "an-lac", first_sentence: bool = False,
+                 then: Callable[[Path], object] | None = None) -> Path:
     """A copy of the sample station under ``parent``: composed for the sample month and
     cut to the ``segments`` kinds (``None`` keeps the whole programme; ``()`` composes
-    nothing), each cut to its first sentence with ``first_sentence`` (a programme of a few
-    seconds, for what must play in real time), produced with the dummy engine, approved by
-    ``APPROVER``."""
-    options = (segments, produced, approved, first_sentence)
+    nothing and leaves a plain copy of the sample), each cut to its first sentence with
+    ``first_sentence`` (a programme of a few seconds, for what must play in real time),
+    produced with the dummy engine, approved by ``APPROVER``. ``then``, a function at a
+    module's top level, finishes the prototype (a history written into its store, files of
+    a test module's own): it runs once per run and per function, like the rest, not once
+    per test, so it must build the same folder every time."""
+    if then is not None and "<" in then.__qualname__:
+        raise ValueError("then= must be a module-level function: its name keys the prototype")
+    options = (segments, produced, approved, first_sentence,
+               f"{then.__module__}.{then.__qualname__}" if then else None)
     if options not in _prototypes:
-        _prototypes[options] = _prototype(options)
+        _prototypes[options] = _prototype(options, then)
     folder = parent / name
     shutil.copytree(_prototypes[options], folder, ignore=shutil.ignore_patterns(".prototype-done"))
     return folder

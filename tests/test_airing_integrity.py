@@ -7,7 +7,6 @@ chain recomputed by an insider, a player that looked dead while it was airing.
 import hashlib
 import json
 import os
-import sqlite3
 import subprocess
 import sys
 import threading
@@ -21,7 +20,7 @@ from radio.backup import back_up, backups, restore
 from radio.player import Player, as_run_log
 from radio.player.outputs import FileOutput
 from radio.schedule import ScheduleError, add_airing, queued, schedule_month
-from radio.store import AlreadyQueued, Store, StoreLost, WebAction, _link
+from radio.store import AlreadyQueued, Store, StoreLost, Tamper, WebAction
 from tests.conftest import run_cli
 from tests.fixtures import make_station
 from tests.test_schedule_player import BEFORE, MONTH, ZONE, FakeClock, approved_file, at
@@ -53,9 +52,8 @@ def test_a_file_swapped_between_the_check_and_the_airing_never_reaches_the_air(s
     assert entry.result == "aired"
     [copy] = (scheduled / "played").glob("*.mp3")
     assert audio_sha256(copy) == approved_audio != audio_sha256(approved)
-    with sqlite3.connect(scheduled / "radio.db") as db:
-        [(logged,)] = db.execute("SELECT audio_sha256 FROM as_run").fetchall()
-    assert logged == approved_audio
+    [logged] = Store(scheduled).as_run()
+    assert logged.audio_sha256 == approved_audio
     played = json.loads((scheduled / "played" / "played.jsonl").read_text(encoding="utf-8"))
     assert played["audio_sha256"] == approved_audio
 
@@ -159,9 +157,9 @@ def test_backups_are_consistent_copies_kept_for_the_station_s_days(scheduled):
     result = run_cli("backup", "-s", str(scheduled))
     assert result.returncode == 0 and "Đã sao lưu" in result.stdout
     [kept] = backups(scheduled)  # the 40-day-old copy went (keep_days 30 by default)
-    with sqlite3.connect(kept) as db:
-        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        assert db.execute("SELECT COUNT(*) FROM airings").fetchone()[0] == len(queued(Store(scheduled)))
+    # A whole database (describe_copy refuses one that fails SQLite's integrity check)
+    # holding the queue.
+    assert Store.describe_copy(kept)["airings"] == len(queued(Store(scheduled)))
     assert list((scheduled / "anchors").glob("*.json"))
 
 
@@ -184,45 +182,29 @@ def played_morning_and_missed_afternoon(folder):
 
 def test_a_deleted_as_run_row_is_named(scheduled):
     played_morning_and_missed_afternoon(scheduled)
-    with sqlite3.connect(scheduled / "radio.db") as db:
-        db.execute("DELETE FROM as_run WHERE result = 'missed'")
+    tamper = Tamper(scheduled)
+    [missed] = tamper.rows("as_run", result="missed")
+    tamper.delete("as_run", missed["id"])
     problem = Store(scheduled).broken_record()
     assert problem and "bị xoá ngoài phần mềm" in problem
 
 
 def test_a_failed_airing_hidden_as_removed_and_deleted_is_named(scheduled):
     played_morning_and_missed_afternoon(scheduled)
-    with sqlite3.connect(scheduled / "radio.db") as db:
-        [(airing_id,)] = db.execute("SELECT airing_id FROM as_run WHERE result = 'missed'").fetchall()
-        db.execute("UPDATE airings SET removed = 1 WHERE id = ?", (airing_id,))
+    tamper = Tamper(scheduled)
+    [missed] = tamper.rows("as_run", result="missed")
+    airing_id = missed["airing_id"]
+    tamper.update("airings", airing_id, removed=1)
     problem = Store(scheduled).broken_record()
     assert problem and "Lịch phát bị sửa ngoài phần mềm" in problem and str(airing_id) in problem
-    with sqlite3.connect(scheduled / "radio.db") as db:
-        db.execute("DELETE FROM as_run WHERE airing_id = ?", (airing_id,))
-        db.execute("DELETE FROM airings WHERE id = ?", (airing_id,))
+    tamper.delete("as_run", missed["id"])
+    tamper.delete("airings", airing_id)
     assert "ngoài phần mềm" in Store(scheduled).broken_record()
 
 
-def recompute_chain(db, table, fields):
-    """What an insider with the project's own hash function does after editing rows."""
-    db.execute(f"DROP TRIGGER IF EXISTS {table}_no_update")
-    db.execute(f"DROP TRIGGER IF EXISTS {table}_no_delete")
-    previous = None
-    for row in db.execute(f"SELECT * FROM {table} ORDER BY id").fetchall():
-        chain = _link(previous, row[0], *(row[name] for name in fields))
-        db.execute(f"UPDATE {table} SET chain = ? WHERE id = ?", (chain, row[0]))
-        previous = chain
-
-
 def test_a_recomputed_approval_chain_no_longer_matches_its_anchor(scheduled):
-    from radio.store import _CHAINED
-
     Store(scheduled).write_anchor()
-    with sqlite3.connect(scheduled / "radio.db") as db:
-        db.row_factory = sqlite3.Row
-        db.execute("DROP TRIGGER review_events_no_update")
-        db.execute("UPDATE review_events SET by_name = 'Người khác' WHERE action = 'approve'")
-        recompute_chain(db, "review_events", _CHAINED["review_events"])
+    forge_approver(scheduled)
     problem = Store(scheduled).broken_record()
     assert problem and "không còn khớp với dấu kiểm" in problem and "Nhật ký duyệt" in problem
 
@@ -230,11 +212,12 @@ def test_a_recomputed_approval_chain_no_longer_matches_its_anchor(scheduled):
 def test_the_last_row_deleted_and_its_id_reused_is_caught_by_the_anchor(scheduled):
     played_morning_and_missed_afternoon(scheduled)
     Store(scheduled).write_anchor()
-    with sqlite3.connect(scheduled / "radio.db") as db:
-        db.execute("DROP TRIGGER as_run_ledger_no_delete")
-        last = db.execute("SELECT MAX(id) FROM as_run_ledger").fetchone()[0]
-        db.execute("DELETE FROM as_run_ledger WHERE id >= ?", (last - 1,))
-        db.execute("DELETE FROM as_run WHERE result = 'missed'")
+    tamper = Tamper(scheduled)
+    tamper.drop_guards("as_run_ledger")
+    for entry in tamper.rows("as_run_ledger")[-2:]:  # the missed airing's claim and finish
+        tamper.delete("as_run_ledger", entry["id"])
+    [missed] = tamper.rows("as_run", result="missed")
+    tamper.delete("as_run", missed["id"])
     assert "không còn khớp với dấu kiểm" in Store(scheduled).broken_record()
 
 
@@ -243,9 +226,10 @@ def test_web_actions_are_checked(scheduled):
     for action in ("login", "approve"):
         store.add_web_action(WebAction("2026-12-01T01:00:00+00:00", "binh", "leader", MONTH, action, None))
     assert store.broken_record() is None
-    with sqlite3.connect(scheduled / "radio.db") as db:
-        db.execute("DROP TRIGGER web_actions_no_update")
-        db.execute("UPDATE web_actions SET username = 'lan' WHERE action = 'approve'")
+    tamper = Tamper(scheduled)
+    tamper.drop_guards("web_actions")
+    [approval] = tamper.rows("web_actions", action="approve")
+    tamper.update("web_actions", approval["id"], username="lan")
     problem = store.broken_record()
     assert problem and "Nhật ký thao tác trên trang web" in problem
 
@@ -357,13 +341,13 @@ def test_a_full_disk_is_said_once_not_every_second_and_the_airing_goes_out_after
 # -- anchors on the website and in reports -----------------------------------------------
 
 def forge_approver(folder):
-    from radio.store import _CHAINED
-
-    with sqlite3.connect(folder / "radio.db") as db:
-        db.row_factory = sqlite3.Row
-        db.execute("DROP TRIGGER review_events_no_update")
-        db.execute("UPDATE review_events SET by_name = 'Người khác' WHERE action = 'approve'")
-        recompute_chain(db, "review_events", _CHAINED["review_events"])
+    """An insider rewrites who approved, then recomputes the chain with the project's own
+    hash, so the database alone looks whole."""
+    tamper = Tamper(folder)
+    tamper.drop_guards("review_events")
+    for approval in tamper.rows("review_events", action="approve"):
+        tamper.update("review_events", approval["id"], by_name="Người khác")
+    tamper.rechain("review_events")
 
 
 def test_the_published_anchor_catches_a_recomputed_chain(scheduled):

@@ -1,6 +1,4 @@
 """Authoring a year: topic library, yearly plan, month briefs, scripts that fit 10–15 minutes."""
-import shutil
-
 import pytest
 import yaml
 
@@ -10,15 +8,14 @@ from radio.library import all_procedures, all_topics, load_plan_items
 from radio.pipeline import load_station, sample_station_dir
 from radio.plan import coverage, make_plan, propose
 from tests.conftest import run_cli
+from tests.fixtures import make_station
 
 SAMPLE_BRIEF = sample_station_dir() / "months" / "2026-12.yaml"
 
 
 @pytest.fixture
 def station_dir(tmp_path):
-    folder = tmp_path / "an-lac"
-    shutil.copytree(sample_station_dir(), folder)
-    return folder
+    return make_station(tmp_path, segments=())
 
 
 @pytest.fixture(scope="module")

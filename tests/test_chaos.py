@@ -8,7 +8,6 @@ never play one airing twice either.
 import json
 import random
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -18,7 +17,7 @@ import pytest
 
 from radio.approval import MonthFiles, require_airable
 from radio.schedule import add_airing
-from radio.store import Store
+from radio.store import Store, hold_exclusive_lock
 from tests.fixtures import make_station
 from tests.test_schedule_player import MONTH, ZONE
 
@@ -71,8 +70,7 @@ def wait_until(daemon, moment):
 
 
 def log_rows(folder):
-    with sqlite3.connect(folder / "radio.db") as db:
-        return db.execute("SELECT airing_id, result, error FROM as_run").fetchall()
+    return [(entry.airing_id, entry.result, entry.error) for entry in Store(folder, readonly=True).as_run()]
 
 
 def test_chaos_every_airing_closes_once_and_the_daemon_survives(rehearsal):
@@ -110,11 +108,8 @@ def test_chaos_every_airing_closes_once_and_the_daemon_survives(rehearsal):
         assert daemon.process.poll() is None, daemon.process.communicate()[0]
         roll = rng.random()
         if step == 10 and not done_lock:
-            lock = sqlite3.connect(folder / "radio.db", timeout=30)
-            lock.execute("BEGIN EXCLUSIVE")
-            time.sleep(15)  # fifty station minutes: airings in between end as missed
-            lock.rollback()
-            lock.close()
+            with hold_exclusive_lock(folder):
+                time.sleep(15)  # fifty station minutes: airings in between end as missed
             done_lock = 1
         elif step in (2, 9) and done_kill < 2:
             wait_until(daemon, times[step] + timedelta(seconds=20))  # in the middle of the airing
@@ -171,18 +166,13 @@ def test_two_daemons_racing_never_play_an_airing_twice(rehearsal):
 
 def test_a_daemon_started_while_the_database_is_held_waits_instead_of_exiting(rehearsal):
     folder = rehearsal
-    lock = sqlite3.connect(folder / "radio.db", timeout=30)
-    lock.execute("BEGIN EXCLUSIVE")
-    try:
+    with hold_exclusive_lock(folder):
         daemon = subprocess.Popen(
             [sys.executable, "-m", "radio", "player", "run", "-s", str(folder), "--output", "null",
              "--until", (datetime.now(ZONE) + timedelta(seconds=14)).strftime("%Y-%m-%d %H:%M:%S")],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         time.sleep(12)  # longer than the store's own 10 s wait for a lock
         assert daemon.poll() is None, daemon.communicate()[0]
-    finally:
-        lock.rollback()
-        lock.close()
     said = daemon.communicate(timeout=30)[0]
     assert daemon.returncode == 0, said
     assert "cơ sở dữ liệu đang bị giữ" in said

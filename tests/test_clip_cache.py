@@ -61,9 +61,9 @@ def test_a_killed_production_resumes_without_resynthesizing_finished_clips(tmp_p
 
     production = produce(load_station(sample_station_dir()), many_sentences(), out,
                          engine_override="dummy")
-    clips = production.manifest["clips"]
-    assert clips["reused"] == finished
-    assert clips["synthesized"] == len(clips_in(cache_root)) - finished > 0
+    clips = production.manifest.clips
+    assert clips.reused == finished
+    assert clips.synthesized == len(clips_in(cache_root)) - finished > 0
 
 
 def test_two_productions_at_once_share_the_cache_safely(tmp_path):
@@ -71,13 +71,13 @@ def test_two_productions_at_once_share_the_cache_safely(tmp_path):
     with ThreadPoolExecutor(2) as pool:
         runs = list(pool.map(lambda n: produce(station, short_script(), tmp_path / f"out{n}"),
                              range(2)))
-    assert all(r.manifest["audio"]["duration_s"] > 3 for r in runs)
+    assert all(r.manifest.audio.duration_s > 3 for r in runs)
     # Both outputs share nothing here, but a shared cache folder must hold whole clips only.
     shared = tmp_path / "shared"
     with ThreadPoolExecutor(2) as pool:
         list(pool.map(lambda n: produce(station, short_script(), shared), range(2)))
     again = produce(station, short_script(), shared)
-    assert again.manifest["clips"] == {"synthesized": 0, "reused": 4}
+    assert (again.manifest.clips.synthesized, again.manifest.clips.reused) == (0, 4)
     assert not [p for p in shared.rglob(".*") if p.is_file()]
 
 

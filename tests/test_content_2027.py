@@ -1,6 +1,5 @@
 """Content a commune leader approves for 2027 without rewriting: the law in force on each
 airing date, segments written for the ear, nothing of the sample station on a real one."""
-import shutil
 
 import pytest
 import yaml
@@ -11,7 +10,7 @@ from radio.config import load_model
 from radio.ear import NEVER_SAY, never_said
 from radio.library import changes_in
 from radio.models import Script
-from radio.pipeline import compose_month, load_station, sample_station_dir
+from radio.pipeline import compose_month, load_station
 from radio.review import build_review
 from radio.speech.normalize import Normalizer, packaged_lexicon, spell, station_normalizer
 from radio.station import sample_traces
@@ -19,7 +18,6 @@ from radio.store import Store
 from tests.conftest import run_cli
 from tests.fixtures import make_station
 
-SAMPLE = sample_station_dir()
 
 # A procedure whose place of filing changes with a law on 1 March 2027 (the wording is the
 # test's own; the packaged library uses the same mechanism for real changes).
@@ -105,8 +103,7 @@ def test_an_item_not_yet_in_force_is_refused_with_the_brief_s_line(tmp_path):
 
 
 def test_the_opening_names_the_month_s_procedure(tmp_path):
-    folder = tmp_path / "an-lac"
-    shutil.copytree(SAMPLE, folder)
+    folder = make_station(tmp_path, segments=())
     composition, _ = compose_month(folder, "2026-12", allow_length=True)
     opening = composition.script.segments[0].text
     assert "liên thông đăng ký khai sinh" in opening

@@ -1,16 +1,14 @@
 """The packaged library itself, as the content writers left it: written for the ear, dated
 per item, three papers and one number per procedure, every plan item and frequent procedure
 area covered; the demo programme's spoken form in short sentences."""
-import shutil
 import re
 from statistics import median
 
 from radio.ear import LONGEST_WORDS, spoken_sentences
 from radio.library import all_procedures, all_topics, library_problems, load_plan_items
-from radio.pipeline import compose_month, load_station, sample_station_dir
+from radio.pipeline import compose_month, load_station
 from radio.speech.normalize import station_normalizer
-
-SAMPLE = sample_station_dir()
+from tests.fixtures import make_station
 
 
 # -- written for the ear ----------------------------------------------------------------------
@@ -25,8 +23,7 @@ def test_every_procedure_names_at_most_three_papers_and_one_thing_to_remember():
 
 
 def test_the_demo_programme_is_short_sentences(tmp_path):
-    folder = tmp_path / "an-lac"
-    shutil.copytree(SAMPLE, folder)
+    folder = make_station(tmp_path, segments=())
     composition, _ = compose_month(folder, "2026-12", allow_length=True)
     normalizer = station_normalizer(load_station(folder), folder)
     sentences = [s for segment in composition.script.segments for s in spoken_sentences(segment.text, normalizer)]
@@ -36,8 +33,7 @@ def test_the_demo_programme_is_short_sentences(tmp_path):
 
 
 def test_the_procedure_repeats_its_one_number_at_the_end(tmp_path):
-    folder = tmp_path / "an-lac"
-    shutil.copytree(SAMPLE, folder)
+    folder = make_station(tmp_path, segments=())
     composition, _ = compose_month(folder, "2026-12", allow_length=True)
     text = next(s.text for s in composition.script.segments if s.kind == "procedure")
     last = text.strip().splitlines()[-1]

@@ -117,22 +117,16 @@ def test_a_script_compose_has_no_record_of_is_not_overwritten(tmp_path):
 
 
 def test_a_held_database_stops_compose_rather_than_guessing(tmp_path, monkeypatch):
-    import sqlite3
-
     import radio.store
+    from radio.store import hold_exclusive_lock
 
     folder = make_station(tmp_path, segments=None, approved=True)
     script = folder / "scripts" / f"{MONTH}.yaml"
     before = script.read_bytes()
     _change_brief(folder)
     monkeypatch.setattr(radio.store, "BUSY_TIMEOUT_S", 0.2)
-    holder = sqlite3.connect(folder / "radio.db", isolation_level=None)
-    holder.execute("BEGIN EXCLUSIVE")
-    try:
+    with hold_exclusive_lock(folder):
         result = run_cli("compose", MONTH, "--new-draft", "-s", str(folder))
-    finally:
-        holder.execute("ROLLBACK")
-        holder.close()
     assert result.returncode != 0 and "đang bị chương trình khác giữ" in _said(result)
     assert script.read_bytes() == before and not _copies(folder)
 

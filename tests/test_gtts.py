@@ -153,7 +153,7 @@ def test_production_with_gtts_then_cached_reproduction_asks_google_nothing(googl
     station = gtts_station()
     first = produce(station, script(), tmp_path / "out")
     manifest = json.loads(first.manifest_path.read_text())
-    assert [s["speech"]["engine"] for s in manifest["segments"] if "speech" in s] == ["gtts"] * 2
+    assert [s["speech"]["engine"] for s in manifest["segments"] if s["speech"]] == ["gtts"] * 2
     assert manifest["clips"] == {"synthesized": 3, "reused": 0}
     asked = len(google.requests)
     again = produce(station, script(), tmp_path / "out")
@@ -166,7 +166,7 @@ def test_failing_google_falls_back_to_offline_and_the_manifest_says_so(google, t
     station = gtts_station(fallback=["offline"])
     done = produce(station, script(), tmp_path / "out")
     manifest = json.loads(done.manifest_path.read_text())
-    speech = [s["speech"] for s in manifest["segments"] if "speech" in s]
+    speech = [s["speech"] for s in manifest["segments"] if s["speech"]]
     assert {s["engine"] for s in speech} == {"offline"}
     # The two announcers keep distinct offline voices.
     assert len({s["voice"] for s in speech}) == 2
@@ -186,7 +186,7 @@ def test_fallback_voice_can_be_chosen_per_announcer(google, tmp_path):
     station = station.model_copy(update={"announcers": announcers})
     done = produce(station, script(), tmp_path / "out")
     speech = [s["speech"] for s in json.loads(done.manifest_path.read_text())["segments"]
-              if "speech" in s]
+              if s["speech"]]
     assert {s["voice"] for s in speech} == {"vi-vn-x-south"}
 
 

@@ -10,7 +10,6 @@ import json
 import os
 import re
 import signal
-import sqlite3
 import subprocess
 import sys
 import threading
@@ -116,8 +115,7 @@ def source_attempts(server: IcecastServer) -> list[str]:
 
 
 def as_run(folder):
-    with sqlite3.connect(folder / "radio.db") as db:
-        return db.execute("SELECT result, output, error FROM as_run").fetchall()
+    return [(entry.result, entry.output, entry.error) for entry in Store(folder, readonly=True).as_run()]
 
 
 def write_wav(path, samples: np.ndarray) -> None:

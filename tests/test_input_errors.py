@@ -1,17 +1,13 @@
 """Bad input gets a Vietnamese message naming the file and line, and a non-zero exit."""
-import shutil
-
 import pytest
 
-from radio.pipeline import sample_station_dir
 from tests.conftest import run_cli
+from tests.fixtures import make_station
 
 
 @pytest.fixture
 def station(tmp_path):
-    folder = tmp_path / "an-lac"
-    shutil.copytree(sample_station_dir(), folder)
-    return folder
+    return make_station(tmp_path, segments=())
 
 
 def brief(station, month, text):
@@ -92,8 +88,7 @@ def test_missing_station_field_names_it_and_writes_nothing(station):
 
 
 def test_timetable_errors_point_at_the_schedule_section(tmp_path):
-    folder = tmp_path / "xa"
-    shutil.copytree(sample_station_dir(), folder)
+    folder = make_station(tmp_path, segments=(), name="xa")
     station_yaml = folder / "station.yaml"
     original = station_yaml.read_text(encoding="utf-8")
     line_of_schedule = original.splitlines().index("schedule:") + 1
@@ -140,20 +135,17 @@ def test_hostile_yaml_is_refused_with_a_message(tmp_path, text, words):
 
 
 def test_a_month_argument_cannot_leave_the_station_folder(tmp_path):
-    shutil.copyfile(sample_station_dir() / "station.yaml", tmp_path / "station.yaml")
-    result = run_cli("compose", "../../esc/2026-12", "--station", str(tmp_path))
+    station = make_station(tmp_path, segments=())
+    result = run_cli("compose", "../../esc/2026-12", "--station", str(station))
     assert result.returncode == 1 and "Tháng '../../esc/2026-12' không hợp lệ" in result.stderr
-    assert not list(tmp_path.parent.glob("esc*"))
+    assert not list(tmp_path.parent.glob("esc*")) and not list(tmp_path.glob("esc*"))
     for bad in ("2026-13", "1999-12", "2026-1"):
-        assert run_cli("status", bad, "--station", str(tmp_path)).returncode == 1
+        assert run_cli("status", bad, "--station", str(station)).returncode == 1
 
 
 def test_station_templates_render_in_a_sandbox(tmp_path):
-    import shutil
-
-    from radio.pipeline import compose_month, sample_station_dir
-    station = tmp_path / "an-lac"
-    shutil.copytree(sample_station_dir(), station)
+    from radio.pipeline import compose_month
+    station = make_station(tmp_path, segments=())
     own = station / "templates" / "segments"
     own.mkdir(parents=True)
     marker = tmp_path / "pwned"
@@ -167,12 +159,8 @@ def test_station_templates_render_in_a_sandbox(tmp_path):
 
 
 def test_review_names_an_unknown_voice_in_the_script(tmp_path):
-    import shutil
-
-    from radio.pipeline import compose_month, sample_station_dir
-    station = tmp_path / "an-lac"
-    shutil.copytree(sample_station_dir(), station)
-    _, script = compose_month(station, "2026-12")
+    station = make_station(tmp_path, segments=None)  # the whole programme, composed
+    script = station / "scripts" / "2026-12.yaml"
     script.write_text(script.read_text(encoding="utf-8").replace("voice: nu2", "voice: nam"), encoding="utf-8")
     result = run_cli("review", "2026-12", "--station", str(station))
     assert result.returncode == 1 and "Traceback" not in result.stderr
@@ -209,8 +197,7 @@ def test_commands_outside_a_station_folder_say_so_and_create_nothing(tmp_path):
 
 
 def test_a_brief_for_another_month_than_its_file_is_refused(tmp_path):
-    station = tmp_path / "an-lac"
-    shutil.copytree(sample_station_dir(), station)
+    station = make_station(tmp_path, segments=())
     brief = station / "months" / "2026-12.yaml"
     brief.rename(station / "months" / "2027-01.yaml")
     result = run_cli("compose", "2027-01", "--station", str(station))
@@ -218,8 +205,7 @@ def test_a_brief_for_another_month_than_its_file_is_refused(tmp_path):
 
 
 def test_blank_names_and_negative_numbers_are_refused(tmp_path):
-    station = tmp_path / "an-lac"
-    shutil.copytree(sample_station_dir(), station)
+    station = make_station(tmp_path, segments=())
     result = run_cli("approve", "2026-12", "--by", "  ", "--role", "Chủ tịch", "--station", str(station))
     assert result.returncode == 1 and "Không được để trống" in result.stderr
     result = run_cli("cache", "prune", "--older-than", "-1", "--station", str(station))

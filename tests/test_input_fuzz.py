@@ -330,9 +330,8 @@ def fuzz_station(tmp_path_factory) -> Path:
 
 @pytest.mark.parametrize("kind, count", [("station", 150), ("brief", 100), ("script", 100),
                                          ("lexicon", 25), ("topic", 25), ("plan items", 15)])
-def test_mutated_files_never_end_in_a_traceback(fuzz_station, tmp_path, kind, count):
-    station = tmp_path / "an-lac"
-    shutil.copytree(fuzz_station, station)
+def test_mutated_files_never_end_in_a_traceback(tmp_path, kind, count):
+    station = make_station(tmp_path, segments=None)
     make, _old, _new, load = _loaders()[kind]
     path = make(station)
     if kind in PACKAGED:  # the packaged file, as a station's own
@@ -352,8 +351,7 @@ def test_mutated_files_through_the_command_line(fuzz_station, tmp_path, kind, co
     problems = []
     seed = 2600 + len(command) + sorted(_loaders()).index(kind)
     for number, (what, data) in enumerate(mutations(seed, source, 8)):
-        station = tmp_path / f"case-{number}"
-        shutil.copytree(fuzz_station, station)
+        station = make_station(tmp_path, segments=None, name=f"case-{number}")
         make(station).write_bytes(data)
         try:
             result = run_cli(*command, "-s", str(station))

@@ -5,7 +5,6 @@ project's own meter); chapters by mutagen; the bed and the high-pass by spectra 
 decoded programme.
 """
 import json
-import shutil
 import subprocess
 
 import numpy as np
@@ -17,6 +16,7 @@ from radio.errors import AudioError
 from radio.models import AudioSettings, BedSettings, KitFiles, Script, Segment
 from radio.pipeline import load_station, produce, sample_station_dir
 from tests.conftest import decode, ebur128, run_cli
+from tests.fixtures import make_station
 
 RATE = 44100
 
@@ -173,9 +173,7 @@ def test_missing_jingle_names_the_file_and_the_setting(tmp_path, station):
 
 
 def test_corrupt_jingle_is_a_clear_error_from_the_command_line(tmp_path):
-    folder = tmp_path / "xa"
-    shutil.copytree(sample_station_dir(), folder)
-    assert run_cli("compose", "2026-12", "-s", str(folder)).returncode == 0
+    folder = make_station(tmp_path, segments=None, name="xa")  # composed, before the kit breaks
     (folder / "kit").mkdir()
     (folder / "kit" / "stinger.ogg").write_bytes(b"OggS" + bytes(range(256)) * 20)
     station_yaml = folder / "station.yaml"

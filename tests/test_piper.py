@@ -151,6 +151,6 @@ def test_a_station_produces_with_piper_voices(station_dir, tmp_path):
     done = produce(station, script, tmp_path / "out", station_dir=station_dir)
     manifest = json.loads(done.manifest_path.read_text())
     speech_used = [(s["speech"]["engine"], s["speech"]["voice"])
-                   for s in manifest["segments"] if "speech" in s]
+                   for s in manifest["segments"] if s["speech"]]
     assert speech_used == [("piper", "tiny"), ("piper", "other")]
     assert manifest["audio"]["integrated_lufs"] == pytest.approx(-16, abs=0.5)

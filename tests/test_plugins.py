@@ -4,7 +4,6 @@ output the player daemon uses."""
 from __future__ import annotations
 
 import os
-import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -13,6 +12,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from radio.schedule import add_airing
+from radio.store import Store
 from tests.conftest import run_cli
 from tests.fixtures import MONTH, make_station
 from tests.test_schedule_player import ZONE
@@ -114,9 +114,8 @@ def test_a_plugin_found_by_its_entry_point_brings_its_section_and_an_output_the_
     cluster, title, name, heard = line.split("|")
     assert (cluster, title) == ("Cụm loa thôn Đông", "Chuyên mục Cải cách hành chính tháng 12/2026")
     assert name.endswith(".mp3")
-    with sqlite3.connect(folder / "radio.db") as db:
-        assert db.execute("SELECT result, output, audio_sha256 FROM as_run").fetchall() == [
-            ("aired", "tally", heard)]  # the plugin got the bytes whose hash the log records
+    assert [(e.result, e.output, e.audio_sha256) for e in Store(folder).as_run()] == [
+        ("aired", "tally", heard)]  # the plugin got the bytes whose hash the log records
 
 
 def test_radio_plugins_lists_its_own_and_the_installed_ones_with_their_sections(installed_plugin):

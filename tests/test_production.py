@@ -139,7 +139,7 @@ def test_engine_override_uses_the_dummy_engine(tmp_path, station):
     assert manifest["engine"]["name"] == "dummy"
     # The sample station's voices do not exist in the dummy engine; the announcers still differ.
     assert sorted(manifest["engine"]["used"]) == ["dummy:high", "dummy:low"]
-    speech = [s["speech"] for s in manifest["segments"] if "speech" in s]
+    speech = [s["speech"] for s in manifest["segments"] if s["speech"]]
     assert speech and all(s["engine"] == "dummy" and not s["fallback_from"] for s in speech)
     assert manifest["audio"]["integrated_lufs"] == pytest.approx(-16, abs=0.5)
     assert DummyEngine().version() == "dummy-1"

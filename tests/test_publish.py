@@ -259,20 +259,14 @@ def _site_files(site):
 
 
 def test_a_held_database_is_an_error_and_the_site_stays_as_it_was(approved, monkeypatch):
-    import sqlite3
-
     import radio.store
+    from radio.store import hold_exclusive_lock
 
     site = publish(approved, MONTH)
     before = _site_files(site)
     monkeypatch.setattr(radio.store, "BUSY_TIMEOUT_S", 0.2)
-    holder = sqlite3.connect(approved / "radio.db", isolation_level=None)
-    holder.execute("BEGIN EXCLUSIVE")  # another program (a database viewer) holds the file
-    try:
+    with hold_exclusive_lock(approved):  # another program (a database viewer) holds the file
         result = run_cli("publish", "--all", "-s", str(approved))
-    finally:
-        holder.execute("ROLLBACK")
-        holder.close()
     assert result.returncode != 0
     assert "đang bị chương trình khác giữ" in result.stderr and "Đã gỡ" not in result.stdout
     assert _site_files(site) == before

@@ -1,8 +1,6 @@
 """Periodic reports from a store with a known half-year of production and airings."""
 import re
-import json
 import shutil
-from pathlib import Path
 from datetime import datetime, timedelta
 
 import docx
@@ -13,8 +11,10 @@ from radio.config import load_model
 from radio.pipeline import sample_station_dir
 from radio.reports import build_report, outline, parse_period, write_report
 from radio.schedule import station_zone
+from radio import manifest
 from radio.store import ReviewEvent, Store
 from tests.conftest import run_cli
+from tests.fixtures import make_station
 
 ZONE = station_zone(load_model(sample_station_dir() / "station.yaml", Station))
 NOW = datetime(2026, 12, 20, 9, 0, tzinfo=ZONE)
@@ -33,43 +33,39 @@ HALF_YEAR = {
 }
 
 
-@pytest.fixture(scope="module")
-def station(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("report") / "an-lac"
-    shutil.copytree(sample_station_dir(), folder)
+def half_year(folder):
+    """The half year of HALF_YEAR: briefs, manifests, approvals, the queue and the as-run
+    log, written as the tool writes them."""
     store = Store(folder)
     for month, (topic, procedure, approver, airings) in HALF_YEAR.items():
         (folder / "months" / f"{month}.yaml").write_text(
             f"month: {month}\ntopic: {topic}\nprocedure: {procedure}\n", encoding="utf-8")
-        programme = folder / "audio_out" / "an-lac" / month
-        programme.mkdir(parents=True)
-        (programme / "manifest.json").write_text(json.dumps({
-            "title": f"Chuyên mục tháng {month}", "script_sha256": "s" * 64,
-            "audio": {"path": "programme.mp3", "duration_s": 720.0}}), encoding="utf-8")
+        manifest.write(folder / "audio_out" / "an-lac" / month / "manifest.json", manifest.Manifest(
+            title=f"Chuyên mục tháng {month}", script_sha256="s" * 64,
+            audio=manifest.AudioRecord(path="programme.mp3", duration_s=720.0)))
         store.add_review_event(ReviewEvent(month, "approve", f"{month}-01T02:00:00+00:00", approver,
                                            "Phó Chủ tịch UBND xã", None, "s" * 64, "a" * 64))
-        with store.transaction() as db:
-            for day, hour, result, seconds in airings:
-                planned = datetime(int(month[:4]), int(month[5:]), day, hour, 30, tzinfo=ZONE)
-                airing = db.execute(
-                    "INSERT INTO airings (month, slot_id, planned_at, duration_s, mp3, audio_sha256, "
-                    "title, created_at) VALUES (?, 'sang', ?, 720, 'x.mp3', ?, 't', ?)",
-                    (month, planned.isoformat(), "a" * 64, planned.isoformat())).lastrowid
-                if result:
-                    log_airing(db, airing, planned, result, seconds)
-    return folder
+        for day, hour, result, seconds in airings:
+            planned = datetime(int(month[:4]), int(month[5:]), day, hour, 30, tzinfo=ZONE)
+            [airing] = store.add_airings(month, [("sang", planned)], 720, "x.mp3", "a" * 64, "t", manual=False)
+            if result:
+                log_airing(store, airing, result, seconds)
 
 
-def log_airing(db, airing, planned, result, seconds):
-    """An as-run row; seconds on air as the output saw them (a `file` output hands the
-    programme over in about a second, so a whole airing still counts the programme's length)."""
-    start = planned + timedelta(seconds=0.3)
+@pytest.fixture(scope="module")
+def station(tmp_path_factory):
+    return make_station(tmp_path_factory.mktemp("report"), segments=(), then=half_year)
+
+
+def log_airing(store, airing_id, result, seconds):
+    """An airing's as-run entry; seconds on air as the output saw them (a `file` output hands
+    the programme over in about a second, so a whole airing still counts the programme's length)."""
+    airing = store.queued_airing(airing_id)
+    start = airing.planned_at + timedelta(seconds=0.3)
     output = "file" if result == "aired" else "null"
-    db.execute("INSERT INTO as_run (airing_id, planned_at, started_at, ended_at, output, "
-               "result, error) VALUES (?, ?, ?, ?, ?, ?, ?)",
-               (airing, planned.isoformat(), None if result == "missed" else start.isoformat(),
-                (start + timedelta(seconds=1 if output == "file" else seconds)).isoformat(), output, result,
-                None if result in ("aired", "interrupted") else f"lý do {result}"))
+    entry = store.claim(airing, None if result == "missed" else start, output, "0@tests")
+    store.finish(entry, start + timedelta(seconds=1 if output == "file" else seconds), result,
+                 None if result in ("aired", "interrupted") else f"lý do {result}")
 
 
 @pytest.fixture(scope="module")
@@ -139,8 +135,8 @@ def test_report_command_and_bad_period(station):
     assert bad.returncode == 1 and "2026-Q4" in bad.stderr
 
 
-def test_a_month_approved_then_rejected_is_not_counted_approved(station, tmp_path):
-    station = Path(shutil.copytree(station, tmp_path / "an-lac"))
+def test_a_month_approved_then_rejected_is_not_counted_approved(tmp_path):
+    station = make_station(tmp_path, segments=(), then=half_year)
     store = Store(station)
     store.add_review_event(ReviewEvent("2026-08", "reject", "2026-08-20T02:00:00+00:00", "Trần Thị Bình",
                                        "Phó Chủ tịch UBND xã", "Sai số liệu", "s" * 64, "a" * 64))
@@ -176,8 +172,8 @@ def test_the_word_report_follows_the_administrative_format(report, station):
     assert document.inline_shapes[0].width.cm == pytest.approx(21.0 - 3.0 - 1.5, abs=0.05)
 
 
-def test_empty_tables_say_none_instead_of_standing_empty(station, tmp_path):
-    quiet = Path(shutil.copytree(station, tmp_path / "an-lac"))
+def test_empty_tables_say_none_instead_of_standing_empty(tmp_path):
+    quiet = make_station(tmp_path, segments=(), then=half_year)
     html = write_report(build_report(quiet, parse_period("quarter", "2026-Q3"), now=NOW), quiet, detail=True)[2]
     page = html.read_text(encoding="utf-8")
     assert "Quý III năm 2026" in page and "max-width: 100%" in page
@@ -185,17 +181,14 @@ def test_empty_tables_say_none_instead_of_standing_empty(station, tmp_path):
         assert "<td>" in table  # every table shown has rows
 
 
-def test_a_programme_made_in_one_quarter_and_aired_in_the_next_reconciles(station, tmp_path):
-    folder = Path(shutil.copytree(station, tmp_path / "an-lac"))
+def test_a_programme_made_in_one_quarter_and_aired_in_the_next_reconciles(tmp_path):
+    folder = make_station(tmp_path, segments=(), then=half_year)
     store = Store(folder)
     planned = datetime(2027, 1, 6, 5, 30, tzinfo=ZONE)
-    with store.transaction() as db:
-        db.execute("DELETE FROM airings WHERE month = '2026-12' AND id NOT IN (SELECT airing_id FROM as_run)")
-        airing = db.execute(
-            "INSERT INTO airings (month, slot_id, planned_at, duration_s, mp3, audio_sha256, title, created_at) "
-            "VALUES ('2026-12', 'sang', ?, 720, 'x.mp3', ?, 'Chuyên mục tháng 2026-12', ?)",
-            (planned.isoformat(), "a" * 64, planned.isoformat())).lastrowid
-        log_airing(db, airing, planned, "aired", 720)
+    moved = [a.id for a in store.queued(month="2026-12") if a.id not in store.logged_airing_ids()]
+    [airing] = store.add_airings("2026-12", [("sang", planned)], 720, "x.mp3", "a" * 64,
+                                 "Chuyên mục tháng 2026-12", manual=False, remove=moved)
+    log_airing(store, airing, "aired", 720)
     later = datetime(2027, 4, 2, 9, 0, tzinfo=ZONE)
     q4 = build_report(folder, parse_period("quarter", "2026-Q4"), now=later)
     q1 = build_report(folder, parse_period("quarter", "2027-Q1"), now=later)

@@ -13,7 +13,7 @@ from radio.config import load_model, save_model
 from radio.models import Script
 from radio.pipeline import produce_month, sample_station_dir
 from radio.review import build_review
-from radio.store import DATABASE, Store
+from radio.store import Store, Tamper
 from tests.conftest import run_cli
 from tests.fixtures import make_station
 
@@ -87,8 +87,7 @@ def test_a_swapped_approved_file_is_refused_and_a_swapped_working_copy_does_not_
     approved = require_airable(files(produced), store)
     assert approved.mp3.parent.name == "versions"
     # Another programme file, under the working copy's name: what airs is still the approved one.
-    other = tmp_path / "other"
-    shutil.copytree(produced, other)
+    other = make_station(tmp_path, segments=REVIEWED, produced=True, name="other")
     edit_one_word(other)
     replacement = produce(other).mp3
     shutil.copyfile(replacement, done.mp3)
@@ -108,7 +107,7 @@ def test_approval_is_written_into_tags_and_manifest_without_changing_the_approve
     tags = ID3(done.mp3)
     assert "Nguyễn Văn Bình" in str(tags.getall("TXXX:approval")[0])
     airable = require_airable(files(produced), store)
-    assert airable.manifest.approval["by"] == "Nguyễn Văn Bình"
+    assert airable.manifest.approval.by == "Nguyễn Văn Bình"
     assert airable.audio_sha256 == event.audio_sha256
 
 
@@ -116,10 +115,10 @@ def test_approval_before_production_is_embedded_when_produced(station):
     store = Store(station)
     approve(files(station), store, "Trần Thị Hoa", "Chủ tịch UBND xã", None)
     done = produce(station)
-    assert done.manifest["approval"]["by"] == "Trần Thị Hoa"
+    assert done.manifest.approval.by == "Trần Thị Hoa"
     assert "Trần Thị Hoa" in str(ID3(done.mp3).getall("TXXX:approval")[0])
     airable = require_airable(files(station), store)
-    assert airable.audio_sha256 == done.manifest["audio"]["audio_sha256"]
+    assert airable.audio_sha256 == done.manifest.audio.audio_sha256
     assert "Trần Thị Hoa" in str(ID3(airable.mp3).getall("TXXX:approval")[0])
     events = store.review_events(MONTH)
     assert [e.action for e in events] == ["approve", "produce"] and "Gắn với lần duyệt" in events[1].note
@@ -141,10 +140,13 @@ def test_history_is_append_only(produced):
     approve(files(produced), store, "A", "Phó Chủ tịch", None)
     reject(files(produced), store, "B", "Chủ tịch", "Thêm tin tức")
     assert [e.action for e in store.review_events(MONTH)] == ["produce", "approve", "reject"]
-    with sqlite3.connect(produced / DATABASE) as db:
-        for statement in ("UPDATE review_events SET by_name = 'X'", "DELETE FROM review_events"):
-            with pytest.raises(sqlite3.DatabaseError, match="append-only"):
-                db.execute(statement)
+    tamper = Tamper(produced)  # even with write access to radio.db, the trail's rows stay
+    first = tamper.rows("review_events")[0]["id"]
+    with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+        tamper.update("review_events", first, by_name="X")
+    with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+        tamper.delete("review_events", first)
+    assert [e.action for e in store.review_events(MONTH)] == ["produce", "approve", "reject"]
     result = run_cli("history", MONTH, "-s", str(produced), env={"COLUMNS": "200"})
     assert result.returncode == 0 and "trả lại" in result.stdout and "Thêm tin tức" in result.stdout
 

@@ -14,7 +14,7 @@ from radio.pipeline import produce_month, sample_station_dir
 from radio.player import Player, as_run_log
 from radio.player.outputs import FileOutput, NullOutput
 from radio.schedule import ScheduleError, add_airing, queued, schedule_month, station_zone
-from radio.store import Store
+from radio.store import Store, Tamper, hold_exclusive_lock
 from tests.conftest import run_cli
 from tests.fixtures import make_station
 
@@ -146,8 +146,7 @@ def approved_file(folder):
 
 
 def test_scheduling_refuses_a_swapped_mp3(station, tmp_path):
-    other = tmp_path / "other"
-    shutil.copytree(station, other)
+    other = make_station(tmp_path, produced=True, approved=True, name="other")
     change_voice_speed(other)  # the same short script spoken slower: different audio
     swapped = produce_month(other, MONTH, engine_override="dummy").mp3
     shutil.copyfile(swapped, approved_file(station))
@@ -308,21 +307,16 @@ def test_a_manifest_without_its_audio_key_fails_the_airing_without_a_traceback(s
 
 
 def test_a_locked_database_is_waited_out_and_the_airing_plays_late_within_grace(scheduled, monkeypatch):
-    import sqlite3
-
     from radio import store as store_module
     monkeypatch.setattr(store_module, "BUSY_TIMEOUT_S", 0.2)
-    lock = sqlite3.connect(scheduled / "radio.db")
-    lock.execute("BEGIN EXCLUSIVE")
     told = []
     p = player(scheduled, at(1, 5, 29, 59.5))
     p.notify = told.append
-    assert p.check() == []  # no exception: the database is busy, try later
-    assert any("Thử lại sau" in line for line in told)
-    p.clock.t = at(1, 5, 31)
-    assert p.check() == []  # still within the backoff or still locked
-    lock.rollback()
-    lock.close()
+    with hold_exclusive_lock(scheduled):
+        assert p.check() == []  # no exception: the database is busy, try later
+        assert any("Thử lại sau" in line for line in told)
+        p.clock.t = at(1, 5, 31)
+        assert p.check() == []  # still within the backoff or still locked
     p.clock.t = at(1, 5, 33)
     entries = p.check()
     assert [e.result for e in entries] == ["aired"]
@@ -384,12 +378,12 @@ def test_reproducing_after_scheduling_keeps_airing_the_approved_version(schedule
     approved_bytes = before.read_bytes()
     change_voice_speed(scheduled)
     new = produce_month(scheduled, MONTH, engine_override="dummy")
-    assert new.manifest["audio"]["audio_sha256"] != queued(Store(scheduled))[0].audio_sha256
+    assert new.manifest.audio.audio_sha256 != queued(Store(scheduled))[0].audio_sha256
     assert before.read_bytes() == approved_bytes  # the approved version was not touched
     state = __import__("radio.approval", fromlist=["status"]).status(MonthFiles(scheduled, "an-lac", MONTH), Store(scheduled))
     assert state.state == "approved" and "chờ duyệt" in state.detail and "Bản phát" in state.detail
     assert [e.result for e in player(scheduled, at(1, 5, 29, 59.5)).check()] == ["aired"]
-    assert new.manifest.get("approval") is None  # the new version is not approved by anyone yet
+    assert new.manifest.approval is None  # the new version is not approved by anyone yet
 
 
 def test_an_approval_given_before_production_binds_one_production_only(station):
@@ -400,10 +394,10 @@ def test_an_approval_given_before_production_binds_one_production_only(station):
     new_script(folder)
     approve(MonthFiles(folder, "an-lac", MONTH), store, "Trần Thị Hoa", "Chủ tịch", None)
     first = produce_month(folder, MONTH, engine_override="dummy")
-    bound = first.manifest["audio"]["audio_sha256"]
+    bound = first.manifest.audio.audio_sha256
     change_voice_speed(folder)
     second = produce_month(folder, MONTH, engine_override="dummy")
-    assert second.manifest["audio"]["audio_sha256"] != bound
+    assert second.manifest.audio.audio_sha256 != bound
     airable = require_airable(MonthFiles(folder, "an-lac", MONTH), store)
     assert airable.audio_sha256 == bound
     assert not ID3(second.mp3).getall("TXXX:approval")
@@ -501,13 +495,11 @@ def test_manual_airing_outside_the_programme_month_needs_force(scheduled):
 # -- tamper evidence -------------------------------------------------------------------------
 
 def test_a_forged_approval_after_dropping_the_trigger_is_detected(scheduled):
-    import sqlite3 as sql
     assert Store(scheduled).broken_record() is None
-    with sql.connect(scheduled / "radio.db") as db:
-        db.execute("DROP TRIGGER review_events_no_update")
-        db.execute("INSERT INTO review_events (month, action, at, by_name, role, note, script_sha256, "
-                   "audio_sha256, chain) VALUES ('2027-01', 'approve', '2026-12-01T00:00:00+00:00', "
-                   "'Kẻ giả mạo', 'Chủ tịch', NULL, 'x', 'y', 'khong-dung')")
+    tamper = Tamper(scheduled)
+    [approval] = tamper.rows("review_events", action="approve")
+    tamper.forge("review_events", approval["id"], at="2026-12-01T00:00:00+00:00", by_name="Kẻ giả mạo",
+                 role="Chủ tịch", script_sha256="x", audio_sha256="y", chain="khong-dung")
     problem = Store(scheduled).broken_record()
     assert problem and "Nhật ký duyệt bị sửa ngoài phần mềm" in problem and "Kẻ giả mạo" in problem
     result = run_cli("status", "-s", str(scheduled), env={"COLUMNS": "200"})
@@ -515,15 +507,14 @@ def test_a_forged_approval_after_dropping_the_trigger_is_detected(scheduled):
 
 
 def test_an_edited_as_run_row_is_detected_and_named_in_the_report(scheduled):
-    import sqlite3 as sql
-
     from radio.reports import build_report, parse_period, summary_lines
     entries = player(scheduled, at(1, 5, 35)).check() + player(scheduled, at(1, 17, 45)).check()
     assert [e.result for e in entries] == ["aired", "missed"]
     assert Store(scheduled).broken_record() is None
-    with sql.connect(scheduled / "radio.db") as db:  # someone turns the missed airing into an aired one
-        db.execute("UPDATE as_run SET result = 'aired', started_at = planned_at, ended_at = planned_at, "
-                   "error = NULL WHERE result = 'missed'")
+    tamper = Tamper(scheduled)  # someone turns the missed airing into an aired one
+    [missed] = tamper.rows("as_run", result="missed")
+    tamper.update("as_run", missed["id"], result="aired", started_at=missed["planned_at"],
+                  ended_at=missed["planned_at"], error=None)
     problem = Store(scheduled).broken_record()
     assert problem and "Nhật ký phát bị sửa ngoài phần mềm" in problem
     report = build_report(scheduled, parse_period("quarter", "2026-Q4"), now=at(31, 12, 0))

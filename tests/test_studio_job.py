@@ -86,8 +86,23 @@ def test_the_progress_file_keeps_the_stage_times_for_the_page(tmp_path):
 
 def test_the_weights_name_the_stages_the_pipeline_reports():
     from radio.audio.mix import STAGE as mixing
-    from radio.pipeline import MASTER_STAGE
+    from radio.audio.finish import STAGE as MASTER_STAGE
     from radio.speech.piper_voices import STAGE as download
     from radio.speech.synthesize import STAGE as synthesis
 
     assert (SYNTHESIS, MIX, MASTER, DOWNLOAD) == (synthesis, mixing, MASTER_STAGE, download)
+
+
+def test_a_finished_job_says_the_length_the_manifest_gives(tmp_path):
+    from radio.approval import MonthFiles, read_manifest
+    from radio.studio.job import main
+    from tests.fixtures import MONTH, make_station
+
+    folder = make_station(tmp_path)
+    progress_file = tmp_path / "produce.json"
+    assert main(str(folder), MONTH, str(progress_file)) == 0
+    state = read(progress_file)
+    minutes, seconds = divmod(round(read_manifest(MonthFiles(folder, "an-lac", MONTH)).audio.duration_s), 60)
+    assert state["done"] and "error" not in state
+    assert state["result"] == f"Đã sản xuất xong: {minutes} phút {seconds:02d} giây."
+    assert percent(state, 0) == 100

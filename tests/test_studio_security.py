@@ -9,7 +9,7 @@ import pytest
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
-from radio.store import Store
+from radio.store import Store, Tamper
 from radio.studio import accounts
 from radio.studio.accounts import add_account, log_in, set_disabled, set_password
 from tests.fixtures import MONTH, PASSWORD, StudioClient, make_studio
@@ -96,8 +96,7 @@ def test_a_password_change_or_a_disabled_account_ends_every_session_of_that_acco
 
 def test_the_server_keeps_only_a_digest_of_the_session_token(studio):
     studio.login("binh")
-    with Store(studio.folders["an-lac"]).transaction() as db:
-        stored = [row[0] for row in db.execute("SELECT token_sha256 FROM studio_sessions")]
+    stored = [row["token_sha256"] for row in Tamper(studio.folders["an-lac"]).rows("studio_sessions")]
     cookie = studio.client.cookies["radio_studio"]
     assert len(stored) == 1 and re.fullmatch(r"[0-9a-f]{64}", stored[0])
     assert stored[0] not in cookie

@@ -5,7 +5,6 @@ file, so resuming is tested on a real socket; the installed voice then speaks th
 real Piper engine.
 """
 import hashlib
-import shutil
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -14,11 +13,11 @@ import pytest
 import yaml
 
 from radio.errors import SpeechError
-from radio.pipeline import sample_station_dir
 from radio.models import PiperSettings, PiperVoiceFile, SpeechSettings
 from radio.speech.engines.piper import PiperEngine
 from radio.speech.piper_voices import Catalog, install
 from tests.conftest import run_cli
+from tests.fixtures import make_station
 from tests.test_piper import build_voice
 
 
@@ -147,15 +146,15 @@ def test_offline_says_so_in_vietnamese_through_the_cli(tmp_path):
     catalog.write_text(yaml.safe_dump({"voices": {"tiny": {"description": "x", "files": [
         {"url": "http://voices.invalid/tiny.onnx"}, {"url": "http://voices.invalid/tiny.onnx.json"}]}}}),
         encoding="utf-8")
-    shutil.copyfile(sample_station_dir() / "station.yaml", tmp_path / "station.yaml")
-    result = run_cli("voices", "install", "tiny", "--catalog", str(catalog), "--station", str(tmp_path))
+    station = make_station(tmp_path, segments=())
+    result = run_cli("voices", "install", "tiny", "--catalog", str(catalog), "--station", str(station))
     assert result.returncode == 1
     assert "Không kết nối được tới voices.invalid" in result.stderr
     assert "Internet" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_an_unknown_name_lists_the_ones_there_are(tmp_path):
-    shutil.copyfile(sample_station_dir() / "station.yaml", tmp_path / "station.yaml")
-    result = run_cli("voices", "install", "khong-co", "--station", str(tmp_path))
+    station = make_station(tmp_path, segments=())
+    result = run_cli("voices", "install", "khong-co", "--station", str(station))
     assert result.returncode == 1
     assert "vais1000-medium" in result.stderr

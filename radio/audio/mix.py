@@ -19,7 +19,7 @@ from radio.audio.kit import SPEECH_LUFS, Kit
 from radio.audio.loudness import integrated_loudness
 from radio.models import AudioSettings, BedSettings, Script
 from radio.progress import Progress, Silent
-from radio.speech.synthesize import SpokenScript
+from radio.audio.voiced import VoicedScript
 
 STAGE = "Trộn âm thanh"
 _TALK_UP_S = 0.9  # speech starts over the intro's ringing tail, as announcers do
@@ -125,7 +125,7 @@ def layout(script: Script, sentences: list[list[SentenceSlot]], kit: KitLengths,
     return Layout(stingers, speech, timings, cursor, cursor + kit.outro)
 
 
-def mix(script: Script, spoken: SpokenScript, kit: Kit, settings: AudioSettings,
+def mix(script: Script, spoken: VoicedScript, kit: Kit, settings: AudioSettings,
         progress: Progress | None = None) -> Mix:
     progress = progress or Silent()
     rate = kit.sample_rate

@@ -101,7 +101,7 @@ def main(station_dir: str, month: str, progress_file: str, *options: str) -> int
     try:
         production = produce_month(Path(station_dir), month, progress=progress,
                                    use_stale="--use-stale" in options)
-        minutes, seconds = divmod(round(production.manifest["audio"]["duration_s"]), 60)
+        minutes, seconds = divmod(round(production.manifest.audio.duration_s), 60)
         from radio.notify import tell_leaders
 
         told = tell_leaders(Path(station_dir), month)

@@ -1,0 +1,102 @@
+"""Finishing: the mixed programme mastered, encoded, tagged and measured until the MP3 itself
+is on target.
+
+What airs is the MP3, not the buffer before it: LAME shifts loudness (about −0.4 LU in CBR)
+and adds peaks. So the encoder's shift is measured on an excerpt first and mastering aims
+past it; then the encoded file is measured, and mastering is corrected and repeated until
+the file is within the tolerances below. The figures returned are the file's own.
+"""
+from __future__ import annotations
+
+import contextlib
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from radio.audio import export, ffmpeg
+from radio.audio.loudness import integrated_loudness
+from radio.audio.master import TRUE_PEAK_MARGIN_DB, Mastering, chain_for, db_to_gain, limit
+from radio.audio.mix import Mix
+from radio.errors import AudioError
+from radio.fileio import atomic_path
+from radio.models import AudioSettings
+from radio.progress import Progress
+
+STAGE = "Chuẩn hoá âm lượng và xuất MP3"
+# ffmpeg's ebur128 reports to 0.1 LU; the file may land this far from the target.
+LOUDNESS_TOLERANCE_LU = 0.3
+# How far the full render may land from its aim before it is redone at once (the file
+# check after encoding still holds the final figure to LOUDNESS_TOLERANCE_LU).
+RENDER_TOLERANCE_LU = 0.25
+# True-peak meters differ by a few hundredths of a dB; stay clear of the limit by this much.
+TRUE_PEAK_SAFETY_DB = 0.1
+ATTEMPTS = 4
+
+
+@dataclass
+class Shipped:
+    """The encoded file as a listener's player decodes it."""
+    loudness: ffmpeg.FileLoudness
+    duration_s: float
+    segment_lufs: dict[str, float]
+
+
+def master_and_export(mixed: Mix, settings: AudioSettings, mp3: Path, wav: Path | None,
+                      tags: export.Tags, progress: Progress) -> Shipped:
+    """Master, encode and tag ``mp3`` (and ``wav``); return the encoded file's own figures.
+    The files are replaced only once the MP3 is on target (old files stay until then)."""
+    progress.start(STAGE, 3)
+    rate = mixed.sample_rate
+    mastering = Mastering(mixed.samples, rate, chain_for(settings))
+    progress.advance(STAGE)
+    ceiling = settings.true_peak_dbtp - TRUE_PEAK_MARGIN_DB
+    aim = settings.target_lufs - codec_loudness_shift(mastering, settings, ceiling)
+    correction = 0.0
+    with contextlib.ExitStack() as files:
+        tmp_mp3 = files.enter_context(atomic_path(mp3))
+        tmp_wav = files.enter_context(atomic_path(wav)) if wav else None
+        for attempt in range(ATTEMPTS):
+            with export.Encoder(tmp_mp3, rate, settings.bitrate_kbps, tmp_wav) as encoder:
+                rendered = mastering.render(mastering.gain_for(aim, ceiling) + correction,
+                                            ceiling, [encoder])
+            progress.advance(STAGE)
+            miss = aim - rendered.loudness
+            if abs(miss) > RENDER_TOLERANCE_LU:  # the limiter took more than its excerpts said
+                correction += miss
+                continue
+            export.write_tags(tmp_mp3, tags)
+            shipped = ffmpeg.measure_file(tmp_mp3)
+            loudness_error = settings.target_lufs - shipped.integrated_lufs
+            peak_excess = shipped.true_peak_dbtp - (settings.true_peak_dbtp - TRUE_PEAK_SAFETY_DB)
+            if abs(loudness_error) <= LOUDNESS_TOLERANCE_LU and peak_excess <= 0:
+                break
+            aim += loudness_error
+            ceiling -= max(0.0, peak_excess + 0.1)
+        else:
+            raise AudioError(
+                f"Sau {attempt + 1} lần thử, tệp MP3 vẫn chưa đạt âm lượng {settings.target_lufs} LUFS "
+                f"với đỉnh dưới {settings.true_peak_dbtp} dBTP.",
+                hint="giảm mức âm lượng mục tiêu (audio.target_lufs) trong station.yaml.")
+    progress.finish(STAGE)
+    codec_shift = shipped.integrated_lufs - rendered.loudness
+    segment_lufs = {t.id: round(rendered.meter.integrated(t.start_s, t.start_s + t.duration_s)
+                                + codec_shift, 2) for t in mixed.segments}
+    return Shipped(shipped, rendered.samples / rate, segment_lufs)
+
+
+def codec_loudness_shift(mastering: Mastering, settings: AudioSettings, ceiling: float) -> float:
+    """How much the MP3 encoder changes loudness (LAME CBR loses about 0.4 LU), measured on
+    a 30-second excerpt so the full programme is normally mastered and encoded only once."""
+    rate = mastering.rate
+    middle = mastering.samples.size // 2
+    excerpt = mastering.samples[max(0, middle - 15 * rate): middle + 15 * rate]
+    excerpt = limit(excerpt * np.float32(db_to_gain(settings.target_lufs
+                                                    - integrated_loudness(excerpt, rate))),
+                    db_to_gain(ceiling), rate)
+    with tempfile.TemporaryDirectory(prefix="radio-probe-") as scratch:
+        probe = Path(scratch) / "probe.mp3"
+        export.write_mp3(excerpt, rate, probe, settings.bitrate_kbps)
+        decoded = ffmpeg.decode(probe, rate)[:, 0]
+    return integrated_loudness(decoded, rate) - integrated_loudness(excerpt, rate)
