@@ -21,7 +21,8 @@ from radio.fileio import Staged, folder_lock, recover_staged, sha256_file
 from radio.models import Script
 from radio import manifest as manifest_file
 from radio.manifest import ApprovalRecord, Manifest
-from radio.station import MonthFiles
+from radio.programme import ProgrammeKey
+from radio.station import MonthFiles, ProgrammeFiles
 from radio.store import ReviewEvent, Store, now_iso
 
 
@@ -31,7 +32,7 @@ class ApprovalError(RadioError):
 
 @dataclass
 class Status:
-    month: str
+    programme: ProgrammeKey
     composed: bool
     produced: bool  # a programme made from the current script exists
     state: str  # draft | in_review | rejected | approved | changed
@@ -54,17 +55,17 @@ STATE_LABELS = {
 VERSIONS = "versions"
 
 
-def script_hash(files: MonthFiles) -> str | None:
+def script_hash(files: ProgrammeFiles) -> str | None:
     if not files.script.exists():
         return None
     return load_model(files.script, Script).content_hash()
 
 
-def read_manifest(files: MonthFiles) -> Manifest | None:
+def read_manifest(files: ProgrammeFiles) -> Manifest | None:
     return manifest_file.read(files.manifest)
 
 
-def current_audio(files: MonthFiles, script_sha: str | None,
+def current_audio(files: ProgrammeFiles, script_sha: str | None,
                   hash_audio: Callable[[Path], str] = audio_sha256) -> tuple[Manifest, str] | None:
     """The produced programme of the current script and its audio hash, if there is one."""
     manifest = read_manifest(files)
@@ -82,7 +83,7 @@ def version_paths(programme: Path, audio_sha: str) -> tuple[Path, Path]:
     return stem.with_suffix(".mp3"), stem.with_suffix(".json")
 
 
-def approved_version(files: MonthFiles, audio_sha: str, audio: tuple[Manifest, str] | None,
+def approved_version(files: ProgrammeFiles, audio_sha: str, audio: tuple[Manifest, str] | None,
                      hash_audio: Callable[[Path], str] = audio_sha256) -> tuple[Path, Manifest] | None:
     """The approved audio as it will air: the pinned version, intact; or, for an approval
     given before versions were pinned, the working programme if it still has that audio."""
@@ -100,10 +101,10 @@ def _decisions(events: list[ReviewEvent]) -> list[ReviewEvent]:
     return [e for e in events if e.action in ("approve", "reject")]
 
 
-def standing_approval(store: Store, month: str) -> ReviewEvent | None:
-    """The month's approval if the last decision on it was to approve (a later rejection
+def standing_approval(store: Store, programme: ProgrammeKey | str) -> ReviewEvent | None:
+    """The programme's approval if the last decision on it was to approve (a later rejection
     withdraws it). Reports and status both ask this; nothing else decides it."""
-    decisions = _decisions(store.review_events(month))
+    decisions = _decisions(store.review_events(programme))
     return decisions[-1] if decisions and decisions[-1].action == "approve" else None
 
 
@@ -117,15 +118,15 @@ def expected_audio(events: list[ReviewEvent], approval: ReviewEvent) -> str | No
     return later[0].audio_sha256 if later else None
 
 
-def status(files: MonthFiles, store: Store,
+def status(files: ProgrammeFiles, store: Store,
            hash_audio: Callable[[Path], str] = audio_sha256) -> Status:
-    """Where the month stands. ``hash_audio`` may remember hashes (``RememberedHashes``):
+    """Where the programme stands. ``hash_audio`` may remember hashes (``RememberedHashes``):
     status only shows; what airs is checked in full by ``require_airable``."""
     script_sha = script_hash(files)
     audio = current_audio(files, script_sha, hash_audio)
-    events = store.review_events(files.month)
+    events = store.review_events(files.key)
     decisions = _decisions(events)
-    base = dict(month=files.month, composed=script_sha is not None, produced=audio is not None,
+    base = dict(programme=files.key, composed=script_sha is not None, produced=audio is not None,
                 audio=audio)
     if script_sha is None:
         return Status(**base, state="draft", detail="Chưa soạn kịch bản (radio compose).")
@@ -177,7 +178,7 @@ def approve(files: MonthFiles, store: Store, by: str, role: str, note: str | Non
         for folder in (files.programme, files.programme / VERSIONS):
             recover_staged(folder)
         audio = current_audio(files, script_sha)
-        event = ReviewEvent(month=files.month, action="approve", at=now_iso(), by_name=by, role=role,
+        event = ReviewEvent(programme=files.key, action="approve", at=now_iso(), by_name=by, role=role,
                             note=note, script_sha256=script_sha, audio_sha256=audio[1] if audio else None)
         if audio is None:
             return store.add_review_event(event)  # an intent: the next production is bound to it
@@ -251,7 +252,7 @@ def reject(files: MonthFiles, store: Store, by: str, role: str | None, reason: s
                             hint=f"chạy 'radio compose {files.month}' trước.")
     audio = current_audio(files, script_sha)
     return store.add_review_event(ReviewEvent(
-        month=files.month, action="reject", at=now_iso(), by_name=by, role=role, note=reason,
+        programme=files.key, action="reject", at=now_iso(), by_name=by, role=role, note=reason,
         script_sha256=script_sha, audio_sha256=audio[1] if audio else None))
 
 
@@ -264,10 +265,10 @@ def approval_text(event: ReviewEvent) -> str:
     return f"Đã duyệt: {event.by_name} ({event.role}), {shown(event.at)}"
 
 
-def approval_for_production(store: Store, month: str, script_sha: str) -> ReviewEvent | None:
+def approval_for_production(store: Store, programme: ProgrammeKey | str, script_sha: str) -> ReviewEvent | None:
     """An approval of exactly this script given before any audio existed, and not yet
     bound: the production about to happen is the one it covers."""
-    events = store.review_events(month)
+    events = store.review_events(programme)
     decisions = _decisions(events)
     if not decisions or decisions[-1].action != "approve" or decisions[-1].script_sha256 != script_sha:
         return None
@@ -275,10 +276,10 @@ def approval_for_production(store: Store, month: str, script_sha: str) -> Review
     return approval if expected_audio(events, approval) is None else None
 
 
-def production_event(month: str, script_sha: str, audio_sha: str,
+def production_event(programme: ProgrammeKey | str, script_sha: str, audio_sha: str,
                      binds: ReviewEvent | None = None) -> ReviewEvent:
     note = f"Gắn với lần duyệt số {binds.id} của {binds.by_name}." if binds else None
-    return ReviewEvent(month=month, action="produce", at=now_iso(), by_name=None, role=None, note=note,
+    return ReviewEvent(programme=ProgrammeKey.of(programme), action="produce", at=now_iso(), by_name=None, role=None, note=note,
                        script_sha256=script_sha, audio_sha256=audio_sha)
 
 
@@ -290,29 +291,30 @@ class Airable:
     audio_sha256: str
 
 
-def require_airable(files: MonthFiles, store: Store,
+def require_airable(files: ProgrammeFiles, store: Store,
                     hash_audio: Callable[[Path], str] = audio_sha256) -> Airable:
-    """The approved version of the month, exactly as approved — or a clear refusal.
+    """The approved version of the programme, exactly as approved — or a clear refusal.
     ``hash_audio`` hashes in full (the player passes the hash of the bytes it already read)."""
     current = status(files, store, hash_audio)
-    approve_hint = (f"mở bản duyệt ('radio review {files.month}'), người duyệt đọc/nghe lại "
-                    f"rồi chạy 'radio approve {files.month} --by \"HỌ TÊN\" --role \"CHỨC VỤ\"'.")
+    key, named = files.key, files.key.label()
+    approve_hint = (f"mở bản duyệt ('radio review {key}'), người duyệt đọc/nghe lại "
+                    f"rồi chạy 'radio approve {key} --by \"HỌ TÊN\" --role \"CHỨC VỤ\"'.")
     if current.state == "draft":
-        raise ApprovalError(f"Tháng {files.month} chưa có kịch bản nên chưa thể xếp lịch phát.",
-                            hint=f"chạy 'radio compose {files.month}'.")
+        raise ApprovalError(f"{named[0].upper()}{named[1:]} chưa có kịch bản nên chưa thể xếp lịch phát.",
+                            hint=f"chạy 'radio compose {key}'.")
     if current.state in ("in_review", "rejected", "changed"):
-        raise ApprovalError(f"Chương trình tháng {files.month} chưa được phép phát: "
+        raise ApprovalError(f"Chương trình {named} chưa được phép phát: "
                             f"{STATE_LABELS[current.state]}. {current.detail}", hint=approve_hint)
     if current.airs is None:
-        raise ApprovalError(f"Chương trình tháng {files.month} đã duyệt nhưng chưa có tệp âm "
+        raise ApprovalError(f"Chương trình {named} đã duyệt nhưng chưa có tệp âm "
                             "thanh làm từ đúng kịch bản đã duyệt.",
-                            hint=f"chạy 'radio produce {files.month}'.")
+                            hint=f"chạy 'radio produce {key}'.")
     mp3, manifest = current.airs
     return Airable(mp3, manifest, current.approval, current.expected_audio_sha256)
 
 
-def history(files: MonthFiles, store: Store) -> list[ReviewEvent]:
-    return store.review_events(files.month)
+def history(files: ProgrammeFiles, store: Store) -> list[ReviewEvent]:
+    return store.review_events(files.key)
 
 
 def known_months(station_dir: Path) -> list[str]:

@@ -951,7 +951,7 @@ def log_command(month: Optional[str] = typer.Option(None, "--month", metavar="TH
         raise RadioError("Chưa chọn tháng cần xem nhật ký.",
                          hint="thêm --month 2027-01 (chương trình tháng 1) hoặc --aired-in 2027-01 "
                               "(các lượt phát trong tháng 1).")
-    entries = as_run_log(Store(station, readonly=True), month=month, aired_in=aired_in, station_dir=station)
+    entries = as_run_log(Store(station, readonly=True), programme=month, aired_in=aired_in, station_dir=station)
     if csv_path:
         if csv_raw:
             write_csv(csv_path, entries)

@@ -107,7 +107,7 @@ def at_stake(files: MonthFiles, current: bytes) -> AtStake:
     airings = 0
     if approval is not None:
         logged = store.logged_airing_ids()
-        airings = sum(1 for a in store.queued(month=files.month) if a.id not in logged)
+        airings = sum(1 for a in store.queued(programme=files.key) if a.id not in logged)
     return AtStake(month=files.month, script=files.script, approval=approval,
                    edited=recorded != _sha256(current), unknown=recorded is None, airings=airings)
 

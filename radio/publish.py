@@ -260,12 +260,12 @@ def _episode(station_dir: Path, station: Station, settings: PublishSettings, sto
         airable = require_airable(files, store)
     except ApprovalError as exc:  # only this means "may not air"; any other error stops publishing
         return exc.message
-    logged = store.as_run(month=month)
+    logged = store.as_run(programme=month)
     aired = sorted(parsed(e.started_at).astimezone(VIETNAM) for e in logged if e.result == "aired" and e.started_at)
     if settings.after_airing and not aired:
         return NOT_AIRED.format(month=month)
     done = {e.airing_id for e in logged}
-    airings = [a.planned_at.astimezone(VIETNAM) for a in store.queued(month=month) if a.id not in done]
+    airings = [a.planned_at.astimezone(VIETNAM) for a in store.queued(programme=month) if a.id not in done]
     script = load_model(files.script, Script)
     manifest = airable.manifest
     return Episode(

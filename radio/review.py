@@ -297,7 +297,7 @@ def _last_airing_day(station: Station, station_dir: Path, month: str) -> str:
     rule, else the month's last day."""
     from radio.schedule import rule_dates
 
-    queued = [a.planned_at for a in Store(station_dir, readonly=True).queued(month=month)]
+    queued = [a.planned_at for a in Store(station_dir, readonly=True).queued(programme=month)]
     if not queued:
         try:
             queued = rule_dates(station, month)

@@ -22,6 +22,7 @@ from radio.errors import ConfigError, RadioError
 from radio.fileio import folder_lock, write_bytes, write_text
 from radio.models import WEEKDAYS, Slot, Station
 from radio.plugins import Plugin, Registry
+from radio.programme import ProgrammeKey
 from radio.store import AlreadyClaimed, AlreadyQueued, Airing, Store, now_iso
 from radio.station import load_station
 
@@ -77,14 +78,14 @@ def _month_days(month: str) -> list[date]:
 
 
 def queued(store: Store, start: datetime | None = None, end: datetime | None = None,
-           month: str | None = None) -> list[Airing]:
+           programme: ProgrammeKey | str | None = None) -> list[Airing]:
     """Airings still in the queue (not removed), in time order."""
-    return store.queued(start, end, month)
+    return store.queued(start, end, programme)
 
 
-def airing_counts(store: Store, month: str) -> tuple[int, int]:
-    """(airings in the queue, airings that went on air) for a month's programme."""
-    return store.airing_counts(month)
+def airing_counts(store: Store, programme: ProgrammeKey | str) -> tuple[int, int]:
+    """(airings in the queue, airings that went on air) for a programme."""
+    return store.airing_counts(programme)
 
 
 def _conflict(station: Station, zone: ZoneInfo, begin: datetime, end: datetime,
@@ -164,21 +165,22 @@ def schedule_month(station_dir: Path, month: str, now: datetime | None = None) -
     mp3 = os.path.relpath(airable.mp3, station_dir)
     logged = store.logged_airing_ids()
     # This month's automatic airings still to come are placed again; the others stay put.
-    movable = [a for a in queued(store, month=month)
+    key = ProgrammeKey.month(month)
+    movable = [a for a in queued(store, programme=key)
                if not a.manual and a.planned_at > now and a.id not in logged]
     others = [a for a in queued(store) if a not in movable]
     placed, problems = _place(station, month, duration, others, now)
-    if not placed and not [a for a in others if a.month == month]:
+    if not placed and not [a for a in others if a.programme == key]:
         raise ScheduleError(f"Không xếp được lượt phát nào cho tháng {month}: {' '.join(problems)}",
                             hint="xem lại khung giờ, ngày nghỉ lễ và quy tắc phát (schedule) trong station.yaml.")
     # An airing placed again at the same time with the same file keeps its number.
     unchanged = {(a.slot_id, a.planned_at): a for a in movable
                  if a.audio_sha256 == airable.audio_sha256 and a.mp3 == mp3}
     kept = {unchanged[(slot.id, at)].id for slot, at in placed if (slot.id, at) in unchanged}
-    store.add_airings(month, [(slot.id, at) for slot, at in placed if (slot.id, at) not in unchanged],
+    store.add_airings(key, [(slot.id, at) for slot, at in placed if (slot.id, at) not in unchanged],
                       duration, mp3, airable.audio_sha256, airable.manifest.title, manual=False,
                       remove=[a.id for a in movable if a.id not in kept])
-    airings = queued(store, month=month)
+    airings = queued(store, programme=key)
     return Placement(airings, problems, export_month(station, station_dir, month, airings))
 
 
@@ -208,9 +210,10 @@ def add_airing(station_dir: Path, month: str, at: datetime, now: datetime | None
                                  "(việc xếp vượt kiểm tra được ghi lại cùng lượt phát).")
     slot = next((s.id for s in station.slots if s.start[:5] == f"{at:%H:%M}"), MANUAL_SLOT)
     note = f"Xếp tay vượt kiểm tra (--force): {' '.join(warnings)}" if warnings else None
-    store.add_airings(month, [(slot, at)], duration, os.path.relpath(airable.mp3, station_dir),
+    key = ProgrammeKey.month(month)
+    store.add_airings(key, [(slot, at)], duration, os.path.relpath(airable.mp3, station_dir),
                       airable.audio_sha256, airable.manifest.title, manual=True, note=note)
-    airings = queued(store, month=month)
+    airings = queued(store, programme=key)
     return Placement(airings, [note] if note else [], export_month(station, station_dir, month, airings))
 
 
@@ -278,8 +281,9 @@ def remove_airing(station_dir: Path, airing_id: int) -> Airing:
         store.remove_airing(airing_id)
     except AlreadyClaimed:
         raise ScheduleError(f"Lượt phát số {airing_id} đã phát hoặc đã được ghi nhận, không gỡ được.") from None
-    station = load_station(station_dir)
-    export_month(station, station_dir, airing.month, queued(store, month=airing.month))
+    if airing.programme.is_month:  # the calendar, playlists and plan are a month's
+        station = load_station(station_dir)
+        export_month(station, station_dir, airing.month, queued(store, programme=airing.programme))
     return airing
 
 

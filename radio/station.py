@@ -10,11 +10,12 @@ import re
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from radio.config import read_yaml, validate
 from radio.errors import RadioError
 from radio.models import Station
+from radio.programme import ProgrammeKey, check_month
 from radio.paths import programme_dir, station_output
 
 SAMPLE_STATION = "an-lac"
@@ -83,25 +84,20 @@ def plugin_settings(station: Station | None, plugin: Any) -> Any:
                           hint=f"thêm mục {plugin.name}: vào station.yaml (xem README).") from None
 
 
-def check_month(month: str) -> str:
-    """A month as the tool names its files (YYYY-MM, 2000–2100): anything else would build
-    a path the officer did not mean, even one outside the station folder."""
-    match = re.fullmatch(r"(\d{4})-(0[1-9]|1[0-2])", month or "")
-    if not match or not 2000 <= int(match.group(1)) <= 2100:
-        raise RadioError(f"Tháng '{month}' không hợp lệ.",
-                         hint="viết tháng dạng NĂM-THÁNG, ví dụ 2027-01 (năm từ 2000 đến 2100).")
-    return month
-
-
 @dataclass(frozen=True)
 class MonthFiles:
-    """The files of one month of one station."""
+    """The files of one month of one station (a ``ProgrammeFiles``: approval and the
+    player ask any programme's files the same things)."""
     station_dir: Path
     station_id: str
     month: str
 
     def __post_init__(self) -> None:
         check_month(self.month)
+
+    @property
+    def key(self) -> ProgrammeKey:
+        return ProgrammeKey.month(self.month)
 
     @property
     def brief(self) -> Path:
@@ -118,6 +114,32 @@ class MonthFiles:
     @property
     def manifest(self) -> Path:
         return self.programme / "manifest.json"
+
+
+class ProgrammeFiles(Protocol):
+    """What approval and the player ask of a programme's files, whatever its kind."""
+    station_dir: Path
+
+    @property
+    def key(self) -> ProgrammeKey: ...
+
+    @property
+    def script(self) -> Path: ...
+
+    @property
+    def programme(self) -> Path: ...
+
+    @property
+    def manifest(self) -> Path: ...
+
+
+def programme_files(station_dir: Path, station_id: str, key: ProgrammeKey) -> ProgrammeFiles:
+    """The files of the programme ``key`` names. Only a month's programme is made so far;
+    bulletins and relays get their files with the stage that makes them (issue 32)."""
+    if key.is_month:
+        return MonthFiles(Path(station_dir), station_id, key.id)
+    raise RadioError(f"Phần mềm chưa phát được {key.label()}: mới có chuyên mục tháng.",
+                     hint="gỡ lượt phát này khỏi lịch phát; nó cần phiên bản phần mềm có loại chương trình này.")
 
 
 # What a new station must fill in (``radio init`` writes it); nothing with it may air.

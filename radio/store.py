@@ -22,6 +22,7 @@ from pathlib import Path
 
 from radio.clock import parsed, shown
 from radio.errors import OutputError
+from radio.programme import ProgrammeKey, key_text
 
 DATABASE = "radio.db"
 ANCHORS = "anchors"  # daily files with each chain's head, kept outside the database
@@ -188,6 +189,38 @@ MIGRATIONS = [
     -- Where a leader is told that a programme waits for them (optional).
     ALTER TABLE accounts ADD COLUMN email TEXT;
     """,
+    """
+    -- Keyed by programme, not by month: a month's key is the month itself, so every row
+    -- keeps its text and every chain its links (radio/programme.py). RENAME COLUMN keeps
+    -- the tables' triggers. The as-run log learns 'preempted' (an airing that gave the air
+    -- to another programme); SQLite changes a CHECK only by copying the table, ids kept.
+    ALTER TABLE review_events RENAME COLUMN month TO programme;
+    DROP INDEX review_events_month;
+    CREATE INDEX review_events_programme ON review_events (programme, id);
+    ALTER TABLE airings RENAME COLUMN month TO programme;
+    ALTER TABLE web_actions RENAME COLUMN month TO programme;
+    CREATE TABLE as_run_keyed (
+        id INTEGER PRIMARY KEY,
+        airing_id INTEGER NOT NULL REFERENCES airings (id),
+        planned_at TEXT NOT NULL,
+        started_at TEXT,
+        ended_at TEXT,
+        file TEXT,
+        audio_sha256 TEXT,
+        output TEXT NOT NULL,
+        result TEXT NOT NULL CHECK (result IN ('playing', 'aired', 'failed', 'missed', 'interrupted',
+                                               'preempted')),
+        error TEXT,
+        player TEXT
+    );
+    INSERT INTO as_run_keyed (id, airing_id, planned_at, started_at, ended_at, file, audio_sha256, output,
+                              result, error, player)
+        SELECT id, airing_id, planned_at, started_at, ended_at, file, audio_sha256, output, result, error, player
+        FROM as_run;
+    DROP TABLE as_run;
+    ALTER TABLE as_run_keyed RENAME TO as_run;
+    CREATE UNIQUE INDEX as_run_once ON as_run (airing_id);
+    """,
 ]
 def _link(previous: str | None, *fields: object) -> str:
     """The chain value of a row: its fields and the chain of the row before it."""
@@ -197,14 +230,14 @@ def _link(previous: str | None, *fields: object) -> str:
     return digest.hexdigest()
 
 
-_EVENT_FIELDS = ("month", "action", "at", "by_name", "role", "note", "script_sha256", "audio_sha256")
+_EVENT_FIELDS = ("programme", "action", "at", "by_name", "role", "note", "script_sha256", "audio_sha256")
 # How long a writer waits for another program's lock before the call fails as busy.
 BUSY_TIMEOUT_S = 10
 
 
 @dataclass(frozen=True)
 class ReviewEvent:
-    month: str
+    programme: ProgrammeKey
     action: str
     at: str
     by_name: str | None
@@ -231,7 +264,7 @@ class WebAction:
     at: str
     username: str
     role: str
-    month: str | None
+    programme: ProgrammeKey | None
     action: str
     detail: str | None
 
@@ -239,7 +272,7 @@ class WebAction:
 @dataclass(frozen=True)
 class Airing:
     id: int
-    month: str
+    programme: ProgrammeKey
     slot_id: str
     planned_at: datetime
     duration_s: float
@@ -253,6 +286,11 @@ class Airing:
     def ends_at(self) -> datetime:
         return self.planned_at + timedelta(seconds=self.duration_s)
 
+    @property
+    def month(self) -> str | None:
+        """The month of a month's programme (``None`` for a bulletin or a relay)."""
+        return self.programme.month_id
+
 
 @dataclass(frozen=True)
 class AsRun:
@@ -264,9 +302,14 @@ class AsRun:
     output: str
     result: str
     error: str | None
-    month: str | None = None  # the programme's month (from the queue)
+    programme: ProgrammeKey | None = None  # from the queue
     id: int | None = None
     audio_sha256: str | None = None  # the audio hash of the bytes sent, as the claim recorded it
+
+    @property
+    def month(self) -> str | None:
+        """The month of a month's programme (``None`` for a bulletin or a relay)."""
+        return self.programme.month_id if self.programme else None
 
 
 class AlreadyClaimed(Exception):
@@ -320,15 +363,28 @@ class Store:
             elif (version := connection.execute("PRAGMA user_version").fetchone()[0]) < len(MIGRATIONS):
                 if version == 0:
                     self._refuse_if_history_lost()
-                connection.close()
-                yield None  # written by an older version and never opened since: nothing new in it
-                return
+                    connection.close()
+                    yield None
+                    return
+                # Written by an older release and never opened for writing since: looked at
+                # as the migrations would make it, in memory; the file stays as it is.
+                connection = self._migrated_in_memory(connection)
             with connection:  # one transaction: committed on success, rolled back on error
                 yield connection
         except sqlite3.DatabaseError as exc:
             raise self._explain(exc) from exc
         finally:
             connection.close()
+
+    def _migrated_in_memory(self, connection: sqlite3.Connection) -> sqlite3.Connection:
+        copy = sqlite3.connect(":memory:")
+        try:
+            connection.backup(copy)
+        finally:
+            connection.close()
+        copy.row_factory = sqlite3.Row
+        self._migrate(copy)
+        return copy
 
     def _migrate(self, connection: sqlite3.Connection) -> None:
         version = connection.execute("PRAGMA user_version").fetchone()[0]
@@ -376,6 +432,7 @@ class Store:
         place with it), so if it fails the event is not recorded either."""
         with self._connect() as db:
             db.execute("BEGIN IMMEDIATE")  # the chain's last link cannot move under us
+            event = ReviewEvent(**{**event.__dict__, "programme": ProgrammeKey.of(event.programme)})
             row_id = _append(db, "review_events", {f: getattr(event, f) for f in _EVENT_FIELDS})
             recorded = ReviewEvent(**{**event.__dict__, "id": row_id})
             if before_commit is not None:
@@ -383,16 +440,17 @@ class Store:
             return recorded
 
     # -- review trail -------------------------------------------------------------------
-    def review_events(self, month: str | None = None) -> list[ReviewEvent]:
-        query = ("SELECT month, action, at, by_name, role, note, script_sha256, audio_sha256, id "
+    def review_events(self, programme: ProgrammeKey | str | None = None) -> list[ReviewEvent]:
+        query = ("SELECT programme, action, at, by_name, role, note, script_sha256, audio_sha256, id "
                  "FROM review_events")
         args: tuple = ()
-        if month is not None:
-            query, args = query + " WHERE month = ?", (month,)
+        if programme is not None:
+            query, args = query + " WHERE programme = ?", (key_text(programme),)
         with self._connect() as db:
             if db is None:
                 return []
-            return [ReviewEvent(*row) for row in db.execute(query + " ORDER BY id", args)]
+            return [ReviewEvent(ProgrammeKey.parse(row[0]), *row[1:])
+                    for row in db.execute(query + " ORDER BY id", args)]
 
     # -- studio accounts ----------------------------------------------------------------
     def add_account(self, account: Account) -> None:
@@ -487,25 +545,28 @@ class Store:
     def add_web_action(self, action: WebAction) -> None:
         with self._connect() as db:
             db.execute("BEGIN IMMEDIATE")
-            _append(db, "web_actions", action.__dict__)
+            _append(db, "web_actions", {**action.__dict__, "programme": key_text(action.programme)})
 
-    def web_actions(self, month: str | None = None) -> list[WebAction]:
+    def web_actions(self, programme: ProgrammeKey | str | None = None) -> list[WebAction]:
+        wanted = key_text(programme)
         with self._connect() as db:
             rows = [] if db is None else db.execute(
-                "SELECT at, username, role, month, action, detail FROM web_actions ORDER BY id").fetchall()
-        return [WebAction(*row) for row in rows if month is None or row["month"] == month]
+                "SELECT at, username, role, programme, action, detail FROM web_actions ORDER BY id").fetchall()
+        return [WebAction(row[0], row[1], row[2], ProgrammeKey.parse(row[3]) if row[3] else None, *row[4:])
+                for row in rows if wanted is None or row["programme"] == wanted]
 
     # -- the queue ----------------------------------------------------------------------
     def queued(self, start: datetime | None = None, end: datetime | None = None,
-               month: str | None = None) -> list[Airing]:
+               programme: ProgrammeKey | str | None = None) -> list[Airing]:
         """Airings still in the queue (not removed), in time order."""
+        wanted = ProgrammeKey.of(programme) if programme is not None else None
         with self._connect() as db:
             rows = [] if db is None else db.execute(
                 "SELECT * FROM airings WHERE removed = 0 ORDER BY planned_at, id").fetchall()
         airings = [_airing(r) for r in rows]
         return [a for a in airings
                 if (start is None or a.planned_at >= start) and (end is None or a.planned_at < end)
-                and (month is None or a.month == month)]
+                and (wanted is None or a.programme == wanted)]
 
     def queued_airing(self, airing_id: int) -> Airing | None:
         with self._connect() as db:
@@ -513,7 +574,7 @@ class Store:
                 "SELECT * FROM airings WHERE id = ? AND removed = 0", (airing_id,)).fetchone()
         return _airing(row) if row else None
 
-    def add_airings(self, month: str, rows: list[tuple[str, datetime]], duration_s: float, mp3: str,
+    def add_airings(self, programme: ProgrammeKey | str, rows: list[tuple[str, datetime]], duration_s: float, mp3: str,
                     audio_sha256: str, title: str, *, manual: bool, note: str | None = None,
                     remove: list[int] = ()) -> list[int]:
         """Queue ``(slot id, time)`` airings of one file, removing ``remove`` in the same
@@ -526,9 +587,9 @@ class Store:
                 added = []
                 for slot_id, at in rows:
                     airing_id = db.execute(
-                        "INSERT INTO airings (month, slot_id, planned_at, duration_s, mp3, audio_sha256, title, "
-                        "manual, note, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        (month, slot_id, at.isoformat(), duration_s, mp3, audio_sha256, title, int(manual),
+                        "INSERT INTO airings (programme, slot_id, planned_at, duration_s, mp3, audio_sha256, "
+                        "title, manual, note, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        (key_text(programme), slot_id, at.isoformat(), duration_s, mp3, audio_sha256, title, int(manual),
                          note, now_iso())).lastrowid
                     _append(db, "airings_ledger", {"airing_id": airing_id, "kind": "add",
                                                    "planned_at": at.isoformat(), "audio_sha256": audio_sha256})
@@ -547,15 +608,15 @@ class Store:
                 raise AlreadyClaimed(airing_id)
             _remove_airing(db, airing_id)
 
-    def airing_counts(self, month: str) -> tuple[int, int]:
-        """(airings in the queue, airings that went on air) for a month's programme."""
+    def airing_counts(self, programme: ProgrammeKey | str) -> tuple[int, int]:
+        """(airings in the queue, airings that went on air, whole or in part) for a programme."""
         with self._connect() as db:
             if db is None:
                 return 0, 0
             row = db.execute(
-                "SELECT COUNT(*), SUM(CASE WHEN r.result IN ('aired', 'interrupted') THEN 1 ELSE 0 END) "
+                "SELECT COUNT(*), SUM(CASE WHEN r.result IN ('aired', 'interrupted', 'preempted') THEN 1 ELSE 0 END) "
                 "FROM airings a LEFT JOIN as_run r ON r.airing_id = a.id "
-                "WHERE a.month = ? AND a.removed = 0", (month,)).fetchone()
+                "WHERE a.programme = ? AND a.removed = 0", (key_text(programme),)).fetchone()
         return row[0], row[1] or 0
 
     # -- the as-run log -----------------------------------------------------------------
@@ -598,11 +659,12 @@ class Store:
                 _AS_RUN_SELECT + " WHERE r.result = 'playing' ORDER BY r.id DESC").fetchone()
         return _as_run(row) if row else None
 
-    def as_run(self, *, month: str | None = None, last: int | None = None) -> list[AsRun]:
-        """The log in planned order; ``month`` is the programme's month."""
+    def as_run(self, *, programme: ProgrammeKey | str | None = None, last: int | None = None) -> list[AsRun]:
+        """The log in planned order, of every programme or of one."""
+        wanted = key_text(programme)
         with self._connect() as db:
             rows = [] if db is None else db.execute(_AS_RUN_SELECT + " ORDER BY r.planned_at, r.id").fetchall()
-        entries = [_as_run(r) for r in rows if month is None or r["month"] == month]
+        entries = [_as_run(r) for r in rows if wanted is None or r["programme"] == wanted]
         return entries[-last:] if last else entries
 
     def close_abandoned(self, alive: Callable[[str | None], bool], error: str) -> int:
@@ -734,7 +796,7 @@ def _remove_airing(db: sqlite3.Connection, airing_id: int) -> None:
 # The fields each chained table's link covers, in order (after the row's own id).
 _CHAINED = {
     "review_events": _EVENT_FIELDS,
-    "web_actions": ("at", "username", "role", "month", "action", "detail"),
+    "web_actions": ("at", "username", "role", "programme", "action", "detail"),
     "as_run_ledger": ("as_run_id", "airing_id", "kind", "planned_at", "file", "audio_sha256", "at",
                       "result", "error"),
     "airings_ledger": ("airing_id", "kind", "planned_at", "audio_sha256"),
@@ -748,7 +810,9 @@ def _append(db: sqlite3.Connection, table: str, values: dict) -> int:
     Call inside a write transaction (the last row cannot move under us)."""
     last = db.execute(f"SELECT id, chain FROM {table} ORDER BY id DESC LIMIT 1").fetchone()
     row_id = (last["id"] if last else 0) + 1
-    fields = [values[name] for name in _CHAINED[table]]
+    # A key goes in as its text form: what the row keeps and what its link covers.
+    fields = [key_text(value) if isinstance(value, ProgrammeKey) else value
+              for value in (values[name] for name in _CHAINED[table])]
     columns = ("id", *_CHAINED[table], "chain")
     db.execute(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
                (row_id, *fields, _link(last["chain"] if last else None, row_id, *fields)))
@@ -786,8 +850,16 @@ def _broken_chain(db: sqlite3.Connection, table: str) -> str | None:
 def _said_broken(table: str, row, why: str | None = None) -> str:
     what = f"{_CHAIN_NAMES[table]} bị sửa ngoài phần mềm từ bản ghi số {row['id']}"
     if table == "review_events":
-        what += f" (tháng {row['month']}, {row['action']}, {row['by_name'] or ''})"
+        what += f" ({_named(row['programme'])}, {row['action']}, {row['by_name'] or ''})"
     return f"{what}{f': {why}' if why else ''}."
+
+
+def _named(text: str | None) -> str:
+    """A stored key as messages name it; a forged row's text as it stands."""
+    try:
+        return ProgrammeKey.parse(text).label()
+    except Exception:
+        return repr(text)
 
 
 def _broken_as_run(db: sqlite3.Connection) -> str | None:
@@ -868,18 +940,19 @@ def _unanchored(db: sqlite3.Connection, anchor: dict, where: str) -> str | None:
     return None
 
 
-_AS_RUN_SELECT = ("SELECT r.*, a.month AS month FROM as_run r LEFT JOIN airings a ON a.id = r.airing_id")
+_AS_RUN_SELECT = ("SELECT r.*, a.programme AS programme FROM as_run r LEFT JOIN airings a ON a.id = r.airing_id")
 
 
 def _airing(row) -> Airing:
-    return Airing(row["id"], row["month"], row["slot_id"], parsed(row["planned_at"]),
+    return Airing(row["id"], ProgrammeKey.parse(row["programme"]), row["slot_id"], parsed(row["planned_at"]),
                   row["duration_s"], row["mp3"], row["audio_sha256"], row["title"], bool(row["manual"]),
                   row["note"])
 
 
 def _as_run(row) -> AsRun:
     return AsRun(row["airing_id"], row["planned_at"], row["started_at"], row["ended_at"],
-                 row["file"], row["output"], row["result"], row["error"], row["month"], row["id"],
+                 row["file"], row["output"], row["result"], row["error"],
+                 ProgrammeKey.parse(row["programme"]) if row["programme"] else None, row["id"],
                  row["audio_sha256"])
 
 

@@ -39,6 +39,9 @@ class Request:
     at: float
     host: str
     text: str
+    #: When the client asked the proxy for its tunnel: right after the engine decided to
+    #: send, before the TLS handshake whose length a loaded machine stretches.
+    connected_at: float = 0.0
 
 
 @dataclass
@@ -71,6 +74,7 @@ def make_handler(fake: FakeGoogle, tls: ssl.SSLContext):
             pass
 
         def do_CONNECT(self):
+            self.connected_at = time.monotonic()
             self.send_response(200, "Connection established")
             self.end_headers()
             self.tunnel_host = self.path.split(":")[0]
@@ -82,7 +86,8 @@ def make_handler(fake: FakeGoogle, tls: ssl.SSLContext):
         def do_POST(self):
             body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
             text = _spoken_text(body)
-            fake.requests.append(Request(time.monotonic(), getattr(self, "tunnel_host", ""), text))
+            fake.requests.append(Request(time.monotonic(), getattr(self, "tunnel_host", ""), text,
+                                         getattr(self, "connected_at", 0.0)))
             answer = fake.answer_for()
             if answer == "hang":
                 time.sleep(fake.hang_s)

@@ -185,7 +185,7 @@ def test_a_programme_made_in_one_quarter_and_aired_in_the_next_reconciles(tmp_pa
     folder = make_station(tmp_path, segments=(), then=half_year)
     store = Store(folder)
     planned = datetime(2027, 1, 6, 5, 30, tzinfo=ZONE)
-    moved = [a.id for a in store.queued(month="2026-12") if a.id not in store.logged_airing_ids()]
+    moved = [a.id for a in store.queued(programme="2026-12") if a.id not in store.logged_airing_ids()]
     [airing] = store.add_airings("2026-12", [("sang", planned)], 720, "x.mp3", "a" * 64,
                                  "Chuyên mục tháng 2026-12", manual=False, remove=moved)
     log_airing(store, airing, "aired", 720)

@@ -1,7 +1,6 @@
 """Scheduling the approved programme and playing it on time, with a controllable clock."""
 import csv
 import shutil
-import threading
 from datetime import datetime, timedelta
 
 import pytest
@@ -57,12 +56,12 @@ def edit_station(folder, **changes):
 
 
 def test_rule_places_four_airings_first_and_third_week_morning_and_afternoon(scheduled):
-    airings = queued(Store(scheduled), month=MONTH)
+    airings = queued(Store(scheduled), programme=MONTH)
     assert [a.planned_at for a in airings] == [at(1, 5, 30), at(1, 17, 0), at(15, 5, 30), at(15, 17, 0)]
 
 
 def test_scheduling_again_keeps_airing_numbers_unless_the_file_changed(scheduled):
-    first = [a.id for a in queued(Store(scheduled), month=MONTH)]
+    first = [a.id for a in queued(Store(scheduled), programme=MONTH)]
     assert [a.id for a in schedule_month(scheduled, MONTH, now=BEFORE).airings] == first
     path = scheduled / "scripts" / f"{MONTH}.yaml"
     script = load_model(path, Script)
@@ -161,7 +160,7 @@ def test_the_queue_plays_the_approved_version_not_the_working_copy(scheduled):
 def test_ics_imports_and_matches_the_queue(scheduled):
     calendar = Calendar.from_ical((scheduled / "schedule" / f"{MONTH}.ics").read_bytes())
     events = calendar.walk("VEVENT")
-    airings = queued(Store(scheduled), month=MONTH)
+    airings = queued(Store(scheduled), programme=MONTH)
     assert [e.decoded("dtstart") for e in events] == [a.planned_at for a in airings]
     for event, airing in zip(events, airings):  # iCalendar times are whole seconds
         length = (event.decoded("dtend") - event.decoded("dtstart")).total_seconds()
@@ -248,12 +247,13 @@ def test_stop_during_playback_ends_the_entry_cleanly(scheduled):
     class StoppingClock(FakeClock):
         def sleep(self, seconds, stop):
             super().sleep(min(seconds, 30), stop)
-            if seconds > 30:
-                stop.set()  # SIGTERM arrives half a minute into the programme
+            if seconds > 30:  # SIGTERM arrives half a minute into the programme
+                stopping.shutdown("nhận tín hiệu SIGTERM")
 
-    stopping = Player(scheduled, NullOutput(), StoppingClock(at(1, 5, 29, 59.5)), threading.Event())
+    stopping = Player(scheduled, NullOutput(), StoppingClock(at(1, 5, 29, 59.5)))
     entries = stopping.check()
     assert [e.result for e in entries] == ["interrupted"] and entries[0].ended_at
+    assert entries[0].error == "Máy phát dừng khi đang phát lượt này (nhận tín hiệu SIGTERM)."
 
 
 def test_two_players_never_play_the_same_airing(scheduled):

@@ -2,11 +2,16 @@
 
 Every decision is taken in ``Player.check`` against an injectable clock, so tests can run a
 whole day in milliseconds; ``run`` is the daemon around it, driven by the ``schedule``
-package. Before an airing the file is checked against the queued audio hash and the month's
-standing approval; whatever goes wrong with one airing or one file is logged on that airing
-and the next airing still plays. The daemon itself stops only on SIGTERM/SIGINT (or
-``--until``): a locked database is waited out with backoff, an as-run entry the database
+package. Before an airing the file is checked against the queued audio hash and the
+programme's standing approval; whatever goes wrong with one airing or one file is logged on
+that airing and the next airing still plays. The daemon itself stops only on SIGTERM/SIGINT
+(or ``--until``): a locked database is waited out with backoff, an as-run entry the database
 refused is written later, and a heartbeat file tells the operator it is alive.
+
+An airing under way ends early for one of three reasons, each its own request and its own
+as-run wording: the daemon shuts down (``shutdown``), someone cuts it (``interrupt``, with a
+reason), or another programme takes the air (``preempt``, naming it: an emergency bulletin),
+after which the daemon goes on and the pre-empted airing can be found to resume or re-queue.
 """
 from __future__ import annotations
 
@@ -23,26 +28,27 @@ from pathlib import Path
 
 import schedule as schedule_lib
 
-from radio.approval import MonthFiles, require_airable
+from radio.approval import require_airable
 from radio.clock import parsed
 from radio.display import number
 from radio.errors import OutputError, RadioError
 from radio.fileio import write_json, write_text
 from radio.audio.identity import audio_sha256, audio_sha256_of
 from radio.player.outputs import Clock, Output, PlaybackError, Sound
+from radio.programme import ProgrammeKey
 from radio.schedule import Airing, station_zone
 from radio.store import AlreadyClaimed, AsRun, DatabaseBusy, Store
-from radio.station import load_station
+from radio.station import load_station, programme_files
 
 _LOOKAHEAD = timedelta(seconds=1)
 _BACKOFF_S = (1, 2, 5, 10, 30)  # waits after the database refuses, growing, never giving up
 HEARTBEAT_DIR = ".player"
 # How the operator, the log and the reports name each as-run result.
 RESULT_NAMES = {"playing": "đang phát", "aired": "đã phát", "failed": "lỗi", "missed": "bỏ lỡ",
-                "interrupted": "bị ngắt giữa chừng"}
+                "interrupted": "bị ngắt giữa chừng", "preempted": "nhường sóng"}
 ABANDONED = "Máy phát dừng đột ngột khi đang phát."
 
-__all__ = ["AsRun", "Player", "RESULT_NAMES", "as_run_log", "beat_state", "heartbeats", "run", "write_csv"]
+__all__ = ["AsRun", "Cut", "Player", "RESULT_NAMES", "as_run_log", "beat_state", "heartbeats", "run", "write_csv"]
 
 
 class SystemClock:
@@ -98,6 +104,29 @@ def player_alive(identity: str | None) -> bool:
     return True
 
 
+SHUTDOWN, INTERRUPT, PREEMPT = "shutdown", "interrupt", "preempt"
+
+
+@dataclass(frozen=True)
+class Cut:
+    """Why an airing under way was cut short, as its as-run entry records it."""
+    kind: str  # shutdown | interrupt | preempt
+    reason: str | None = None
+    by: ProgrammeKey | None = None  # the programme that took the air (pre-emption)
+
+    @property
+    def result(self) -> str:
+        return "preempted" if self.kind == PREEMPT else "interrupted"
+
+    def note(self) -> str:
+        why = f": {self.reason}" if self.reason else ""
+        if self.kind == PREEMPT:
+            return f"Nhường sóng cho {self.by.label() if self.by else 'chương trình khác'}{why}."
+        if self.kind == INTERRUPT:
+            return f"Bị ngắt giữa chừng{why}."
+        return f"Máy phát dừng khi đang phát lượt này{f' ({self.reason})' if self.reason else ''}."
+
+
 @dataclass
 class _Unfinished:
     """An as-run entry whose end the database refused (locked); written on a later tick."""
@@ -128,14 +157,17 @@ class _Spell:
 class Player:
     """Reads the queue and the files and decides; creating one changes nothing."""
 
-    def __init__(self, station_dir: Path, output: Output, clock: Clock | None = None,
-                 stop: threading.Event | None = None) -> None:
+    def __init__(self, station_dir: Path, output: Output, clock: Clock | None = None) -> None:
         self.station_dir = Path(station_dir)
         self.station = load_station(self.station_dir)
         self.clock = clock or SystemClock(station_zone(self.station))
         self.output = output
         self.store = Store(self.station_dir)
-        self.stop = stop or threading.Event()
+        # ``stop`` ends the daemon; ``_cut`` (one per airing) is what the output watches,
+        # set by any of the three requests, and ``_why`` says which one it was.
+        self.stop = threading.Event()
+        self._cut, self._why = threading.Event(), None
+        self._requests = threading.RLock()  # re-entrant: a signal may land while it is held
         self.grace = timedelta(minutes=self.station.schedule.grace_min)
         self.identity = player_identity()
         self.began = self.clock.now()
@@ -149,6 +181,44 @@ class Player:
         # The daemon looks every (real) second; in station time that is ``speed`` seconds
         # when rehearsing faster than real time.
         self.lookahead = _LOOKAHEAD * getattr(self.clock, "speed", 1.0)
+
+    # -- requests from outside: signals, the operator, a bulletin (issue 32) ---------------
+    def shutdown(self, reason: str | None = None) -> None:
+        """End the daemon; an airing under way is cut and logged as cut by the shutdown."""
+        self.stop.set()
+        with self._requests:
+            self._why = self._why or Cut(SHUTDOWN, reason)
+            self._cut.set()
+
+    def interrupt(self, reason: str) -> bool:
+        """Cut the airing under way, the daemon going on; ``False`` if nothing was on air."""
+        return self._cut_short(Cut(INTERRUPT, reason))
+
+    def preempt(self, by: ProgrammeKey, reason: str | None = None) -> bool:
+        """Give the air to ``by``: the airing under way ends now, logged 'preempted' with the
+        programme that took its place; ``False`` if nothing was on air."""
+        return self._cut_short(Cut(PREEMPT, reason, by))
+
+    def _cut_short(self, cut: Cut) -> bool:
+        with self._requests:
+            if self.current is None or self._cut.is_set():
+                return False  # nothing on air, or already ending for another reason
+            self._why = cut
+            self._cut.set()
+            return True
+
+    def _begin(self, airing: Airing) -> threading.Event:
+        with self._requests:
+            self._cut, self._why, self.current = threading.Event(), None, airing
+            if self.stop.is_set():  # a shutdown that came just before: not one second aired
+                self._why = Cut(SHUTDOWN)
+                self._cut.set()
+            return self._cut
+
+    def _end(self) -> Cut | None:
+        with self._requests:
+            self.current = None
+            return (self._why or Cut(SHUTDOWN)) if self._cut.is_set() else None
 
     def recover(self) -> int:
         """Close entries a killed player left 'playing'. Only a starting daemon does this."""
@@ -263,16 +333,19 @@ class Player:
         if problem:
             return self._finish(row_id, "failed", self._fallback(problem))
         self._say(f"Lượt {airing.id}: đang phát {airing.mp3} ({airing.title}).")
-        self.current = airing
+        cut = self._begin(airing)
         try:
-            note = self.output.play(sound, airing.duration_s, self.clock, self.stop, airing.title)
+            note = self.output.play(sound, airing.duration_s, self.clock, cut, airing.title)
         except PlaybackError as exc:
+            self._end()
             return self._finish(row_id, "failed", self._fallback(exc.message))
         except Exception as exc:  # a broken output must not stop the station
+            self._end()
             return self._finish(row_id, "failed", self._fallback(f"đầu ra {self.output.name} lỗi: {exc}"))
-        finally:
-            self.current = None
-        return self._finish(row_id, "interrupted" if self.stop.is_set() else "aired", note)
+        why = self._end()
+        if why is None:
+            return self._finish(row_id, "aired", note)
+        return self._finish(row_id, why.result, " ".join(filter(None, (why.note(), note))))
 
     def _checked(self, airing: Airing) -> tuple[Sound | None, str | None]:
         """What to play, or why it must not play; DatabaseBusy propagates (retry later)."""
@@ -301,9 +374,9 @@ class Player:
         def hash_audio(candidate: Path) -> str:
             return read_hash if read_hash and candidate.resolve() == path.resolve() else audio_sha256(candidate)
 
-        # The gate checks the approved version of the month: the queued hash must be it.
-        standing = require_airable(MonthFiles(self.station_dir, self.station.id, airing.month), self.store,
-                                   hash_audio)
+        # The gate checks the approved version of the programme: the queued hash must be it.
+        standing = require_airable(programme_files(self.station_dir, self.station.id, airing.programme),
+                                   self.store, hash_audio)
         if standing.mp3.resolve() != path.resolve() or standing.audio_sha256 != airing.audio_sha256:
             raise PlaybackError(f"Tệp {airing.mp3} không phải tệp đã duyệt cho lượt phát này "
                                 "(đã bị sửa, thay hoặc hỏng).")
@@ -382,11 +455,11 @@ def next_airings(store: Store, since: datetime, count: int = 5) -> list[Airing]:
     return [a for a in store.queued(start=since) if a.id not in done][:count]
 
 
-def as_run_log(store: Store, month: str | None = None, last: int | None = None, *,
+def as_run_log(store: Store, programme: ProgrammeKey | str | None = None, last: int | None = None, *,
                aired_in: str | None = None, station_dir: Path | None = None) -> list[AsRun]:
-    """The as-run log; ``month`` is the programme's month, ``aired_in`` the month (in the
+    """The as-run log, of every programme or of one; ``aired_in`` is the month (in the
     station's time zone) of the airing dates."""
-    entries = store.as_run(month=month, last=last)
+    entries = store.as_run(programme=programme, last=last)
     if aired_in:
         zone = station_zone(load_station(Path(station_dir)))
         entries = [e for e in entries if parsed(e.planned_at).astimezone(zone).strftime("%Y-%m") == aired_in]
@@ -483,14 +556,14 @@ def run(player: Player, until: datetime | None = None, *, hard: bool = False,
     logged as interrupted). Nothing else stops it: a failure in one tick is told to the
     operator and the next tick runs as usual."""
     def request_stop(signum, frame):  # noqa: ARG001 — signal handler signature
-        player.stop.set()
+        player.shutdown(f"nhận tín hiệu {signal.Signals(signum).name}")
 
     def stop_at_the_time() -> None:
         while not player.stop.is_set():
             remaining = (until - player.clock.now()).total_seconds()
             if remaining <= 0:
                 player._say(f"Đến giờ dừng {until:%H:%M:%S}: dừng ngay (--hard).")
-                player.stop.set()
+                player.shutdown(f"đến giờ dừng {until:%H:%M:%S}, --hard")
                 return
             player.clock.sleep(min(remaining, 0.5), player.stop)
 

@@ -22,7 +22,7 @@ from radio.schedule import station_zone
 from radio.store import ReviewEvent, Store
 from radio.station import load_station
 
-ON_AIR = ("aired", "interrupted")  # results during which the programme was on air
+ON_AIR = ("aired", "interrupted", "preempted")  # results during which the programme was on air
 
 
 
@@ -59,7 +59,7 @@ class AsRunRow:
         (a `file` output hands it over in a moment); an interrupted one, what was heard."""
         if self.result == "aired":
             return self.duration_s
-        if self.result != "interrupted" or not self.started_at or not self.ended_at:
+        if self.result not in ("interrupted", "preempted") or not self.started_at or not self.ended_at:
             return 0.0
         heard = (parsed(self.ended_at) - parsed(self.started_at)).total_seconds()
         return max(0.0, min(heard, self.duration_s or heard))
@@ -135,7 +135,7 @@ def build_report(station_dir: Path, period: Period, now: datetime | None = None)
     as_run.sort(key=lambda r: r.planned_at)
     # A programme counts where it was made and where it aired: December's programme aired
     # in January is in both quarters' reports, marked as made earlier in the second.
-    months = sorted(set(period.months) | {a.month for a in in_period})
+    months = sorted(set(period.months) | {a.month for a in in_period if a.month})
     programmes = []
     for month in months:
         planned = [a for a in in_period if a.month == month]

@@ -617,7 +617,7 @@ def create_app(stations: dict[str, Path], secret: str, *, https_cookies: bool = 
                 check_month(month)
             except RadioError as exc:
                 raise HTTPException(400, exc.message) from None
-        entries = as_run_log(Store(folder, readonly=True), month=month)
+        entries = as_run_log(Store(folder, readonly=True), programme=month)
         if request.query_params.get("csv"):
             return Response(csv_text(entries), media_type="text/csv; charset=utf-8",
                             headers={"Content-Disposition": 'attachment; filename="nhat-ky-phat-song.csv"'})
