@@ -21,7 +21,7 @@ _BLOCK = 4  # sub-blocks of 100 ms in one 400 ms gating block
 _SHORT_TERM = 30  # sub-blocks in one 3 s short-term window
 # Digital silence drives the filters' state into subnormal floats, which the CPU handles
 # forty times slower; a ±1e-30 signal at Nyquist keeps it normal and adds nothing audible.
-_FLOOR = np.float32(1e-30) * (1 - 2 * (np.arange(1 << 16) % 2)).astype(np.float32)
+_FLOOR = np.float32(1e-30) * (1 - 2 * (np.arange(1 << 18) % 2)).astype(np.float32)
 
 
 def _loudness(mean_square: np.ndarray | float) -> np.ndarray | float:
@@ -93,7 +93,7 @@ def gated_loudness(blocks: np.ndarray, relative_gate: float) -> float:
     return float(_loudness(loud[_loudness(loud) >= threshold].mean()))
 
 
-def integrated_loudness(samples: np.ndarray, rate: int, chunk: int = 1 << 20) -> float:
+def integrated_loudness(samples: np.ndarray, rate: int, chunk: int = 1 << 18) -> float:
     meter = LoudnessMeter(rate)
     for begin in range(0, samples.size, chunk):
         meter.feed(samples[begin:begin + chunk])
