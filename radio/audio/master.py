@@ -13,10 +13,8 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.ndimage import minimum_filter1d, uniform_filter1d
-from scipy.signal import butter, firwin, sosfilt, upfirdn
-
 from radio.audio.blockpcm import BlockPCM
+from radio.audio.kernels import firwin_kaiser, minimum_filter1d, sosfilt, uniform_filter1d, upfirdn
 from radio.audio.loudness import LoudnessMeter, integrated_loudness
 from radio.errors import AudioError
 from radio.models import AudioSettings
@@ -25,7 +23,7 @@ _LOOKAHEAD_S = 0.008
 _OVERSAMPLE = 4
 # A 48-tap interpolator, as BS.1770-4's true-peak meter uses: a quarter the cost of scipy's
 # default resampling filter, and accurate to a few hundredths of a dB for this purpose.
-_INTERPOLATOR = (firwin(48, 1 / _OVERSAMPLE, window=("kaiser", 6.0)) * _OVERSAMPLE).astype(np.float32)
+_INTERPOLATOR = (firwin_kaiser(48, 1 / _OVERSAMPLE, 6.0) * _OVERSAMPLE).astype(np.float32)
 _INTERPOLATOR_DELAY = (_INTERPOLATOR.size - 1) // 2
 # Chunks of six seconds: a dozen chunk-sized temporaries stay a few megabytes in all.
 _CHUNK = 1 << 18
@@ -148,8 +146,8 @@ def _limiter_gain(block: np.ndarray, ceiling: float, window: int) -> np.ndarray:
     reach = window + window // 2 + 1  # the hold's half width plus the average's
     for lo, hi in _around(need < 1, reach):
         context_lo, context_hi = max(0, lo - reach), min(need.size, hi + reach)
-        held = minimum_filter1d(need[context_lo:context_hi], size=2 * window + 1, mode="nearest")
-        smoothed = uniform_filter1d(held, size=window, mode="nearest")[lo - context_lo:hi - context_lo]
+        held = minimum_filter1d(need[context_lo:context_hi], 2 * window + 1)
+        smoothed = uniform_filter1d(held, window)[lo - context_lo:hi - context_lo]
         np.minimum(smoothed, need[lo:hi], out=gain[lo:hi])
     return gain
 
@@ -192,15 +190,14 @@ def _compressor_gain(block: np.ndarray, rate: int, threshold_db: float, ratio: f
     """
     step = max(1, int(round(_GAIN_STEP_S * rate)))
     span = max(1, int(round(0.010 * rate / step)))  # 10 ms in steps
-    power = uniform_filter1d(_step_means(block * block, step), size=span, mode="nearest")
+    power = uniform_filter1d(_step_means(block * block, step), span)
     # Above the threshold the level is 10·log10(power) + 3.01 dB (RMS of a sine reads as its
     # peak); the gain takes (1 − 1/ratio) of the excess off, so it is a power of the power.
     threshold = np.float32(10 ** ((threshold_db - 3.01) / 10))
     reduction = np.ones_like(power)
     loud = power > threshold
     reduction[loud] = (power[loud] / threshold) ** np.float32(-(1 - 1 / ratio) / 2)
-    smooth = uniform_filter1d(minimum_filter1d(reduction, size=span, mode="nearest"),
-                              size=3 * span, mode="nearest")
+    smooth = uniform_filter1d(minimum_filter1d(reduction, span), 3 * span)
     ramp = np.arange(step, dtype=np.float32) / np.float32(step)
     return (smooth[:-1, None] + (smooth[1:] - smooth[:-1])[:, None] * ramp).reshape(-1)[:block.size]
 
@@ -236,6 +233,8 @@ def _gain_in_place(samples: np.ndarray | BlockPCM, gain: Callable[[np.ndarray], 
 
 def _highpass_in_place(samples: np.ndarray | BlockPCM, rate: int, cutoff_hz: float) -> None:
     # Horn loudspeakers cannot reproduce bass; removing it leaves their power for speech.
+    from scipy.signal import butter  # only the loudspeaker preset pays for scipy.signal's import
+
     sos = butter(4, cutoff_hz, btype="highpass", fs=rate, output="sos")
     state = np.zeros((sos.shape[0], 2))
     for begin in range(0, samples.size, _CHUNK):

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 
 import numpy as np
 from pydub import AudioSegment
-from scipy.signal import resample_poly
 
 from radio.audio.blockpcm import BlockPCM
+from radio.audio.kernels import resample_poly
 from radio.audio.kit import SPEECH_LUFS, Kit
 from radio.audio.loudness import LoudnessMeter
 from radio.models import AudioSettings, BedSettings, Script
