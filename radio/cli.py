@@ -17,6 +17,7 @@ from rich.text import Text
 
 from radio.display import minutes, number
 from radio.errors import OutputError, RadioError
+from radio.reports.formats import FORMATS as REPORT_FORMATS
 
 if TYPE_CHECKING:
     from rich.progress import Progress
@@ -953,14 +954,20 @@ def log_command(month: Optional[str] = typer.Option(None, "--month", metavar="TH
         _print_log(entries, title + (f", các lượt phát trong tháng {aired_in}" if aired_in else ""))
 
 
-@app.command()
-def report(period: str = typer.Argument(..., metavar="KỲ",
-                                        help="Kỳ báo cáo: 2026-Q4 (quý IV), 2026-H2 (6 tháng cuối năm) hoặc 2026 (cả năm)."),
+@app.command(help="Báo cáo quý, 6 tháng, năm: chương trình, lượt phát, số phút, nội dung đã tuyên truyền "
+                  f"({', '.join(form.suffix for form in REPORT_FORMATS)}). Không ghi kỳ: xem các báo cáo đã lập.")
+def report(period: Optional[str] = typer.Argument(
+               None, metavar="KỲ", help="Kỳ báo cáo: 2026-Q4 (quý IV), 2026-H2 (6 tháng cuối năm) hoặc 2026 (cả năm)."),
            older_form: Optional[str] = typer.Argument(None, hidden=True),
            station: Path = STATION_DIR,
            detail: bool = typer.Option(False, "--detail", help="Liệt kê từng lượt phát làm nên số liệu.")) -> None:
-    """Báo cáo quý, 6 tháng, năm: chương trình, lượt phát, số phút, nội dung đã tuyên truyền (.docx, .md, .html)."""
-    from radio.reports import build_report, detail_table, parse_period, period_of, summary_lines, write_report
+    if period is None:
+        _print_reports(station)
+        return
+    from radio.reports.figures import build_report
+    from radio.reports.formats import write_report
+    from radio.reports.contents import detail_table, summary_lines
+    from radio.reports.period import parse_period, period_of
 
     # `radio report quarter 2026-Q4`, the older form, still works.
     result = build_report(station, parse_period(period, older_form) if older_form else period_of(period))
@@ -976,6 +983,18 @@ def report(period: str = typer.Argument(..., metavar="KỲ",
         console.print(table)
     for path in write_report(result, station, detail):
         console.print(f"Đã ghi {path}")
+
+
+def _print_reports(station: Path) -> None:
+    from radio.reports.formats import existing_reports
+
+    files = existing_reports(station)
+    table = Table(title=f"Các báo cáo đã lập (thư mục {files[0].path.parent})" if files else "Các báo cáo đã lập")
+    for column in ("Kỳ", "Loại", "Tệp"):
+        table.add_column(column)
+    for file in files:
+        table.add_row(file.period.label, file.format.label, file.name)
+    _show(table, "chưa có báo cáo nào.")
 
 
 users_app = typer.Typer(no_args_is_help=True, help="Tài khoản phòng thu của đài: thêm, xem, khóa, đổi mật khẩu.")

@@ -681,7 +681,9 @@ async def log_page(request: Request) -> Response:
 
 
 async def reports_page(request: Request) -> Response:
-    from radio.reports import build_report, period_of, write_report
+    from radio.reports.figures import build_report
+    from radio.reports.formats import existing_reports, write_report
+    from radio.reports.period import period_of
 
     folder, account = account_of(request)
     made = None
@@ -689,20 +691,19 @@ async def reports_page(request: Request) -> Response:
         form = await form_of(request)
         made = write_report(build_report(folder, period_of(form.get("period", ""))), folder, detail=True)
         record(folder, account, None, "report", form.get("period"))
-    files = sorted((folder / "reports").glob("bao-cao-*.*")) if (folder / "reports").is_dir() else []
-    return page(request, "reports.html.j2", account=account, files=[f.name for f in files],
+    return page(request, "reports.html.j2", account=account, files=existing_reports(folder),
                 made=[p.name for p in made] if made else None)
 
 
 async def report_file(request: Request) -> Response:
+    from radio.reports.formats import find_report
+
     folder, _ = account_of(request)
-    name = request.path_params["name"]
-    if not re.fullmatch(r"bao-cao-[\w-]+\.(docx|md|html|png)", name):
-        raise HTTPException(400, "Tên tệp không hợp lệ.")
-    path = folder / "reports" / name
-    if not path.is_file():
+    # Only a file the table of formats names for a period is served: no path from the URL.
+    found = find_report(folder, request.path_params["name"])
+    if found is None:
         raise HTTPException(404)
-    return FileResponse(path, filename=name)
+    return FileResponse(found.path, filename=found.name, media_type=found.format.media_type)
 
 
 # -- errors ------------------------------------------------------------------------------
