@@ -557,12 +557,14 @@ class Store:
 
     # -- the queue ----------------------------------------------------------------------
     def queued(self, start: datetime | None = None, end: datetime | None = None,
-               programme: ProgrammeKey | str | None = None) -> list[Airing]:
-        """Airings still in the queue (not removed), in time order."""
+               programme: ProgrammeKey | str | None = None, slot: str | None = None) -> list[Airing]:
+        """Airings still in the queue (not removed), in time order; ``slot`` picks one slot
+        id in the query itself (the player asks for emergencies twice a second)."""
         wanted = ProgrammeKey.of(programme) if programme is not None else None
         with self._connect() as db:
             rows = [] if db is None else db.execute(
-                "SELECT * FROM airings WHERE removed = 0 ORDER BY planned_at, id").fetchall()
+                "SELECT * FROM airings WHERE removed = 0 AND (? IS NULL OR slot_id = ?) ORDER BY planned_at, id",
+                (slot, slot)).fetchall()
         airings = [_airing(r) for r in rows]
         return [a for a in airings
                 if (start is None or a.planned_at >= start) and (end is None or a.planned_at < end)
