@@ -222,7 +222,12 @@ MANUAL_SLOT = "thu-cong"
 # from one cheap look at the queue (radio/bulletin.py names the levels).
 BULLETIN_SLOTS = {"thuong": "ban-tin", "uu-tien": "ban-tin-uu-tien", "khan-cap": "ban-tin-khan-cap"}
 EMERGENCY_SLOT = BULLETIN_SLOTS["khan-cap"]
-REQUEUED_SLOT = "phat-lai"
+REQUEUED_SLOT, RESUMED_SLOT = "phat-lai", "phat-tiep"
+
+
+def minutes_seconds(seconds: float) -> str:
+    whole = int(seconds)
+    return f"{whole // 60}:{whole % 60:02d}"
 
 
 def _relay_spans(station: Station, zone: ZoneInfo, begin: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
@@ -327,19 +332,32 @@ def schedule_bulletin(station_dir: Path, files, level: str, times: list[datetime
     return Placement(queued(store, programme=key), moved, [])
 
 
+# A resumed programme starts this much before where it was cut: the listener hears the
+# interrupted sentence again rather than half a word.
+RESUME_OVERLAP_S = 2.0
+
+
 @one_scheduler_at_a_time
-def requeue_preempted(station_dir: Path, airing: Airing, now: datetime) -> Airing:
-    """An airing an emergency cut, queued again whole at the first free place after what is
-    queued now (the emergency and its neighbours), with an as-run entry of its own."""
+def requeue_preempted(station_dir: Path, airing: Airing, now: datetime, heard_s: float = 0.0) -> Airing:
+    """An airing an emergency cut, queued again at the first free place after what is
+    queued now (the emergency and its neighbours), with an as-run entry of its own: whole
+    (``bulletins.after_emergency: requeue``), or from where it stopped, ``heard_s`` into it,
+    less ``RESUME_OVERLAP_S`` (``resume``)."""
     station = load_station(station_dir)
     store = Store(station_dir)
     gap = timedelta(seconds=station.bulletins.gap_s)
+    resume = station.bulletins.after_emergency == "resume"
+    offset = max(0.0, airing.resume_from_s + heard_s - RESUME_OVERLAP_S) if resume else 0.0
+    offset = offset if offset < airing.resume_from_s + airing.duration_s - 1 else 0.0
+    duration = airing.resume_from_s + airing.duration_s - offset
     busy = [(a.planned_at, a.ends_at) for a in queued(store, start=now - timedelta(hours=6))
             if a.id != airing.id]
-    start = _first_free(now + gap, airing.duration_s, gap, busy)
-    [new_id] = store.add_airings(airing.programme, [(REQUEUED_SLOT, start)], airing.duration_s, airing.mp3,
-                                 airing.audio_sha256, airing.title, manual=True,
-                                 note=f"Phát lại lượt {airing.id}, bị ngắt để nhường sóng cho bản tin khẩn cấp.")
+    start = _first_free(now + gap, duration, gap, busy)
+    note = (f"Phát tiếp lượt {airing.id} từ giây {minutes_seconds(offset)}, sau bản tin khẩn cấp." if offset
+            else f"Phát lại lượt {airing.id}, bị ngắt để nhường sóng cho bản tin khẩn cấp.")
+    [new_id] = store.add_airings(airing.programme, [(RESUMED_SLOT if offset else REQUEUED_SLOT, start)], duration,
+                                 airing.mp3, airing.audio_sha256, airing.title, manual=True, note=note,
+                                 resume_from_s=offset)
     if airing.programme.is_month:
         export_month(station, station_dir, airing.month, queued(store, programme=airing.programme))
     return store.queued_airing(new_id)
@@ -348,6 +366,7 @@ def requeue_preempted(station_dir: Path, airing: Airing, now: datetime) -> Airin
 def slot_names(station: Station) -> dict[str, str]:
     """What a person reads for a slot id (a hand-placed airing has no slot of its own)."""
     return {MANUAL_SLOT: "xếp tay", REQUEUED_SLOT: "phát lại sau bản tin khẩn cấp",
+            RESUMED_SLOT: "phát tiếp sau bản tin khẩn cấp",
             BULLETIN_SLOTS["thuong"]: "bản tin thông thường", BULLETIN_SLOTS["uu-tien"]: "bản tin ưu tiên",
             EMERGENCY_SLOT: "bản tin khẩn cấp", **{slot.id: slot.name for slot in station.slots}}
 

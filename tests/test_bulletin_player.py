@@ -15,7 +15,7 @@ from radio.config import load_model
 from radio.models import Station
 from radio.pipeline import sample_station_dir
 from radio.player import as_run_log
-from radio.schedule import REQUEUED_SLOT, add_airing, queued, station_zone
+from radio.schedule import REQUEUED_SLOT, RESUMED_SLOT, add_airing, queued, station_zone
 from radio.store import Store
 from tests.conftest import run_cli
 from tests.fixtures import make_station
@@ -71,14 +71,17 @@ def finished(station, key):
     return [e for e in as_run_log(Store(station, readonly=True), programme=key) if e.result != "playing"]
 
 
-def test_an_emergency_approved_while_a_programme_plays_is_on_air_within_two_seconds(station):
+@pytest.mark.parametrize("after", ["requeue", "resume"])
+def test_an_emergency_approved_while_a_programme_plays_is_on_air_within_two_seconds(station, after):
+    path = station / "station.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + f"  after_emergency: {after}\n", encoding="utf-8")
     made = new_bulletin(station, level="khan-cap", text=NOTICE)
     now = datetime.now(ZONE)
     add_airing(station, MONTH, (now + timedelta(seconds=4)).replace(tzinfo=None), now=now, force=True)
     player = daemon(station)
     try:
         wait_for(lambda: Store(station, readonly=True).now_playing(), what="the programme on air")
-        time.sleep(2)  # well into the 16.7 s programme
+        time.sleep(6)  # well into the 16.7 s programme
         approved = run_cli("bulletin", "approve", made.files.id, "--by", "Trần Văn Bình",
                            "--role", "Chủ tịch UBND xã", "-s", str(station))
         approved_at = datetime.now(ZONE)
@@ -97,9 +100,23 @@ def test_an_emergency_approved_while_a_programme_plays_is_on_air_within_two_seco
     assert emergency.result == "aired" and datetime.fromisoformat(emergency.started_at) >= \
         datetime.fromisoformat(cut.ended_at)
     again_airing = Store(station).queued_airing(again.airing_id)
-    assert again_airing.slot_id == REQUEUED_SLOT and f"lượt {cut.airing_id}" in again_airing.note
+    assert f"lượt {cut.airing_id}" in again_airing.note
     assert datetime.fromisoformat(again.started_at) >= datetime.fromisoformat(emergency.ended_at)
     assert [source for _, source in played(station)] == [cut.file, emergency.file, cut.file]
+    log = (station / "played" / "played.jsonl").read_text(encoding="utf-8").splitlines()
+    whole, _, second = (station / "played" / json.loads(line)["file"] for line in log)
+    heard = (datetime.fromisoformat(cut.ended_at) - datetime.fromisoformat(cut.started_at)).total_seconds()
+    if after == "requeue":
+        assert again_airing.slot_id == REQUEUED_SLOT and again_airing.resume_from_s == 0
+        assert second.read_bytes() == whole.read_bytes()
+    else:  # played on from where it was cut, the last two seconds heard again
+        assert again_airing.slot_id == RESUMED_SLOT and "Phát tiếp" in again_airing.note
+        assert abs(again_airing.resume_from_s - (heard - 2)) < 0.5
+        cut_duration = Store(station).queued_airing(cut.airing_id).duration_s
+        assert abs(again_airing.duration_s - (cut_duration - again_airing.resume_from_s)) < 0.01
+        assert again_airing.resume_from_s > 3
+        left = 1 - again_airing.resume_from_s / cut_duration
+        assert abs(second.stat().st_size / whole.stat().st_size - left) < 0.05  # what was sent
 
 
 def test_a_priority_bulletin_plays_before_the_next_programme(station):

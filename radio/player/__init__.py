@@ -363,8 +363,10 @@ class Player:
             return self._finish(row_id, "failed", self._fallback(problem))
         self._say(f"Lượt {airing.id}: đang phát {airing.mp3} ({airing.title}).")
         cut = self._begin(airing)
+        started = self.clock.now()
         try:
-            note = self.output.play(sound, airing.duration_s, self.clock, cut, airing.title)
+            note = self.output.play(_from_second(sound, airing.resume_from_s), airing.duration_s,
+                                    self.clock, cut, airing.title)
         except PlaybackError as exc:
             self._end()
             return self._finish(row_id, "failed", self._fallback(exc.message))
@@ -376,15 +378,16 @@ class Player:
             return self._finish(row_id, "aired", note)
         entry = self._finish(row_id, why.result, " ".join(filter(None, (why.note(), note))))
         if why.kind == PREEMPT:
-            self._after_preemption(airing)
+            self._after_preemption(airing, (self.clock.now() - started).total_seconds())
         return entry
 
-    def _after_preemption(self, airing: Airing) -> None:
-        """The cut airing queued again after the emergency (``bulletins.after_emergency``)."""
+    def _after_preemption(self, airing: Airing, heard_s: float) -> None:
+        """The cut airing queued again after the emergency, whole or from where it stopped
+        (``bulletins.after_emergency``)."""
         from radio.schedule import requeue_preempted
 
         try:
-            again = requeue_preempted(self.station_dir, airing, self.clock.now())
+            again = requeue_preempted(self.station_dir, airing, self.clock.now(), heard_s)
         except RadioError as exc:
             self._say(f"Chưa xếp lại được lượt {airing.id} sau bản tin khẩn cấp: {exc.message}")
             return
@@ -489,6 +492,21 @@ class Player:
 
     def end_heartbeat(self) -> None:
         (self.station_dir / HEARTBEAT_DIR / f"{self.identity}.json").unlink(missing_ok=True)
+
+
+def _from_second(sound: Sound, offset_s: float) -> Sound:
+    """The verified sound from ``offset_s`` on, cut at a frame boundary (a programme played
+    on after an emergency); the as-run entry keeps the hash of the whole approved file."""
+    if offset_s <= 0:
+        return sound
+    from radio.audio.identity import mp3_frames
+
+    elapsed = 0.0
+    for at, _, seconds in mp3_frames(sound.data):
+        if elapsed >= offset_s:
+            return Sound(sound.name, sound.data[at:], sound.audio_sha256)
+        elapsed += seconds
+    return sound
 
 
 # -- what the operator reads (no writes) ---------------------------------------------------
