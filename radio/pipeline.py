@@ -98,6 +98,7 @@ def produce(station: Station, script: Script, out_dir: Path, *, station_dir: Pat
         fresh = manifest is None
         if fresh:
             mixed = mix(script, spoken, kit, settings, progress)
+            spoken.drop_audio()  # mastering then holds the programme alone
             mp3 = target_dir / "programme.mp3"
             wav = target_dir / "programme.wav" if settings.wav else None
             shipped = master_and_export(mixed, settings, mp3, wav,

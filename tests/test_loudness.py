@@ -5,7 +5,7 @@ import numpy as np
 import pyloudnorm
 import pytest
 
-from radio.audio.export import to_pcm16
+from radio.audio.export import Encoder, to_pcm16
 from radio.audio.ffmpeg import measure_file
 from radio.audio.loudness import LoudnessMeter, integrated_loudness
 
@@ -53,3 +53,18 @@ def test_loudness_range_agrees_with_ebur128(tmp_path):
     outside = measure_file(path)
     assert meter.loudness_range() == pytest.approx(outside.loudness_range_lu, abs=1.0)
     assert meter.integrated() == pytest.approx(outside.integrated_lufs, abs=0.1)
+
+
+def test_the_encoder_measures_the_mp3_as_the_finished_file_is_measured(tmp_path):
+    """The manifest's figures come from the encoder's own stream; they must be those of the
+    file a player decodes (its codec delay dropped), whatever the folder is called."""
+    rate = 44100
+    signal = varied_noise(rate, 20, seed=4)
+    signal[-rate // 10:] = 0.9 * np.sign(signal[-rate // 10:])  # loud to the last sample
+    folder = tmp_path / "đài 'An Lạc' | [bản x]: 1"
+    folder.mkdir()
+    path = folder / "programme.mp3"
+    with Encoder(path, rate, 128, frames=signal.size) as encoder:
+        for begin in range(0, signal.size, 77777):
+            encoder(signal[begin:begin + 77777])
+    assert encoder.measured == measure_file(path)

@@ -56,3 +56,25 @@ def test_silence_cannot_be_mastered():
     with pytest.raises(AudioError) as caught:
         master(np.zeros(RATE * 5, np.float32), RATE, -16, -1)
     assert "im lặng" in str(caught.value)
+
+
+def test_the_held_programme_stays_clean_where_it_is_quiet_and_where_it_is_loud():
+    """Between mixing and the encoder the programme is held in 16-bit blocks, each with its own
+    scale: a whisper keeps its detail beside a shout, and silence stays digital silence."""
+    from radio.audio.blockpcm import BlockPCM
+
+    t = np.arange(RATE * 2) / RATE
+    quiet = (10 ** (-70 / 20) * np.sin(2 * np.pi * 440 * t)).astype(np.float32)
+    loud = (0.9 * np.sin(2 * np.pi * 1000 * t)).astype(np.float32)
+    held = BlockPCM(RATE * 5)
+    held[1000:1000 + quiet.size] += quiet  # slices that do not fall on block edges
+    held[RATE * 3 - 77:RATE * 5 - 77] += loud
+    held[RATE * 3 - 77:RATE * 5 - 77] *= np.float32(0.5)
+
+    def error_db(got, wanted):
+        return 20 * np.log10(np.sqrt(np.mean((got - wanted) ** 2)) / np.sqrt(np.mean(wanted ** 2)))
+
+    assert error_db(held[1000:1000 + quiet.size], quiet) < -90
+    assert error_db(held[RATE * 3 - 77:RATE * 5 - 77], loud * np.float32(0.5)) < -90
+    assert not held[:1000].any() and not held[1000 + quiet.size:RATE * 3 - 77].any()
+    assert held[:].dtype == np.float32 and held[:].size == RATE * 5

@@ -16,13 +16,16 @@ import numpy as np
 from mutagen.id3 import (CHAP, COMM, CTOC, ID3, TALB, TCON, TDRC, TIT2, TPE1, TRCK, TXXX,
                          CTOCFlags, ID3NoHeaderError)
 
-from radio.audio.ffmpeg import ffmpeg_exe
+from radio.audio.ffmpeg import FileLoudness, ffmpeg_exe, loudness_summary, mp3_measurer
 from radio.errors import AudioError
 
 _NO_OFFSET = 0xFFFFFFFF  # CHAP byte offsets unused: players seek by time
 # LAME's -q 7: twice as fast as its default and, for speech at CBR 128 kbit/s and above,
 # not audibly different; LAME is the slowest step of production.
 _LAME_QUALITY = "7"
+# LAME's encoder delay (576 samples) and ffmpeg's MP3 decoder delay (529): what a player drops
+# at the start of the finished file by its LAME tag, which a stream cannot carry yet.
+_CODEC_DELAY = 1105
 
 
 @dataclass(frozen=True)
@@ -70,22 +73,40 @@ def to_pcm16(samples: np.ndarray, seed: int = 0) -> bytes:
 class Encoder:
     """Write float chunks to an MP3 (CBR) and, if asked, to a 16-bit WAV with the same samples.
 
+    Given the number of ``frames`` it will be fed, it also measures the MP3 as a player will
+    decode it (``measured``, ffmpeg's ebur128): the encoder sends a copy of its stream to a
+    second ffmpeg process, so the file is measured on the other core while it is being made
+    instead of decoded again afterwards.
+
     Use as a context manager; leaving it with an exception kills the encoder and leaves the
     caller's temporary files to be discarded."""
 
-    def __init__(self, mp3: Path, rate: int, bitrate_kbps: int, wav: Path | None = None) -> None:
+    def __init__(self, mp3: Path, rate: int, bitrate_kbps: int, wav: Path | None = None,
+                 frames: int | None = None) -> None:
         self.mp3, self.rate, self.bitrate, self.wav_path = mp3, rate, bitrate_kbps, wav
+        self.frames = frames
+        self.measured: FileLoudness | None = None
         self._dither = Dither()
         self._process: subprocess.Popen | None = None
+        self._measurer: subprocess.Popen | None = None
         self._wav: wave.Wave_write | None = None
 
     def __enter__(self) -> "Encoder":
         command = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
                    "-f", "s16le", "-ar", str(self.rate), "-ac", "1", "-i", "pipe:0",
                    "-c:a", "libmp3lame", "-b:a", f"{self.bitrate}k",
-                   "-compression_level", _LAME_QUALITY, "-write_xing", "1",
-                   "-f", "mp3", str(self.mp3)]
-        self._process = subprocess.Popen(command, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
+                   "-compression_level", _LAME_QUALITY]
+        if self.frames is None:
+            command += ["-write_xing", "1", "-f", "mp3", str(self.mp3)]
+        else:  # one encoding, two copies: the file (byte for byte as above) and a stream
+            command += ["-map", "0:a", "-f", "tee",
+                        f"[f=mp3:write_xing=1]{_quoted(self.mp3)}|[f=mp3:write_xing=0]pipe:1"]
+        self._process = subprocess.Popen(command, stdin=subprocess.PIPE, stderr=subprocess.PIPE,
+                                         stdout=subprocess.DEVNULL if self.frames is None
+                                         else subprocess.PIPE)
+        if self.frames is not None:
+            self._measurer = mp3_measurer(self._process.stdout, self.frames, _CODEC_DELAY)
+            self._process.stdout.close()  # the measurer holds the stream now
         if self.wav_path is not None:
             self._wav = wave.open(str(self.wav_path), "wb")
             self._wav.setnchannels(1)
@@ -106,20 +127,33 @@ class Encoder:
         if self._wav is not None:
             self._wav.close()
         if kind is not None:
-            self._process.kill()
-            self._process.wait()
+            for process in filter(None, (self._process, self._measurer)):
+                process.kill()
+                process.wait()
             return
         self._process.stdin.close()
         if self._process.wait() != 0:
             self._fail()
+        if self._measurer is not None:
+            _, log = self._measurer.communicate()
+            self.measured = loudness_summary(self._measurer.returncode, log, self.mp3)
 
     def _fail(self) -> None:
         self._process.kill()
         detail = self._process.stderr.read().decode("utf-8", "replace").strip().splitlines()
         self._process.wait()
+        if self._measurer is not None:
+            self._measurer.kill()
+            self._measurer.wait()
         raise AudioError(f"Không mã hoá được tệp MP3 {self.mp3} "
                          f"({detail[-1] if detail else 'ffmpeg dừng bất thường'}).",
                          hint="kiểm tra dung lượng ổ đĩa và cài lại phần mềm nếu lỗi lặp lại.")
+
+
+def _quoted(path: Path) -> str:
+    """A file name as ffmpeg's tee muxer reads it, whatever characters it holds."""
+    name = f"file:{Path(path).absolute()}"
+    return "'" + name.replace("'", "'\\''") + "'"
 
 
 def write_mp3(samples: np.ndarray, rate: int, path: Path, bitrate_kbps: int) -> None:

@@ -109,14 +109,34 @@ class FileLoudness:
     sample_peak_dbfs: float
 
 
+_EBUR128 = "ebur128=peak=sample+true:framelog=quiet"
+
+
 def measure_file(path: Path | str) -> FileLoudness:
     """EBU R128 figures of an encoded file as a player decodes it (ffmpeg's ebur128 filter),
     streamed: nothing of the file is held in memory here."""
     command = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-nostats", "-i", str(path),
-               "-af", "ebur128=peak=sample+true:framelog=quiet", "-f", "null", "-"]
+               "-af", _EBUR128, "-f", "null", "-"]
     result = subprocess.run(command, capture_output=True, check=False)
-    log = result.stderr.decode("utf-8", "replace")
-    if result.returncode != 0 or "Summary:" not in log:
+    return loudness_summary(result.returncode, result.stderr, path)
+
+
+def mp3_measurer(source, frames: int, skip: int) -> subprocess.Popen:
+    """An ffmpeg process measuring an MP3 stream read from ``source`` (a pipe) as a player
+    decodes the finished file: the first ``skip`` decoded samples (the codec's delay, which a
+    player drops by the file's LAME tag) and anything past ``frames`` are left out. Read its
+    result with ``loudness_summary`` once its input has ended."""
+    return subprocess.Popen([ffmpeg_exe(), "-hide_banner", "-nostdin", "-nostats", "-f", "mp3",
+                             "-i", "pipe:0", "-af",
+                             f"atrim=start_sample={skip}:end_sample={skip + frames},{_EBUR128}",
+                             "-f", "null", "-"],
+                            stdin=source, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def loudness_summary(returncode: int, stderr: bytes, path: Path | str) -> FileLoudness:
+    """The figures of an ebur128 run's summary."""
+    log = stderr.decode("utf-8", "replace")
+    if returncode != 0 or "Summary:" not in log:
         raise AudioError(f"Không đo được âm lượng của tệp {path}.",
                          hint="tệp có thể bị hỏng; chạy lại lệnh sản xuất.")
     summary = log[log.rindex("Summary:"):]

@@ -58,7 +58,8 @@ def master_and_export(mixed: Mix, settings: AudioSettings, mp3: Path, wav: Path 
         tmp_mp3 = files.enter_context(atomic_path(mp3))
         tmp_wav = files.enter_context(atomic_path(wav)) if wav else None
         for attempt in range(ATTEMPTS):
-            with export.Encoder(tmp_mp3, rate, settings.bitrate_kbps, tmp_wav) as encoder:
+            with export.Encoder(tmp_mp3, rate, settings.bitrate_kbps, tmp_wav,
+                                frames=mastering.samples.size) as encoder:
                 rendered = mastering.render(mastering.gain_for(aim, ceiling) + correction,
                                             ceiling, [encoder])
             progress.advance(STAGE)
@@ -67,7 +68,7 @@ def master_and_export(mixed: Mix, settings: AudioSettings, mp3: Path, wav: Path 
                 correction += miss
                 continue
             export.write_tags(tmp_mp3, tags)
-            shipped = ffmpeg.measure_file(tmp_mp3)
+            shipped = encoder.measured  # the file as a player decodes it, measured as it was made
             loudness_error = settings.target_lufs - shipped.integrated_lufs
             peak_excess = shipped.true_peak_dbtp - (settings.true_peak_dbtp - TRUE_PEAK_SAFETY_DB)
             if abs(loudness_error) <= LOUDNESS_TOLERANCE_LU and peak_excess <= 0:

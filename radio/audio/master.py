@@ -3,18 +3,18 @@
 The mixed programme is processed in place (optional loudspeaker high-pass, then a gentle
 compressor), then *rendered* a chunk at a time: gain, a look-ahead true-peak limiter, the
 streaming BS.1770 meter, and whatever sinks the caller passes (the MP3 encoder, a WAV file).
-No second copy of the programme is ever made, so a 15-minute programme at 44.1 kHz needs its
-one 160 MB buffer plus a few chunk-sized temporaries.
+No second copy of the programme is ever made: a 15-minute programme at 44.1 kHz is its one
+80 MB mix (``BlockPCM``, or an array for short one-shot work) plus a few six-second
+temporaries.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.ndimage import minimum_filter1d, uniform_filter1d
-from scipy.signal import butter, firwin, sosfilt, upfirdn
-
+from radio.audio.blockpcm import BlockPCM
+from radio.audio.kernels import firwin_kaiser, minimum_filter1d, sosfilt, uniform_filter1d, upfirdn
 from radio.audio.loudness import LoudnessMeter, integrated_loudness
 from radio.errors import AudioError
 from radio.models import AudioSettings
@@ -23,9 +23,10 @@ _LOOKAHEAD_S = 0.008
 _OVERSAMPLE = 4
 # A 48-tap interpolator, as BS.1770-4's true-peak meter uses: a quarter the cost of scipy's
 # default resampling filter, and accurate to a few hundredths of a dB for this purpose.
-_INTERPOLATOR = (firwin(48, 1 / _OVERSAMPLE, window=("kaiser", 6.0)) * _OVERSAMPLE).astype(np.float32)
+_INTERPOLATOR = (firwin_kaiser(48, 1 / _OVERSAMPLE, 6.0) * _OVERSAMPLE).astype(np.float32)
 _INTERPOLATOR_DELAY = (_INTERPOLATOR.size - 1) // 2
-_CHUNK = 1 << 20
+# Chunks of six seconds: a dozen chunk-sized temporaries stay a few megabytes in all.
+_CHUNK = 1 << 18
 # LAME adds overshoots of about 0.3 dB; mastering starts this far under the true-peak limit.
 TRUE_PEAK_MARGIN_DB = 0.5
 _EXCERPTS = 24
@@ -88,7 +89,7 @@ def measure(samples: np.ndarray, rate: int) -> Measurement:
                        gain_to_db(float(np.max(np.abs(samples))) if samples.size else 0.0))
 
 
-def _blocks(samples: np.ndarray, context: int):
+def _blocks(samples: np.ndarray | BlockPCM, context: int):
     """Chunks of ``samples`` with ``context`` neighbours on both sides, and the slice of each
     block that is the chunk itself: filters then see the signal they would see whole."""
     for begin in range(0, samples.size, _CHUNK):
@@ -137,10 +138,30 @@ def _limiter_gain(block: np.ndarray, ceiling: float, window: int) -> np.ndarray:
 
     The needed gain is held over a window (minimum filter) and then smoothed with a moving
     average narrower than the hold, so the smoothed gain is still ≤ the need at every sample.
+    Both filters run only around the samples that need less than unity gain: elsewhere every
+    need within their reach is 1, and so is the gain.
     """
     need = np.minimum(1.0, ceiling / np.maximum(_peak_envelope_near(block, ceiling), 1e-9)).astype(np.float32)
-    held = minimum_filter1d(need, size=2 * window + 1, mode="nearest")
-    return np.minimum(uniform_filter1d(held, size=window, mode="nearest"), need)
+    gain = need.copy()
+    reach = window + window // 2 + 1  # the hold's half width plus the average's
+    for lo, hi in _around(need < 1, reach):
+        context_lo, context_hi = max(0, lo - reach), min(need.size, hi + reach)
+        held = minimum_filter1d(need[context_lo:context_hi], 2 * window + 1)
+        smoothed = uniform_filter1d(held, window)[lo - context_lo:hi - context_lo]
+        np.minimum(smoothed, need[lo:hi], out=gain[lo:hi])
+    return gain
+
+
+def _around(mask: np.ndarray, reach: int) -> list[tuple[int, int]]:
+    """Ranges covering every sample within ``reach`` of a true one, overlapping ones merged."""
+    marked = np.flatnonzero(mask)
+    if marked.size == 0:
+        return []
+    breaks = np.flatnonzero(np.diff(marked) > 2 * reach)
+    firsts = np.r_[marked[0], marked[breaks + 1]]
+    lasts = np.r_[marked[breaks], marked[-1]]
+    return [(max(0, int(first) - reach), min(mask.size, int(last) + reach + 1))
+            for first, last in zip(firsts, lasts)]
 
 
 def limit(samples: np.ndarray, ceiling: float, rate: int) -> np.ndarray:
@@ -156,22 +177,44 @@ def _limiter_window(rate: int) -> int:
     return max(3, int(_LOOKAHEAD_S * rate)) | 1
 
 
+# The compressor's gain is computed every half millisecond and drawn as straight lines in
+# between: it is smoothed over 30 ms anyway, and working per sample cost nine times as much.
+_GAIN_STEP_S = 0.0005
+
+
 def _compressor_gain(block: np.ndarray, rate: int, threshold_db: float, ratio: float) -> np.ndarray:
     """Feed-forward compression on a 10 ms RMS level, gain smoothed over 30 ms.
 
     eSpeak's voices are peaky (peak-to-loudness ratio near 20 dB); without this the limiter
     alone would have to take 5 dB off every syllable to reach −16 LUFS under −1 dBTP.
     """
-    window = max(1, int(0.010 * rate))
-    power = uniform_filter1d(block * block, size=window, mode="nearest")
-    level_db = 10 * np.log10(np.maximum(power, 1e-12)) + 3.01  # RMS of a sine reads as its peak
-    over = np.maximum(level_db - threshold_db, 0)
-    reduction = (10 ** (-(over * (1 - 1 / ratio)) / 20)).astype(np.float32)
-    return uniform_filter1d(minimum_filter1d(reduction, size=window, mode="nearest"),
-                            size=3 * window, mode="nearest")
+    step = max(1, int(round(_GAIN_STEP_S * rate)))
+    span = max(1, int(round(0.010 * rate / step)))  # 10 ms in steps
+    power = uniform_filter1d(_step_means(block * block, step), span)
+    # Above the threshold the level is 10·log10(power) + 3.01 dB (RMS of a sine reads as its
+    # peak); the gain takes (1 − 1/ratio) of the excess off, so it is a power of the power.
+    threshold = np.float32(10 ** ((threshold_db - 3.01) / 10))
+    reduction = np.ones_like(power)
+    loud = power > threshold
+    reduction[loud] = (power[loud] / threshold) ** np.float32(-(1 - 1 / ratio) / 2)
+    smooth = uniform_filter1d(minimum_filter1d(reduction, span), 3 * span)
+    ramp = np.arange(step, dtype=np.float32) / np.float32(step)
+    return (smooth[:-1, None] + (smooth[1:] - smooth[:-1])[:, None] * ramp).reshape(-1)[:block.size]
 
 
-def _gain_in_place(samples: np.ndarray, gain: Callable[[np.ndarray], np.ndarray],
+def _step_means(values: np.ndarray, step: int) -> np.ndarray:
+    """Means of ``values`` over ``step``-sample spans centred on 0, step, 2·step, … and one
+    past the end (the edges repeat), so a straight line between two of them covers a step."""
+    count = -(-values.size // step) + 1
+    padded = np.empty(count * step, dtype=np.float32)
+    half = step // 2
+    padded[:half] = values[0]
+    padded[half:half + values.size] = values
+    padded[half + values.size:] = values[-1]
+    return padded.reshape(count, step).mean(axis=1)
+
+
+def _gain_in_place(samples: np.ndarray | BlockPCM, gain: Callable[[np.ndarray], np.ndarray],
                    context: int, meter: LoudnessMeter | None = None) -> None:
     """``samples *= gain(samples)`` a chunk at a time, each chunk's gain computed on the
     original signal around it (the part before it is kept aside before it is overwritten);
@@ -188,8 +231,10 @@ def _gain_in_place(samples: np.ndarray, gain: Callable[[np.ndarray], np.ndarray]
             meter.feed(samples[begin:end])
 
 
-def _highpass_in_place(samples: np.ndarray, rate: int, cutoff_hz: float) -> None:
+def _highpass_in_place(samples: np.ndarray | BlockPCM, rate: int, cutoff_hz: float) -> None:
     # Horn loudspeakers cannot reproduce bass; removing it leaves their power for speech.
+    from scipy.signal import butter  # only the loudspeaker preset pays for scipy.signal's import
+
     sos = butter(4, cutoff_hz, btype="highpass", fs=rate, output="sos")
     state = np.zeros((sos.shape[0], 2))
     for begin in range(0, samples.size, _CHUNK):
@@ -200,7 +245,7 @@ def _highpass_in_place(samples: np.ndarray, rate: int, cutoff_hz: float) -> None
 class Mastering:
     """One programme's mastering. Takes over ``samples`` and processes them in place."""
 
-    def __init__(self, samples: np.ndarray, rate: int, chain: Chain = Chain()) -> None:
+    def __init__(self, samples: np.ndarray | BlockPCM, rate: int, chain: Chain = Chain()) -> None:
         self.samples = samples
         self.rate = rate
         if chain.highpass_hz:
@@ -227,18 +272,22 @@ class Mastering:
         the programme (a tenth of its length), so the full render usually lands first time."""
         key = (round(gain_db, 2), round(ceiling_db, 2))
         if key not in self._limiter_loss:
-            excerpt = self._excerpts() * np.float32(db_to_gain(gain_db))
-            limited = limit(excerpt, db_to_gain(ceiling_db), self.rate)
-            self._limiter_loss[key] = (integrated_loudness(excerpt, self.rate)
-                                       - integrated_loudness(limited, self.rate))
+            gain, ceiling = np.float32(db_to_gain(gain_db)), db_to_gain(ceiling_db)
+            before, after = LoudnessMeter(self.rate), LoudnessMeter(self.rate)
+            for excerpt in self._excerpts():  # one at a time: a few megabytes, not a tenth of the programme
+                gained = excerpt * gain
+                before.feed(gained)
+                after.feed(limit(gained, ceiling, self.rate))
+            self._limiter_loss[key] = before.integrated() - after.integrated()
         return self._limiter_loss[key]
 
-    def _excerpts(self) -> np.ndarray:
+    def _excerpts(self) -> Iterator[np.ndarray]:
         length = int(_EXCERPT_S * self.rate)
         if self.samples.size <= _EXCERPTS * length * 2:
-            return self.samples.copy()
-        starts = np.linspace(0, self.samples.size - length, _EXCERPTS).astype(int)
-        return np.concatenate([self.samples[s:s + length] for s in starts])
+            yield self.samples[:]
+            return
+        for start in np.linspace(0, self.samples.size - length, _EXCERPTS).astype(int):
+            yield self.samples[start:start + length]
 
     def render(self, gain_db: float, ceiling_db: float, sinks: Iterable[Sink] = ()) -> Rendered:
         """Stream the finished programme through ``sinks``, measuring it on the way."""
@@ -256,7 +305,7 @@ class Mastering:
         return Rendered(meter, self.samples.size)
 
     def render_array(self, gain_db: float, ceiling_db: float) -> np.ndarray:
-        out = np.empty_like(self.samples)
+        out = np.empty(self.samples.size, dtype=np.float32)
         position = 0
 
         def keep(chunk: np.ndarray) -> None:

@@ -1,11 +1,12 @@
 """Mix stage: lay speech clips, pauses, the music kit and ducked beds on one timeline.
 
 The timeline is planned first and the output buffer allocated once, so memory is one
-programme-length array no matter how many clips there are. Each segment's speech is brought
-to one reference loudness, so segments spoken by different engines (after a fallback) or
-voices sit level with each other. The bed is ducked by a sidechain on the speech: the
-speech's own level, in 10 ms frames, drives the bed's gain with look-ahead, hold and
-attack/release ramps.
+programme-length buffer (``BlockPCM``: 16-bit blocks with their own scale, half of float32) no
+matter how many clips there are; everything else is read and written a clip or a few seconds
+at a time. Each segment's speech is brought to one reference loudness, so segments spoken by
+different engines (after a fallback) or voices sit level with each other. The bed is ducked
+by a sidechain on the speech: the speech's own level, in 10 ms frames, drives the bed's gain
+with look-ahead, hold and attack/release ramps.
 """
 from __future__ import annotations
 
@@ -13,10 +14,11 @@ from dataclasses import dataclass
 
 import numpy as np
 from pydub import AudioSegment
-from scipy.signal import resample_poly
 
+from radio.audio.blockpcm import BlockPCM
+from radio.audio.kernels import resample_poly
 from radio.audio.kit import SPEECH_LUFS, Kit
-from radio.audio.loudness import integrated_loudness
+from radio.audio.loudness import LoudnessMeter
 from radio.models import AudioSettings, BedSettings, Script
 from radio.progress import Progress, Silent
 from radio.audio.voiced import VoicedScript
@@ -41,7 +43,7 @@ class SegmentTiming:
 
 @dataclass
 class Mix:
-    samples: np.ndarray  # mono float32
+    samples: BlockPCM  # mono; slices read as float32
     sample_rate: int
     segments: list[SegmentTiming]
     kit_has_bed: bool = False
@@ -133,28 +135,27 @@ def mix(script: Script, spoken: VoicedScript, kit: Kit, settings: AudioSettings,
     slots = [[SentenceSlot(resampled_length(sentence.audio, rate), sentence.paragraph_end)
               for sentence in voiced.sentences] for voiced in spoken.segments]
     plan = layout(script, slots, KitLengths.of(kit), settings, rate)
-    out = np.zeros(plan.total, dtype=np.float32)
+    out = BlockPCM(plan.total)
     hop = int(rate * _FRAME_S)
-    speech_energy = np.zeros(plan.total // hop + 2)
 
     def add(start: int, samples: np.ndarray) -> None:
         samples = samples[: out.size - start]
         out[start:start + samples.size] += samples
 
-    add(0, kit.intro)
-    for start in plan.stingers:
-        add(start, kit.stinger)
-    add(plan.outro, kit.outro)
-    # Speech is converted one segment at a time, so only one copy of the programme is alive.
+    speech_energy = np.zeros(plan.total // hop + 2)
+    # One clip at a time: no copy of a segment is ever made.
     for voiced, starts, segment_slots in zip(spoken.segments, plan.speech, slots):
-        clips = [to_float(sentence.audio, rate)[: slot.length]
-                 for sentence, slot in zip(voiced.sentences, segment_slots)]
-        level = _segment_gain(clips, rate)
-        for clip, start in zip(clips, starts):
+        level = _segment_gain(_speech_loudness(voiced.sentences, rate))
+        for sentence, slot, start in zip(voiced.sentences, segment_slots, starts):
+            clip = to_float(sentence.audio, rate)[: slot.length]
             clip *= level
             add(start, clip)
             _add_energy(speech_energy, clip, start, hop)
         progress.advance(STAGE)
+    add(0, kit.intro)
+    for start in plan.stingers:
+        add(start, kit.stinger)
+    add(plan.outro, kit.outro)
     if kit.bed is not None:
         for begin, end in bed_spans(plan.timings, settings.bed, rate):
             _add_bed(out, kit.bed, begin, end, speech_energy, settings.bed, rate)
@@ -163,19 +164,31 @@ def mix(script: Script, spoken: VoicedScript, kit: Kit, settings: AudioSettings,
     return Mix(out, rate, plan.timings, kit.bed is not None)
 
 
-def _segment_gain(clips: list[np.ndarray], rate: int) -> np.float32:
-    loudness = integrated_loudness(np.concatenate(clips), rate) if clips else float("-inf")
+def _segment_gain(loudness: float) -> np.float32:
     if not np.isfinite(loudness):
         return np.float32(1.0)
     return np.float32(10 ** ((SPEECH_LUFS - loudness) / 20))
 
 
+def _speech_loudness(sentences, rate: int) -> float:
+    """A segment's loudness, measured before any of it is placed; at the clips' own rate when
+    they share one (resampling adds nothing a K-weighted meter hears, at half the work)."""
+    rates = {sentence.audio.frame_rate for sentence in sentences}
+    measured_at = rates.pop() if len(rates) == 1 else rate
+    meter = LoudnessMeter(measured_at)
+    for sentence in sentences:
+        meter.feed(to_float(sentence.audio, measured_at))
+    return meter.integrated()
+
+
 def _add_energy(energy: np.ndarray, clip: np.ndarray, start: int, hop: int) -> None:
-    frames = clip.size // hop
-    if frames == 0:
-        return
-    power = (clip[: frames * hop] ** 2).reshape(frames, hop).mean(axis=1)
-    first = start // hop
+    """Add a placed clip's mean power to the programme's ``hop``-sample frames."""
+    first, offset = divmod(start, hop)
+    frames = -(-(offset + clip.size) // hop)
+    framed = np.zeros(frames * hop, dtype=np.float32)
+    framed[offset:offset + clip.size] = clip
+    framed = framed.reshape(frames, hop)
+    power = np.einsum("ij,ij->i", framed, framed, dtype=np.float64) / hop
     energy[first:first + frames] += power[: energy.size - first]
 
 
@@ -216,7 +229,7 @@ def ducking_gain(speech_energy: np.ndarray, bed: BedSettings) -> np.ndarray:
     return gain
 
 
-def _add_bed(out: np.ndarray, bed: np.ndarray, begin: int, end: int, speech_energy: np.ndarray,
+def _add_bed(out: BlockPCM, bed: np.ndarray, begin: int, end: int, speech_energy: np.ndarray,
              settings: BedSettings, rate: int) -> None:
     end = min(end, out.size)
     hop = int(rate * _FRAME_S)
@@ -224,7 +237,7 @@ def _add_bed(out: np.ndarray, bed: np.ndarray, begin: int, end: int, speech_ener
     gain_db = ducking_gain(speech_energy[first:last], settings) + settings.level_db
     frame_times = (np.arange(first, last) * hop).astype(np.float64)
     fade_in, fade_out = int(_BED_FADE_IN_S * rate), int(_BED_FADE_OUT_S * rate)
-    chunk = 1 << 20
+    chunk = 1 << 16  # float64 temporaries: kept small
     for at in range(begin, end, chunk):
         positions = np.arange(at, min(end, at + chunk))
         gain = 10 ** (np.interp(positions, frame_times, gain_db) / 20)
