@@ -451,6 +451,9 @@ class Listed:
     queued: int
     aired: int
     duration_s: float | None
+    #: The words as the engine reads them (numbers, dates, phones written out), for the
+    #: leader who approves; ``None`` for a recording.
+    spoken: str | None = None
 
 
 def list_bulletins(station_dir: Path) -> list[Listed]:
@@ -458,10 +461,10 @@ def list_bulletins(station_dir: Path) -> list[Listed]:
     folder = Path(station_dir) / BULLETINS_DIR
     ids = sorted((p.name for p in folder.iterdir() if (p / "bulletin.yaml").exists()), reverse=True) \
         if folder.is_dir() else []
-    return [show_bulletin(station_dir, ident) for ident in ids]
+    return [show_bulletin(station_dir, ident, spoken=False) for ident in ids]
 
 
-def show_bulletin(station_dir: Path, bulletin_id: str) -> Listed:
+def show_bulletin(station_dir: Path, bulletin_id: str, *, spoken: bool = True) -> Listed:
     from radio.approval import status
 
     files = bulletin_files(station_dir, bulletin_id)
@@ -470,4 +473,9 @@ def show_bulletin(station_dir: Path, bulletin_id: str) -> Listed:
     current = status(files, store)
     queued, aired = store.airing_counts(files.key)
     duration = current.audio[0].audio.duration_s if current.audio else None
-    return Listed(bulletin, current.state, current.detail, queued, aired, duration)
+    reading = None
+    if spoken and bulletin.text is not None:
+        from radio.speech.normalize import station_normalizer
+
+        reading = station_normalizer(load_station(Path(station_dir)), Path(station_dir))(bulletin.text).text
+    return Listed(bulletin, current.state, current.detail, queued, aired, duration, reading)

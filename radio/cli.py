@@ -766,6 +766,8 @@ def bulletin_show(bulletin_id: str = typer.Argument(..., metavar="MÃ", help="M�
     repeats = f", {b.repeat} lần, cách nhau {number(b.every_min, None)} phút" if b.repeat > 1 else ""
     console.print(f"Phát: {when}{repeats}. Lượt đã xếp: {item.queued}, đã phát: {item.aired}.")
     console.print(escape(b.text) if b.text is not None else f"(Bản ghi âm: {b.recording})")
+    if item.spoken is not None:
+        console.print(f"[dim]Máy đọc:[/] {escape(item.spoken)}")
     _show_bulletin_airings(station, bulletin_id)
 
 

@@ -58,6 +58,8 @@ def test_a_typed_notice_is_read_after_the_attention_tone_and_mastered(station):
     assert made.duration_s > 8  # three sentences read
     shown = run_cli("bulletin", "show", made.files.id, "-s", str(station))
     assert "Bản tin ưu tiên" in shown.stdout and "chờ duyệt" in shown.stdout
+    # What the leader hears is said too: the normalized words (the hotline read digit by digit).
+    assert "không chín một hai, ba bốn năm, sáu bảy tám" in " ".join(shown.stdout.split())
 
 
 def test_the_approval_binds_the_words_and_the_audio(station):
