@@ -34,9 +34,9 @@ def station(tmp_path):
     return folder
 
 
-def daemon(station, *extra):
+def daemon(station, *extra, output="null,file"):
     return subprocess.Popen([sys.executable, "-m", "radio", "player", "run", "-s", str(station),
-                             "--output", "null,file", *extra],
+                             "--output", output, *extra],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             env={**os.environ, "COLUMNS": "200"})
 
@@ -163,3 +163,49 @@ def test_repeats_survive_a_sigkill_and_a_restart_exactly_once_each(station):
     assert sorted(e.airing_id for e in entries) == [a.id for a in airings]
     assert [e.result for e in entries] == ["aired"] * 3
     assert len(played(station)) == 3  # the restart replayed nothing
+
+
+@pytest.mark.skipif(__import__("tests.icecast_server", fromlist=["ICECAST"]).ICECAST is None,
+                    reason="Debian's icecast2 is not installed")
+def test_a_listener_of_the_icecast_mount_hears_the_emergency_within_two_seconds(station):
+    import numpy as np
+    from scipy.signal import fftconvolve
+
+    from radio.approval import require_airable
+    from tests.conftest import decode
+    from tests.icecast_server import LISTEN_RATE, IcecastServer, Listener
+
+    server = IcecastServer()
+    server.start()
+    try:
+        with open(station / "station.yaml", "a", encoding="utf-8") as profile:
+            profile.write(server.section("/an-lac.mp3"))
+        made = new_bulletin(station, level="khan-cap", text=NOTICE)
+        now = datetime.now(ZONE)
+        add_airing(station, MONTH, (now + timedelta(seconds=6)).replace(tzinfo=None), now=now, force=True)
+        player = daemon(station, output="icecast")
+        listener = None
+        try:
+            wait_for(lambda: Store(station, readonly=True).now_playing(), what="the programme on air")
+            listener = Listener(server.url("/an-lac.mp3"))
+            time.sleep(4)
+            approved = run_cli("bulletin", "approve", made.files.id, "--by", "Trần Văn Bình",
+                               "--role", "Chủ tịch UBND xã", "-s", str(station))
+            approved_at = time.time()
+            assert approved.returncode == 0, approved.stderr
+            wait_for(lambda: finished(station, made.files.key), what="the emergency aired")
+        finally:
+            if listener is not None:
+                listener.stop()
+            said = stop(player)
+        tone = decode(require_airable(made.files, Store(station)).mp3, LISTEN_RATE)[: int(1.4 * LISTEN_RATE)]
+        heard = listener.samples()
+        match = fftconvolve(heard, tone[::-1], mode="valid")
+        start = int(np.argmax(match))
+        # The attention tone is found where it is, and nowhere near as well elsewhere.
+        assert match[start] > 0.5 * float(np.dot(tone, tone)), said
+        assert listener.arrival(start) - approved_at < 2.0, said
+    finally:
+        server.remove()
+    [cut] = [e for e in as_run_log(Store(station), programme=MONTH) if e.result == "preempted"]
+    assert "Nhường sóng" in cut.error
