@@ -443,6 +443,32 @@ def approve_bulletin(station_dir: Path, bulletin_id: str, by: str, role: str, no
     return event
 
 
+def reject_bulletin(station_dir: Path, bulletin_id: str, by: str, role: str | None, reason: str) -> list[int]:
+    """Refuse (or withdraw) a bulletin: the rejection recorded against its words and audio,
+    and its airings not yet on air taken out of the queue (an emergency that is over, a
+    notice superseded by a newer one). Returns the airings taken out."""
+    from radio.approval import current_audio, script_hash
+    from radio.schedule import remove_airing
+
+    files = bulletin_files(station_dir, bulletin_id)
+    read_bulletin(files)
+    store = Store(station_dir)
+    content = script_hash(files)
+    audio = current_audio(files, content)
+    store.add_review_event(ReviewEvent(programme=files.key, action="reject", at=now_iso(), by_name=by, role=role,
+                                       note=reason, script_sha256=content, audio_sha256=audio[1] if audio else None))
+    logged = store.logged_airing_ids()
+    removed = []
+    for airing in store.queued(programme=files.key):
+        if airing.id not in logged:
+            try:
+                remove_airing(Path(station_dir), airing.id)
+            except RadioError:
+                continue  # went on air meanwhile: it stays in the log as it aired
+            removed.append(airing.id)
+    return removed
+
+
 @dataclass
 class Listed:
     bulletin: Bulletin

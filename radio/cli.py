@@ -724,6 +724,20 @@ def bulletin_approve(bulletin_id: str = typer.Argument(..., metavar="MÃ", help=
     _show_bulletin_airings(station, bulletin_id)
 
 
+@bulletin_app.command("reject")
+def bulletin_reject(bulletin_id: str = typer.Argument(..., metavar="MÃ", help="Mã bản tin."),
+                    by: str = typer.Option(..., "--by", help="Họ tên người duyệt.", callback=_text),
+                    reason: str = typer.Option(..., "--reason", help="Lý do trả lại hoặc thu hồi.", callback=_text),
+                    role: Optional[str] = typer.Option(None, "--role", help="Chức vụ người duyệt.", callback=_text),
+                    station: Path = STATION_DIR) -> None:
+    """Trả lại hoặc thu hồi bản tin: ghi lý do và gỡ các lượt phát chưa phát khỏi lịch."""
+    from radio.bulletin import reject_bulletin
+
+    removed = reject_bulletin(station, bulletin_id, by, role, reason)
+    gone = f"; đã gỡ {len(removed)} lượt phát chưa phát khỏi lịch" if removed else ""
+    console.print(f"[yellow]Đã trả lại[/] bản tin {bulletin_id}: {reason}{gone}.")
+
+
 def _show_bulletin_airings(station: Path, bulletin_id: str) -> None:
     from radio.programme import ProgrammeKey
     from radio.schedule import queued

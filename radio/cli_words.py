@@ -38,6 +38,7 @@ EXAMPLES = {
     "bulletin": "radio bulletin new --text \"Thông báo …\" --level khan-cap --station dai-xa-toi",
     "bulletin new": "radio bulletin new --file thong-bao.txt --level uu-tien --at \"17:30 05/12/2026\" --repeat 3 --every 30",
     "bulletin approve": "radio bulletin approve 20261205-071500-khan-cap --by \"Trần Văn Bình\" --role \"Chủ tịch UBND xã\"",
+    "bulletin reject": "radio bulletin reject 20261205-071500-khan-cap --by \"Trần Văn Bình\" --reason \"Bão đã tan\"",
     "bulletin list": "radio bulletin list --station dai-xa-toi",
     "bulletin show": "radio bulletin show 20261205-071500-khan-cap --station dai-xa-toi",
     "player": "radio player run --station dai-xa-toi",

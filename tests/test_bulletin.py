@@ -180,3 +180,16 @@ def test_a_bad_bulletin_yaml_is_named_by_file_and_line(station):
     assert f"bulletin.yaml:{line}" in result.stderr or f"dòng {line}" in result.stderr, result.stderr
     missing = run_cli("bulletin", "show", "khong-co", "-s", str(station))
     assert missing.returncode == 1 and "Không có bản tin 'khong-co'" in missing.stderr
+
+
+def test_a_rejected_bulletin_leaves_the_queue_and_cannot_air(station):
+    made = bulletin(station, "thuong", at="09:00", repeat=3, every_min=10)
+    approve_bulletin(station, made.files.id, "Trần Văn Bình", "Chủ tịch", now=NOW)
+    assert len(queued(Store(station), programme=made.files.key)) == 3
+    result = run_cli("bulletin", "reject", made.files.id, "--by", "Trần Văn Bình", "--reason", "Đã có thông báo mới",
+                     "-s", str(station))
+    assert result.returncode == 0, result.stderr
+    assert "đã gỡ 3 lượt phát" in " ".join(result.stdout.split())
+    assert queued(Store(station), programme=made.files.key) == []
+    with pytest.raises(ApprovalError, match="bị trả lại"):
+        require_airable(made.files, Store(station))
