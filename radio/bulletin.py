@@ -220,11 +220,17 @@ def new_bulletin(station_dir: Path, *, level: str, text: str | None = None, reco
     if every_min is not None and not 1 <= every_min <= 24 * 60:
         raise BulletinError(f"Khoảng cách {every_min} phút không hợp lệ.", hint="--every từ 1 đến 1440 phút.")
     when = parse_at(at, now)
+    if recording is not None and not Path(recording).is_file():
+        raise BulletinError(f"Không tìm thấy tệp ghi âm {recording}.", hint="kiểm tra đường dẫn tới tệp ghi âm.")
     files = BulletinFiles(station_dir, _new_id(station_dir, now, level))
     files.programme.mkdir(parents=True, exist_ok=True)
-    source = None
-    if recording is not None:
-        source = _keep_recording(files, Path(recording))
+    try:
+        source = _keep_recording(files, Path(recording)) if recording is not None else None
+    except BaseException:
+        import shutil
+
+        shutil.rmtree(files.programme, ignore_errors=True)
+        raise
     bulletin = Bulletin(id=files.id, title=title or (_title_from(text) if text else "Bản tin ghi âm"),
                         level=level, text=text, recording=source.name if source else None,
                         recording_sha256=_sha256(source) if source else None, at=when, repeat=repeat,
@@ -266,13 +272,16 @@ def _check_one_step(station: Station, level: str, by: str | None, role: str | No
 
 
 def _keep_recording(files: BulletinFiles, source: Path) -> Path:
-    import shutil
+    """The person's take, copied beside the bulletin (atomically), so what was approved stays."""
+    from radio.fileio import write_bytes
 
-    if not source.is_file():
-        raise BulletinError(f"Không tìm thấy tệp ghi âm {source}.", hint="kiểm tra đường dẫn tới tệp ghi âm.")
     suffix = re.sub(r"[^a-z0-9.]", "", source.suffix.lower())[:8] or ".audio"
     kept = files.programme / f"recording{suffix}"
-    shutil.copyfile(source, kept)
+    try:
+        data = source.read_bytes()
+    except OSError as exc:
+        raise BulletinError(f"Không đọc được tệp ghi âm {source} ({exc.strerror or exc}).") from None
+    write_bytes(kept, data)
     return kept
 
 

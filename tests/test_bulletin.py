@@ -164,10 +164,13 @@ def test_a_recorded_bulletin_is_cleaned_and_bound_to_the_recording(station, tmp_
     (["--at", "25:99"], "Không hiểu thời điểm phát '25:99'"),
     (["--at", "07:00 01/01/2020"], "đã qua"),
     (["--repeat", "3"], "cần khoảng cách giữa các lần"),
+    (["--audio", "khong-co.m4a"], "Không tìm thấy tệp ghi âm khong-co.m4a"),
 ])
 def test_bad_input_is_said_in_vietnamese(station, args, said):
-    result = run_cli("bulletin", "new", "--text", NOTICE, *args, "-s", str(station))
+    text = [] if "--audio" in args else ["--text", NOTICE]
+    result = run_cli("bulletin", "new", *text, *args, "-s", str(station))
     assert result.returncode == 1 and said in result.stderr and "Traceback" not in result.stderr
+    assert not (station / "bulletins").exists() or not any((station / "bulletins").iterdir())  # nothing half-made
 
 
 def test_a_bad_bulletin_yaml_is_named_by_file_and_line(station):
