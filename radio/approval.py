@@ -56,9 +56,8 @@ VERSIONS = "versions"
 
 
 def script_hash(files: ProgrammeFiles) -> str | None:
-    if not files.script.exists():
-        return None
-    return load_model(files.script, Script).content_hash()
+    """The hash of what will be heard, as the programme's own files declare it."""
+    return files.content_sha256()
 
 
 def read_manifest(files: ProgrammeFiles) -> Manifest | None:
@@ -305,7 +304,13 @@ def require_airable(files: ProgrammeFiles, store: Store,
     current = status(files, store, hash_audio)
     key, named = files.key, files.key.label()
     approve_hint = (f"mở bản duyệt ('radio review {key}'), người duyệt đọc/nghe lại "
-                    f"rồi chạy 'radio approve {key} --by \"HỌ TÊN\" --role \"CHỨC VỤ\"'.")
+                    f"rồi chạy 'radio approve {key} --by \"HỌ TÊN\" --role \"CHỨC VỤ\"'."
+                    if key.is_month else
+                    f"người duyệt nghe lại ('radio bulletin show {key.id}') rồi chạy "
+                    f"'radio bulletin approve {key.id} --by \"HỌ TÊN\" --role \"CHỨC VỤ\"'.")
+    if current.state == "draft" and not key.is_month:
+        raise ApprovalError(f"Không có tệp của {named} ({files.script.name}).",
+                            hint="xem các bản tin bằng 'radio bulletin list'; gỡ lượt phát này nếu bản tin đã bị xoá.")
     if current.state == "draft":
         raise ApprovalError(f"{named[0].upper()}{named[1:]} chưa có kịch bản nên chưa thể xếp lịch phát.",
                             hint=f"chạy 'radio compose {key}'.")

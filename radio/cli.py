@@ -660,6 +660,123 @@ def schedule_command(month: str = typer.Argument(..., metavar="THÁNG", help="Th
         console.print(f"Đã ghi {path}")
 
 
+bulletin_app = typer.Typer(no_args_is_help=True,
+                           help="Bản tin: thông thường, ưu tiên, khẩn cấp (Thông tư 39/2020/TT-BTTTT).")
+app.add_typer(bulletin_app, name="bulletin")
+
+
+@bulletin_app.command("new")
+def bulletin_new(text: Optional[str] = typer.Option(None, "--text", help="Lời bản tin."),
+                 file: Optional[Path] = typer.Option(None, "--file", help="Tệp văn bản (UTF-8) chứa lời bản tin."),
+                 audio: Optional[Path] = typer.Option(None, "--audio", help="Tệp ghi âm bản tin do người đọc."),
+                 level: str = typer.Option("thuong", "--level",
+                                           help="Mức: thuong (thông thường), uu-tien (ưu tiên), khan-cap (khẩn cấp)."),
+                 at: Optional[str] = typer.Option(None, "--at", metavar="GIỜ",
+                                                  help="Phát lúc 'GIỜ:PHÚT [NGÀY/THÁNG/NĂM]'; bỏ trống: ngay khi được duyệt."),
+                 repeat: int = typer.Option(1, "--repeat", help="Số lần phát (kể cả lần đầu)."),
+                 every: Optional[float] = typer.Option(None, "--every", metavar="PHÚT", help="Khoảng cách giữa các lần phát."),
+                 title: Optional[str] = typer.Option(None, "--title", help="Tiêu đề (mặc định: những chữ đầu)."),
+                 by: Optional[str] = typer.Option(None, "--by", help="Họ tên người phát hành.", callback=_text),
+                 role: Optional[str] = typer.Option(None, "--role", help="Chức vụ người phát hành.", callback=_text),
+                 approve_now: bool = typer.Option(False, "--approve",
+                                                  help="Lãnh đạo phát hành và duyệt bản tin khẩn cấp trong một bước "
+                                                       "(khi đài cho phép: bulletins.leader_issues_emergency)."),
+                 station: Path = STATION_DIR) -> None:
+    """Tạo bản tin: đọc lời (hoặc nhận tệp ghi âm), thêm tín hiệu chú ý, chuẩn hoá âm lượng, chờ duyệt."""
+    from radio.bulletin import new_bulletin, read_text_file
+
+    if file is not None:
+        if text is not None:
+            raise RadioError("Chỉ dùng một trong --text và --file.", hint="bỏ một trong hai.")
+        text = read_text_file(file)
+    made = new_bulletin(station, level=level, text=text, recording=audio, title=title, at=at, repeat=repeat,
+                        every_min=every, issued_by=by, role=role, approve_now=approve_now)
+    console.print(f"[green]Đã tạo[/] {made.bulletin.level_name.lower()} {made.files.id}: "
+                  f"{minutes(made.duration_s)} · {made.mp3}")
+    if made.approval is not None:
+        _back_up_quietly(station)
+        _show_bulletin_airings(station, made.files.id)
+    else:
+        console.print(f"Nghe lại rồi duyệt: radio bulletin approve {made.files.id} --by \"HỌ TÊN\" --role \"CHỨC VỤ\"")
+
+
+@bulletin_app.command("approve")
+def bulletin_approve(bulletin_id: str = typer.Argument(..., metavar="MÃ", help="Mã bản tin."),
+                     by: str = typer.Option(..., "--by", help="Họ tên người duyệt.", callback=_text),
+                     role: str = typer.Option(..., "--role", help="Chức vụ người duyệt.", callback=_text),
+                     note: Optional[str] = typer.Option(None, "--note", help="Ghi chú."),
+                     station: Path = STATION_DIR) -> None:
+    """Duyệt bản tin (gắn với lời và tệp âm thanh hiện có) và xếp các lượt phát theo mức của nó."""
+    from radio.bulletin import approve_bulletin
+    from radio.clock import shown
+
+    event = approve_bulletin(station, bulletin_id, by, role, note)
+    _back_up_quietly(station)
+    console.print(f"[green]Đã duyệt[/] bản tin {bulletin_id}: {by} ({role}), {shown(event.at)}.")
+    _show_bulletin_airings(station, bulletin_id)
+
+
+@bulletin_app.command("reject")
+def bulletin_reject(bulletin_id: str = typer.Argument(..., metavar="MÃ", help="Mã bản tin."),
+                    by: str = typer.Option(..., "--by", help="Họ tên người duyệt.", callback=_text),
+                    reason: str = typer.Option(..., "--reason", help="Lý do trả lại hoặc thu hồi.", callback=_text),
+                    role: Optional[str] = typer.Option(None, "--role", help="Chức vụ người duyệt.", callback=_text),
+                    station: Path = STATION_DIR) -> None:
+    """Trả lại hoặc thu hồi bản tin: ghi lý do và gỡ các lượt phát chưa phát khỏi lịch."""
+    from radio.bulletin import reject_bulletin
+
+    removed = reject_bulletin(station, bulletin_id, by, role, reason)
+    gone = f"; đã gỡ {len(removed)} lượt phát chưa phát khỏi lịch" if removed else ""
+    console.print(f"[yellow]Đã trả lại[/] bản tin {bulletin_id}: {reason}{gone}.")
+
+
+def _show_bulletin_airings(station: Path, bulletin_id: str) -> None:
+    from radio.programme import ProgrammeKey
+    from radio.schedule import queued
+    from radio.store import Store
+
+    for airing in queued(Store(station, readonly=True), programme=ProgrammeKey("bulletin", bulletin_id)):
+        console.print(f"Lượt {airing.id}: {airing.planned_at:%H:%M:%S %d/%m/%Y}")
+        if airing.note:
+            console.print(f"  {airing.note}")
+
+
+@bulletin_app.command("list")
+def bulletin_list(station: Path = STATION_DIR) -> None:
+    """Các bản tin của đài, mới nhất trước: mức, trạng thái duyệt, số lượt phát."""
+    from radio.approval import STATE_LABELS
+    from radio.bulletin import list_bulletins
+
+    table = Table(title="Bản tin")
+    for column in ("Mã", "Mức", "Tiêu đề", "Thời lượng", "Trạng thái", "Lượt xếp / đã phát"):
+        table.add_column(column)
+    for item in list_bulletins(station):
+        table.add_row(item.bulletin.id, item.bulletin.level_name, item.bulletin.title,
+                      minutes(item.duration_s) if item.duration_s else "—", STATE_LABELS[item.state],
+                      f"{item.queued} / {item.aired}")
+    _show(table, "chưa có bản tin nào.")
+
+
+@bulletin_app.command("show")
+def bulletin_show(bulletin_id: str = typer.Argument(..., metavar="MÃ", help="Mã bản tin."),
+                  station: Path = STATION_DIR) -> None:
+    """Một bản tin: lời, mức, giờ phát, trạng thái duyệt và các lượt phát."""
+    from radio.approval import STATE_LABELS
+    from radio.bulletin import show_bulletin
+
+    item = show_bulletin(station, bulletin_id)
+    b = item.bulletin
+    console.print(f"[bold]{escape(b.title)}[/] — {b.level_name}")
+    console.print(f"Trạng thái: {STATE_LABELS[item.state]}. {escape(item.detail)}")
+    when = f"{b.at:%H:%M %d/%m/%Y}" if b.at else "ngay khi được duyệt"
+    repeats = f", {b.repeat} lần, cách nhau {number(b.every_min, None)} phút" if b.repeat > 1 else ""
+    console.print(f"Phát: {when}{repeats}. Lượt đã xếp: {item.queued}, đã phát: {item.aired}.")
+    console.print(escape(b.text) if b.text is not None else f"(Bản ghi âm: {b.recording})")
+    if item.spoken is not None:
+        console.print(f"[dim]Máy đọc:[/] {escape(item.spoken)}")
+    _show_bulletin_airings(station, bulletin_id)
+
+
 player_app = typer.Typer(no_args_is_help=True, help="Máy phát: phát chương trình đúng giờ và ghi nhật ký phát.")
 # The outputs are those of the plugin registry (a plugin's own among them), read only when
 # the help is shown: everyday commands never look for installed plugins.

@@ -19,7 +19,7 @@ from typer._click.formatting import HelpFormatter
 
 # Commands in the order of the month's work, then the occasional ones.
 ORDER = ["init", "library", "plan", "new-month", "compose", "normalize", "review", "record", "produce", "approve",
-         "reject", "schedule", "player", "publish", "status", "history", "log", "report", "studio", "users",
+         "reject", "schedule", "bulletin", "player", "publish", "status", "history", "log", "report", "studio", "users",
          "backup", "restore", "verify", "voices", "plugins", "cache", "demo"]
 
 EXAMPLES = {
@@ -35,6 +35,12 @@ EXAMPLES = {
     "approve": "radio approve 2027-01 --by \"Trần Văn Bình\" --role \"Phó Chủ tịch UBND xã\"",
     "reject": "radio reject 2027-01 --by \"Trần Văn Bình\" --reason \"Sửa lại số liệu\"",
     "schedule": "radio schedule 2027-01 --add \"2027-01-20 19:00\"",
+    "bulletin": "radio bulletin new --text \"Thông báo …\" --level khan-cap --station dai-xa-toi",
+    "bulletin new": "radio bulletin new --file thong-bao.txt --level uu-tien --at \"17:30 05/12/2026\" --repeat 3 --every 30",
+    "bulletin approve": "radio bulletin approve 20261205-071500-khan-cap --by \"Trần Văn Bình\" --role \"Chủ tịch UBND xã\"",
+    "bulletin reject": "radio bulletin reject 20261205-071500-khan-cap --by \"Trần Văn Bình\" --reason \"Bão đã tan\"",
+    "bulletin list": "radio bulletin list --station dai-xa-toi",
+    "bulletin show": "radio bulletin show 20261205-071500-khan-cap --station dai-xa-toi",
     "player": "radio player run --station dai-xa-toi",
     "player run": "radio player run --station dai-xa-toi --output system",
     "player status": "radio player status --station dai-xa-toi",

@@ -262,6 +262,19 @@ class SmtpSettings(Model):
     studio_url: str | None = None  # where the leader opens the studio, e.g. https://dai.anlac.vn
 
 
+class BulletinSettings(Model):
+    """How the station handles bulletins (radio/bulletin.py)."""
+    # A leader may issue an emergency bulletin and approve it in one step (both recorded).
+    leader_issues_emergency: bool = False
+    # What becomes of a programme an emergency cut: played again whole later (requeue), or
+    # played on from where it was cut (resume).
+    after_emergency: Literal["resume", "requeue"] = "requeue"
+    # The announcer who reads bulletins; the first announcer when left out.
+    announcer: str | None = Field(default=None, pattern=SLUG_PATTERN)
+    # Seconds left free between a bulletin and the airing next to it.
+    gap_s: float = Field(default=5, ge=0, le=600)
+
+
 class Station(Model):
     # The bundled example station (xã An Lạc, invented): its names and figures may air only
     # there; anywhere else they are sample data a station forgot to replace.
@@ -286,6 +299,7 @@ class Station(Model):
     schedule: ScheduleSettings = Field(default_factory=ScheduleSettings, validate_default=True)
     backup: BackupSettings = BackupSettings()
     smtp: SmtpSettings | None = None
+    bulletins: BulletinSettings = BulletinSettings()
     # The sections of plugins (radio.plugins), each validated by its plugin's own model.
     _sections: dict[str, BaseModel] = PrivateAttr(default_factory=dict)
 

@@ -218,11 +218,157 @@ def add_airing(station_dir: Path, month: str, at: datetime, now: datetime | None
 
 
 MANUAL_SLOT = "thu-cong"
+# A bulletin's airings carry its level in their slot id, so the player can tell an emergency
+# from one cheap look at the queue (radio/bulletin.py names the levels).
+BULLETIN_SLOTS = {"thuong": "ban-tin", "uu-tien": "ban-tin-uu-tien", "khan-cap": "ban-tin-khan-cap"}
+EMERGENCY_SLOT = BULLETIN_SLOTS["khan-cap"]
+REQUEUED_SLOT, RESUMED_SLOT = "phat-lai", "phat-tiep"
+
+
+def minutes_seconds(seconds: float) -> str:
+    whole = int(seconds)
+    return f"{whole // 60}:{whole % 60:02d}"
+
+
+def _relay_spans(station: Station, zone: ZoneInfo, begin: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
+    """The relay hours between ``begin`` and ``end``: a bulletin of the commune's own does
+    not go over a relay (an emergency does)."""
+    spans = []
+    day = begin.astimezone(zone).date() - timedelta(days=1)
+    while day <= end.astimezone(zone).date():
+        for slot in station.slots:
+            if slot.kind == "relay" and WEEKDAYS[day.weekday()] in slot.weekdays:
+                start = slot_start(day, slot, zone)
+                spans.append((start, start + timedelta(minutes=slot.length_min)))
+        day += timedelta(days=1)
+    return spans
+
+
+def _first_free(start: datetime, duration_s: float, gap: timedelta,
+                busy: list[tuple[datetime, datetime]]) -> datetime:
+    """The earliest moment from ``start`` when ``duration_s`` fits with ``gap`` on both
+    sides of everything ``busy``; nothing is moved."""
+    length = timedelta(seconds=duration_s)
+    moved = True
+    while moved:
+        moved = False
+        for begin, end in busy:
+            if begin - gap < start + length and start < end + gap:
+                start, moved = end + gap, True
+    return start
+
+
+def _after_started(start: datetime, gap: timedelta, busy: list[tuple[datetime, datetime]]) -> datetime:
+    """``start``, or the end of whatever has begun by then: a priority bulletin waits for
+    the item on air, never cuts it."""
+    moved = True
+    while moved:
+        moved = False
+        for begin, end in busy:
+            if begin <= start < end + gap:
+                start, moved = end + gap, True
+    return start
+
+
+@one_scheduler_at_a_time
+def schedule_bulletin(station_dir: Path, files, level: str, times: list[datetime],
+                      now: datetime | None = None) -> Placement:
+    """Queue an approved bulletin's airings by its level (Circular 39/2020's classes):
+    normal ones take the first free place from each time, nothing moved; priority ones go
+    at the time, or right after the item then on air, and the queued items they would
+    overlap move later; emergencies go at the time itself (the player pre-empts what plays),
+    later items moved the same way. Earlier placements of the bulletin not yet aired are
+    replaced, so approving again never queues it twice."""
+    station = load_station(station_dir)
+    store = Store(station_dir)
+    airable = require_airable(files, store)
+    zone = station_zone(station)
+    now = now or datetime.now(zone)
+    key, slot = files.key, BULLETIN_SLOTS[level]
+    duration = airable.manifest.audio.duration_s
+    gap = timedelta(seconds=station.bulletins.gap_s)
+    logged = store.logged_airing_ids()
+    mine = [a for a in queued(store, programme=key) if a.id not in logged]
+    others = [a for a in queued(store) if a.programme != key or a.id in logged]
+    times = sorted(max(t, now) for t in times)
+    spans = {} if level == "khan-cap" else {
+        ("relay", i): span for i, span in enumerate(_relay_spans(station, zone, times[0], times[-1] + timedelta(days=1)))}
+    busy = {a.id: (a.planned_at, a.ends_at) for a in others}
+    movable = {a.id: a for a in others if a.id not in logged and a.planned_at > now}
+    moves: dict[int, datetime] = {}
+    placed: list[datetime] = []
+    for at in times:
+        everything = [*busy.values(), *spans.values(), *((p, p + timedelta(seconds=duration)) for p in placed)]
+        if level == "thuong":
+            start = _first_free(at, duration, gap, everything)
+        else:
+            start = at if level == "khan-cap" else _first_free(
+                _after_started(at, gap, everything), duration, gap, [*spans.values()])
+            cursor = start + timedelta(seconds=duration) + gap
+            for airing in sorted((movable[i] for i in busy if i in movable), key=lambda a: busy[a.id][0]):
+                begin = busy[airing.id][0]
+                if begin < start or begin >= cursor:
+                    continue
+                moves[airing.id] = cursor
+                busy[airing.id] = (cursor, cursor + timedelta(seconds=airing.duration_s))
+                cursor += timedelta(seconds=airing.duration_s) + gap
+        taken = {b for b, _ in busy.values()} | set(placed)
+        while start in taken:  # one live airing per moment (the store's rule)
+            start += timedelta(seconds=1)
+        placed.append(start)
+    # Later items first: each moves to a time no earlier one still holds.
+    for airing_id in sorted(moves, key=lambda i: moves[i], reverse=True):
+        airing = movable[airing_id]
+        store.add_airings(airing.programme, [(airing.slot_id, moves[airing_id])], airing.duration_s, airing.mp3,
+                          airing.audio_sha256, airing.title, manual=airing.manual,
+                          note=f"Lùi giờ để {key.label()} phát trước.", remove=[airing_id])
+    mp3 = os.path.relpath(airable.mp3, station_dir)
+    store.add_airings(key, [(slot, at) for at in placed], duration, mp3, airable.audio_sha256,
+                      airable.manifest.title, manual=False, remove=[a.id for a in mine])
+    for month in sorted({movable[i].month for i in moves if movable[i].month}):
+        export_month(station, station_dir, month, queued(store, programme=ProgrammeKey.month(month)))
+    moved = [f"Lượt {i} ({movable[i].title}) lùi từ {movable[i].planned_at:%H:%M} sang {moves[i]:%H:%M %d/%m}."
+             for i in moves]
+    return Placement(queued(store, programme=key), moved, [])
+
+
+# A resumed programme starts this much before where it was cut: the listener hears the
+# interrupted sentence again rather than half a word.
+RESUME_OVERLAP_S = 2.0
+
+
+@one_scheduler_at_a_time
+def requeue_preempted(station_dir: Path, airing: Airing, now: datetime, heard_s: float = 0.0) -> Airing:
+    """An airing an emergency cut, queued again at the first free place after what is
+    queued now (the emergency and its neighbours), with an as-run entry of its own: whole
+    (``bulletins.after_emergency: requeue``), or from where it stopped, ``heard_s`` into it,
+    less ``RESUME_OVERLAP_S`` (``resume``)."""
+    station = load_station(station_dir)
+    store = Store(station_dir)
+    gap = timedelta(seconds=station.bulletins.gap_s)
+    resume = station.bulletins.after_emergency == "resume"
+    offset = max(0.0, airing.resume_from_s + heard_s - RESUME_OVERLAP_S) if resume else 0.0
+    offset = offset if offset < airing.resume_from_s + airing.duration_s - 1 else 0.0
+    duration = airing.resume_from_s + airing.duration_s - offset
+    busy = [(a.planned_at, a.ends_at) for a in queued(store, start=now - timedelta(hours=6))
+            if a.id != airing.id]
+    start = _first_free(now + gap, duration, gap, busy)
+    note = (f"Phát tiếp lượt {airing.id} từ giây {minutes_seconds(offset)}, sau bản tin khẩn cấp." if offset
+            else f"Phát lại lượt {airing.id}, bị ngắt để nhường sóng cho bản tin khẩn cấp.")
+    [new_id] = store.add_airings(airing.programme, [(RESUMED_SLOT if offset else REQUEUED_SLOT, start)], duration,
+                                 airing.mp3, airing.audio_sha256, airing.title, manual=True, note=note,
+                                 resume_from_s=offset)
+    if airing.programme.is_month:
+        export_month(station, station_dir, airing.month, queued(store, programme=airing.programme))
+    return store.queued_airing(new_id)
 
 
 def slot_names(station: Station) -> dict[str, str]:
     """What a person reads for a slot id (a hand-placed airing has no slot of its own)."""
-    return {MANUAL_SLOT: "xếp tay", **{slot.id: slot.name for slot in station.slots}}
+    return {MANUAL_SLOT: "xếp tay", REQUEUED_SLOT: "phát lại sau bản tin khẩn cấp",
+            RESUMED_SLOT: "phát tiếp sau bản tin khẩn cấp",
+            BULLETIN_SLOTS["thuong"]: "bản tin thông thường", BULLETIN_SLOTS["uu-tien"]: "bản tin ưu tiên",
+            EMERGENCY_SLOT: "bản tin khẩn cấp", **{slot.id: slot.name for slot in station.slots}}
 
 
 def without_holidays(station: Station) -> Station:

@@ -115,6 +115,48 @@ class MonthFiles:
     def manifest(self) -> Path:
         return self.programme / "manifest.json"
 
+    def content_sha256(self) -> str | None:
+        """The hash of what will be heard (the script's content), ``None`` before compose."""
+        from radio.config import load_model
+        from radio.models import Script
+
+        return load_model(self.script, Script).content_hash() if self.script.exists() else None
+
+
+BULLETINS_DIR = "bulletins"
+
+
+@dataclass(frozen=True)
+class BulletinFiles:
+    """The files of one bulletin (a ``ProgrammeFiles``): ``bulletins/<id>/`` holds its
+    ``bulletin.yaml`` (what approval binds), its audio, manifest and approved versions."""
+    station_dir: Path
+    id: str
+
+    def __post_init__(self) -> None:
+        ProgrammeKey("bulletin", self.id)  # refuses an id that would name another folder
+
+    @property
+    def key(self) -> ProgrammeKey:
+        return ProgrammeKey("bulletin", self.id)
+
+    @property
+    def programme(self) -> Path:
+        return self.station_dir / BULLETINS_DIR / self.id
+
+    @property
+    def script(self) -> Path:
+        return self.programme / "bulletin.yaml"
+
+    @property
+    def manifest(self) -> Path:
+        return self.programme / "manifest.json"
+
+    def content_sha256(self) -> str | None:
+        from radio.bulletin import read_bulletin  # the bulletin stage owns its file's shape
+
+        return read_bulletin(self).content_hash() if self.script.exists() else None
+
 
 class ProgrammeFiles(Protocol):
     """What approval and the player ask of a programme's files, whatever its kind."""
@@ -132,12 +174,18 @@ class ProgrammeFiles(Protocol):
     @property
     def manifest(self) -> Path: ...
 
+    def content_sha256(self) -> str | None:
+        """What an approval binds besides the audio: the hash of the words (or the recording)
+        that will be heard; ``None`` while there is nothing to approve."""
+
 
 def programme_files(station_dir: Path, station_id: str, key: ProgrammeKey) -> ProgrammeFiles:
-    """The files of the programme ``key`` names. Only a month's programme is made so far;
-    bulletins and relays get their files with the stage that makes them (issue 32)."""
+    """The files of the programme ``key`` names: a month's or a bulletin's; relays get
+    their files with the stage that makes them."""
     if key.is_month:
         return MonthFiles(Path(station_dir), station_id, key.id)
+    if key.kind == "bulletin":
+        return BulletinFiles(Path(station_dir), key.id)
     raise RadioError(f"Phần mềm chưa phát được {key.label()}: mới có chuyên mục tháng.",
                      hint="gỡ lượt phát này khỏi lịch phát; nó cần phiên bản phần mềm có loại chương trình này.")
 

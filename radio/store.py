@@ -221,6 +221,11 @@ MIGRATIONS = [
     ALTER TABLE as_run_keyed RENAME TO as_run;
     CREATE UNIQUE INDEX as_run_once ON as_run (airing_id);
     """,
+    """
+    -- An airing an emergency cut may be played on from where it stopped (issue 32): the
+    -- second of the approved file it starts at. Old rows start at the beginning.
+    ALTER TABLE airings ADD COLUMN resume_from_s REAL NOT NULL DEFAULT 0;
+    """,
 ]
 def _link(previous: str | None, *fields: object) -> str:
     """The chain value of a row: its fields and the chain of the row before it."""
@@ -281,6 +286,9 @@ class Airing:
     title: str
     manual: bool
     note: str | None = None
+    #: Where in the file it starts (a programme played on after an emergency); its
+    #: ``duration_s`` is then what is left.
+    resume_from_s: float = 0.0
 
     @property
     def ends_at(self) -> datetime:
@@ -557,12 +565,14 @@ class Store:
 
     # -- the queue ----------------------------------------------------------------------
     def queued(self, start: datetime | None = None, end: datetime | None = None,
-               programme: ProgrammeKey | str | None = None) -> list[Airing]:
-        """Airings still in the queue (not removed), in time order."""
+               programme: ProgrammeKey | str | None = None, slot: str | None = None) -> list[Airing]:
+        """Airings still in the queue (not removed), in time order; ``slot`` picks one slot
+        id in the query itself (the player asks for emergencies twice a second)."""
         wanted = ProgrammeKey.of(programme) if programme is not None else None
         with self._connect() as db:
             rows = [] if db is None else db.execute(
-                "SELECT * FROM airings WHERE removed = 0 ORDER BY planned_at, id").fetchall()
+                "SELECT * FROM airings WHERE removed = 0 AND (? IS NULL OR slot_id = ?) ORDER BY planned_at, id",
+                (slot, slot)).fetchall()
         airings = [_airing(r) for r in rows]
         return [a for a in airings
                 if (start is None or a.planned_at >= start) and (end is None or a.planned_at < end)
@@ -576,7 +586,7 @@ class Store:
 
     def add_airings(self, programme: ProgrammeKey | str, rows: list[tuple[str, datetime]], duration_s: float, mp3: str,
                     audio_sha256: str, title: str, *, manual: bool, note: str | None = None,
-                    remove: list[int] = ()) -> list[int]:
+                    remove: list[int] = (), resume_from_s: float = 0.0) -> list[int]:
         """Queue ``(slot id, time)`` airings of one file, removing ``remove`` in the same
         transaction, so the queue is never seen half-rearranged."""
         try:
@@ -588,9 +598,9 @@ class Store:
                 for slot_id, at in rows:
                     airing_id = db.execute(
                         "INSERT INTO airings (programme, slot_id, planned_at, duration_s, mp3, audio_sha256, "
-                        "title, manual, note, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        "title, manual, note, created_at, resume_from_s) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         (key_text(programme), slot_id, at.isoformat(), duration_s, mp3, audio_sha256, title, int(manual),
-                         note, now_iso())).lastrowid
+                         note, now_iso(), resume_from_s)).lastrowid
                     _append(db, "airings_ledger", {"airing_id": airing_id, "kind": "add",
                                                    "planned_at": at.isoformat(), "audio_sha256": audio_sha256})
                     added.append(airing_id)
@@ -946,7 +956,7 @@ _AS_RUN_SELECT = ("SELECT r.*, a.programme AS programme FROM as_run r LEFT JOIN 
 def _airing(row) -> Airing:
     return Airing(row["id"], ProgrammeKey.parse(row["programme"]), row["slot_id"], parsed(row["planned_at"]),
                   row["duration_s"], row["mp3"], row["audio_sha256"], row["title"], bool(row["manual"]),
-                  row["note"])
+                  row["note"], row["resume_from_s"] if "resume_from_s" in row.keys() else 0.0)
 
 
 def _as_run(row) -> AsRun:

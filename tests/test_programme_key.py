@@ -84,9 +84,10 @@ def test_a_bulletin_is_queued_and_logged_by_its_key_and_refused_until_it_can_be_
     [queued] = store.queued(programme=bulletin)
     assert queued.id == airing_id and queued.programme == bulletin and queued.month is None
     assert all(a.programme == ProgrammeKey.month(MONTH) for a in store.queued(programme=MONTH))
-    # The player asks for a bulletin's files; none can be made yet, so it is logged, not aired.
+    # The player asks for the bulletin's files; it has none (no bulletins/bao-lu/), so it is
+    # logged as failed, not aired.
     [entry] = Player(scheduled, NullOutput(), RehearsalClock(at(1, 3, 59, 59.5), 1.0)).check()
-    assert entry.result == "failed" and "chưa phát được bản tin bao-lu" in entry.error
+    assert entry.result == "failed" and "Không có tệp của bản tin bao-lu" in entry.error
     assert [e.airing_id for e in store.as_run(programme=bulletin)] == [airing_id]
     assert store.as_run(programme=MONTH) == []
     assert store.broken_record() is None
@@ -118,9 +119,11 @@ def test_an_airing_pre_empted_by_a_bulletin_says_by_which_and_the_player_goes_on
     player = rehearsal(scheduled, at(1, 5, 30))
     bulletin = ProgrammeKey("bulletin", "bao-lu-2026-12-01")
     asker = on_air_then(player, lambda: player.preempt(bulletin, "cảnh báo bão số 9"))
-    [entry] = player.check()
+    entry, again = player.check()
     asker.join()
     assert entry.result == "preempted"
+    # Queued again after the cut (bulletins.after_emergency: requeue) and aired whole.
+    assert again.result == "aired" and Store(scheduled).queued_airing(again.airing_id).slot_id == "phat-lai"
     assert entry.error == "Nhường sóng cho bản tin bao-lu-2026-12-01: cảnh báo bão số 9."
     # Where it stopped is in the log (what resuming or re-queuing it needs), and it was cut
     # well before its end.
@@ -166,7 +169,7 @@ def test_cut_airings_count_what_was_heard_and_keep_the_log_whole(scheduled):
     player.check()
     asker.join()
     store = Store(scheduled)
-    assert store.airing_counts(MONTH) == (4, 1)  # on air, in part
+    assert store.airing_counts(MONTH) == (5, 2)  # on air in part, then queued again and aired
     assert store.broken_record() is None
     assert run_cli("verify", "-s", str(scheduled)).returncode == 0
 

@@ -36,7 +36,7 @@ from radio.fileio import write_json, write_text
 from radio.audio.identity import audio_sha256, audio_sha256_of
 from radio.player.outputs import Clock, Output, PlaybackError, Sound
 from radio.programme import ProgrammeKey
-from radio.schedule import Airing, station_zone
+from radio.schedule import EMERGENCY_SLOT, Airing, station_zone
 from radio.store import AlreadyClaimed, AsRun, DatabaseBusy, Store
 from radio.station import load_station, programme_files
 
@@ -235,14 +235,19 @@ class Player:
             return logged
         try:
             self._write_unfinished()
-            pending = self._pending(until=now + self.lookahead)
-            for airing in pending:
-                if self.stop.is_set():
-                    break
-                entry = self._handle(airing)
-                if entry:
-                    logged.append(entry)
-                    self._tell(entry)
+            again = True
+            while again and not self.stop.is_set():  # after a pre-emption, what is due now
+                again = False
+                for airing in self._pending(until=self.clock.now() + self.lookahead):
+                    if self.stop.is_set():
+                        break
+                    entry = self._handle(airing)
+                    if entry:
+                        logged.append(entry)
+                        self._tell(entry)
+                        if entry.result == "preempted":
+                            again = True
+                            break
         except OutputError as exc:  # held or full: the airing waits for the next try
             self._back_off(exc)
             return logged
@@ -268,8 +273,32 @@ class Player:
         self._busy_until = self.clock.now() + timedelta(seconds=wait)
 
     def _pending(self, until: datetime) -> list[Airing]:
+        """Due airings not yet logged, emergencies first (they go on air at once)."""
         done = self.store.logged_airing_ids()
-        return [a for a in self.store.queued(end=until) if a.id not in done]
+        due = [a for a in self.store.queued(end=until) if a.id not in done]
+        return sorted(due, key=lambda a: (a.slot_id != EMERGENCY_SLOT, a.planned_at, a.id))
+
+    def emergency_due(self) -> Airing | None:
+        """An emergency bulletin due now while something else is on air: one indexed look at
+        the queue, cheap enough to ask twice a second."""
+        current = self.current
+        if current is None or current.slot_id == EMERGENCY_SLOT:
+            return None
+        now = self.clock.now()
+        due = self.store.queued(start=now - self.grace, end=now + self.lookahead, slot=EMERGENCY_SLOT)
+        if not due:
+            return None
+        done = self.store.logged_airing_ids()
+        return next((a for a in due if a.id not in done), None)
+
+    def watch_for_emergencies(self) -> None:
+        """Pre-empt the airing under way for an emergency bulletin that has become due."""
+        try:
+            emergency = self.emergency_due()
+        except OutputError:
+            return  # a busy database: asked again in half a second
+        if emergency is not None and self.preempt(by=emergency.programme, reason=f"lượt {emergency.id}"):
+            self._say(f"Bản tin khẩn cấp (lượt {emergency.id}): ngắt lượt đang phát để phát ngay.")
 
     def next_airings(self, count: int = 5) -> list[Airing]:
         return next_airings(self.store, self.clock.now() - self.grace, count)
@@ -334,8 +363,10 @@ class Player:
             return self._finish(row_id, "failed", self._fallback(problem))
         self._say(f"Lượt {airing.id}: đang phát {airing.mp3} ({airing.title}).")
         cut = self._begin(airing)
+        started = self.clock.now()
         try:
-            note = self.output.play(sound, airing.duration_s, self.clock, cut, airing.title)
+            note = self.output.play(_from_second(sound, airing.resume_from_s), airing.duration_s,
+                                    self.clock, cut, airing.title)
         except PlaybackError as exc:
             self._end()
             return self._finish(row_id, "failed", self._fallback(exc.message))
@@ -345,7 +376,22 @@ class Player:
         why = self._end()
         if why is None:
             return self._finish(row_id, "aired", note)
-        return self._finish(row_id, why.result, " ".join(filter(None, (why.note(), note))))
+        entry = self._finish(row_id, why.result, " ".join(filter(None, (why.note(), note))))
+        if why.kind == PREEMPT:
+            self._after_preemption(airing, (self.clock.now() - started).total_seconds())
+        return entry
+
+    def _after_preemption(self, airing: Airing, heard_s: float) -> None:
+        """The cut airing queued again after the emergency, whole or from where it stopped
+        (``bulletins.after_emergency``)."""
+        from radio.schedule import requeue_preempted
+
+        try:
+            again = requeue_preempted(self.station_dir, airing, self.clock.now(), heard_s)
+        except RadioError as exc:
+            self._say(f"Chưa xếp lại được lượt {airing.id} sau bản tin khẩn cấp: {exc.message}")
+            return
+        self._say(f"Lượt {airing.id} được xếp phát lại lúc {again.planned_at:%H:%M:%S} (lượt {again.id}).")
 
     def _checked(self, airing: Airing) -> tuple[Sound | None, str | None]:
         """What to play, or why it must not play; DatabaseBusy propagates (retry later)."""
@@ -446,6 +492,21 @@ class Player:
 
     def end_heartbeat(self) -> None:
         (self.station_dir / HEARTBEAT_DIR / f"{self.identity}.json").unlink(missing_ok=True)
+
+
+def _from_second(sound: Sound, offset_s: float) -> Sound:
+    """The verified sound from ``offset_s`` on, cut at a frame boundary (a programme played
+    on after an emergency); the as-run entry keeps the hash of the whole approved file."""
+    if offset_s <= 0:
+        return sound
+    from radio.audio.identity import mp3_frames
+
+    elapsed = 0.0
+    for at, _, seconds in mp3_frames(sound.data):
+        if elapsed >= offset_s:
+            return Sound(sound.name, sound.data[at:], sound.audio_sha256)
+        elapsed += seconds
+    return sound
 
 
 # -- what the operator reads (no writes) ---------------------------------------------------
@@ -592,6 +653,14 @@ def run(player: Player, until: datetime | None = None, *, hard: bool = False,
             player.beat()
 
     beater = threading.Thread(target=keep_beating, name="radio-heartbeat", daemon=True)
+
+    # An airing holds the tick to its end; an emergency must not wait for it (issue 32:
+    # on air within 2 s of its approval), so its own thread looks twice a second.
+    def keep_watching() -> None:
+        while not beating.wait(0.5):
+            player.watch_for_emergencies()
+
+    watcher = threading.Thread(target=keep_watching, name="radio-emergency", daemon=True)
     try:
         try:
             recovered = player.recover()
@@ -608,6 +677,7 @@ def run(player: Player, until: datetime | None = None, *, hard: bool = False,
             player._say(f"Cảnh báo: {tampered} Máy phát vẫn chạy; hãy báo người quản trị.")
         player.beat()
         beater.start()
+        watcher.start()
         player.keep_copies()
         tick()
         while not player.stop.is_set() and (until is None or player.clock.now() < until):
@@ -618,8 +688,9 @@ def run(player: Player, until: datetime | None = None, *, hard: bool = False,
             player._say(f"Giờ dừng {until:%H:%M:%S} đến khi đang phát một lượt; đã phát xong lượt đó rồi dừng.")
     finally:
         beating.set()
-        if beater.is_alive():
-            beater.join()
+        for thread in (beater, watcher):
+            if thread.is_alive():
+                thread.join()
         if hasattr(player.output, "close"):
             player.output.close()
         player.end_heartbeat()
