@@ -376,10 +376,11 @@ class Player:
         why = self._end()
         if why is None:
             return self._finish(row_id, "aired", note)
-        entry = self._finish(row_id, why.result, " ".join(filter(None, (why.note(), note))))
         if why.kind == PREEMPT:
+            # Queued again before the cut entry is closed: a daemon killed in between leaves
+            # an entry the next daemon closes as interrupted, never a programme lost.
             self._after_preemption(airing, (self.clock.now() - started).total_seconds())
-        return entry
+        return self._finish(row_id, why.result, " ".join(filter(None, (why.note(), note))))
 
     def _after_preemption(self, airing: Airing, heard_s: float) -> None:
         """The cut airing queued again after the emergency, whole or from where it stopped
