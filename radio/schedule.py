@@ -446,6 +446,40 @@ def export_month(station: Station, station_dir: Path, month: str, airings: list[
     return written
 
 
+@dataclass(frozen=True)
+class ScheduleFile:
+    """A file the exporters wrote for a month, as the studio offers it for download."""
+    name: str  # relative to schedule/, e.g. "2027-01.ics" or "2027-01/2027-01-05.m3u8"
+    path: Path
+    label: str
+    media_type: str
+
+
+_EXPORT_KINDS = {".ics": ("Lịch phát (mở bằng lịch điện thoại, máy tính)", "text/calendar"),
+                 ".html": ("Kế hoạch phát in được", "text/html"),
+                 ".m3u8": ("Danh sách phát ngày {day}", "audio/x-mpegurl")}
+
+
+def schedule_files(station_dir: Path, month: str) -> list[ScheduleFile]:
+    """What the exporters left in ``schedule/`` for ``month``: the month's own files, then
+    one playlist per day. Only these names are ever served, so a name in a web address
+    cannot reach another file."""
+    folder = station_dir / "schedule"
+    found = [p for p in sorted(folder.glob(f"{month}.*"))] + sorted((folder / month).glob("*.m3u8"))
+    files = []
+    for path in found:
+        kind = _EXPORT_KINDS.get(path.suffix)
+        if kind is None or not path.is_file() or path.is_symlink():
+            continue
+        label = kind[0].format(day=f"{path.stem[8:10]}/{path.stem[5:7]}/{path.stem[:4]}")
+        files.append(ScheduleFile(path.relative_to(folder).as_posix(), path, label, kind[1]))
+    return files
+
+
+def schedule_file(station_dir: Path, month: str, name: str) -> ScheduleFile | None:
+    return next((f for f in schedule_files(station_dir, month) if f.name == name), None)
+
+
 def _calendar_exporter(settings: None, station_dir: Path):
     return lambda station, station_dir, month, airings: [
         _write_ics(station, station_dir / "schedule" / f"{month}.ics", airings)]

@@ -338,3 +338,34 @@ def test_a_refused_brief_comes_back_with_what_was_typed_and_writes_nothing(studi
     assert "không có chủ đề" in problem and "khong-co-chu-de-nay" in problem
     assert "Tin mới gõ, chưa lưu" in refused.text and "Nội dung vừa gõ." in refused.text
     assert brief.read_bytes() == before
+
+
+def test_the_schedule_downloads_are_the_files_on_disk_and_nothing_else(tmp_path):
+    studio = make_studio(tmp_path, produced=True, approved=True)
+    folder = studio.folders["an-lac"]
+    studio.login("hung")
+    placed = studio.client.post(f"/s/an-lac/m/{MONTH}/schedule/auto",
+                                data={"csrf": studio.token(f"/s/an-lac/m/{MONTH}/schedule")})
+    assert placed.status_code == 200 and Store(folder).queued()
+    page = studio.client.get(f"/s/an-lac/m/{MONTH}/schedule").text
+    links = re.findall(rf'href="(/s/an-lac/m/{MONTH}/schedule/files/[^"]+)"', page)
+    names = {link.rsplit("/files/", 1)[1] for link in links}
+    playlists = sorted(p.relative_to(folder / "schedule").as_posix()
+                       for p in (folder / "schedule" / MONTH).glob("*.m3u8"))
+    assert names == {f"{MONTH}.ics", f"{MONTH}.html", *playlists} and playlists
+    assert "Lịch phát (mở bằng lịch điện thoại, máy tính)" in page and "Danh sách phát ngày" in page
+    for role in ("hung", "lan", "binh"):
+        studio.login(role)
+        for link in links:
+            got = studio.client.get(link)
+            name = link.rsplit("/files/", 1)[1]
+            assert got.status_code == 200 and got.content == (folder / "schedule" / name).read_bytes()
+    calendar = studio.client.get(f"/s/an-lac/m/{MONTH}/schedule/files/{MONTH}.ics")
+    assert calendar.headers["content-type"].startswith("text/calendar")
+    (folder / "schedule" / "ghi-chu.txt").write_text("không phải tệp lịch", encoding="utf-8")
+    for name in ("ghi-chu.txt", "../station.yaml", f"{MONTH}/../../station.yaml", "2027-02.ics"):
+        refused = studio.client.get(f"/s/an-lac/m/{MONTH}/schedule/files/{name}")
+        assert refused.status_code in (404, 405) and "không phải tệp lịch" not in refused.text
+        assert "station:" not in refused.text
+    studio.client.post("/logout", data={"csrf": studio.token("/s/an-lac/")})
+    assert studio.client.get(links[0], follow_redirects=False).status_code in (303, 401)

@@ -617,12 +617,24 @@ async def settings_page(request: Request) -> Response:
 # -- operator: schedule, player, log, reports -----------------------------------------
 
 async def schedule_page(request: Request) -> Response:
+    from radio import schedule as planner
     from radio.studio import forms
 
     folder, account = account_of(request)
     month = month_of(request)
     return page(request, "schedule.html.j2", account=account, month=month,
-                weeks=forms.calendar(folder, month), may_schedule=may(account, "schedule"))
+                weeks=forms.calendar(folder, month), may_schedule=may(account, "schedule"),
+                downloads=planner.schedule_files(folder, month))
+
+
+async def schedule_download(request: Request) -> Response:
+    from radio import schedule as planner
+
+    folder, _ = account_of(request)
+    found = planner.schedule_file(folder, month_of(request), request.path_params["name"])
+    if found is None:
+        raise HTTPException(404)
+    return FileResponse(found.path, filename=Path(found.name).name, media_type=found.media_type)
 
 
 async def schedule_change(request: Request) -> Response:
@@ -770,6 +782,7 @@ ROUTES = [
     (M + "/publish", publish_month, POST, told_on(to_month())),
     (M + "/schedule", schedule_page, GET, None),
     (M + "/schedule/{change}", schedule_change, POST, told_on(to_month("/schedule"))),
+    (M + "/schedule/files/{name:path}", schedule_download, GET, None),
     ("/s/{station}/player", player_page, GET, None),
     ("/s/{station}/log", log_page, GET, None),
     ("/s/{station}/reports", reports_page, BOTH, told_on(to_reports)),
