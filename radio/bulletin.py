@@ -28,12 +28,14 @@ from radio.programme import BULLETIN, ProgrammeKey
 from radio.station import BULLETINS_DIR, BulletinFiles, load_station
 from radio.store import ReviewEvent, Store, now_iso
 
-# Circular 39/2020/TT-BTTTT's three classes, low to high (research-32 §1.3, confirmed through
-# secondary sources); the words are the circular's own and the tool says them verbatim.
+# Circular 39/2020/TT-BTTTT (Ministry of Information and Communications, signed 24/11/2020,
+# in force 18/01/2021; no amendment found for 2024–2026) names three classes, low to high;
+# the words are the circular's own, confirmed through secondary summaries — the article
+# number is unconfirmed. It says an emergency airs "ngay" and gives no figure in seconds.
 LEVELS = ("thuong", "uu-tien", "khan-cap")
 NORMAL, PRIORITY, EMERGENCY = LEVELS
 LEVEL_NAMES = {NORMAL: "Bản tin thông thường", PRIORITY: "Bản tin ưu tiên", EMERGENCY: "Bản tin khẩn cấp"}
-# How vendor platforms number them on the wire (vendor evidence only, research-32 §2.4):
+# How vendor platforms number them on the wire (vendors' pages only, no official source):
 # for the inbound importer's mapping layer.
 WIRE_CODES = {EMERGENCY: 1, PRIORITY: 2, NORMAL: 3}
 AUDIO_NAME = "bulletin.mp3"
