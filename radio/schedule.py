@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
 from radio.display import minutes
+from radio.clock import shown_day
 from radio.approval import MonthFiles, require_airable
 from radio.errors import ConfigError, RadioError
 from radio.fileio import folder_lock, write_bytes, write_text
@@ -465,13 +466,13 @@ def schedule_files(station_dir: Path, month: str) -> list[ScheduleFile]:
     one playlist per day. Only these names are ever served, so a name in a web address
     cannot reach another file."""
     folder = station_dir / "schedule"
-    found = [p for p in sorted(folder.glob(f"{month}.*"))] + sorted((folder / month).glob("*.m3u8"))
+    found = sorted(folder.glob(f"{month}.*")) + sorted((folder / month).glob("*.m3u8"))
     files = []
     for path in found:
         kind = _EXPORT_KINDS.get(path.suffix)
         if kind is None or not path.is_file() or path.is_symlink():
             continue
-        label = kind[0].format(day=f"{path.stem[8:10]}/{path.stem[5:7]}/{path.stem[:4]}")
+        label = kind[0].format(day=shown_day(path.stem))
         files.append(ScheduleFile(path.relative_to(folder).as_posix(), path, label, kind[1]))
     return files
 

@@ -353,7 +353,9 @@ def test_the_schedule_downloads_are_the_files_on_disk_and_nothing_else(tmp_path)
     playlists = sorted(p.relative_to(folder / "schedule").as_posix()
                        for p in (folder / "schedule" / MONTH).glob("*.m3u8"))
     assert names == {f"{MONTH}.ics", f"{MONTH}.html", *playlists} and playlists
-    assert "Lịch phát (mở bằng lịch điện thoại, máy tính)" in page and "Danh sách phát ngày" in page
+    assert "Lịch phát (mở bằng lịch điện thoại, máy tính)" in page
+    first_day = playlists[0].rsplit("/", 1)[1][:10]  # YYYY-MM-DD
+    assert f"Danh sách phát ngày {first_day[8:]}/{first_day[5:7]}/{first_day[:4]}" in page
     for role in ("hung", "lan", "binh"):
         studio.login(role)
         for link in links:
