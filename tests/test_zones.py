@@ -1,0 +1,217 @@
+"""Loudspeaker zones (issue 32): a station names its zones and each zone's outputs; an airing
+reaches only the outputs of the zones it targets, the as-run log says where it went, and
+status and reports count per zone."""
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import datetime, timedelta
+
+import pytest
+
+from radio.bulletin import new_bulletin
+from radio.config import load_model
+from radio.errors import ConfigError
+from radio.models import Station
+from radio.pipeline import sample_station_dir
+from radio.player import as_run_log
+from radio.schedule import add_airing, station_zone
+from radio.station import load_station, read_station_file
+from radio.store import Store
+from tests.conftest import run_cli
+from tests.fixtures import MONTH, make_station
+
+ZONE = station_zone(load_model(sample_station_dir() / "station.yaml", Station))
+NOTICE = "Thông báo: thôn Đông cắt điện từ 8 giờ đến 11 giờ sáng mai để sửa đường dây."
+ZONES = """bulletins:
+  gap_s: 1
+zones:
+  - id: thon-dong
+    name: Thôn Đông
+    outputs:
+      - {type: file, folder: played/thon-dong}
+  - id: thon-tay
+    name: Thôn Tây
+    outputs:
+      - {type: file, folder: played/thon-tay}
+"""
+
+
+def with_zones(folder, text=ZONES):
+    path = folder / "station.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + text, encoding="utf-8")
+    return folder
+
+
+def without_relay_hour(folder):
+    """The sample's relay hour (18:00-19:00) refuses an airing placed a few seconds from
+    now; these tests air whenever they run."""
+    path = folder / "station.yaml"
+    text = path.read_text(encoding="utf-8")
+    start = text.index("  - id: tiep-song-tinh")
+    end = text.index("kind: relay\n", start) + len("kind: relay\n")
+    path.write_text(text[:start] + text[end:], encoding="utf-8")
+    return folder
+
+
+@pytest.fixture
+def station(tmp_path):
+    return with_zones(without_relay_hour(make_station(tmp_path, produced=True, approved=True, first_sentence=True)))
+
+
+def heard(station, folder):
+    """What one zone's file output received: the source file of each airing, in order."""
+    log = station / "played" / folder / "played.jsonl"
+    lines = log.read_text(encoding="utf-8").splitlines() if log.exists() else []
+    return [json.loads(line)["source"] for line in lines]
+
+
+def air_everything(station, expected):
+    """The real daemon, with the zones' outputs, until ``expected`` entries are closed."""
+    process = subprocess.Popen([sys.executable, "-m", "radio", "player", "run", "-s", str(station)],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                               env={**os.environ, "COLUMNS": "200"})
+    try:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            done = [e for e in as_run_log(Store(station, readonly=True)) if e.result != "playing"]
+            if len(done) >= expected:
+                break
+            time.sleep(0.1)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        said = process.communicate(timeout=30)[0]
+    return said
+
+
+def test_a_bulletin_for_one_zone_reaches_only_that_zone_and_the_programme_reaches_both(station):
+    made = new_bulletin(station, level="thuong", text=NOTICE, zones=["thon-dong"])
+    approved = run_cli("bulletin", "approve", made.files.id, "--by", "Trần Văn Bình",
+                       "--role", "Chủ tịch UBND xã", "-s", str(station))
+    assert approved.returncode == 0, approved.stderr
+    now = datetime.now(ZONE)
+    add_airing(station, MONTH, (now + timedelta(seconds=20)).replace(tzinfo=None), now=now, force=True)
+    said = air_everything(station, expected=2)
+    assert "vùng thon-dong: file:played/thon-dong; vùng thon-tay: file:played/thon-tay" in said
+    [bulletin] = as_run_log(Store(station), programme=made.files.key)
+    [programme] = as_run_log(Store(station), programme=MONTH)
+    assert bulletin.result == "aired" and programme.result == "aired", said
+    assert heard(station, "thon-dong") == [bulletin.file, programme.file]
+    assert heard(station, "thon-tay") == [programme.file]  # the notice is not heard in Thôn Tây
+    assert [(r.zone, r.played) for r in bulletin.zones] == [("thon-dong", ("file:played/thon-dong",))]
+    assert {r.zone for r in programme.zones if r.reached} == {"thon-dong", "thon-tay"}
+    assert not (station / "played" / "played.jsonl").exists()  # no output outside the zones
+    # Status counts today's airings per zone and per kind; the quarter's report the same.
+    status = run_cli("player", "status", "-s", str(station), env={"COLUMNS": "200"})
+    assert status_row(status.stdout, "Thôn Đông") == ["1", "1", "0", "0", "0", "0"]
+    assert status_row(status.stdout, "Thôn Tây") == ["1", "0", "0", "0", "0", "0"]
+    now = datetime.now(ZONE)
+    period = f"{now.year}-Q{(now.month - 1) // 3 + 1}"
+    made = run_cli("report", period, "-s", str(station))
+    assert made.returncode == 0, made.stderr
+    report = (station / "reports" / f"bao-cao-{period}.md").read_text(encoding="utf-8")
+    header = next(line for line in report.splitlines() if line.startswith("| Vùng |"))
+    assert header == ("| Vùng | Chuyên mục | Bản tin thường | Bản tin ưu tiên | Bản tin khẩn cấp | Tiếp sóng "
+                      "| Không tới được |")
+    assert "| Thôn Đông | 1 | 1 | 0 | 0 | 0 | 0 |" in report
+    assert "| Thôn Tây | 1 | 0 | 0 | 0 | 0 | 0 |" in report
+
+
+def status_row(text, zone):
+    """The counts of one zone in radio player status's table (the cells after its name)."""
+    line = next(line for line in text.splitlines() if f"│ {zone} " in line)
+    return [cell.strip() for cell in line.split("│")[2:-1]]
+
+
+def test_an_output_that_fails_is_named_in_its_zone_and_the_others_still_hear(station):
+    with_zones(station, "  - id: thon-bac\n    name: Thôn Bắc\n    outputs:\n"
+                        "      - {type: file, folder: may-hong/thu-muc}\n")
+    (station / "may-hong").write_text("not a folder", encoding="utf-8")
+    now = datetime.now(ZONE)
+    add_airing(station, MONTH, (now + timedelta(seconds=3)).replace(tzinfo=None), now=now, force=True)
+    said = air_everything(station, expected=1)
+    [entry] = as_run_log(Store(station), programme=MONTH)
+    assert entry.result == "aired", said
+    reach = {r.zone: r for r in entry.zones}
+    assert reach["thon-dong"].reached and reach["thon-tay"].reached and not reach["thon-bac"].reached
+    [(output, why)] = reach["thon-bac"].failed
+    assert output == "file:may-hong/thu-muc" and why
+    assert "đầu ra file:may-hong/thu-muc lỗi" in entry.error
+    assert heard(station, "thon-dong") == heard(station, "thon-tay") == [entry.file]
+    status = run_cli("player", "status", "-s", str(station), env={"COLUMNS": "200"})
+    assert status_row(status.stdout, "Thôn Bắc") == ["0", "0", "0", "0", "0", "1"]
+    assert status_row(status.stdout, "Thôn Tây") == ["1", "0", "0", "0", "0", "0"]
+
+
+# -- what the officer writes -----------------------------------------------------------------
+
+def zones_error(tmp_path, text):
+    folder = make_station(tmp_path, segments=())
+    with_zones(folder, text)
+    with pytest.raises(ConfigError) as caught:
+        read_station_file(folder / "station.yaml")
+    return caught.value, folder
+
+
+def line_of(folder, needle, nth=1):
+    lines = (folder / "station.yaml").read_text(encoding="utf-8").splitlines()
+    return [i for i, line in enumerate(lines, 1) if needle in line][nth - 1]
+
+
+def test_a_zone_given_twice_is_named_at_its_second_line(tmp_path):
+    error, folder = zones_error(tmp_path, ZONES.replace("id: thon-tay", "id: thon-dong"))
+    assert error.line == line_of(folder, "id: thon-dong", 2)
+    assert "station.yaml" in str(error) and "mã vùng 'thon-dong' bị trùng" in str(error)
+
+
+def test_a_zone_without_outputs_is_refused_at_its_line(tmp_path):
+    error, folder = zones_error(tmp_path, "zones:\n  - id: thon-dong\n    name: Thôn Đông\n    outputs: []\n")
+    assert error.line == line_of(folder, "outputs: []")
+    assert "vùng phải có ít nhất một đầu ra" in str(error)
+
+
+def test_a_zone_output_no_plugin_has_or_a_setting_it_refuses_is_named(tmp_path):
+    error, folder = zones_error(tmp_path, "zones:\n  - id: a\n    name: A\n    outputs:\n      - {type: loa-mat}\n")
+    assert error.line == line_of(folder, "loa-mat") and "không có đầu ra 'loa-mat'" in str(error)
+    error, folder = zones_error(tmp_path / "2", "zones:\n  - id: a\n    name: A\n    outputs:\n"
+                                              "      - {type: icecast, mount: thieu-gach}\n")
+    assert error.line == line_of(folder, "thieu-gach") and "mount" in str(error)
+
+
+def test_the_airing_rule_may_name_only_the_stations_zones(tmp_path):
+    folder = make_station(tmp_path, segments=())
+    path = folder / "station.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("    repeat_in: [chieu]\n",
+                                                            "    repeat_in: [chieu]\n    zones: [thon-nam]\n")
+                    + ZONES, encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        read_station_file(path)
+    assert caught.value.line == line_of(folder, "zones: [thon-nam]")
+    assert "không có vùng 'thon-nam' trong station.yaml (có: thon-dong, thon-tay)" in str(caught.value)
+
+
+def test_a_bulletin_naming_an_unknown_zone_is_refused(station):
+    refused = run_cli("bulletin", "new", "--text", NOTICE, "--zones", "thon-nam", "-s", str(station))
+    assert refused.returncode != 0
+    assert "Không có vùng 'thon-nam'" in refused.stderr and "thon-dong (Thôn Đông)" in refused.stderr
+    assert not (station / "bulletins").exists() or not any((station / "bulletins").iterdir())
+
+
+def test_a_bulletin_edited_to_an_unknown_zone_is_refused_at_its_line_before_approval(station):
+    made = new_bulletin(station, level="thuong", text=NOTICE, zones=["thon-dong"])
+    text = made.files.script.read_text(encoding="utf-8")
+    made.files.script.write_text(text.replace("- thon-dong", "- thon-nam"), encoding="utf-8")
+    refused = run_cli("bulletin", "approve", made.files.id, "--by", "Trần Văn Bình", "--role", "Chủ tịch",
+                      "-s", str(station))
+    assert refused.returncode != 0
+    line = next(i for i, l in enumerate(made.files.script.read_text(encoding="utf-8").splitlines(), 1)
+                if "thon-nam" in l)
+    assert f"bulletin.yaml, dòng {line}:" in refused.stderr and "không có vùng 'thon-nam'" in refused.stderr
+    assert Store(station).queued(programme=made.files.key) == []
+
+
+def test_without_zones_the_station_reads_as_before(tmp_path):
+    folder = make_station(tmp_path, segments=())
+    assert load_station(folder).zones == [] and load_station(folder)._zone_outputs == {}
