@@ -913,12 +913,17 @@ def _log_csv(entries) -> str:
     def when(iso):
         return parsed(iso).astimezone(VIETNAM).strftime("%d/%m/%Y %H:%M:%S") if iso else ""
 
+    from radio.zones import reach_words
+
+    zoned = any(e.zones is not None for e in entries)  # a station with zones: where each went
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(["Mã lượt phát", "Giờ định phát", "Bắt đầu", "Kết thúc", "Tệp", "Đầu ra", "Kết quả", "Lỗi"])
+    writer.writerow(["Mã lượt phát", "Giờ định phát", "Bắt đầu", "Kết thúc", "Tệp", "Đầu ra", "Kết quả", "Lỗi",
+                     *(["Vùng"] if zoned else [])])
     for e in entries:
         writer.writerow([e.airing_id, when(e.planned_at), when(e.started_at), when(e.ended_at), e.file or "",
-                         e.output, RESULT_NAMES.get(e.result, e.result), e.error or ""])
+                         e.output, RESULT_NAMES.get(e.result, e.result), e.error or "",
+                         *([reach_words(e)] if zoned else [])])
     return "\ufeff" + buffer.getvalue()
 
 
@@ -929,12 +934,16 @@ def _print_log(entries, title: str) -> None:
     if not entries:
         console.print(f"{title}: không có lượt phát nào.")
         return
+    from radio.zones import reach_words
+
+    zoned = any(entry.zones is not None for entry in entries)  # a station with zones
     table = Table(title=title)
-    for column in ("Giờ định phát", "Bắt đầu", "Kết thúc", "Kết quả", "Tệp", "Lỗi"):
+    for column in ("Giờ định phát", "Bắt đầu", "Kết thúc", "Kết quả", "Tệp", *(["Vùng"] if zoned else []), "Lỗi"):
         table.add_column(column)
     for entry in entries:
         table.add_row(shown(entry.planned_at), shown(entry.started_at), shown(entry.ended_at),
-                      RESULT_NAMES[entry.result], entry.file or "", entry.error or "")
+                      RESULT_NAMES[entry.result], entry.file or "",
+                      *([escape(reach_words(entry))] if zoned else []), entry.error or "")
     console.print(table)
 
 

@@ -338,7 +338,7 @@ def _reach_text(reach: tuple[ZoneReach, ...] | None) -> str | None:
     if reach is None:
         return None
     return json.dumps({r.zone: {"played": list(r.played), "failed": dict(r.failed)} for r in reach},
-                      ensure_ascii=False, sort_keys=True)
+                      ensure_ascii=False)  # in the airing's order of zones
 
 
 def _reach_of(text: str | None) -> tuple[ZoneReach, ...] | None:

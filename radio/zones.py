@@ -115,3 +115,17 @@ def day_counts(station_dir: Path, day: str | None = None) -> list[ZoneCount]:
     store = Store(station_dir, readonly=True)
     entries = [e for e in store.as_run() if parsed(e.planned_at).astimezone(zone).strftime("%Y-%m-%d") == day]
     return zone_counts(station, Path(station_dir), entries, {a.id: a for a in store.queued()})
+
+
+def reach_words(entry: AsRun) -> str:
+    """Where an as-run entry went, as the log's table says it: the zones reached, and those
+    not reached with the output that failed there."""
+    if entry.zones is None:
+        return ""
+    said = []
+    for reach in entry.zones:
+        if reach.reached:
+            said.append(reach.zone + (f" (trừ {', '.join(o for o, _ in reach.failed)})" if reach.failed else ""))
+        else:
+            said.append(f"{reach.zone}: không tới ({', '.join(o for o, _ in reach.failed if o) or 'lỗi'})")
+    return "; ".join(said)

@@ -1,6 +1,8 @@
 """Loudspeaker zones (issue 32): a station names its zones and each zone's outputs; an airing
 reaches only the outputs of the zones it targets, the as-run log says where it went, and
 status and reports count per zone."""
+import csv
+import io
 import json
 import os
 import signal
@@ -19,7 +21,7 @@ from radio.pipeline import sample_station_dir
 from radio.player import as_run_log
 from radio.schedule import add_airing, station_zone
 from radio.station import load_station, read_station_file
-from radio.store import Store
+from radio.store import Store, Tamper
 from tests.conftest import run_cli
 from tests.fixtures import MONTH, make_station
 
@@ -142,6 +144,15 @@ def test_an_output_that_fails_is_named_in_its_zone_and_the_others_still_hear(sta
     assert heard(station, "thon-dong") == heard(station, "thon-tay") == [entry.file]
     status = run_cli("player", "status", "-s", str(station), env={"COLUMNS": "200"})
     assert status_row(status.stdout, "Thôn Bắc") == ["0", "0", "0", "0", "0", "1"]
+    exported = run_cli("log", "--month", MONTH, "--csv", str(station / "log.csv"), "-s", str(station))
+    assert exported.returncode == 0, exported.stderr
+    [row] = csv.DictReader(io.StringIO((station / "log.csv").read_text(encoding="utf-8-sig")))
+    assert row["Vùng"] == "thon-dong; thon-tay; thon-bac: không tới (file:may-hong/thu-muc)"
+    # Where it went is in the chained ledger too: claiming after the fact that Thôn Bắc heard it shows.
+    assert Store(station).broken_record() is None
+    [stored] = Tamper(station).rows("as_run", id=entry.id)
+    Tamper(station).update("as_run", entry.id, zones=stored["zones"].replace('"played": []', '"played": ["loa"]'))
+    assert "Nhật ký phát bị sửa ngoài phần mềm" in Store(station).broken_record()
     assert status_row(status.stdout, "Thôn Tây") == ["1", "0", "0", "0", "0", "0"]
 
 
@@ -215,3 +226,56 @@ def test_a_bulletin_edited_to_an_unknown_zone_is_refused_at_its_line_before_appr
 def test_without_zones_the_station_reads_as_before(tmp_path):
     folder = make_station(tmp_path, segments=())
     assert load_station(folder).zones == [] and load_station(folder)._zone_outputs == {}
+
+
+@pytest.mark.skipif(__import__("tests.icecast_server", fromlist=["ICECAST"]).ICECAST is None,
+                    reason="Debian's icecast2 is not installed")
+def test_a_bulletin_for_one_cluster_is_heard_on_its_mount_and_not_on_the_other(tmp_path):
+    import urllib.request
+
+    from tests.icecast_server import IcecastServer, Listener, sounding
+
+    station = without_relay_hour(make_station(tmp_path, produced=True, approved=True, first_sentence=True))
+    server = IcecastServer()
+    server.start()
+    try:
+        with_zones(station, server.section("/an-lac.mp3") + "zones:\n"
+                   "  - id: thon-dong\n    name: Thôn Đông\n    outputs:\n      - {type: icecast, mount: /dong.mp3}\n"
+                   "  - id: thon-tay\n    name: Thôn Tây\n    outputs:\n      - {type: icecast, mount: /tay.mp3}\n")
+        made = new_bulletin(station, level="thuong", text=NOTICE, zones=["thon-dong"])
+        process = subprocess.Popen([sys.executable, "-m", "radio", "player", "run", "-s", str(station)],
+                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        listeners = []
+        try:
+            def mounts():
+                with urllib.request.urlopen(server.url("/status-json.xsl"), timeout=2) as answer:
+                    sources = json.load(answer)["icestats"].get("source", [])
+                return {s["listenurl"].rsplit("/", 1)[-1] for s in (sources if isinstance(sources, list) else [sources])}
+
+            deadline = time.monotonic() + 60
+            while {"dong.mp3", "tay.mp3"} - mounts() and time.monotonic() < deadline:
+                time.sleep(0.1)
+            listeners = [Listener(server.url("/dong.mp3")), Listener(server.url("/tay.mp3"))]
+            time.sleep(1)
+            approved = run_cli("bulletin", "approve", made.files.id, "--by", "Trần Văn Bình",
+                               "--role", "Chủ tịch UBND xã", "-s", str(station))
+            assert approved.returncode == 0, approved.stderr
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline and not [
+                    e for e in as_run_log(Store(station, readonly=True)) if e.result != "playing"]:
+                time.sleep(0.1)
+            time.sleep(1)  # what was sent 0.3 s ahead reaches the listeners
+        finally:
+            for listener in listeners:
+                listener.stop()
+            process.send_signal(signal.SIGTERM)
+            said = process.communicate(timeout=30)[0]
+    finally:
+        server.remove()
+    [entry] = as_run_log(Store(station), programme=made.files.key)
+    assert entry.result == "aired", said
+    assert [(r.zone, r.played) for r in entry.zones] == [("thon-dong", ("icecast:/dong.mp3",))]
+    dong, tay = (listener.samples() for listener in listeners)
+    first, last = sounding(dong)
+    assert (last - first) / 44100 > 5, said  # the notice, heard in Thôn Đông
+    assert len(tay) > 5 * 44100 and float(abs(tay).max()) < 0.01, said  # silence in Thôn Tây
