@@ -279,3 +279,37 @@ def test_a_bulletin_for_one_cluster_is_heard_on_its_mount_and_not_on_the_other(t
     first, last = sounding(dong)
     assert (last - first) / 44100 > 5, said  # the notice, heard in Thôn Đông
     assert len(tay) > 5 * 44100 and float(abs(tay).max()) < 0.01, said  # silence in Thôn Tây
+
+
+class FakeClock:
+    def __init__(self, start):
+        self.t = start
+
+    def now(self):
+        return self.t
+
+    def sleep(self, seconds, stop):
+        if seconds > 0:
+            self.t += timedelta(seconds=seconds)
+
+
+def test_the_month_airs_in_the_zones_its_rule_names_and_everywhere_once_the_rule_names_none(tmp_path):
+    from radio.player import Player
+    from radio.player.outputs import zone_outputs
+    from radio.schedule import queued, schedule_month
+
+    station = with_zones(make_station(tmp_path, produced=True, approved=True))
+    path = station / "station.yaml"
+    rule = "    repeat_in: [chieu]\n"
+    path.write_text(path.read_text(encoding="utf-8").replace(rule, rule + "    zones: [thon-tay]\n"), encoding="utf-8")
+    schedule_month(station, MONTH, now=datetime(2026, 11, 30, 12, 0, tzinfo=ZONE))
+    first, *later = queued(Store(station), programme=MONTH)
+    assert first.zones == ("thon-tay",) and all(a.zones == ("thon-tay",) for a in later)
+    [entry] = Player(station, zone_outputs(station), FakeClock(first.planned_at - timedelta(seconds=0.5))).check()
+    assert entry.result == "aired"
+    assert heard(station, "thon-tay") == [entry.file] and heard(station, "thon-dong") == []
+    # The rule changed: the airings still to come go everywhere, the one aired stays as it went.
+    path.write_text(path.read_text(encoding="utf-8").replace("    zones: [thon-tay]\n", ""), encoding="utf-8")
+    schedule_month(station, MONTH, now=first.planned_at + timedelta(hours=1))
+    again = queued(Store(station), programme=MONTH)
+    assert again[0] == first and again[1:] and all(a.zones == () for a in again[1:])
