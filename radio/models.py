@@ -76,6 +76,8 @@ class Slot(Model):
     # "local" slots carry the commune's own programmes; a "relay" slot carries a provincial
     # or national programme and never takes anything else.
     kind: Literal["local", "relay"] = "local"
+    # A relay slot's zones (station.yaml ``zones``): where its relays are heard; none, every zone.
+    zones: list[str] = Field(default_factory=list)
 
 
 class AiringRule(Model):

@@ -61,8 +61,7 @@ def read_station_file(path: Path) -> Station:
                 sections[key] = validate(path, data.pop(key), lines, plugin.settings, prefix=(key,))
     station = validate(path, data, lines, Station)
     station._sections = sections
-    if station.zones:
-        station._zone_outputs = _checked_zones(path, lines, station)
+    station._zone_outputs = _checked_zones(path, lines, station)
     return station
 
 
@@ -78,6 +77,8 @@ def _checked_zones(path: Path, lines, station: Station) -> dict[str, list[ZonePa
     """What pydantic cannot see in station.yaml's zones: a name given twice, a zone the
     airing rule names that does not exist, an output no plugin has or settings its plugin
     refuses; each said at its line."""
+    if not station.zones and not station.schedule.cchc.zones and not any(s.zones for s in station.slots):
+        return {}  # a station without zones: nothing to check, no plugin loaded
     from radio.config import ConfigError, line_of
     from radio.models import unknown_zone
 
@@ -91,9 +92,17 @@ def _checked_zones(path: Path, lines, station: Station) -> dict[str, list[ZonePa
                                   line=line, hint="mỗi vùng một mã (id) và một tên (name) riêng.")
             first[(field, value.casefold())] = line
     known = station.zone_ids()
-    for i, zone_id in enumerate(station.schedule.cchc.zones):
+    named = [(("schedule", "cchc", "zones", i), zone_id) for i, zone_id in enumerate(station.schedule.cchc.zones)]
+    named += [(("slots", i, "zones", j), zone_id) for i, slot in enumerate(station.slots)
+              for j, zone_id in enumerate(slot.zones)]
+    for where, zone_id in named:
         if zone_id not in known:
-            raise ConfigError(path, unknown_zone(zone_id, known) + ".", line=line_of(lines, ("schedule", "cchc", "zones", i)))
+            raise ConfigError(path, unknown_zone(zone_id, known) + ".", line=line_of(lines, where))
+    for i, slot in enumerate(station.slots):
+        if slot.zones and slot.kind != "relay":
+            raise ConfigError(path, f"khung giờ '{slot.id}' không phải khung tiếp sóng nên không chọn vùng.",
+                              line=line_of(lines, ("slots", i, "zones")),
+                              hint="chuyên mục hằng tháng chọn vùng ở schedule: cchc: zones.")
     built: dict[str, ZonePart] = {}
     checked: dict[str, list[ZonePart]] = {}
     for i, zone in enumerate(station.zones):

@@ -313,3 +313,21 @@ def test_the_month_airs_in_the_zones_its_rule_names_and_everywhere_once_the_rule
     schedule_month(station, MONTH, now=first.planned_at + timedelta(hours=1))
     again = queued(Store(station), programme=MONTH)
     assert again[0] == first and again[1:] and all(a.zones == () for a in again[1:])
+
+
+def test_only_a_relay_slot_chooses_zones_and_only_the_stations_own(tmp_path):
+    folder = make_station(tmp_path, segments=())
+    path = folder / "station.yaml"
+    relay = "    kind: relay\n"
+    original = path.read_text(encoding="utf-8")
+    path.write_text(original.replace(relay, relay + "    zones: [thon-tay]\n") + ZONES, encoding="utf-8")
+    assert read_station_file(path).slots[-1].zones == ["thon-tay"]
+    path.write_text(original.replace(relay, relay + "    zones: [thon-tay]\n"), encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:  # no zones at all: said so, at the line
+        read_station_file(path)
+    assert caught.value.line == line_of(folder, "zones: [thon-tay]") and "đài chưa chia vùng" in str(caught.value)
+    path.write_text(original.replace('    length_min: 30\n', '    length_min: 30\n    zones: [thon-tay]\n', 1)
+                    + ZONES, encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        read_station_file(path)
+    assert caught.value.line == line_of(folder, "zones: [thon-tay]") and "không phải khung tiếp sóng" in str(caught.value)
