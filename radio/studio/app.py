@@ -360,8 +360,10 @@ async def station_page(request: Request) -> Response:
 
 
 async def open_month(request: Request) -> Response:
+    from radio.studio.forms import typed_month
+
     account_of(request)
-    month = check_month(request.query_params.get("month", "").strip())
+    month = typed_month(request.query_params.get("month", ""))
     return RedirectResponse(month_url(request, month), status_code=303)
 
 

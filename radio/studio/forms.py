@@ -198,6 +198,25 @@ def calendar(folder: Path, month: str) -> list[list[Day]]:
 
 # -- how the pages write months and times --------------------------------------------------
 
+_TYPED_MONTH = re.compile(r"(?:tháng\s*)?(\d{1,2})\s*(?:[/.-]|\s+năm\s+|\s+)\s*(\d{4})", re.IGNORECASE)
+
+
+def typed_month(text: str) -> str:
+    """The month an officer typed, as pages write it ("01/2027", "tháng 1/2027", "1 năm 2027")
+    or as files name it ("2027-01"), in the files' form; anything else is refused by
+    ``check_month`` with its own message."""
+    from radio.programme import ProgrammeKeyError, check_month
+
+    text = " ".join((text or "").split())
+    said = _TYPED_MONTH.fullmatch(text)
+    if said and 1 <= int(said.group(1)) <= 12:
+        text = f"{said.group(2)}-{int(said.group(1)):02d}"
+    try:
+        return check_month(text)
+    except ProgrammeKeyError as refused:
+        raise ProgrammeKeyError(refused.message, hint="viết tháng rồi năm, ví dụ 01/2027.") from None
+
+
 def month_vi(month: str) -> str:
     """'2027-01' as a Vietnamese page writes it: 'tháng 01/2027'."""
     text = str(month or "")
