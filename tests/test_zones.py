@@ -47,20 +47,9 @@ def with_zones(folder, text=ZONES):
     return folder
 
 
-def without_relay_hour(folder):
-    """The sample's relay hour (18:00-19:00) refuses an airing placed a few seconds from
-    now; these tests air whenever they run."""
-    path = folder / "station.yaml"
-    text = path.read_text(encoding="utf-8")
-    start = text.index("  - id: tiep-song-tinh")
-    end = text.index("kind: relay\n", start) + len("kind: relay\n")
-    path.write_text(text[:start] + text[end:], encoding="utf-8")
-    return folder
-
-
 @pytest.fixture
 def station(tmp_path):
-    return with_zones(without_relay_hour(make_station(tmp_path, produced=True, approved=True, first_sentence=True)))
+    return with_zones(make_station(tmp_path, produced=True, approved=True, first_sentence=True))
 
 
 def heard(station, folder):
@@ -235,7 +224,7 @@ def test_a_bulletin_for_one_cluster_is_heard_on_its_mount_and_not_on_the_other(t
 
     from tests.icecast_server import IcecastServer, Listener, sounding
 
-    station = without_relay_hour(make_station(tmp_path, produced=True, approved=True, first_sentence=True))
+    station = make_station(tmp_path, produced=True, approved=True, first_sentence=True)
     server = IcecastServer()
     server.start()
     try:
