@@ -82,8 +82,11 @@ def test_a_bulletin_for_one_zone_reaches_only_that_zone_and_the_programme_reache
     approved = run_cli("bulletin", "approve", made.files.id, "--by", "Trần Văn Bình",
                        "--role", "Chủ tịch UBND xã", "-s", str(station))
     assert approved.returncode == 0, approved.stderr
+    assert "Vùng: thon-dong." in run_cli("bulletin", "show", made.files.id, "-s", str(station)).stdout
+    [queued_bulletin] = Store(station).queued(programme=made.files.key)
     now = datetime.now(ZONE)
-    add_airing(station, MONTH, (now + timedelta(seconds=20)).replace(tzinfo=None), now=now, force=True)
+    after = max(queued_bulletin.ends_at + timedelta(seconds=2), now + timedelta(seconds=2))
+    add_airing(station, MONTH, after.astimezone(ZONE).replace(tzinfo=None), now=now, force=True)
     said = air_everything(station, expected=2)
     assert "vùng thon-dong: file:played/thon-dong; vùng thon-tay: file:played/thon-tay" in said
     [bulletin] = as_run_log(Store(station), programme=made.files.key)
