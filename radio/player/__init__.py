@@ -671,6 +671,12 @@ def run(player: Player, until: datetime | None = None, *, hard: bool = False,
             player.watch_for_emergencies()
 
     watcher = threading.Thread(target=keep_watching, name="radio-emergency", daemon=True)
+    # Bulletins from the station's sources (station.yaml importers) arrive on a thread of
+    # their own: making one takes seconds, which neither an airing nor the watcher may wait.
+    from radio.importer import keep_importing
+
+    importer = threading.Thread(target=keep_importing, args=(player.station_dir, beating, player._say),
+                                name="radio-importer", daemon=True)
     try:
         try:
             recovered = player.recover()
@@ -688,6 +694,7 @@ def run(player: Player, until: datetime | None = None, *, hard: bool = False,
         player.beat()
         beater.start()
         watcher.start()
+        importer.start()
         player.keep_copies()
         tick()
         while not player.stop.is_set() and (until is None or player.clock.now() < until):
