@@ -516,6 +516,9 @@ def reject_bulletin(station_dir: Path, bulletin_id: str, by: str, role: str | No
     from radio.approval import current_audio, script_hash
     from radio.schedule import remove_airing
 
+    if not (reason or "").strip():  # for the command line and the studio alike
+        raise BulletinError("Trả lại hoặc thu hồi bản tin cần ghi lý do.",
+                            hint="ghi lý do (--reason), ví dụ: bão đã tan, thông báo đã có bản mới.")
     files = bulletin_files(station_dir, bulletin_id)
     read_bulletin(files)
     store = Store(station_dir)

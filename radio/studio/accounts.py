@@ -34,7 +34,9 @@ WEB_ACTION_NAMES = {"login": "đăng nhập", "logout": "đăng xuất", "brief"
                     "reject": "trả lại", "schedule-auto": "xếp lịch tự động", "schedule-add": "thêm lượt phát",
                     "schedule-remove": "gỡ lượt phát", "report": "lập báo cáo",
                     "publish": "đăng lên trang web", "settings": "sửa cài đặt đài",
-                    "record": "thu giọng đọc", "record-remove": "bỏ bản thu"}
+                    "record": "thu giọng đọc", "record-remove": "bỏ bản thu",
+                    "bulletin-new": "tạo bản tin", "bulletin-approve": "duyệt bản tin",
+                    "bulletin-reject": "trả lại bản tin"}
 # What each role may do; admin may do everything.
 PERMISSIONS = {
     "officer": {"view", "edit", "produce", "publish", "settings"},
