@@ -95,7 +95,7 @@ class ImporterPlugin(Plugin):
         registry.add("importer", "folder", "radio.importer:FolderSource", options=FolderOptions,
                      about="thư mục nhận tệp bản tin (tệp .json)")
         registry.add("importer", "http", "radio.importer:HttpSource", options=HttpOptions,
-                     about="nguồn bản tin qua HTTP (JSON)")
+                     about="nguồn bản tin qua HTTP (JSON hoặc RSS)")
 
 
 plugin = ImporterPlugin()
@@ -196,6 +196,66 @@ def items_of(document: Any) -> list[Any]:
     return document if isinstance(document, list) else [document]
 
 
+def parse_feed(data: bytes) -> list[Any]:
+    """The items of a feed: RSS 2.0 when it begins with markup, the JSON shape otherwise."""
+    if data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
+        return rss_items(data)
+    return items_of(parse_json(data))
+
+
+#: RSS 2.0 carries the shape's other fields as ``<category domain="…">`` elements.
+RSS_FIELDS = ("level", "at", "valid_until", "repeat", "every_min")
+
+
+def rss_items(data: bytes) -> list[dict]:
+    """RSS 2.0 items in the JSON shape: ``guid`` (or ``link``) the id, ``title``, an audio
+    ``enclosure`` (the ``description`` then only describes it) or the ``description`` as the
+    words (markup removed), and ``<category domain="level|zone|at|valid_until|repeat|every_min">``.
+    Expat refuses entity expansion bombs and ElementTree fetches no external entity."""
+    import html
+    import re
+    import xml.etree.ElementTree as ElementTree
+
+    try:
+        root = ElementTree.fromstring(data)
+    except ElementTree.ParseError as exc:
+        line, column = exc.position
+        raise ImporterError(f"không phải XML hợp lệ (dòng {line}, cột {column + 1})") from None
+    channel = root.find("channel") if root.tag == "rss" else None
+    if channel is None:
+        raise ImporterError("không phải nguồn RSS 2.0 (thiếu <rss><channel>)")
+    items = []
+    for element in channel.findall("item"):
+        item: dict[str, Any] = {}
+        ident = (element.findtext("guid") or element.findtext("link") or "").strip()
+        if ident:
+            item["id"] = ident
+        if (element.findtext("title") or "").strip():
+            item["title"] = element.findtext("title")
+        enclosure = element.find("enclosure")
+        if enclosure is not None and enclosure.get("url"):
+            item["audio"] = enclosure.get("url")
+        elif (element.findtext("description") or "").strip():
+            item["text"] = html.unescape(re.sub(r"<[^>]+>", " ", element.findtext("description")))
+        for category in element.findall("category"):
+            domain, value = (category.get("domain") or "").strip(), (category.text or "").strip()
+            if domain == "zone":
+                item.setdefault("zones", []).append(value)
+            elif domain in RSS_FIELDS:
+                item[domain] = _number_if_it_is(value) if domain in ("repeat", "every_min") else value
+        items.append(item)
+    return items
+
+
+def _number_if_it_is(value: str) -> Any:
+    for kind in (int, float):
+        try:
+            return kind(value)
+        except ValueError:
+            continue
+    return value
+
+
 def parse_json(data: bytes) -> Any:
     try:
         return json.loads(data.decode("utf-8-sig"))
@@ -220,7 +280,7 @@ class Delivery:
 
 
 class FolderSource:
-    """A folder a vendor's adapter writes ``*.json`` files into (each one item or a feed; an
+    """A folder a vendor's adapter writes ``*.json`` (or RSS ``*.xml``) files into (each one item or a feed; an
     item's ``audio`` a file beside it). Files dealt with move to ``da-nhan/``, broken ones to
     ``loi/``; an item the station could not make now (no voice) stays for the next look.
     Adapters should write under another name and rename, so a half-written file is never read."""
@@ -232,7 +292,8 @@ class FolderSource:
         if not self.folder.is_dir():
             raise ImporterError(f"Không có thư mục nhận bản tin {self.folder}.",
                                 hint="tạo thư mục đó, hoặc sửa mục folder của nguồn trong station.yaml.")
-        for path in sorted(p for p in self.folder.glob("*.json") if p.is_file() and not p.name.startswith(".")):
+        for path in sorted(p for p in self.folder.iterdir()
+                           if p.suffix in (".json", ".xml") and p.is_file() and not p.name.startswith(".")):
             yield from self._read(path)
 
     def _read(self, path: Path) -> Iterator[Delivery]:
@@ -241,7 +302,7 @@ class FolderSource:
         try:
             if path.stat().st_size > FEED_MAX_BYTES:
                 raise ImporterError(f"tệp lớn quá {FEED_MAX_BYTES // 1024 // 1024} MB")
-            items = items_of(parse_json(path.read_bytes()))
+            items = parse_feed(path.read_bytes())
         except (ImporterError, OSError) as exc:
             problem = exc.message if isinstance(exc, ImporterError) else f"không đọc được ({exc.strerror or exc})"
             yield Delivery(f"tệp {path.name}", problem=problem, settle=lambda kind: self._move(path, [], [kind], 1))
@@ -280,14 +341,14 @@ class FolderSource:
 
 
 class HttpSource:
-    """A feed fetched over HTTP(S): JSON of the documented shape; an item's ``audio`` an
+    """A feed fetched over HTTP(S): JSON of the documented shape or RSS 2.0; an item's ``audio`` an
     address, relative ones read against the feed's."""
 
     def __init__(self, options: HttpOptions, station_dir: Path) -> None:  # noqa: ARG002
         self.url, self.timeout_s = options.url, options.timeout_s
 
     def deliveries(self) -> Iterator[Delivery]:
-        items = items_of(parse_json(self._get(self.url, FEED_MAX_BYTES)))
+        items = parse_feed(self._get(self.url, FEED_MAX_BYTES))
         for n, item in enumerate(items, 1):
             yield Delivery(f"bản tin thứ {n} của {self.url}", item=item, fetch_audio=self._audio)
 

@@ -192,9 +192,11 @@ def test_the_players_importer_thread_queues_a_trusted_emergency_and_says_it_once
 
     from radio.importer import keep_importing
 
-    inbox = folder_source(station, trusted=True)
-    path = station / "station.yaml"
-    path.write_text(path.read_text(encoding="utf-8").replace("every_s: 60", "every_s: 1"), encoding="utf-8")
+    inbox = station / "inbox"
+    inbox.mkdir()
+    with_sources(station, {"id": "tinh", "name": SOURCE, "type": "folder", "folder": "inbox",
+                           "trusted_for_emergency": True},
+                 {"id": "cham-chet", "type": "http", "url": "http://127.0.0.1:9/x.json", "timeout_s": 1}, every_s=1)
     said, stop = [], threading.Event()
     thread = threading.Thread(target=keep_importing, args=(station, stop, said.append), daemon=True)
     thread.start()
@@ -213,16 +215,46 @@ def test_the_players_importer_thread_queues_a_trusted_emergency_and_says_it_once
         stop.set()
         thread.join(timeout=60)
     assert sum("duyệt ngay" in line for line in said) == 1 and sum("tệp hong.json" in line for line in said) == 1
+    # The dead source fails at every look (at least three by now) and is said once.
+    assert sum("Không kết nối được nguồn http://127.0.0.1:9/x.json" in line for line in said) == 1
 
 
 def test_the_documented_example_is_the_shape_the_importer_reads():
     from pathlib import Path
     from zoneinfo import ZoneInfo
 
-    from radio.importer import items_of, parse_json, read_item
+    from radio.importer import items_of, parse_feed, parse_json, read_item
 
-    example = Path(__file__).parent.parent / "docs" / "examples" / "inbound-feed.json"
-    items = [read_item(raw, ZoneInfo("Asia/Ho_Chi_Minh")) for raw in items_of(parse_json(example.read_bytes()))]
-    assert [(i.level, i.repeat, bool(i.text), bool(i.audio)) for i in items] == [
-        ("khan-cap", 3, True, False), ("thuong", 1, False, True)]
+    examples = Path(__file__).parent.parent / "docs" / "examples"
+    zone = ZoneInfo("Asia/Ho_Chi_Minh")
+    items = [read_item(raw, zone) for raw in items_of(parse_json((examples / "inbound-feed.json").read_bytes()))]
+    assert [(i.id, i.level, i.repeat, bool(i.text), i.audio) for i in items] == [
+        ("HT-2026-0412", "khan-cap", 3, True, None), ("HT-2026-0413", "thuong", 1, False, "am-thanh/tiem-chung-thang-12.mp3")]
     assert items[0].valid_until.utcoffset() == timedelta(hours=7)
+    same = [read_item(raw, zone) for raw in parse_feed((examples / "inbound-feed.xml").read_bytes())]
+    assert same == items  # the RSS example carries the same two bulletins
+
+
+def test_an_rss_feed_over_http_is_read_as_the_same_shape(station, feed):
+    folder, base = feed
+    spoken_mp3(folder / "doc.mp3")
+    (folder / "rss.xml").write_text(f"""<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0"><channel><title>Nguồn tỉnh</title>
+  <item><guid>R-1</guid><title>Bão số 3</title><description>&lt;p&gt;{NOTICE}&lt;/p&gt;</description>
+    <category domain="level">2</category><category domain="repeat">2</category>
+    <category domain="every_min">15</category></item>
+  <item><guid>R-2</guid><title>Tiêm chủng</title><description>Bản ghi âm.</description>
+    <enclosure url="{base}/doc.mp3" type="audio/mpeg" length="1"/><category domain="level">thuong</category></item>
+  <item><title>Không mã</title><description>Lời.</description><category domain="level">thuong</category></item>
+</channel></rss>""", encoding="utf-8")
+    (folder / "hong.xml").write_text("<rss><channel><item>", encoding="utf-8")
+    with_sources(station, {"id": "tinh", "name": SOURCE, "type": "http", "url": f"{base}/rss.xml"},
+                 {"id": "hong", "type": "http", "url": f"{base}/hong.xml"})
+    outcomes = import_bulletins(station)
+    assert [(o.source, o.kind) for o in outcomes] == [("tinh", IMPORTED), ("tinh", IMPORTED), ("tinh", BROKEN),
+                                                     ("hong", FAILED)]
+    assert "thiếu mã bản tin (id)" in outcomes[2].message
+    assert "không phải XML hợp lệ (dòng 1, cột 21)" in outcomes[3].message
+    priority = read_bulletin(files_of(station, outcomes[0].bulletin_id))
+    assert (priority.level, priority.repeat, priority.every_min, priority.text) == ("uu-tien", 2, 15, NOTICE)
+    assert read_bulletin(files_of(station, outcomes[1].bulletin_id)).recording

@@ -123,3 +123,19 @@ def test_a_leader_issues_and_approves_an_emergency_in_one_step_where_the_station
     events = Store(folder).review_events(str(files.key))
     assert [(e.action, e.by_name) for e in events] == [("produce", "Trần Văn Bình"), ("approve", "Trần Văn Bình")]
     assert re.search(r"sản xuất — Trần Văn Bình.*duyệt — Trần Văn Bình", visible(done.text), re.S)
+
+
+def test_an_uploaded_recording_becomes_the_bulletin(studio, tmp_path):
+    from tests.test_importer import spoken_mp3
+
+    source = tmp_path / "doc-thong-bao.mp3"
+    spoken_mp3(source)
+    studio.login("lan")
+    answer = studio.client.post(PAGE, data={"csrf": studio.token(PAGE), "level": "thuong", "when": "now",
+                                            "repeat": "1", "title": "Lịch tiêm chủng"},
+                                files={"audio": ("doc-thong-bao.mp3", source.read_bytes(), "audio/mpeg")})
+    assert "Đã tạo bản tin thông thường" in answer.text, visible(answer.text)[:500]
+    item, _ = only_bulletin(studio)
+    assert item.bulletin.text is None and item.bulletin.recording and item.bulletin.title == "Lịch tiêm chủng"
+    assert 5 < item.duration_s < 9  # tone, pause, the three seconds read, the tail
+    assert "Bản ghi âm do người đọc." in visible(studio.client.get(f"{PAGE}/{item.bulletin.id}").text)
