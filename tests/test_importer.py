@@ -258,3 +258,23 @@ def test_an_rss_feed_over_http_is_read_as_the_same_shape(station, feed):
     priority = read_bulletin(files_of(station, outcomes[0].bulletin_id))
     assert (priority.level, priority.repeat, priority.every_min, priority.text) == ("uu-tien", 2, 15, NOTICE)
     assert read_bulletin(files_of(station, outcomes[1].bulletin_id)).recording
+
+
+def test_the_running_player_takes_a_trusted_emergency_from_the_folder_and_airs_it(station):
+    from radio.player import as_run_log
+    from tests.test_bulletin_player import daemon, stop, wait_for
+
+    inbox = station / "inbox"
+    inbox.mkdir()
+    with_sources(station, {"id": "tinh", "name": SOURCE, "type": "folder", "folder": "inbox",
+                           "trusted_for_emergency": True}, every_s=1)
+    process = daemon(station)
+    try:
+        drop(inbox, "khan.json", {"id": "KC-11", "level": "khan-cap", "text": "Thông báo khẩn: nước sông đang lên."})
+        aired = wait_for(lambda: [e for e in as_run_log(Store(station, readonly=True)) if e.result == "aired"],
+                         120, "the imported emergency aired")
+    finally:
+        said = stop(process)
+    [bulletin] = list_bulletins(station)
+    assert aired[0].programme == files_of(station, bulletin.bulletin.id).key
+    assert "duyệt ngay" in " ".join(said.split()), said
