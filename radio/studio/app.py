@@ -349,11 +349,15 @@ async def home(request: Request) -> Response:
 
 async def station_page(request: Request) -> Response:
     from radio import overview
+    from radio.station import BLANK
     from radio.studio.forms import station_blanks
 
     folder, account = account_of(request)
     seen = overview.months(folder)
-    return page(request, "overview.html.j2", account=account, station=load_station(folder),
+    station = load_station(folder)
+    named = not station.name.startswith(BLANK)  # a new station's name is still its [ĐIỀN …] blank
+    return page(request, "overview.html.j2", account=account, station=station,
+                station_name=station.name if named else "Đài mới (chưa đặt tên)",
                 columns=overview.MONTH_COLUMNS, rows=seen.rows, tampered=seen.tampered,
                 waiting=[row.month for row in seen.rows if row.waiting] if may(account, "approve") else None,
                 blanks=station_blanks(folder) if may(account, "settings") else [])
@@ -368,6 +372,7 @@ async def open_month(request: Request) -> Response:
 async def month_page(request: Request) -> Response:
     from radio import overview
     from radio.approval import history
+    from radio.publish import has_address
 
     folder, account = account_of(request)
     month = month_of(request)
@@ -377,7 +382,7 @@ async def month_page(request: Request) -> Response:
     return page(request, "month.html.j2", account=account, station=station, month=month,
                 row=overview.month(folder, month), columns=overview.MONTH_COLUMNS, event_names=overview.EVENT_NAMES,
                 events=history(MonthFiles(folder, station.id, month), store), actions=store.web_actions(month),
-                job=job.state() if job else None,
+                job=job.state() if job else None, site_known=has_address(station),
                 may=lambda p: may(account, p), stale_recordings=_stale_recordings(folder, month))
 
 

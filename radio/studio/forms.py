@@ -239,6 +239,14 @@ STUDIO_ACTIONS = {
 STUDIO_FLAGS = {"--fit": "bấm «Tự điều chỉnh cho vừa»", "--allow-length": "«Vẫn ghi kịch bản này»",
                 "--new-draft": "«Soạn bản nháp mới»", "--use-stale": "«Vẫn dùng bản thu cũ»",
                 "--remove": "«Bỏ bản thu, để máy đọc»"}
+# A setting a message tells people to write into station.yaml, said as the settings page's field.
+STUDIO_SETTINGS = {
+    "đặt publish: after_airing: false trong station.yaml":
+        "chọn «Ngay khi lãnh đạo duyệt» ở ô «Đăng lên trang web của xã» trong «Cài đặt đài»",
+    "ghi website: của đài, hoặc publish: base_url: (địa chỉ thư mục trang) trong station.yaml":
+        "điền ô «Trang web của xã» trong «Cài đặt đài»",
+}
+_MONTH_WRITTEN = re.compile(r"\b([Tt]háng) (\d{4})-(\d{2})\b")
 _QUOTED_COMMAND = re.compile(r"(?:chạy(?: lại)?:?\s+)?'radio ([a-z-]+)[^']*'")
 _BRACKETED_COMMAND = re.compile(r"\s*\((?:radio|chạy) [^)]*\)")
 _BARE_COMMAND = re.compile(r"(?:chạy(?: lại)?:?\s+)?\bradio ([a-z-]+)(?: [a-z]+)?(?: --?[\w-]+(?: \S+)?)*")
@@ -258,6 +266,9 @@ def studio_words(text) -> str:
     said = _QUOTED_COMMAND.sub(lambda m: STUDIO_ACTIONS.get(m.group(1), "dùng trang tương ứng của phòng thu"), said)
     said = _BARE_COMMAND.sub(lambda m: STUDIO_ACTIONS.get(m.group(1), "dùng trang tương ứng của phòng thu"), said)
     said = _FLAG.sub(lambda m: STUDIO_FLAGS.get(m.group(0), "lựa chọn tương ứng trên trang"), said)
+    for written, page_words in STUDIO_SETTINGS.items():
+        said = said.replace(written, page_words)
+    said = _MONTH_WRITTEN.sub(lambda m: f"{m.group(1)} {m.group(3)}/{m.group(2)}", said)
     return said.replace(" (extra_segments)", "").replace("extra_segments", "đoạn thêm")
 
 
@@ -348,7 +359,13 @@ def settings_context(folder: Path, form: dict | None) -> dict:
         # A [ĐIỀN …] blank shows as the input's placeholder, so the officer types into an empty box.
         values.update({f"blank_{b.line}": "" if b.value.startswith(BLANK) else b.value
                        for b in blanks})
-    return {"station": station, "values": values, "presets": AUDIO_PRESETS,
+        placeholders = {key: values[key] for key in ("name", "hotline") if str(values[key]).startswith(BLANK)}
+        values.update({key: "" for key in placeholders})
+        values["publish_when"] = "after_airing" if _publishes_after_airing(station) else "approved"
+    else:
+        placeholders = {}
+    return {"station": station, "values": values, "presets": AUDIO_PRESETS, "placeholders": placeholders,
+            "publish_choices": PUBLISH_CHOICES,
             "blanks": [b for b in blanks if not _FORM_FIELDS.match(b.field)], "all_blanks": blanks}
 
 
@@ -361,7 +378,7 @@ def save_settings(folder: Path, form: dict) -> list[str]:
     import tempfile
 
     from radio.fileio import write_text
-    from radio.station import read_station_file
+    from radio.station import BLANK, read_station_file
 
     path = Path(folder) / "station.yaml"
     yaml = _round_trip_yaml()
@@ -377,7 +394,9 @@ def save_settings(folder: Path, form: dict) -> list[str]:
                 parent[blank.where[-1]] = _quoted_if_needed(typed.strip())
                 changed.append(blank.field)
     for key in ("name", "hotline"):
-        _set(data, key, form.get(key, "").strip(), changed, key)
+        typed = form.get(key, "").strip()
+        if typed or not str(data.get(key, "")).startswith(BLANK):  # left empty, a blank stays a blank
+            _set(data, key, typed, changed, key)
     website = form.get("website", "").strip()
     if website:
         _set(data, "website", website, changed, "website")
@@ -390,6 +409,7 @@ def save_settings(folder: Path, form: dict) -> list[str]:
             data["audio"] = {}
         data["audio"]["preset"] = preset
         changed.append("audio.preset")
+    _set_publish_when(data, form.get("publish_when"), changed)
     for i, slot in enumerate(data.get("slots") or []):
         _set(slot, "name", form.get(f"slot_name_{i}", slot.get("name", "")).strip(), changed, f"slots.{i}.name")
         _set(slot, "start", form.get(f"slot_start_{i}", slot.get("start", "")).strip(), changed, f"slots.{i}.start")
@@ -418,6 +438,34 @@ def save_settings(folder: Path, form: dict) -> list[str]:
                               hint=exc.hint or "sửa ô được nêu rồi lưu lại; tệp station.yaml chưa bị thay đổi.") from None
     write_text(path, text)
     return changed
+
+
+# When a month goes on the commune's website (publish.after_airing in station.yaml).
+PUBLISH_CHOICES = {"after_airing": "Sau lượt phát đầu tiên trên loa (như kế hoạch ghi: tác phẩm đã phát sóng)",
+                   "approved": "Ngay khi lãnh đạo duyệt"}
+
+
+def _publishes_after_airing(station) -> bool:
+    from radio import publish
+    from radio.station import plugin_settings
+
+    return plugin_settings(station, publish.plugin).after_airing
+
+
+def _set_publish_when(data, chosen: str | None, changed: list[str]) -> None:
+    """Written only when it differs from what the file says (true when the file is silent)."""
+    if chosen not in PUBLISH_CHOICES:
+        return
+    after_airing = chosen == "after_airing"
+    section = data.get("publish")
+    if (section or {}).get("after_airing", True) == after_airing:
+        return
+    if section is None:
+        from ruamel.yaml.comments import CommentedMap
+
+        data["publish"] = section = CommentedMap()
+    section["after_airing"] = after_airing
+    changed.append("publish.after_airing")
 
 
 def _add_and_remove_slots(data, form: dict, changed: list[str]) -> None:
