@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from radio.workspace import init_station
-from tests.fixtures import add_people, served_studio
+from tests.fixtures import PASSWORD, PEOPLE, add_people, served_studio
 from tests.test_studio_browser import CHROMIUM, DRIVER, browser, click, log_in, log_out, said, wait_for  # noqa: F401
 
 pytestmark = pytest.mark.skipif(
@@ -25,6 +25,7 @@ FILLED = {
     "Họ tên công chức phụ trách": "Nguyễn Thị Lan", "Chức vụ của công chức phụ trách": "Công chức Văn hóa – Xã hội",
     "Họ tên người duyệt": "Hoàng Văn Nam", "Chức vụ của người duyệt": "Phó Chủ tịch UBND xã",
 }
+ADMIN = ("admin", "Phạm Văn Quản", "Quản trị viên")
 VIEWPORTS = {"may-tinh": (1280, 900), "dien-thoai": (390, 844)}
 
 
@@ -83,18 +84,38 @@ def blank(path: Path) -> bool:
 def test_a_new_station_makes_its_first_month_in_the_browser_alone(tmp_path, browser, viewport):  # noqa: F811
     folder = tmp_path / "xa-phu-my"
     init_station(folder)  # what `radio init` makes: every identity line a [ĐIỀN …] blank
-    add_people(folder)
+    add_people(folder, {"quan-tri": ADMIN})  # the one account made before anyone can log in
     shots = tmp_path / "anh-chup"
     shots.mkdir()
     browser.set_window_size(*VIEWPORTS[viewport])
     with served_studio(folder) as base:
         walk = Walk(browser, base, folder, shots, viewport)
+        admin_adds_the_people(walk)
         first_login_fills_the_settings(walk)
+        officer_brings_the_stations_intro(walk, tmp_path)
         officer_makes_the_programme(walk)
         leader_approves(walk)
         operator_schedules(walk)
         officer_publishes(walk)
     assert len(walk.taken) >= 12
+
+
+def admin_adds_the_people(walk: Walk) -> None:
+    from selenium.webdriver.support.ui import Select
+
+    log_in(walk.browser, walk.base, "quan-tri")
+    walk.go("/accounts")
+    for username, (role, name, title) in PEOPLE.items():
+        walk.type("#username", username)
+        walk.type("#full_name", name)
+        walk.type("#title", title)
+        Select(walk.find("#role")).select_by_value(role)
+        walk.type("#password", PASSWORD)
+        walk.press("#add")
+        assert f"Đã thêm tài khoản {username}" in walk.browser.page_source, said(walk.browser)
+    walk.fits_the_screen()
+    walk.shot("quan-tri-them-tai-khoan")
+    log_out(walk.browser)
 
 
 def first_login_fills_the_settings(walk: Walk) -> None:
@@ -119,12 +140,45 @@ def first_login_fills_the_settings(walk: Walk) -> None:
     walk.shot("cai-dat-da-luu")
 
 
+def officer_brings_the_stations_intro(walk: Walk, scratch: Path) -> None:
+    intro = scratch / "nhac-hieu-xa.wav"
+    intro.write_bytes(chime_wav(2.5))
+    walk.go("/kit")
+    walk.find("#file-intro").send_keys(str(intro))
+    walk.press("#upload-intro")
+    assert "Đã dùng tệp nhac-hieu-xa.wav làm nhạc hiệu mở đầu" in walk.browser.page_source, said(walk.browser)
+    assert walk.find("#kit-intro audio").get_attribute("src").endswith("/kit/intro/audio")
+    walk.fits_the_screen()
+    walk.shot("nhac-cua-dai")
+
+
+def chime_wav(seconds: float) -> bytes:
+    import io
+    import wave
+
+    import numpy as np
+
+    rate = 44100
+    t = np.arange(int(seconds * rate)) / rate
+    chime = 0.4 * np.sin(2 * np.pi * 523 * t) * np.exp(-1.5 * t)
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes((chime * 32767).astype(np.int16).tobytes())
+    return buffer.getvalue()
+
+
 def officer_makes_the_programme(walk: Walk) -> None:
     walk.go("/")
     assert not walk.finds("#first-run")
-    walk.type("#month", MONTH)
-    walk.press("form[action$='/open'] button")
-    walk.press(f"a[href$='/m/{MONTH}/brief']")
+    # The month's brief begun from the year plan.
+    walk.go("/plan?year=2027")
+    walk.fits_the_screen()
+    walk.shot("ke-hoach-nam")
+    walk.press(f"#brief-{MONTH}")
+    assert "Đã tạo bản tin theo kế hoạch năm" in walk.browser.page_source, said(walk.browser)
     walk.find("#news_title_0").send_keys("Xã ra mắt tổ công nghệ số cộng đồng")
     walk.find("#news_text_0").send_keys(
         "Ngày 05/01/2027, Ủy ban nhân dân xã ra mắt tổ công nghệ số cộng đồng ở cả 8 thôn. "
