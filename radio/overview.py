@@ -147,13 +147,22 @@ def players(station_dir: Path) -> Players:
 def outputs() -> list[tuple[str, str]]:
     """Every output a player can use on this machine, radio's own first, then those of
     installed plugins, each with what it is (its part's ``about``)."""
+    return _parts_here("output")
+
+
+def engines() -> list[tuple[str, str]]:
+    """Every reading engine an announcer can use on this machine, as ``outputs`` lists outputs."""
+    return _parts_here("engine")
+
+
+def _parts_here(kind: str) -> list[tuple[str, str]]:
     from radio.plugins import PluginError, parts, registry
 
     try:
-        found = parts("output")
-    except PluginError:  # a broken package must not hide radio's own outputs
+        found = parts(kind)
+    except PluginError:  # a broken package must not hide radio's own parts
         own = registry()
-        found = [own.part("output", name) for name in own.names("output")]
+        found = [own.part(kind, name) for name in own.names(kind)]
     return [(part.name, part.about) for part in found]
 
 
@@ -165,4 +174,4 @@ def output_words(name: str) -> str:
 
 
 __all__ = ["EVENT_NAMES", "MONTH_COLUMNS", "NO_MONTHS", "NO_PLAYER", "Liveness", "MonthRow", "Months", "Players",
-           "age_words", "liveness", "month", "months", "output_words", "outputs", "players"]
+           "age_words", "engines", "liveness", "month", "months", "output_words", "outputs", "players"]
