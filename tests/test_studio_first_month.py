@@ -104,6 +104,8 @@ def test_a_new_station_makes_its_first_month_in_the_browser_alone(tmp_path, brow
 def admin_adds_the_people(walk: Walk) -> None:
     from selenium.webdriver.support.ui import Select
 
+    walk.browser.get(f"{walk.base}/login")
+    assert "[ĐIỀN" not in walk.browser.page_source  # the station is offered by its folder's name until named
     log_in(walk.browser, walk.base, "quan-tri")
     walk.go("/accounts")
     for username, (role, name, title) in PEOPLE.items():

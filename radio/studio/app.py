@@ -34,7 +34,7 @@ from starlette.routing import Route
 from starlette.templating import Jinja2Templates
 
 from radio.errors import RadioError
-from radio.station import MonthFiles, check_month, load_station
+from radio.station import BLANK, MonthFiles, check_month, load_station
 from radio.store import Account, Store, WebAction, now_iso
 from radio.studio.accounts import ROLE_NAMES, WEB_ACTION_NAMES, log_in, may
 from radio.studio.job import Jobs
@@ -351,7 +351,6 @@ async def home(request: Request) -> Response:
 
 async def station_page(request: Request) -> Response:
     from radio import overview
-    from radio.station import BLANK
     from radio.studio.forms import station_blanks
 
     folder, account = account_of(request)
@@ -1071,9 +1070,10 @@ def _station_names(stations: dict[str, Path]) -> dict[str, str]:
     names = {}
     for slug, folder in stations.items():
         try:
-            names[slug] = load_station(folder).name
+            name = load_station(folder).name
         except RadioError:
-            names[slug] = slug
+            name = slug
+        names[slug] = slug if name.startswith(BLANK) else name  # a new station's name is still its blank
     return names
 
 
