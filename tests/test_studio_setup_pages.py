@@ -186,3 +186,24 @@ def test_no_one_but_the_admin_sees_or_changes_accounts(studio, username):
     token = studio.token("/s/an-lac/")
     refused = studio.client.post("/s/an-lac/accounts/binh/disable", data={"csrf": token})
     assert refused.status_code == 403 and studio.login("binh").status_code == 303
+
+
+@pytest.mark.parametrize("suffix, codec", [(".mp3", "libmp3lame"), (".ogg", "libvorbis"), (".flac", "flac")])
+def test_a_bed_in_any_common_format_is_taken_and_the_mixer_loads_it(studio, tmp_path, suffix, codec):
+    import subprocess
+
+    from radio.audio.ffmpeg import ffmpeg_exe
+    from radio.audio.kit import load_kit
+
+    source = tmp_path / "nen.wav"
+    source.write_bytes(wav(6.0, level=0.3))
+    encoded = tmp_path / f"nhac nền{suffix}"
+    subprocess.run([ffmpeg_exe(), "-v", "error", "-i", str(source), "-c:a", codec, str(encoded)], check=True)
+    folder = studio.folders["an-lac"]
+    studio.login("lan")
+    told = said(upload(studio, "bed", encoded.name, encoded.read_bytes()))
+    assert f"Đã dùng tệp {encoded.name} làm nhạc nền" in told and "Dài 6,0 giây" in told, told[-600:]
+    station = load_station(folder)
+    assert station.audio.kit.bed == f"kit/bed{suffix}"
+    kit = load_kit(station.audio.kit, folder, 44100)  # what production does with it
+    assert abs(kit.bed.size / 44100 - 6.0) < 0.1
