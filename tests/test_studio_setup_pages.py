@@ -176,6 +176,12 @@ def test_the_admin_adds_an_account_resets_a_password_and_disables_one(studio):
     assert studio.login("lan").status_code != 303
     assert studio.login("lan", password="mat-khau-moi-1").status_code == 303
     assert "đã bị khóa" in said(studio.login("hung"))
+    # The admin's own new password ends this session too, and says so on the login page.
+    studio.login(ADMIN)
+    token = studio.token("/s/an-lac/accounts")
+    own = said(studio.client.post(f"/s/an-lac/accounts/{ADMIN}/password", data={"csrf": token, "password": "mat-khau-moi-2"}))
+    assert "hãy đăng nhập lại bằng mật khẩu mới" in own and 'id="login"' in studio.client.get("/login").text
+    assert studio.login(ADMIN, password="mat-khau-moi-2").status_code == 303
 
 
 @pytest.mark.parametrize("username", ["lan", "binh", "hung"])

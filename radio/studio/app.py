@@ -914,6 +914,10 @@ async def account_change(request: Request) -> Response:
     if change == "password":
         set_password(folder, username, (await form_of(request)).get("password", ""))
         message = f"Đã đặt mật khẩu mới cho {username}; mọi phiên đăng nhập cũ của tài khoản này đã kết thúc."
+        if username == account.username:  # this session ended with the others: log in again
+            record(folder, account, None, "account-password", username)
+            end_session(request)
+            return back(request, "/login", flash="Đã đặt mật khẩu mới; hãy đăng nhập lại bằng mật khẩu mới.")
     elif change in ("disable", "enable"):
         if change == "disable" and username == account.username:
             raise AccountError("Không thể tự khóa tài khoản mình đang dùng.",
