@@ -373,7 +373,8 @@ class Player:
             return self._finish(row_id, "failed", self._fallback(exc.message), getattr(exc, "reach", None))
         except Exception as exc:  # a broken output must not stop the station
             self._end()
-            return self._finish(row_id, "failed", self._fallback(f"đầu ra {self.output.name} lỗi: {exc}"))
+            return self._finish(row_id, "failed", self._fallback(f"đầu ra {self.output.name} lỗi: {exc}"),
+                                getattr(exc, "reach", None))
         why = self._end()
         if why is None:
             return self._finish(row_id, "aired", note, reach)
@@ -385,11 +386,18 @@ class Player:
 
     def _play(self, airing: Airing, sound: Sound, cut: threading.Event) -> tuple[str | None, tuple | None]:
         """Air ``sound`` on the outputs of the zones the airing targets (every output when
-        the station has no zones); the note and where it went, zone by zone."""
-        to_zones = getattr(self.output, "play_zones", None)
-        if to_zones is None:
+        the station has no zones); the note and where it went, zone by zone. An exception
+        carries the latter as ``reach``."""
+        towards = getattr(self.output, "towards", None)
+        if towards is None:  # an output of its own (tests, a plugin's): no zones
             return self.output.play(sound, airing.duration_s, self.clock, cut, airing.title), None
-        return to_zones(airing.zones, sound, airing.duration_s, self.clock, cut, airing.title)
+        aimed = towards(airing.zones)
+        try:
+            note = aimed.play(sound, airing.duration_s, self.clock, cut, airing.title)
+        except Exception as exc:
+            exc.reach = self.output.reach(airing.zones, aimed.failed)
+            raise
+        return note, self.output.reach(airing.zones, aimed.failed)
 
     def _after_preemption(self, airing: Airing, heard_s: float) -> None:
         """The cut airing queued again after the emergency, whole or from where it stopped
