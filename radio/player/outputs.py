@@ -208,23 +208,47 @@ class Outputs:
 
     def play(self, sound: Sound, duration_s: float, clock: Clock, stop: threading.Event,
              title: str = "") -> str | None:
+        if len(self.outputs) == 1:
+            return self._alone(lambda output: output.play(sound, duration_s, clock, stop, title))
+        return self._on_each(lambda output: output.play(sound, duration_s, clock, stop, title))
+
+    def _alone(self, play) -> str | None:
+        """One output: no thread, its failure raised as it is (and kept in ``failed``)."""
         self.failed = {}
+        output = self.outputs[0]
+        try:
+            return play(output)
+        except PlaybackError as exc:
+            self.failed[output.name] = exc.message
+            raise
+        except Exception as exc:
+            self.failed[output.name] = f"{type(exc).__name__}: {exc}"
+            raise
+
+    def _on_each(self, play) -> str | None:
+        """``play(output)`` on every output at once, each in a thread of its own."""
         if not self.outputs:
             raise PlaybackError("Không có đầu ra nào cho các vùng của lượt phát này (vùng đã bỏ khỏi station.yaml).")
-        if len(self.outputs) == 1:
-            output = self.outputs[0]
+        notes: dict[str, str | None] = {}
+        failures: dict[str, str] = {}
+
+        def play_on(output: Output) -> None:
             try:
-                return output.play(sound, duration_s, clock, stop, title)
+                notes[output.name] = play(output)
             except PlaybackError as exc:
-                self.failed[output.name] = exc.message
-                raise
-            except Exception as exc:
-                self.failed[output.name] = f"{type(exc).__name__}: {exc}"
-                raise
-        notes, self.failed = _each(self.outputs, lambda o: o.play(sound, duration_s, clock, stop, title))
-        said = [f"đầu ra {name} lỗi: {why}" for name, why in self.failed.items()]
+                failures[output.name] = exc.message
+            except Exception as exc:  # one broken output must not silence the others
+                failures[output.name] = f"{type(exc).__name__}: {exc}"
+
+        threads = [threading.Thread(target=play_on, args=(o,), name=f"radio-out-{o.name}") for o in self.outputs]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        self.failed = failures
+        said = [f"đầu ra {name} lỗi: {why}" for name, why in failures.items()]
         said += [f"{name}: {note}" for name, note in notes.items() if note]
-        if len(self.failed) == len(self.outputs):
+        if len(failures) == len(self.outputs):
             raise PlaybackError("; ".join(said))
         return "; ".join(said) or None
 
@@ -253,28 +277,6 @@ GONE_ZONE = "vùng không còn trong station.yaml"
 
 def _wanted(targets: tuple[str, ...], zones: dict[str, list[Output]]) -> list[str]:
     return list(dict.fromkeys(targets)) or list(zones)
-
-
-def _each(outputs: list[Output], play) -> tuple[dict[str, str | None], dict[str, str]]:
-    """``play(output)`` on each output at once, each in a thread of its own; the notes and
-    the failures, by output name."""
-    notes: dict[str, str | None] = {}
-    failures: dict[str, str] = {}
-
-    def play_on(output: Output) -> None:
-        try:
-            notes[output.name] = play(output)
-        except PlaybackError as exc:
-            failures[output.name] = exc.message
-        except Exception as exc:  # one broken output must not silence the others
-            failures[output.name] = f"{type(exc).__name__}: {exc}"
-
-    threads = [threading.Thread(target=play_on, args=(o,), name=f"radio-out-{o.name}") for o in outputs]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return notes, failures
 
 
 class OutputsPlugin(Plugin):
