@@ -323,3 +323,23 @@ def test_only_a_relay_slot_chooses_zones_and_only_the_stations_own(tmp_path):
     with pytest.raises(ConfigError) as caught:
         read_station_file(path)
     assert caught.value.line == line_of(folder, "zones: [thon-tay]") and "không phải khung tiếp sóng" in str(caught.value)
+
+
+def test_the_ident_played_instead_of_a_broken_airing_goes_only_where_the_airing_was_aimed(tmp_path):
+    from radio.player import Player
+    from radio.player.outputs import zone_outputs
+    from radio.schedule import queued, schedule_month
+
+    station = with_zones(make_station(tmp_path, produced=True, approved=True))
+    path = station / "station.yaml"
+    rule = "    repeat_in: [chieu]\n"
+    text = path.read_text(encoding="utf-8").replace(rule, rule + "    zones: [thon-tay]\n")
+    path.write_text(text.replace("  # fallback: nhac/nhan-dien-dai.mp3", "  fallback: nhan-dien.mp3"), encoding="utf-8")
+    schedule_month(station, MONTH, now=datetime(2026, 11, 30, 12, 0, tzinfo=ZONE))
+    first = queued(Store(station), programme=MONTH)[0]
+    approved = station / first.mp3
+    (station / "nhan-dien.mp3").write_bytes(approved.read_bytes())
+    approved.write_bytes(approved.read_bytes()[: len(approved.read_bytes()) // 2])  # broken after approval
+    [entry] = Player(station, zone_outputs(station), FakeClock(first.planned_at - timedelta(seconds=0.5))).check()
+    assert entry.result == "failed" and "Đã phát nhạc dự phòng nhan-dien.mp3" in entry.error
+    assert heard(station, "thon-tay") == ["nhan-dien.mp3"] and heard(station, "thon-dong") == []
