@@ -343,3 +343,25 @@ def test_the_ident_played_instead_of_a_broken_airing_goes_only_where_the_airing_
     [entry] = Player(station, zone_outputs(station), FakeClock(first.planned_at - timedelta(seconds=0.5))).check()
     assert entry.result == "failed" and "Đã phát nhạc dự phòng nhan-dien.mp3" in entry.error
     assert heard(station, "thon-tay") == ["nhan-dien.mp3"] and heard(station, "thon-dong") == []
+
+
+def test_a_quarter_with_only_bulletins_still_reports_them_per_zone_and_level(tmp_path):
+    from radio.bulletin import approve_bulletin
+    from radio.player import Player
+    from radio.player.outputs import zone_outputs
+    from radio.reports.contents import outline
+    from radio.reports.figures import build_report
+    from radio.reports.period import period_of
+
+    station = with_zones(make_station(tmp_path, produced=True, approved=True, first_sentence=True))
+    made = new_bulletin(station, level="uu-tien", text=NOTICE, zones=["thon-tay"])
+    approve_bulletin(station, made.files.id, "Trần Văn Bình", "Chủ tịch UBND xã",
+                     now=datetime(2027, 2, 1, 9, 0, tzinfo=ZONE))
+    [airing] = Store(station).queued(programme=made.files.key)
+    [entry] = Player(station, zone_outputs(station), FakeClock(airing.planned_at - timedelta(seconds=0.5))).check()
+    assert entry.result == "aired"
+    report = build_report(station, period_of("2027-Q1"), now=datetime(2027, 4, 2, tzinfo=ZONE))
+    assert report.empty  # no monthly programme in the quarter
+    [section] = [s for s in outline(report).sections if "theo vùng" in s.title]
+    assert section.tables[0].rows == [["Thôn Đông", "0", "0", "0", "0", "0", "0"],
+                                      ["Thôn Tây", "0", "0", "1", "0", "0", "0"]]
