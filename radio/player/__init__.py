@@ -373,8 +373,7 @@ class Player:
             return self._finish(row_id, "failed", self._fallback(exc.message, airing), getattr(exc, "reach", None))
         except Exception as exc:  # a broken output must not stop the station
             self._end()
-            return self._finish(row_id, "failed", self._fallback(f"đầu ra {self.output.name} lỗi: {exc}", airing),
-                                getattr(exc, "reach", None))
+            return self._finish(row_id, "failed", self._fallback(f"đầu ra {self.output.name} lỗi: {exc}", airing))
         why = self._end()
         if why is None:
             return self._finish(row_id, "aired", note, reach)
@@ -386,18 +385,11 @@ class Player:
 
     def _play(self, airing: Airing, sound: Sound, cut: threading.Event) -> tuple[str | None, tuple | None]:
         """Air ``sound`` on the outputs of the zones the airing targets (every output when
-        the station has no zones); the note and where it went, zone by zone. An exception
-        carries the latter as ``reach``."""
-        towards = getattr(self.output, "towards", None)
-        if towards is None:  # an output of its own (tests, a plugin's): no zones
+        the station has no zones); the note and where it went, zone by zone."""
+        to_zones = getattr(self.output, "play_zones", None)
+        if to_zones is None:
             return self.output.play(sound, airing.duration_s, self.clock, cut, airing.title), None
-        aimed = towards(airing.zones)
-        try:
-            note = aimed.play(sound, airing.duration_s, self.clock, cut, airing.title)
-        except Exception as exc:
-            exc.reach = self.output.reach(airing.zones, aimed.failed)
-            raise
-        return note, self.output.reach(airing.zones, aimed.failed)
+        return to_zones(airing.zones, sound, airing.duration_s, self.clock, cut, airing.title)
 
     def _after_preemption(self, airing: Airing, heard_s: float) -> None:
         """The cut airing queued again after the emergency, whole or from where it stopped
@@ -461,9 +453,12 @@ class Player:
         try:
             path = self.station_dir / name
             data = path.read_bytes()
-            towards = getattr(self.output, "towards", None)
-            aimed = towards(airing.zones) if towards else self.output
-            aimed.play(Sound(path.name, data, audio_sha256_of(data)), 0.0, self.clock, self.stop)
+            ident = Sound(path.name, data, audio_sha256_of(data))
+            to_zones = getattr(self.output, "play_zones", None)
+            if to_zones is None:
+                self.output.play(ident, 0.0, self.clock, self.stop)
+            else:
+                to_zones(airing.zones, ident, 0.0, self.clock, self.stop)
         except Exception as exc:  # the ident failing must not cost the log entry
             return f"{error} Nhạc dự phòng cũng không phát được: {exc}"
         return f"{error} Đã phát nhạc dự phòng {name}."

@@ -177,16 +177,13 @@ class Outputs:
     """Several outputs as one (a sound card and a stream): each airing plays on all of them
     at once. It fails only when every output failed; one output's failure is the note.
 
-    With loudspeaker zones (station.yaml ``zones``) each zone has its outputs among them:
-    ``towards(zones)`` is the ``Outputs`` of one airing, those of the zones it targets, and
-    ``reach`` says afterwards where it went, zone by zone, from what that one ``failed``."""
+    With loudspeaker zones (station.yaml ``zones``) each zone has its outputs among them,
+    and ``play_zones`` airs only on the outputs of the zones an airing targets."""
 
     def __init__(self, outputs: list[Output], zones: dict[str, list[Output]] | None = None) -> None:
         self.outputs = outputs
         self.zones = zones or {}
         self.name = "+".join(output.name for output in outputs)
-        # The last airing's failures, by output name (what ``reach`` reads).
-        self.failed: dict[str, str] = {}
 
     def unavailable_reason(self) -> str | None:
         reasons = [f"{o.name}: {r}" for o in self.outputs if (r := o.unavailable_reason())]
@@ -209,74 +206,70 @@ class Outputs:
     def play(self, sound: Sound, duration_s: float, clock: Clock, stop: threading.Event,
              title: str = "") -> str | None:
         if len(self.outputs) == 1:
-            return self._alone(lambda output: output.play(sound, duration_s, clock, stop, title))
-        return self._on_each(lambda output: output.play(sound, duration_s, clock, stop, title))
-
-    def _alone(self, play) -> str | None:
-        """One output: no thread, its failure raised as it is (and kept in ``failed``)."""
-        self.failed = {}
-        output = self.outputs[0]
-        try:
-            return play(output)
-        except PlaybackError as exc:
-            self.failed[output.name] = exc.message
-            raise
-        except Exception as exc:
-            self.failed[output.name] = f"{type(exc).__name__}: {exc}"
-            raise
-
-    def _on_each(self, play) -> str | None:
-        """``play(output)`` on every output at once, each in a thread of its own."""
-        if not self.outputs:
-            raise PlaybackError("Không có đầu ra nào cho các vùng của lượt phát này (vùng đã bỏ khỏi station.yaml).")
-        notes: dict[str, str | None] = {}
-        failures: dict[str, str] = {}
-
-        def play_on(output: Output) -> None:
-            try:
-                notes[output.name] = play(output)
-            except PlaybackError as exc:
-                failures[output.name] = exc.message
-            except Exception as exc:  # one broken output must not silence the others
-                failures[output.name] = f"{type(exc).__name__}: {exc}"
-
-        threads = [threading.Thread(target=play_on, args=(o,), name=f"radio-out-{o.name}") for o in self.outputs]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        self.failed = failures
-        said = [f"đầu ra {name} lỗi: {why}" for name, why in failures.items()]
-        said += [f"{name}: {note}" for name, note in notes.items() if note]
+            return self.outputs[0].play(sound, duration_s, clock, stop, title)
+        notes, failures = _play_on(self.outputs, sound, duration_s, clock, stop, title)
+        said = _said(notes, failures)
         if len(failures) == len(self.outputs):
-            raise PlaybackError("; ".join(said))
-        return "; ".join(said) or None
+            raise PlaybackError(said)
+        return said or None
 
-    def towards(self, targets: tuple[str, ...]) -> Outputs:
-        """The outputs of the zones ``targets`` names (every zone when it names none), as
-        one ``Outputs`` for one airing; without zones, all of them (this very object)."""
+    def play_zones(self, targets: tuple[str, ...], sound: Sound, duration_s: float, clock: Clock,
+                   stop: threading.Event, title: str = "") -> tuple[str | None, tuple[ZoneReach, ...] | None]:
+        """Play on the outputs of the ``targets`` zones (every zone when empty) and say where
+        it went, zone by zone; without zones, ``play`` on everything. A zone named by an
+        airing but gone from station.yaml is recorded as not reached. Raises
+        ``PlaybackError`` (with ``reach``) when no targeted output played."""
         if not self.zones:
-            return self
-        chosen = {id(o): o for zone in _wanted(targets, self.zones) for o in self.zones.get(zone, ())}
-        return Outputs(list(chosen.values()))
-
-    def reach(self, targets: tuple[str, ...], failed: dict[str, str]) -> tuple[ZoneReach, ...] | None:
-        """Where an airing aimed at ``targets`` went, zone by zone, given the outputs that
-        ``failed``; a zone gone from station.yaml is not reached. ``None`` without zones."""
-        if not self.zones:
-            return None
-        return tuple(
-            ZoneReach(zone, tuple(o.name for o in self.zones[zone] if o.name not in failed),
-                      tuple((o.name, failed[o.name]) for o in self.zones[zone] if o.name in failed))
+            return self.play(sound, duration_s, clock, stop, title), None
+        wanted = list(dict.fromkeys(targets)) or list(self.zones)
+        chosen = list({id(o): o for zone in wanted for o in self.zones.get(zone, ())}.values())
+        notes, failures = _play_on(chosen, sound, duration_s, clock, stop, title) if chosen else ({}, {})
+        reach = tuple(
+            ZoneReach(zone, tuple(o.name for o in self.zones[zone] if o.name not in failures),
+                      tuple((o.name, failures[o.name]) for o in self.zones[zone] if o.name in failures))
             if zone in self.zones else ZoneReach(zone, (), (("", GONE_ZONE),))
-            for zone in _wanted(targets, self.zones))
+            for zone in wanted)
+        said = _said(notes, failures)
+        if not any(r.reached for r in reach):
+            gone = [r.zone for r in reach if r.zone not in self.zones]
+            error = PlaybackError(said or f"Không vùng nào được nhắm tới còn trong station.yaml ({', '.join(gone)}).")
+            error.reach = reach
+            raise error
+        return said or None, reach
 
 
 GONE_ZONE = "vùng không còn trong station.yaml"
 
 
-def _wanted(targets: tuple[str, ...], zones: dict[str, list[Output]]) -> list[str]:
-    return list(dict.fromkeys(targets)) or list(zones)
+def _play_on(outputs: list[Output], sound: Sound, duration_s: float, clock: Clock, stop: threading.Event,
+             title: str) -> tuple[dict[str, str | None], dict[str, str]]:
+    """Each output in a thread of its own; returns the notes and the failures by output name."""
+    notes: dict[str, str | None] = {}
+    failures: dict[str, str] = {}
+
+    def play_on(output: Output) -> None:
+        try:
+            notes[output.name] = output.play(sound, duration_s, clock, stop, title)
+        except PlaybackError as exc:
+            failures[output.name] = exc.message
+        except Exception as exc:  # one broken output must not silence the others
+            failures[output.name] = f"{type(exc).__name__}: {exc}"
+
+    if len(outputs) == 1:  # no thread for one output (most airings of a one-output zone)
+        play_on(outputs[0])
+        return notes, failures
+    threads = [threading.Thread(target=play_on, args=(o,), name=f"radio-out-{o.name}") for o in outputs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return notes, failures
+
+
+def _said(notes: dict[str, str | None], failures: dict[str, str]) -> str:
+    said = [f"đầu ra {name} lỗi: {why}" for name, why in failures.items()]
+    said += [f"{name}: {note}" for name, note in notes.items() if note]
+    return "; ".join(said)
 
 
 class OutputsPlugin(Plugin):
