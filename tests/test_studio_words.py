@@ -48,7 +48,8 @@ def test_no_page_tells_any_role_to_type_a_command(studio):
     folder = studio.folders["an-lac"]
     add_account(folder, "quan-tri", "Phạm Văn Quản", "Quản trị viên", "admin", PASSWORD)
     pages = [*get_pages(studio.client.app), f"/s/an-lac/m/{FRESH}", f"/s/an-lac/m/{FRESH}/review",
-             f"/s/an-lac/m/{FRESH}/script", f"/s/an-lac/log?month={MONTH}"]
+             f"/s/an-lac/m/{FRESH}/script", f"/s/an-lac/log?month={MONTH}",
+             f"/s/an-lac/log?aired_in={MONTH}", "/s/an-lac/voices?a=offline:vi-ro-nu&b=offline:vi-ro-nam"]
     assert len(pages) >= 14
     for username in ("lan", "binh", "hung", "quan-tri"):
         studio.login(username)
