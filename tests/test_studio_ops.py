@@ -12,6 +12,7 @@ import pytest
 from radio.store import Store
 from tests.fixtures import MONTH, PASSWORD, make_studio
 from tests.test_reports import ZONE, log_airing
+from tests.test_studio_browser import CHROMIUM, DRIVER, browser  # noqa: F401 - fixture
 
 
 def visible(page: str) -> str:
@@ -220,3 +221,69 @@ def test_the_listening_check_hears_two_voices_and_shows_the_result(studio):
     rows = re.findall(r'<td data-label="Giọng">([^<]+)</td>\s*<td data-label="Sai ký tự">(\d+)%', page)
     assert sorted(v for v, _ in rows) == ["vi-ro-nam", "vi-ro-nu"], visible(page)[-800:]
     assert all(0 <= int(cer) <= 100 for _, cer in rows) and "câu «Xin chào bà con.»" in visible(page)
+
+
+# -- the operator's page in Chromium on a phone ---------------------------------------------------
+
+@pytest.mark.skipif(not (CHROMIUM and DRIVER), reason="cần chromium và chromium-driver của Debian "
+                    "(scripts/test tự cài khi chạy bằng root)")
+def test_the_operator_starts_and_stops_the_player_on_a_phone(tmp_path, browser):
+    import os
+    import signal
+
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    from radio.player.control import running
+    from tests.fixtures import add_people, make_station, served_studio
+    from tests.test_studio_browser import ARTIFACTS, click, log_in, said
+
+    folder = make_station(tmp_path, produced=True, approved=True)
+    add_people(folder)
+    try:
+        with served_studio(folder) as base:
+            browser.set_window_size(390, 844)
+            log_in(browser, base, "hung")
+            browser.get(f"{base}/s/an-lac/player")
+            Select(browser.find_element(By.ID, "output")).select_by_value("null")
+            click(browser, browser.find_element(By.CSS_SELECTOR, "#player-start button"))
+            assert any("Đã bật máy phát" in line for line in said(browser)), said(browser)
+            state = browser.find_element(By.CSS_SELECTOR, "#players .liveness").text
+            assert "(đầu ra null): đang chạy, tín hiệu cuối cách đây" in state, state
+            inner = browser.execute_script("return window.innerWidth")
+            assert browser.execute_script("return document.documentElement.scrollWidth") <= inner
+            stop = browser.find_element(By.CSS_SELECTOR, "#player-stop button")
+            assert stop.rect["x"] >= 0 and stop.rect["x"] + stop.rect["width"] <= inner
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            browser.save_screenshot(str(ARTIFACTS / "may-phat-dien-thoai.png"))
+            click(browser, stop)
+            assert any("Đã tắt máy phát" in line for line in said(browser)), said(browser)
+            assert browser.find_elements(By.ID, "player-start") and not running(folder)
+    finally:
+        for identity in running(folder):  # the daemon has a session of its own: the server's end is not its end
+            os.kill(int(identity.split("@")[0]), signal.SIGKILL)
+
+
+# -- a length outside the plan's range, kept on purpose ------------------------------------------------
+
+def test_a_length_kept_outside_the_range_is_said_with_the_stations_range_and_recorded(studio):
+    from radio.config import load_model
+    from radio.models import Script
+    from radio.station import MonthFiles
+    from tests.test_studio_words import too_long
+
+    too_long(studio)  # the station asks for 30–40 minutes
+    folder = studio.folders["an-lac"]
+    studio.login("lan")
+    month_page = visible(studio.client.get(f"/s/an-lac/m/{MONTH}").text)
+    assert "Tự điều chỉnh cho vừa 30–40 phút" in month_page and "10–15" not in month_page
+    token = studio.token(f"/s/an-lac/m/{MONTH}")
+    refused = studio.client.post(f"/s/an-lac/m/{MONTH}/compose", data={"csrf": token, "new_draft": "1"})
+    assert refused.status_code == 409 and "ngoài khoảng 30–40 phút" in visible(refused.text)
+    kept = studio.client.post(f"/s/an-lac/m/{MONTH}/compose", data={"csrf": token, "new_draft": "1",
+                                                                     "allow_length": "1"})
+    assert "Đã soạn kịch bản" in visible(kept.text)
+    estimated = sum(s.estimated_s for s in load_model(MonthFiles(folder, "an-lac", MONTH).script, Script).segments)
+    assert estimated < 30 * 60
+    [composed] = [a for a in Store(folder, readonly=True).web_actions(MONTH) if a.action == "compose"]
+    assert "ngoài khoảng 30–40 phút" in composed.detail, composed.detail

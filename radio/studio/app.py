@@ -404,7 +404,10 @@ async def compose(request: Request) -> Response:
     fit, new_draft, allow_length = _compose_choices(await form_of(request))
     composition, _ = compose_month(folder, month, fit=fit, new_draft=new_draft, allow_length=allow_length)
     minutes, seconds = divmod(round(composition.estimated_s), 60)
-    kept = " ".join(w for w in composition.warnings if w.startswith("Kịch bản cũ được giữ lại"))
+    # What the record keeps besides the length: a script kept beside the new one, and a
+    # length outside the plan's range written on purpose (the officer's «Vẫn ghi kịch bản này»).
+    kept = " ".join(w for w in composition.warnings if w.startswith("Kịch bản cũ được giữ lại")
+                    or (allow_length and w.startswith("Kịch bản ước tính dài")))
     record(folder, account, month, "compose", f"{minutes} phút {seconds:02d} giây. {kept}".strip())
     fitted = (f"Để vừa thời lượng, phần mềm đã {', '.join(composition.changes)}."
               if composition.changes else "")
