@@ -82,6 +82,14 @@ def test_only_the_operator_and_the_admin_may_start_the_player(studio):
     unknown = studio.client.post("/s/an-lac/player/start", data={"csrf": studio.token("/s/an-lac/player"),
                                                                  "output": "loa-to"})
     assert "Không có đầu ra 'loa-to'" in visible(unknown.text) and not actions(studio.folders["an-lac"], "player-start")
+    # An output that cannot work here is said before any daemon starts, in the studio's words.
+    unready = studio.client.post("/s/an-lac/player/start", data={"csrf": studio.token("/s/an-lac/player"),
+                                                                 "output": "icecast"})
+    assert "station.yaml chưa có mục 'icecast:'" in visible(unready.text)
+    assert not (studio.folders["an-lac"] / ".player").exists()
+    from radio.studio.forms import studio_words
+
+    assert studio_words("hoặc dùng --output file.") == "hoặc dùng đầu ra file."
 
 
 def test_the_operator_starts_the_real_daemon_sees_it_live_and_stops_it(studio):

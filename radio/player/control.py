@@ -57,6 +57,11 @@ def start(station_dir: Path, output: str, *, wait_s: float = START_WAIT_S) -> St
     names = [name for name, _ in outputs()]
     if output not in names:
         raise PlayerControlError(f"Không có đầu ra '{output}'.", hint="chọn một trong: " + ", ".join(names) + ".")
+    from radio.player.outputs import get_outputs
+
+    reason = get_outputs([output], station_dir).unavailable_reason()
+    if reason:  # said now, as `radio player run` would say it, without a daemon started for nothing
+        raise PlayerControlError(f"Đầu ra '{output}' chưa dùng được: {reason}")
     already = running(station_dir)
     if already:
         raise PlayerControlError(f"Máy phát đang chạy ({', '.join(already)}); không bật thêm máy thứ hai.",

@@ -231,14 +231,14 @@ STUDIO_ACTIONS = {
     "reject": "để lãnh đạo xã mở «Nghe và duyệt» và bấm «Trả lại»",
     "schedule": "mở «Lịch phát» của tháng",
     "publish": "bấm «Đăng lên trang web» ở trang của tháng",
-    "player": "bật dịch vụ máy phát trên máy phát của đài (người quản trị máy làm một lần)",
+    "player": "bấm «Bật máy phát» ở trang «Máy phát» (người vận hành)",
     "report": "mở trang «Báo cáo»",
     "log": "mở trang «Nhật ký phát»",
     "record": "mở «Thu giọng đọc» ở trang của tháng",
 }
 STUDIO_FLAGS = {"--fit": "bấm «Tự điều chỉnh cho vừa»", "--allow-length": "«Vẫn ghi kịch bản này»",
                 "--new-draft": "«Soạn bản nháp mới»", "--use-stale": "«Vẫn dùng bản thu cũ»",
-                "--remove": "«Bỏ bản thu, để máy đọc»"}
+                "--remove": "«Bỏ bản thu, để máy đọc»", "--output": "đầu ra"}
 _QUOTED_COMMAND = re.compile(r"(?:chạy(?: lại)?:?\s+)?'radio ([a-z-]+)[^']*'")
 _BRACKETED_COMMAND = re.compile(r"\s*\((?:radio|chạy) [^)]*\)")
 _BARE_COMMAND = re.compile(r"(?:chạy(?: lại)?:?\s+)?\bradio ([a-z-]+)(?: [a-z]+)?(?: --?[\w-]+(?: \S+)?)*")
