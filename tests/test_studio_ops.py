@@ -131,6 +131,39 @@ def test_the_operator_starts_the_real_daemon_sees_it_live_and_stops_it(studio):
     assert "Không có máy phát nào đang chạy." in visible(nothing.text)
 
 
+def test_stopping_the_player_mid_airing_logs_the_airing_as_cut(studio):
+    from datetime import timedelta
+
+    from radio.player import heartbeats
+    from radio.player.control import running
+    from radio.schedule import add_airing
+
+    folder = studio.folders["an-lac"]
+    studio.login("hung")
+    token = studio.token("/s/an-lac/player")
+    try:
+        studio.client.post("/s/an-lac/player/start", data={"csrf": token, "output": "null"})
+        assert running(folder)
+        add_airing(folder, MONTH, datetime.now(ZONE).replace(tzinfo=None, microsecond=0) + timedelta(seconds=2),
+                   force=True)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not any(b.playing_id for b in heartbeats(folder)):
+            time.sleep(0.2)
+        playing = " ".join(visible(studio.client.get("/s/an-lac/player").text).split())
+        assert re.search(r"\(đầu ra null\): đang phát lượt \d+", playing), playing
+        stopped = studio.client.post("/s/an-lac/player/stop", data={"csrf": token})
+        assert "Đã tắt máy phát" in visible(stopped.text)
+    finally:
+        for identity in running(folder):
+            import os
+            import signal
+
+            os.kill(int(identity.split("@")[0]), signal.SIGKILL)
+    [entry] = Store(folder, readonly=True).as_run()
+    assert entry.result == "interrupted" and entry.ended_at, entry
+    assert "bị ngắt giữa chừng" in visible(studio.client.get("/s/an-lac/log").text)
+
+
 def _alive(pid: int) -> bool:
     try:
         state = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0]
