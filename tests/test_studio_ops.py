@@ -300,6 +300,23 @@ def test_the_operator_starts_and_stops_the_player_on_a_phone(tmp_path, browser):
             click(browser, stop)
             assert any("Đã tắt máy phát" in line for line in said(browser)), said(browser)
             assert browser.find_elements(By.ID, "player-start") and not running(folder)
+            # The officer's upkeep and voices pages, and the log by month, fit the phone too.
+            click(browser, browser.find_element(By.CSS_SELECTOR, "header form button"))
+            log_in(browser, base, "lan")
+            for name, path in (("bao-tri", "/upkeep"), ("giong-doc", "/voices"), ("nhat-ky", f"/log?aired_in={MONTH}")):
+                browser.get(f"{base}/s/an-lac{path}")
+                assert browser.execute_script("return document.documentElement.scrollWidth") <= inner, name
+                browser.save_screenshot(str(ARTIFACTS / f"{name}-dien-thoai.png"))
+            browser.get(f"{base}/s/an-lac/voices")
+            Select(browser.find_element(By.ID, "voice-b")).select_by_value("offline:vi-ro-nam")
+            click(browser, browser.find_element(By.ID, "compare-voices"))
+            players = browser.find_elements(By.CSS_SELECTOR, "#samples audio")
+            assert len(players) == 2 and all(p.rect["width"] <= inner for p in players)
+            assert browser.execute_script(
+                "return Promise.all([...document.querySelectorAll('#samples audio')].map(a => new Promise(ok => {"
+                "a.onloadedmetadata = () => ok(a.duration); a.onerror = () => ok(-1); a.load(); })))"
+            ) and all(d > 0.5 for d in browser.execute_script(
+                "return [...document.querySelectorAll('#samples audio')].map(a => a.duration)"))
     finally:
         for identity in running(folder):  # the daemon has a session of its own: the server's end is not its end
             os.kill(int(identity.split("@")[0]), signal.SIGKILL)

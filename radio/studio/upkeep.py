@@ -96,8 +96,11 @@ def voices_context(folder: Path, query) -> dict:
     station = load_station(folder)
     choices = voice_choices(folder)
     values = [c.value for c in choices]
-    pick_a = query.get("a") if query.get("a") in values else (values[0] if values else "")
-    pick_b = query.get("b") if query.get("b") in values else (values[1] if len(values) > 1 else pick_a)
+    # The station's own announcers first: the voices an officer most likely weighs.
+    own = [v for v in dict.fromkeys(f"{a.engine}:{a.voice}" for a in station.announcers) if v in values]
+    ordered = [*own, *[v for v in values if v not in own]]
+    pick_a = query.get("a") if query.get("a") in values else (ordered[0] if ordered else "")
+    pick_b = query.get("b") if query.get("b") in values else (ordered[1] if len(ordered) > 1 else pick_a)
     clips = [query.get(f"clip{i}", "") for i in range(2)]
     return {"statuses": [s for s in engine_statuses(station.speech, folder, station) if s.name != "dummy"],
             "station": station, "choices": choices, "pick_a": pick_a, "pick_b": pick_b,
