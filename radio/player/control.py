@@ -108,6 +108,9 @@ def stop(station_dir: Path, *, wait_s: float = STOP_WAIT_S) -> list[str]:
             os.kill(pid, signal.SIGTERM)
         except ProcessLookupError:
             pass
+        except PermissionError:  # a service run under another account of the machine
+            raise PlayerControlError(f"Phòng thu không có quyền dừng máy phát {identity} (nó chạy dưới tài khoản "
+                                     "khác của máy).", hint="dừng dịch vụ máy phát trên chính máy đó.") from None
     deadline = time.monotonic() + wait_s
     beats = station_dir / HEARTBEAT_DIR
     while time.monotonic() < deadline:
