@@ -196,7 +196,7 @@ def _refuse_sample_data(files: MonthFiles) -> None:
         listed = "; ".join(f"đoạn {segment_id}: «{trace}»" for segment_id, trace in found)
         raise ApprovalError(f"Kịch bản tháng {files.month} còn dữ liệu của đài mẫu hoặc chỗ trống chưa điền "
                             f"({listed}); chưa thể duyệt.",
-                            hint=f"sửa station.yaml và bản tin tháng, chạy lại 'radio compose {files.month}' "
+                            hint=f"sửa station.yaml và nội dung tháng, chạy lại 'radio compose {files.month}' "
                                  "(hoặc sửa thẳng kịch bản) rồi duyệt.")
 
 

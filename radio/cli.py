@@ -150,7 +150,7 @@ def compose(month: str = typer.Argument(..., metavar="THÁNG", help="Tháng, d�
             new_draft: bool = typer.Option(False, "--new-draft",
                                            help="Soạn bản nháp mới dù kịch bản hiện tại đã duyệt hoặc đã sửa tay "
                                                 "(kịch bản hiện tại được giữ lại thành bản sao ghi ngày giờ).")) -> None:
-    """Soạn kịch bản tháng từ bản tin months/THÁNG.yaml và các mẫu đoạn. Không ghi đè kịch bản đã duyệt hoặc đã sửa tay."""
+    """Soạn kịch bản tháng từ nội dung tháng months/THÁNG.yaml và các mẫu đoạn. Không ghi đè kịch bản đã duyệt hoặc đã sửa tay."""
     from radio.pipeline import compose_month
 
     composition, script_path = compose_month(station, month, allow_length=allow_length, fit=fit,
@@ -309,7 +309,7 @@ def plan(year: int = typer.Argument(..., metavar="NĂM", help="Năm, ví dụ 20
 @app.command(name="new-month")
 def new_month(month: str = typer.Argument(..., metavar="THÁNG", help="Tháng, dạng NĂM-THÁNG, ví dụ 2027-01.", callback=_month),
               station: Path = STATION_DIR) -> None:
-    """Tạo bản tin months/THÁNG.yaml, điền sẵn chủ đề và thủ tục theo kế hoạch năm."""
+    """Tạo tệp nội dung tháng months/THÁNG.yaml, điền sẵn chủ đề và thủ tục theo kế hoạch năm."""
     from radio.workspace import new_month as make_brief
 
     path = make_brief(station, month)

@@ -133,7 +133,7 @@ def _render(env: jinja2.Environment, name: str, context: dict, brief_path: Path)
             hint=f"bổ sung thông tin này vào {brief_path} hoặc station.yaml.") from None
     except SecurityError:
         raise TemplateError(f"Mẫu đoạn '{name}.j2' dùng lệnh không được phép trong mẫu.",
-                            hint="mẫu đoạn chỉ được dùng dữ liệu của bản tin và đài ({{ brief... }}, "
+                            hint="mẫu đoạn chỉ được dùng dữ liệu của nội dung tháng và đài ({{ brief... }}, "
                                  "{{ station... }}); xoá phần gọi hàm hoặc thuộc tính ẩn.") from None
     return re.sub(r"\n{3,}", "\n\n", text).strip()
 
@@ -151,7 +151,7 @@ def load_brief(path: Path) -> tuple[Brief, dict]:
     brief = validate(path, data, lines, Brief)
     if re.fullmatch(r"\d{4}-\d{2}", path.stem) and brief.month != path.stem:
         # Produced into the file name's month, a brief for another month would air wrongly.
-        raise ConfigError(path, f"tháng trong bản tin ({brief.month}) khác tên tệp ({path.stem}).",
+        raise ConfigError(path, f"tháng ghi trong tệp nội dung tháng ({brief.month}) khác tên tệp ({path.stem}).",
                           line=line_of(lines, ("month",)),
                           hint=f"sửa dòng month: thành {path.stem}, hoặc đổi tên tệp thành {brief.month}.yaml.")
     _refuse_placeholders(path)
@@ -190,7 +190,7 @@ def _refuse_placeholders(path: Path) -> None:
     if not left:
         return
     listed = "\n".join(f"  dòng {line_number}: {text[:70]}" for line_number, text in left)
-    raise ConfigError(path, f"bản tin còn {len(left)} chỗ nội dung mẫu chưa được thay:\n{listed}",
+    raise ConfigError(path, f"tệp nội dung tháng còn {len(left)} chỗ nội dung mẫu chưa được thay:\n{listed}",
                       line=left[0][0],
                       hint="thay các dòng này bằng nội dung thật của tháng, hoặc xoá mục đó.")
 
@@ -359,7 +359,7 @@ def compose(station: Station, station_dir: Path | None, brief_path: Path, *,
             f"(đoạn {', '.join(dict.fromkeys(ids))}); nên thêm cách đọc vào lexicon.yaml của đài."
             for token, ids in sorted(estimator.unknown.items())]
     if warning and not allow_length:
-        advice = ("thêm tin, câu hỏi – đáp hoặc đoạn thêm (extra_segments) vào bản tin"
+        advice = ("thêm tin, câu hỏi – đáp hoặc đoạn thêm (extra_segments) vào nội dung tháng"
                   if total < low else "bớt tin, câu hỏi – đáp hoặc rút gọn nội dung")
         raise LengthError(
             f"{warning} Kịch bản chưa được ghi.",

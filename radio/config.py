@@ -110,7 +110,7 @@ def _read_text(path: Path) -> str:
         if path.stat().st_size > MAX_YAML_BYTES:
             raise ConfigError(path, f"tệp quá lớn ({path.stat().st_size // 1024} kB; tối đa "
                                     f"{MAX_YAML_BYTES // 1024 // 1024} MB).",
-                              hint="tệp cấu hình, bản tin và kịch bản chỉ vài chục kB; kiểm tra lại tên tệp.")
+                              hint="tệp cấu hình, nội dung tháng và kịch bản chỉ vài chục kB; kiểm tra lại tên tệp.")
         data = path.read_bytes()
     except FileNotFoundError:
         raise ConfigError(path, "không tìm thấy tệp.",

@@ -20,7 +20,7 @@ if TYPE_CHECKING:  # the player's module is read only by the commands that look 
     from radio.store import Airing, AsRun
 
 MONTH_COLUMNS = ("Tháng", "Tình trạng", "Đã sản xuất", "Lượt đã xếp", "Lượt đã phát", "Chi tiết")
-NO_MONTHS = "chưa có tháng nào (tạo bản tin bằng 'radio new-month')."
+NO_MONTHS = "chưa có tháng nào (tạo nội dung tháng bằng 'radio new-month')."
 # A leader is asked to look at a month whose script waits, or changed since it was approved.
 WAITING_STATES = ("in_review", "changed")
 NO_PLAYER = "không thấy máy phát nào đang chạy (chưa có tín hiệu)"

@@ -373,8 +373,8 @@ def compose_month(station_dir: Path, month: str, *, allow_length: bool = False,
     station = load_station(station_dir)
     brief = station_dir / "months" / f"{month}.yaml"
     if not on_disk(brief).exists():
-        raise ConfigError(brief, f"chưa có bản tin của tháng {month}.",
-                          hint=f"tạo bản tin bằng 'radio new-month {month}' (điền sẵn chủ đề theo kế "
+        raise ConfigError(brief, f"chưa có nội dung của tháng {month}.",
+                          hint=f"tạo nội dung tháng bằng 'radio new-month {month}' (điền sẵn chủ đề theo kế "
                                "hoạch năm), sửa nội dung của tháng rồi chạy lại 'radio compose'.")
     composition = compose(station, station_dir, on_disk(brief), allow_length=allow_length, fit=fit)
     text = SCRIPT_HEADER + dump_yaml(composition.script.model_dump(mode="json", exclude_none=True))

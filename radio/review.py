@@ -368,7 +368,7 @@ def _programme_findings(station: Station, station_dir: Path, script: Script,
     for kind, name in _EXPECTED_KINDS.items():
         if kind not in kinds:
             findings.append(Finding(None, "missing",
-                                    f"Chương trình không có phần {name}; bản tin tháng thiếu nội dung này."))
+                                    f"Chương trình không có phần {name}; nội dung tháng thiếu phần này."))
     if manifest:
         seconds = manifest.audio.duration_s
     else:

@@ -15,8 +15,8 @@ FOLDER_GUIDE = """Thư mục làm việc của đài truyền thanh xã
 =========================================
 
 station.yaml         hồ sơ của đài: tên xã, đường dây nóng, giờ làm việc, giờ phát, giọng đọc
-months/              bản tin từng tháng (NĂM-THÁNG.yaml): chủ đề, tin tức, hỏi – đáp...
-months/vi-du.yaml    một bản tin mẫu đầy đủ để tham khảo
+months/              nội dung từng tháng (NĂM-THÁNG.yaml): chủ đề, tin tức, hỏi – đáp...
+months/vi-du.yaml    một tệp nội dung tháng mẫu đầy đủ để tham khảo
 plans/NĂM.yaml       kế hoạch chủ đề cả năm (lệnh: radio plan NĂM)
 scripts/             kịch bản đã soạn (lệnh: radio compose NĂM-THÁNG), có thể sửa trước khi duyệt
 audio_out/           chương trình đã sản xuất (lệnh: radio produce NĂM-THÁNG)
@@ -32,7 +32,7 @@ Các lệnh chạy trong thư mục này, ví dụ:
 """
 
 
-BRIEF_TEMPLATE = """# Bản tin tháng {month} — điền nội dung riêng của tháng rồi chạy: radio compose {month}
+BRIEF_TEMPLATE = """# Nội dung tháng {month} — điền nội dung riêng của tháng rồi chạy: radio compose {month}
 # Chủ đề và thủ tục được đề xuất theo kế hoạch năm (plans/{year}.yaml); có thể đổi.
 # Chương trình tháng này sẽ phát (theo lịch phát của đài): {airing_dates}.
 # Tin tức và số liệu phải đúng đến trước buổi phát đầu tiên; đừng ghi ngày sau ngày phát.

@@ -109,7 +109,7 @@ def test_xss_in_a_brief_a_station_name_and_a_note_is_shown_escaped(studio):
     saved = studio.client.post(f"/s/an-lac/m/{MONTH}/brief", data={
         "csrf": token, "topic": "vai-tro-cchc", "procedure": "lien-thong-khai-sinh",
         "news_title_0": XSS, "news_text_0": f"Nội dung {XSS}", "reminders": XSS})
-    assert saved.status_code == 200 and "Đã lưu bản tin" in saved.text
+    assert saved.status_code == 200 and "Đã lưu nội dung tháng" in saved.text
     studio.login("binh")
     token = studio.token(f"/s/an-lac/m/{MONTH}/review")
     studio.client.post(f"/s/an-lac/m/{MONTH}/reject", data={"csrf": token, "note": XSS})

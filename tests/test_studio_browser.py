@@ -109,7 +109,7 @@ def test_officer_leader_and_operator_make_a_month_in_the_browser(server, browser
     log_in(browser, base, "lan")
     shot(browser, "1-cac-thang")
     browser.get(f"{base}/s/an-lac/open?month={MONTH}")
-    click(browser, browser.find_element(By.LINK_TEXT, "Viết bản tin"))
+    click(browser, browser.find_element(By.LINK_TEXT, "Viết nội dung tháng"))
     assert "(kế hoạch năm đề xuất)" in browser.find_element(By.ID, "topic").text
     browser.find_element(By.ID, "news_title_0").send_keys("Xã ra mắt tổ công nghệ số cộng đồng")
     browser.find_element(By.ID, "news_text_0").send_keys(
@@ -121,7 +121,7 @@ def test_officer_leader_and_operator_make_a_month_in_the_browser(server, browser
     browser.find_element(By.ID, "reminders").send_keys("Mang theo căn cước khi đến làm thủ tục.")
     shot(browser, "2-ban-tin")
     click(browser, browser.find_element(By.ID, "save-brief"))
-    assert "Đã lưu bản tin" in browser.page_source, said(browser)
+    assert "Đã lưu nội dung tháng" in browser.page_source, said(browser)
     browser.find_element(By.NAME, "fit").click()
     click(browser, browser.find_element(By.ID, "compose"))
     assert "Đã soạn kịch bản" in browser.page_source, said(browser)

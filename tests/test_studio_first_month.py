@@ -183,7 +183,7 @@ def officer_makes_the_programme(walk: Walk) -> None:
     walk.go("/plan?year=2027")
     walk.shot("ke-hoach-nam")
     walk.press(f"#brief-{MONTH}")
-    assert "Đã tạo bản tin theo kế hoạch năm" in walk.browser.page_source, said(walk.browser)
+    assert "Đã tạo nội dung tháng theo kế hoạch năm" in walk.browser.page_source, said(walk.browser)
     walk.find("#news_title_0").send_keys("Xã ra mắt tổ công nghệ số cộng đồng")
     walk.find("#news_text_0").send_keys(
         "Ngày 05/01/2027, Ủy ban nhân dân xã ra mắt tổ công nghệ số cộng đồng ở cả 8 thôn. "
@@ -193,7 +193,7 @@ def officer_makes_the_programme(walk: Walk) -> None:
         "Đăng ký khai sinh đúng hạn được miễn lệ phí. Bà con có thể nộp trực tuyến hoặc tại bộ phận một cửa.")
     walk.shot("ban-tin")
     walk.press("#save-brief")
-    assert "Đã lưu bản tin" in walk.browser.page_source, said(walk.browser)
+    assert "Đã lưu nội dung tháng" in walk.browser.page_source, said(walk.browser)
     walk.find("input[name=fit]").click()
     walk.press("#compose")
     assert "Đã soạn kịch bản" in walk.browser.page_source, said(walk.browser)

@@ -131,7 +131,7 @@ def test_the_officer_makes_the_year_plan_swaps_a_month_and_begins_its_brief(stud
     brief = (folder / "months" / "2027-03.yaml").read_text(encoding="utf-8")
     assert f"topic: {march.alternatives[0]}" in brief
     again = said(studio.client.post("/s/an-lac/plan/2027/2027-03/brief", data={"csrf": token}))
-    assert "Đã có bản tin tháng 03/2027; bản tin không bị ghi đè" in again
+    assert "Đã có nội dung tháng 03/2027; tệp không bị ghi đè" in again
 
 
 @pytest.mark.parametrize("username", ["binh", "hung"])

@@ -92,13 +92,13 @@ def test_messages_written_for_the_command_line_are_said_as_studio_actions():
     from radio.studio.forms import studio_words
 
     said = studio_words("Kịch bản ước tính dài 8,2 phút. Kịch bản chưa được ghi.\n→ Cách xử lý: thêm tin, câu hỏi – "
-                        "đáp hoặc đoạn thêm (extra_segments) vào bản tin; hoặc chạy lại với --fit để phần mềm tự "
+                        "đáp hoặc đoạn thêm (extra_segments) vào nội dung tháng; hoặc chạy lại với --fit để phần mềm tự "
                         "điều chỉnh, hoặc --allow-length để vẫn ghi kịch bản này.")
     assert "bấm «Tự điều chỉnh cho vừa»" in said and "«Vẫn ghi kịch bản này»" in said
     assert studio_words("chạy 'radio compose 2027-01' trước.") == "bấm «Soạn kịch bản» ở trang của tháng trước."
     assert studio_words("Chưa soạn kịch bản (radio compose).") == "Chưa soạn kịch bản."
     for text in (said, studio_words("rồi chạy 'radio approve 2027-01 --by \"HỌ TÊN\" --role \"CHỨC VỤ\"'."),
-                 studio_words("tạo bản tin bằng 'radio new-month 2027-01' (điền sẵn chủ đề)")):
+                 studio_words("tạo nội dung tháng bằng 'radio new-month 2027-01' (điền sẵn chủ đề)")):
         assert not COMMAND_WORDING.search(text), text
 
 

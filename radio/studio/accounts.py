@@ -29,7 +29,7 @@ ROLES = {
 ROLE_NAMES = {"officer": "Công chức văn hóa – xã hội", "leader": "Lãnh đạo", "operator": "Vận hành",
               "admin": "Quản trị"}
 # What the studio's actions are called wherever a person reads the record of them.
-WEB_ACTION_NAMES = {"login": "đăng nhập", "logout": "đăng xuất", "brief": "lưu bản tin", "compose": "soạn kịch bản",
+WEB_ACTION_NAMES = {"login": "đăng nhập", "logout": "đăng xuất", "brief": "lưu nội dung tháng", "compose": "soạn kịch bản",
                     "edit-segment": "sửa đoạn", "edit-script": "sửa kịch bản", "produce": "sản xuất", "approve": "duyệt",
                     "reject": "trả lại", "schedule-auto": "xếp lịch tự động", "schedule-add": "thêm lượt phát",
                     "schedule-remove": "gỡ lượt phát", "report": "lập báo cáo",

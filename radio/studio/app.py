@@ -400,7 +400,7 @@ async def brief(request: Request) -> Response:
     if request.method == "POST":
         path = forms.save_brief(folder, month, await form_of(request))
         record(folder, account, month, "brief", path.name)
-        return back(request, month_url(request, month), flash="Đã lưu bản tin của tháng.")
+        return back(request, month_url(request, month), flash="Đã lưu nội dung tháng.")
     return page(request, "brief.html.j2", account=account, month=month,
                 **forms.brief_context(folder, month, None))
 
@@ -888,7 +888,7 @@ async def plan_brief(request: Request) -> Response:
     path = forms.brief_from_plan(folder, month)
     record(folder, account, month, "brief", path.name)
     return back(request, month_url(request, month, "/brief"),
-                flash="Đã tạo bản tin theo kế hoạch năm; viết thêm tin tức, hỏi – đáp rồi bấm «Lưu bản tin».")
+                flash="Đã tạo nội dung tháng theo kế hoạch năm; viết thêm tin tức, hỏi – đáp rồi bấm «Lưu nội dung tháng».")
 
 
 def accounts_context(folder: Path, account: Account, form: dict | None = None) -> dict:

@@ -243,7 +243,7 @@ def when(value, zone, *, seconds: bool = False) -> str:
 # What to do in the studio instead of a command, by the command's name.
 STUDIO_ACTIONS = {
     "compose": "bấm «Soạn kịch bản» ở trang của tháng",
-    "new-month": "bấm «Viết bản tin» ở trang của tháng",
+    "new-month": "bấm «Viết nội dung tháng» ở trang của tháng",
     "produce": "bấm «Sản xuất tệp âm thanh» ở trang của tháng",
     "review": "mở «Nghe và duyệt» ở trang của tháng",
     "approve": "để lãnh đạo xã mở «Nghe và duyệt» và bấm «Duyệt cho phát»",
@@ -791,8 +791,8 @@ def brief_from_plan(folder: Path, month: str) -> Path:
 
     path = Path(folder) / "months" / f"{month}.yaml"
     if path.exists():
-        raise RadioError(f"Đã có bản tin {month_vi(month)}; bản tin không bị ghi đè.",
-                         hint="mở «Sửa bản tin» ở trang của tháng.")
+        raise RadioError(f"Đã có nội dung {month_vi(month)}; tệp không bị ghi đè.",
+                         hint="mở «Sửa nội dung tháng» ở trang của tháng.")
     planned = load_or_propose(folder, int(month[:4])).for_month(month)
     return save_brief(folder, month, {"topic": planned.topic, "procedure": planned.procedure})
 
