@@ -19,7 +19,7 @@ from typer._click.formatting import HelpFormatter
 
 # Commands in the order of the month's work, then the occasional ones.
 ORDER = ["init", "library", "plan", "new-month", "compose", "normalize", "review", "record", "produce", "approve",
-         "reject", "schedule", "bulletin", "player", "publish", "status", "history", "log", "report", "studio", "users",
+         "reject", "schedule", "bulletin", "relay", "player", "publish", "status", "history", "log", "report", "studio", "users",
          "backup", "restore", "verify", "voices", "plugins", "cache", "demo"]
 
 EXAMPLES = {
@@ -41,6 +41,7 @@ EXAMPLES = {
     "bulletin reject": "radio bulletin reject 20261205-071500-khan-cap --by \"Trần Văn Bình\" --reason \"Bão đã tan\"",
     "bulletin list": "radio bulletin list --station dai-xa-toi",
     "bulletin show": "radio bulletin show 20261205-071500-khan-cap --station dai-xa-toi",
+    "relay": "radio relay --days 14 --station dai-xa-toi",
     "player": "radio player run --station dai-xa-toi",
     "player run": "radio player run --station dai-xa-toi --output system",
     "player status": "radio player status --station dai-xa-toi",

@@ -35,7 +35,7 @@ from radio.errors import OutputError, RadioError
 from radio.fileio import write_json, write_text
 from radio.audio.identity import audio_sha256, audio_sha256_of
 from radio.player.outputs import Clock, Output, PlaybackError, Sound
-from radio.programme import ProgrammeKey
+from radio.programme import RELAY, ProgrammeKey
 from radio.schedule import EMERGENCY_SLOT, Airing, station_zone
 from radio.store import AlreadyClaimed, AsRun, DatabaseBusy, Store
 from radio.station import load_station, programme_files
@@ -258,6 +258,11 @@ class Player:
 
     def _handle(self, airing: Airing) -> AsRun | None:
         now = self.clock.now()
+        if airing.programme.kind == RELAY:  # live: joined late rather than missed, up to its end
+            if now >= airing.ends_at - _LOOKAHEAD:
+                return self._log_missed(airing)
+            self.clock.sleep((airing.planned_at - now).total_seconds(), self.stop)
+            return None if self.stop.is_set() else self._relay(airing)
         if now - airing.planned_at > self.grace:
             return self._log_missed(airing)
         self.clock.sleep((airing.planned_at - now).total_seconds(), self.stop)
@@ -382,6 +387,68 @@ class Player:
             self._after_preemption(airing, (self.clock.now() - started).total_seconds())
         return self._finish(row_id, why.result, " ".join(filter(None, (why.note(), note))))
 
+    def _relay(self, airing: Airing) -> AsRun | None:
+        """A relay item: the slot's stream as station.yaml gives it now, through the outputs
+        until the item's end, the fallback file while the source is down."""
+        from radio.player.relay import play_relay
+
+        source, problem = self._relay_source(airing)
+        row_id = self._claim(airing)
+        if row_id is None:
+            return None
+        if problem:
+            return self._finish(row_id, "failed", problem)
+        self._say(f"Lượt {airing.id}: tiếp sóng {source.url} ({airing.title}) đến {airing.ends_at:%H:%M:%S}.")
+        cut = self._begin(airing)
+        started = self.clock.now()
+        try:
+            relay = play_relay(self.output, source, airing.ends_at, self.clock, cut, airing.title)
+        except PlaybackError as exc:
+            self._end()
+            return self._finish(row_id, "failed", exc.message)
+        except Exception as exc:  # a broken output must not stop the station
+            self._end()
+            return self._finish(row_id, "failed", f"đầu ra {self.output.name} lỗi: {exc}")
+        why = self._end()
+        changed = f"Địa chỉ tiếp sóng trong station.yaml đã đổi thành {source.url}." if source.url != airing.mp3 else None
+        note = " ".join(filter(None, (changed, relay.note(), relay.output_note)))
+        if why is None:
+            if relay.never_heard:
+                return self._finish(row_id, "failed", note or "Không nhận được nguồn tiếp sóng.")
+            return self._finish(row_id, "aired", note or None)
+        if why.kind == PREEMPT:
+            self._after_preemption(airing, (self.clock.now() - started).total_seconds())
+        return self._finish(row_id, why.result, " ".join(filter(None, (why.note(), note))))
+
+    def _relay_source(self, airing: Airing):
+        """The relay slot's stream and fallback as station.yaml says now (what is trusted:
+        relays are not approved per airing), or why there is none."""
+        from radio.player.relay import RelaySource
+
+        station = load_station(self.station_dir)  # read again: the operator may have changed it
+        slot = next((s for s in station.slots if s.id == airing.programme.id), None)
+        if slot is None or slot.kind != "relay" or not slot.url:
+            return None, (f"Khung tiếp sóng '{airing.programme.id}' không còn (hoặc không còn địa chỉ url) trong "
+                          "station.yaml; không tiếp sóng.")
+        fallback = self.station_dir / slot.fallback if slot.fallback else None
+        return RelaySource(slot.name, slot.url, fallback, station.audio.sample_rate, station.audio.bitrate_kbps,
+                           station.relays.timeout_s, station.relays.reconnect_max_s), None
+
+    def keep_relays(self) -> None:
+        """The relay hours of today and the days ahead in the queue (they show in
+        ``radio player status``); a failure is said, never fatal."""
+        from radio.schedule import relayed_slots, schedule_relays
+
+        try:
+            if relayed_slots(load_station(self.station_dir)):
+                placed = schedule_relays(self.station_dir, self.clock.now())
+                for problem in placed.problems:
+                    self._say(problem)
+        except RadioError as exc:
+            self._say(f"Chưa xếp được các lượt tiếp sóng: {exc.message} Máy phát vẫn chạy.")
+        except Exception as exc:  # noqa: BLE001 - relays queued later, the station stays on air
+            self._say(f"Chưa xếp được các lượt tiếp sóng ({type(exc).__name__}: {exc}). Máy phát vẫn chạy.")
+
     def _after_preemption(self, airing: Airing, heard_s: float) -> None:
         """The cut airing queued again after the emergency, whole or from where it stopped
         (``bulletins.after_emergency``)."""
@@ -391,6 +458,9 @@ class Player:
             again = requeue_preempted(self.station_dir, airing, self.clock.now(), heard_s)
         except RadioError as exc:
             self._say(f"Chưa xếp lại được lượt {airing.id} sau bản tin khẩn cấp: {exc.message}")
+            return
+        if again is None:
+            self._say(f"Lượt tiếp sóng {airing.id} đã gần hết giờ; không tiếp sóng lại sau bản tin khẩn cấp.")
             return
         self._say(f"Lượt {airing.id} được xếp phát lại lúc {again.planned_at:%H:%M:%S} (lượt {again.id}).")
 
@@ -645,6 +715,7 @@ def run(player: Player, until: datetime | None = None, *, hard: bool = False,
     scheduler = schedule_lib.Scheduler()
     scheduler.every(1).seconds.do(tick)
     scheduler.every(1).hours.do(player.keep_copies)
+    scheduler.every(1).hours.do(player.keep_relays)
     # The heartbeat has a thread of its own: an airing holds the tick for its whole length,
     # and the operator must see "playing", not a player that stopped answering.
     beating = threading.Event()
@@ -680,6 +751,7 @@ def run(player: Player, until: datetime | None = None, *, hard: bool = False,
         beater.start()
         watcher.start()
         player.keep_copies()
+        player.keep_relays()
         tick()
         while not player.stop.is_set() and (until is None or player.clock.now() < until):
             scheduler.run_pending()

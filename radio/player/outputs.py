@@ -11,17 +11,19 @@ one ``Outputs``: each airing plays on all of them together.
 from __future__ import annotations
 
 import json
+import queue
 import shutil
 import subprocess
 import threading
 from dataclasses import dataclass
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
 from radio.audio.ffmpeg import ffmpeg_exe
 from radio.errors import RadioError
-from radio.fileio import write_bytes, write_text
+from radio.fileio import atomic_path, write_bytes, write_text
 from radio.models import Station
 from radio.plugins import Plugin, PluginError, Registry, find_part
 
@@ -58,6 +60,9 @@ class Output(Protocol):
         Returns a note for the as-run log when the airing went through with a problem (a
         stream that dropped and came back), else ``None``."""
 
+    # Optional: ``play_live(frames, clock, stop, title)`` plays a relay (radio/player/relay.py):
+    # MP3 frames ``(bytes, seconds)`` of the station's format, handed over as their time comes,
+    # until the iterator ends; it returns a note like ``play``.
     # Optional: ``open(clock, stop)`` when the daemon starts (a stream that must carry the
     # station ident between airings connects there), ``close()`` when it ends, and
     # ``condition()``: a sentence for ``radio player status`` when something is wrong.
@@ -85,6 +90,11 @@ class NullOutput:
         _decode_check(sound)
         clock.sleep(duration_s, stop)
 
+    def play_live(self, frames: Iterator[tuple[bytes, float]], clock: Clock, stop: threading.Event,
+                  title: str = "") -> None:
+        for _ in frames:  # the relay paces itself
+            pass
+
 
 class FileOutput:
     name = "file"
@@ -101,12 +111,28 @@ class FileOutput:
         started = clock.now()
         target = self.folder / f"{started:%Y%m%d-%H%M%S}-{Path(sound.name).name}"
         write_bytes(target, sound.data)
-        log = self.folder / "played.jsonl"
         line = json.dumps({"at": started.isoformat(), "file": target.name, "source": sound.name,
                            "audio_sha256": sound.audio_sha256, "duration_s": duration_s},
                           ensure_ascii=False)
+        self._log(line)
+
+    def _log(self, line: str) -> None:
+        log = self.folder / "played.jsonl"
         previous = log.read_text(encoding="utf-8") if log.exists() else ""
         write_text(log, previous + line + "\n")
+
+    def play_live(self, frames: Iterator[tuple[bytes, float]], clock: Clock, stop: threading.Event,
+                  title: str = "") -> None:
+        """A relay recorded as it goes out, one MP3 file (complete once the relay ends)."""
+        started = clock.now()
+        target = self.folder / f"{started:%Y%m%d-%H%M%S}-tiep-song.mp3"
+        seconds = 0.0
+        with atomic_path(target) as partial, open(partial, "wb") as recording:
+            for chunk, length in frames:
+                recording.write(chunk)
+                seconds += length
+        self._log(json.dumps({"at": started.isoformat(), "file": target.name, "source": title, "relay": True,
+                              "duration_s": round(seconds, 3)}, ensure_ascii=False))
 
 
 class SystemOutput:
@@ -146,6 +172,25 @@ class SystemOutput:
             raise PlaybackError(f"Thiết bị âm thanh báo lỗi khi phát {sound.name} "
                                 f"(mã {processes[-1].returncode}).")
 
+    def play_live(self, frames: Iterator[tuple[bytes, float]], clock: Clock, stop: threading.Event,
+                  title: str = "") -> None:
+        _system_play_live(self, frames)
+
+
+def _live_to_process(process: subprocess.Popen, frames: Iterator[tuple[bytes, float]]) -> None:
+    try:
+        for chunk, _ in frames:
+            process.stdin.write(chunk)
+            process.stdin.flush()
+    except (BrokenPipeError, OSError):
+        for _ in frames:  # the relay goes on; this output has stopped
+            pass
+    finally:
+        try:
+            process.stdin.close()
+        except OSError:
+            pass
+
 
 def _feed_stdin(process: subprocess.Popen, data: bytes) -> None:
     """Hand the verified bytes to a player process from a thread, so the caller can still
@@ -162,6 +207,19 @@ def _feed_stdin(process: subprocess.Popen, data: bytes) -> None:
                 pass
 
     threading.Thread(target=feed, name="radio-out-feed", daemon=True).start()
+
+
+def _system_play_live(output: "SystemOutput", frames: Iterator[tuple[bytes, float]]) -> None:
+    reason = output.unavailable_reason()
+    if reason:
+        raise PlaybackError(reason)
+    if shutil.which("ffplay"):
+        command = ["ffplay", "-nodisp", "-loglevel", "error", "-fflags", "nobuffer", "-i", "pipe:0"]
+    else:
+        command = ["sh", "-c", f"'{ffmpeg_exe()}' -v error -i pipe:0 -f wav - | aplay -q"]
+    process = subprocess.Popen(command, stdin=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    _live_to_process(process, frames)
+    process.wait()
 
 
 class Outputs:
@@ -194,12 +252,37 @@ class Outputs:
              title: str = "") -> str | None:
         if len(self.outputs) == 1:
             return self.outputs[0].play(sound, duration_s, clock, stop, title)
+        return self._on_each(lambda output: output.play(sound, duration_s, clock, stop, title))
+
+    def play_live(self, frames: Iterator[tuple[bytes, float]], clock: Clock, stop: threading.Event,
+                  title: str = "") -> str | None:
+        """A relay on every output: each gets every frame through a queue of its own."""
+        if len(self.outputs) == 1:
+            return _live_on(self.outputs[0], frames, clock, stop, title)
+        queues = {id(output): queue.SimpleQueue() for output in self.outputs}
+
+        def share() -> None:
+            for frame in frames:
+                for each in queues.values():
+                    each.put(frame)
+            for each in queues.values():
+                each.put(None)
+
+        sharing = threading.Thread(target=share, name="radio-out-share", daemon=True)
+        sharing.start()
+        try:
+            return self._on_each(lambda output: _live_on(output, iter(queues[id(output)].get, None),
+                                                         clock, stop, title))
+        finally:
+            sharing.join()
+
+    def _on_each(self, play) -> str | None:
         notes: dict[str, str | None] = {}
         failures: dict[str, str] = {}
 
         def play_on(output: Output) -> None:
             try:
-                notes[output.name] = output.play(sound, duration_s, clock, stop, title)
+                notes[output.name] = play(output)
             except PlaybackError as exc:
                 failures[output.name] = exc.message
             except Exception as exc:  # one broken output must not silence the others
@@ -215,6 +298,19 @@ class Outputs:
         if len(failures) == len(self.outputs):
             raise PlaybackError("; ".join(said))
         return "; ".join(said) or None
+
+
+def _live_on(output: Output, frames: Iterator[tuple[bytes, float]], clock: Clock, stop: threading.Event,
+             title: str) -> str | None:
+    """One output's part of a relay; the frames are drained whatever happens, so the
+    relay and the other outputs never wait for an output that failed."""
+    try:
+        if not hasattr(output, "play_live"):
+            raise PlaybackError(f"đầu ra {output.name} chưa phát được chương trình tiếp sóng")
+        return output.play_live(frames, clock, stop, title)
+    finally:
+        for _ in frames:
+            pass
 
 
 class OutputsPlugin(Plugin):

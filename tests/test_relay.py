@@ -1,0 +1,169 @@
+"""Relays (issue 32): a relay slot with a stream address becomes relay items in the queue,
+and the real daemon relays a local Icecast mount through its outputs, survives the source's
+restart with the station's fallback file heard in the gap, and logs the gap."""
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+from datetime import datetime, timedelta
+
+import numpy as np
+import pytest
+
+from radio.audio.ffmpeg import ffmpeg_exe
+from radio.player import as_run_log
+from radio.programme import ProgrammeKey
+from radio.schedule import queued, schedule_relays
+from radio.store import Store
+from tests.conftest import run_cli
+from tests.fixtures import make_station
+from tests.icecast_server import ICECAST, SOURCE_PASSWORD, IcecastServer
+from tests.test_bulletin_player import ZONE, daemon, stop, wait_for
+
+RELAY = ProgrammeKey("relay", "tiep-song-tinh")
+SOURCE_HZ, FALLBACK_HZ = 440, 1000
+needs_icecast = pytest.mark.skipif(ICECAST is None, reason="Debian's icecast2 is not installed")
+
+
+def with_relay(folder, url: str, start: str = "18:00", length_min: int = 60, fallback: str | None = None):
+    """The sample's relay slot given a stream address (and a fallback file)."""
+    path = folder / "station.yaml"
+    text = path.read_text(encoding="utf-8")
+    slot = (f'    start: "{start}"\n    length_min: {length_min}\n    kind: relay\n    url: {url}\n'
+            + (f"    fallback: {fallback}\n" if fallback else ""))
+    path.write_text(text.replace('    start: "18:00"\n    length_min: 60\n    kind: relay\n', slot), encoding="utf-8")
+
+
+def test_a_relay_slots_address_and_fallback_are_checked_with_their_line(tmp_path):
+    folder = make_station(tmp_path, segments=())
+    with_relay(folder, "rtmp://dai-tinh.vn/song", fallback="../ngoai-thu-muc.mp3")
+    result = run_cli("relay", "-s", str(folder))
+    assert result.returncode != 0
+    assert "dòng 40" in result.stderr and "địa chỉ tiếp sóng 'rtmp://dai-tinh.vn/song' không hợp lệ" in result.stderr
+    assert "dòng 41" in result.stderr and "tệp dự phòng '../ngoai-thu-muc.mp3'" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_local_slot_cannot_take_a_stream_address(tmp_path):
+    folder = make_station(tmp_path, segments=())
+    path = folder / "station.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        '    start: "05:30"\n', '    start: "05:30"\n    url: http://dai-tinh.vn/song\n', 1), encoding="utf-8")
+    result = run_cli("relay", "-s", str(folder))
+    assert result.returncode != 0 and "khung giờ 'sang' không phải khung tiếp sóng" in result.stderr
+
+
+def test_relay_hours_become_relay_items_for_the_days_ahead(tmp_path):
+    folder = make_station(tmp_path, segments=())
+    with_relay(folder, "http://dai-tinh.vn:8000/thoi-su.mp3")
+    shown = run_cli("relay", "--days", "3", "-s", str(folder), env={"COLUMNS": "250"})
+    assert shown.returncode == 0, shown.stderr
+    now = datetime.now(ZONE)
+    items = [a for a in queued(Store(folder)) if a.programme == RELAY]
+    expected = [datetime.combine(now.date() + timedelta(days=d), datetime.min.time(), ZONE).replace(hour=18)
+                for d in range(3)]
+    assert [a.planned_at for a in items] == [at for at in expected if at + timedelta(hours=1) > now]
+    assert {(a.duration_s, a.mp3, a.title) for a in items} == {
+        (3600.0, "http://dai-tinh.vn:8000/thoi-su.mp3", "Tiếp sóng Đài Phát thanh và Truyền hình tỉnh")}
+    assert "thoi-su.mp3" in shown.stdout and "18:00" in shown.stdout
+    # Placing again changes nothing; a new address replaces the items not yet aired.
+    assert [a.id for a in schedule_relays(folder, days=3).airings] == [a.id for a in items]
+    path = folder / "station.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("/thoi-su.mp3", "/ban-tin.mp3"), encoding="utf-8")
+    again = schedule_relays(folder, days=3).airings
+    assert [a.mp3 for a in again] == ["http://dai-tinh.vn:8000/ban-tin.mp3"] * len(items)
+    assert not {a.id for a in again} & {a.id for a in items}
+    status = run_cli("player", "status", "-s", str(folder), env={"COLUMNS": "250"})
+    assert "Tiếp sóng Đài Phát thanh và Truyền hình tỉnh" in status.stdout
+
+
+def tone(path, hz: int, seconds: float) -> None:
+    subprocess.run([ffmpeg_exe(), "-v", "error", "-y", "-f", "lavfi", "-i", f"sine=frequency={hz}:duration={seconds}",
+                    str(path)], check=True)
+
+
+class Source:
+    """The provincial station: ffmpeg sending a tone to a mount of the local Icecast."""
+
+    def __init__(self, server: IcecastServer, mount: str) -> None:
+        self.target = f"icecast://source:{SOURCE_PASSWORD}@127.0.0.1:{server.port}{mount}"
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [ffmpeg_exe(), "-v", "error", "-nostdin", "-re", "-f", "lavfi", "-i", f"sine=frequency={SOURCE_HZ}",
+             "-c:a", "libmp3lame", "-b:a", "64k", "-content_type", "audio/mpeg", "-f", "mp3", self.target],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+
+
+def pitch_runs(path, block_s: float = 0.25) -> list[tuple[int, float]]:
+    """The recording as runs of (dominant frequency, seconds): 0 for silence."""
+    rate = 8000
+    pcm = subprocess.run([ffmpeg_exe(), "-v", "error", "-i", str(path), "-f", "s16le", "-ac", "1", "-ar", str(rate),
+                          "pipe:1"], capture_output=True, check=True).stdout
+    samples = np.frombuffer(pcm, np.int16).astype(np.float32) / 32768
+    size = int(rate * block_s)
+    runs: list[list] = []
+    for start in range(0, len(samples) - size + 1, size):
+        block = samples[start:start + size]
+        loud = np.sqrt(np.mean(block ** 2)) > 0.01
+        hz = int(round(np.argmax(np.abs(np.fft.rfft(block))) * rate / size, -1)) if loud else 0
+        if runs and runs[-1][0] == hz:
+            runs[-1][1] += block_s
+        else:
+            runs.append([hz, block_s])
+    return [(hz, seconds) for hz, seconds in runs]
+
+
+@needs_icecast
+def test_a_relay_from_an_icecast_mount_survives_the_sources_restart_with_the_fallback_in_the_gap(tmp_path):
+    server = IcecastServer()
+    server.start()
+    source = Source(server, "/dai-tinh.mp3")
+    folder = make_station(tmp_path, segments=())
+    (folder / "kit").mkdir(exist_ok=True)
+    tone(folder / "kit" / "du-phong.wav", FALLBACK_HZ, 1.5)
+    with_relay(folder, server.url("/dai-tinh.mp3"), start="10:00", length_min=1, fallback="kit/du-phong.wav")
+    path = folder / "station.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + "relays:\n  reconnect_max_s: 1\n  timeout_s: 2\n",
+                    encoding="utf-8")
+    tomorrow = datetime.now(ZONE).date() + timedelta(days=1)
+    start = datetime.combine(tomorrow, datetime.min.time(), ZONE).replace(hour=9, minute=59, second=59)
+    # Station time four times as fast: the one-minute relay lasts 15 s.
+    player = daemon(folder, "--rehearse", f"{start.isoformat()}@4", output="null,file")
+    try:
+        source.start()
+        wait_for(lambda: Store(folder, readonly=True).now_playing(), seconds=30, what="the relay on air")
+        time.sleep(4)
+        source.stop()  # the provincial station goes off air …
+        time.sleep(3)
+        source.start()  # … and comes back
+        [entry] = wait_for(lambda: [e for e in as_run_log(Store(folder, readonly=True), programme=RELAY)
+                                    if e.result != "playing"], seconds=40, what="the relay's end")
+    finally:
+        said = stop(player)
+        source.stop()
+        server.remove()
+    assert entry.result == "aired", (entry, said)
+    assert entry.file == server.url("/dai-tinh.mp3") and entry.output == "null+file"
+    assert "Mất nguồn tiếp sóng" in entry.error and "máy chủ nguồn đóng luồng" in entry.error, entry.error
+    assert "đã phát tệp dự phòng du-phong.wav thay" in entry.error
+    noted = [float(s.replace(",", ".")) for s in __import__("re").findall(r"(\d+,\d) giây lúc", entry.error)]
+    assert len(noted) == 1 and 3 <= noted[0] <= 8, entry.error
+    # What went out: the source, then the fallback file for the gap, then the source again.
+    [line] = (folder / "played" / "played.jsonl").read_text(encoding="utf-8").splitlines()
+    recorded = folder / "played" / json.loads(line)["file"]
+    runs = [(hz, s) for hz, s in pitch_runs(recorded) if s >= 0.5]
+    heard = [hz for hz, _ in runs if hz]
+    assert heard == [SOURCE_HZ, FALLBACK_HZ, SOURCE_HZ], runs
+    fallback_s = sum(s for hz, s in runs if hz == FALLBACK_HZ)
+    assert abs(fallback_s - noted[0]) < 1.0, (runs, entry.error)
+    assert sum(s for hz, s in runs if hz == SOURCE_HZ) > 5
+    shown = run_cli("log", "--aired-in", f"{tomorrow:%Y-%m}", "-s", str(folder), env={"COLUMNS": "300"})
+    assert "chương trình tiếp sóng tiep-song-tinh" in shown.stdout and "đã phát" in shown.stdout
