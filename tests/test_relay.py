@@ -4,6 +4,7 @@ restart with the station's fallback file heard in the gap, and logs the gap."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import time
 from datetime import datetime, timedelta
@@ -14,11 +15,14 @@ import pytest
 from radio.audio.ffmpeg import ffmpeg_exe
 from radio.player import as_run_log
 from radio.programme import ProgrammeKey
+from radio.reports.contents import summary_lines
+from radio.reports.figures import build_report
+from radio.reports.period import period_of
 from radio.schedule import queued, schedule_relays
 from radio.store import Store
 from tests.conftest import run_cli
 from tests.fixtures import make_station
-from tests.icecast_server import ICECAST, SOURCE_PASSWORD, IcecastServer
+from tests.icecast_server import ICECAST, LISTEN_RATE, SOURCE_PASSWORD, IcecastServer, Listener
 from tests.test_bulletin_player import ZONE, daemon, stop, wait_for
 
 RELAY = ProgrammeKey("relay", "tiep-song-tinh")
@@ -102,12 +106,15 @@ class Source:
             self.process.wait(timeout=10)
 
 
-def pitch_runs(path, block_s: float = 0.25) -> list[tuple[int, float]]:
-    """The recording as runs of (dominant frequency, seconds): 0 for silence."""
-    rate = 8000
+def decoded(path, rate: int = 8000) -> np.ndarray:
     pcm = subprocess.run([ffmpeg_exe(), "-v", "error", "-i", str(path), "-f", "s16le", "-ac", "1", "-ar", str(rate),
                           "pipe:1"], capture_output=True, check=True).stdout
-    samples = np.frombuffer(pcm, np.int16).astype(np.float32) / 32768
+    return np.frombuffer(pcm, np.int16).astype(np.float32) / 32768
+
+
+def pitch_runs(samples: np.ndarray, rate: int, block_s: float = 0.25) -> list[tuple[int, float]]:
+    """Sound as runs of (dominant frequency to 10 Hz, seconds), 0 for silence; runs shorter
+    than half a second (a block across a change) left out."""
     size = int(rate * block_s)
     runs: list[list] = []
     for start in range(0, len(samples) - size + 1, size):
@@ -118,7 +125,16 @@ def pitch_runs(path, block_s: float = 0.25) -> list[tuple[int, float]]:
             runs[-1][1] += block_s
         else:
             runs.append([hz, block_s])
-    return [(hz, seconds) for hz, seconds in runs]
+    return [(hz, seconds) for hz, seconds in runs if seconds >= 0.5]
+
+
+def heard_in_order(runs: list[tuple[int, float]]) -> list[int]:
+    """The tones heard, one entry per stretch (silence left out)."""
+    order: list[int] = []
+    for hz, _ in runs:
+        if hz and (not order or order[-1] != hz):
+            order.append(hz)
+    return order
 
 
 @needs_icecast
@@ -136,10 +152,14 @@ def test_a_relay_from_an_icecast_mount_survives_the_sources_restart_with_the_fal
     tomorrow = datetime.now(ZONE).date() + timedelta(days=1)
     start = datetime.combine(tomorrow, datetime.min.time(), ZONE).replace(hour=9, minute=59, second=59)
     # Station time four times as fast: the one-minute relay lasts 15 s.
-    player = daemon(folder, "--rehearse", f"{start.isoformat()}@4", output="null,file")
+    with open(path, "a", encoding="utf-8") as profile:  # the commune's own loudspeakers' mount
+        profile.write(server.section("/an-lac.mp3"))
+    player = daemon(folder, "--rehearse", f"{start.isoformat()}@4", output="null,file,icecast")
+    listener = None
     try:
         source.start()
         wait_for(lambda: Store(folder, readonly=True).now_playing(), seconds=30, what="the relay on air")
+        listener = Listener(server.url("/an-lac.mp3"))
         time.sleep(4)
         source.stop()  # the provincial station goes off air …
         time.sleep(3)
@@ -147,23 +167,73 @@ def test_a_relay_from_an_icecast_mount_survives_the_sources_restart_with_the_fal
         [entry] = wait_for(lambda: [e for e in as_run_log(Store(folder, readonly=True), programme=RELAY)
                                     if e.result != "playing"], seconds=40, what="the relay's end")
     finally:
+        if listener is not None:
+            listener.stop()
         said = stop(player)
         source.stop()
         server.remove()
     assert entry.result == "aired", (entry, said)
-    assert entry.file == server.url("/dai-tinh.mp3") and entry.output == "null+file"
+    assert entry.file == server.url("/dai-tinh.mp3") and entry.output == "null+file+icecast"
     assert "Mất nguồn tiếp sóng" in entry.error and "máy chủ nguồn đóng luồng" in entry.error, entry.error
     assert "đã phát tệp dự phòng du-phong.wav thay" in entry.error
-    noted = [float(s.replace(",", ".")) for s in __import__("re").findall(r"(\d+,\d) giây lúc", entry.error)]
+    noted = [float(s.replace(",", ".")) for s in re.findall(r"(\d+,\d) giây lúc", entry.error)]
     assert len(noted) == 1 and 3 <= noted[0] <= 8, entry.error
-    # What went out: the source, then the fallback file for the gap, then the source again.
+    # What went out: the source, then the fallback file for the gap, then the source again,
+    # in the file output's recording and at a listener of the loudspeakers' mount alike.
     [line] = (folder / "played" / "played.jsonl").read_text(encoding="utf-8").splitlines()
-    recorded = folder / "played" / json.loads(line)["file"]
-    runs = [(hz, s) for hz, s in pitch_runs(recorded) if s >= 0.5]
-    heard = [hz for hz, _ in runs if hz]
-    assert heard == [SOURCE_HZ, FALLBACK_HZ, SOURCE_HZ], runs
-    fallback_s = sum(s for hz, s in runs if hz == FALLBACK_HZ)
-    assert abs(fallback_s - noted[0]) < 1.0, (runs, entry.error)
-    assert sum(s for hz, s in runs if hz == SOURCE_HZ) > 5
+    recorded = pitch_runs(decoded(folder / "played" / json.loads(line)["file"]), 8000)
+    at_the_loudspeakers = pitch_runs(listener.samples(), LISTEN_RATE)
+    for runs in (recorded, at_the_loudspeakers):
+        assert heard_in_order(runs) == [SOURCE_HZ, FALLBACK_HZ, SOURCE_HZ], (runs, entry.error)
+        fallback_s = sum(s for hz, s in runs if hz == FALLBACK_HZ)
+        assert abs(fallback_s - noted[0]) < 1.0, (runs, entry.error)
+        assert sum(s for hz, s in runs if hz == SOURCE_HZ) > 5
     shown = run_cli("log", "--aired-in", f"{tomorrow:%Y-%m}", "-s", str(folder), env={"COLUMNS": "300"})
     assert "chương trình tiếp sóng tiep-song-tinh" in shown.stdout and "đã phát" in shown.stdout
+    # The report counts the relay apart from the column's own airings: one minute relayed.
+    report = build_report(folder, period_of(f"{tomorrow.year}-Q{(tomorrow.month - 1) // 3 + 1}"))
+    assert report.minutes_relayed == 1.0 and report.minutes_aired == 0 and not report.as_run
+    assert "Tiếp sóng Đài tỉnh, Đài Trung ương: 1 lượt, 1,0 phút." in summary_lines(report)
+
+
+@needs_icecast
+def test_an_emergency_preempts_a_relay_which_goes_on_after_it_for_the_rest_of_its_window(tmp_path):
+    from radio.bulletin import new_bulletin
+    from tests.test_bulletin_player import NOTICE, finished
+
+    server = IcecastServer()
+    server.start()
+    source = Source(server, "/dai-tinh.mp3")
+    folder = make_station(tmp_path, produced=True, approved=True, first_sentence=True)
+    begins = (datetime.now(ZONE) + timedelta(seconds=6)).replace(microsecond=0)
+    with_relay(folder, server.url("/dai-tinh.mp3"), start=f"{begins:%H:%M:%S}", length_min=1)
+    path = folder / "station.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + "bulletins:\n  gap_s: 1\n", encoding="utf-8")
+    made = new_bulletin(folder, level="khan-cap", text=NOTICE)
+    player = daemon(folder, output="null,file")
+    try:
+        source.start()
+        wait_for(lambda: Store(folder, readonly=True).now_playing(), seconds=30, what="the relay on air")
+        time.sleep(2)
+        approved = run_cli("bulletin", "approve", made.files.id, "--by", "Trần Văn Bình",
+                           "--role", "Chủ tịch UBND xã", "-s", str(folder))
+        assert approved.returncode == 0, approved.stderr
+        wait_for(lambda: finished(folder, made.files.key), what="the emergency aired")
+        wait_for(lambda: len(as_run_log(Store(folder, readonly=True), programme=RELAY)) == 2, what="the relay again")
+        time.sleep(2)
+    finally:
+        said = stop(player)
+        source.stop()
+        server.remove()
+    cut, rest = as_run_log(Store(folder), programme=RELAY)
+    [emergency] = as_run_log(Store(folder), programme=made.files.key)
+    assert cut.result == "preempted" and f"Nhường sóng cho bản tin {made.files.id}" in cut.error, said
+    assert emergency.result == "aired"
+    assert datetime.fromisoformat(cut.ended_at) <= datetime.fromisoformat(emergency.started_at)
+    assert datetime.fromisoformat(rest.started_at) >= datetime.fromisoformat(emergency.ended_at)
+    first, again = (Store(folder).queued_airing(e.airing_id) for e in (cut, rest))
+    assert f"lượt {cut.airing_id} bị ngắt" in again.note and again.ends_at == first.ends_at  # the same window
+    assert rest.result == "interrupted"  # the daemon was stopped during the rest
+    sources = [json.loads(line)["source"] for line in
+               (folder / "played" / "played.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert sources == [first.title, emergency.file, first.title]

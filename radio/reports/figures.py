@@ -17,6 +17,7 @@ from radio.clock import parsed
 from radio.config import load_model
 from radio.library import all_procedures, all_topics, load_plan_items
 from radio.models import Brief, Station
+from radio.programme import RELAY
 from radio.reports.period import Period
 from radio.schedule import station_zone
 from radio.store import ReviewEvent, Store
@@ -82,6 +83,13 @@ class Report:
     tampered: str | None = None
     # The chains' heads when the report was made: a report filed away anchors the log.
     anchor: str = ""
+    # The relays of the period (national, provincial programmes), kept apart: the figures
+    # above are the column's own.
+    relays: list[AsRunRow] = field(default_factory=list)
+
+    @property
+    def minutes_relayed(self) -> float:
+        return sum(row.seconds_on_air for row in self.relays) / 60
 
     def count(self, result: str) -> int:
         return sum(1 for row in self.as_run if row.result == result)
@@ -128,11 +136,14 @@ def build_report(station_dir: Path, period: Period, now: datetime | None = None)
     logged = {entry.airing_id: entry for entry in store.as_run()}
     in_period = [a for a in store.queued()
                  if a.planned_at.astimezone(zone).strftime("%Y-%m") in period.months]
-    as_run = [AsRunRow(a.id, a.month, logged[a.id].planned_at, logged[a.id].started_at,
-                       logged[a.id].ended_at, logged[a.id].result, logged[a.id].error,
-                       a.duration_s, logged[a.id].output)
-              for a in in_period if a.id in logged]
+    relayed = [a for a in in_period if a.programme.kind == RELAY]
+    in_period = [a for a in in_period if a.programme.kind != RELAY]
+    as_run, relays = ([AsRunRow(a.id, a.month, logged[a.id].planned_at, logged[a.id].started_at,
+                                logged[a.id].ended_at, logged[a.id].result, logged[a.id].error,
+                                a.duration_s, logged[a.id].output)
+                       for a in airings if a.id in logged] for airings in (in_period, relayed))
     as_run.sort(key=lambda r: r.planned_at)
+    relays.sort(key=lambda r: r.planned_at)
     # A programme counts where it was made and where it aired: December's programme aired
     # in January is in both quarters' reports, marked as made earlier in the second.
     months = sorted(set(period.months) | {a.month for a in in_period if a.month})
@@ -164,7 +175,7 @@ def build_report(station_dir: Path, period: Period, now: datetime | None = None)
         months_without_programme=[m for m in period.months
                                   if m <= current and m not in aired_in and m not in waiting],
         months_not_yet_due=[m for m in period.months if m > current],
-        tampered=store.broken_record(), anchor=anchor_text(store.heads()))
+        tampered=store.broken_record(), anchor=anchor_text(store.heads()), relays=relays)
 
 
 def _approval_when_aired(store: Store, month: str, planned: list) -> ReviewEvent | None:
