@@ -147,7 +147,7 @@ def test_a_relay_from_an_icecast_mount_survives_the_sources_restart_with_the_fal
     tone(folder / "kit" / "du-phong.wav", FALLBACK_HZ, 1.5)
     with_relay(folder, server.url("/dai-tinh.mp3"), start="10:00", length_min=1, fallback="kit/du-phong.wav")
     path = folder / "station.yaml"
-    path.write_text(path.read_text(encoding="utf-8") + "relays:\n  reconnect_max_s: 1\n  timeout_s: 2\n",
+    path.write_text(path.read_text(encoding="utf-8") + "relays:\n  reconnect_max_s: 1\n  timeout_s: 4\n",
                     encoding="utf-8")
     tomorrow = datetime.now(ZONE).date() + timedelta(days=1)
     start = datetime.combine(tomorrow, datetime.min.time(), ZONE).replace(hour=9, minute=59, second=59)

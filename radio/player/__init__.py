@@ -583,8 +583,10 @@ def _from_second(sound: Sound, offset_s: float) -> Sound:
 # -- what the operator reads (no writes) ---------------------------------------------------
 
 def next_airings(store: Store, since: datetime, count: int = 5) -> list[Airing]:
+    """What is still to air, a relay under way (joined late, up to its end) included."""
     done = store.logged_airing_ids()
-    return [a for a in store.queued(start=since) if a.id not in done][:count]
+    return [a for a in store.queued(start=since - timedelta(days=1)) if a.id not in done and (
+        a.planned_at >= since or a.programme.kind == RELAY and a.ends_at > since)][:count]
 
 
 def as_run_log(store: Store, programme: ProgrammeKey | str | None = None, last: int | None = None, *,

@@ -151,11 +151,14 @@ class Relay:
             else:
                 said.append(f"{number(gap.seconds, 1)} giây lúc {gap.at:%H:%M:%S} ({gap.why})")
         if not said:
-            return self.fallback_problem
-        instead = (f"đã phát tệp dự phòng {self.source.fallback.name} thay" if self.source.fallback
-                   and not self.fallback_problem else "loa nghe im lặng")
-        text = f"Mất nguồn tiếp sóng {self.source.url}: {', '.join(said)}; {instead}."
-        return f"{text} {self.fallback_problem}" if self.fallback_problem else text
+            return self.fallback_problem and f"{self.fallback_problem}; nguồn không mất lần nào."
+        if self.fallback_problem:
+            instead = f"loa nghe im lặng ({self.fallback_problem[0].lower()}{self.fallback_problem[1:]})"
+        elif self.source.fallback:
+            instead = f"đã phát tệp dự phòng {self.source.fallback.name} thay"
+        else:
+            instead = "loa nghe im lặng (khung tiếp sóng chưa có tệp dự phòng: fallback)"
+        return f"Mất nguồn tiếp sóng {self.source.url}: {', '.join(said)}; {instead}."
 
     @property
     def never_heard(self) -> bool:
@@ -313,8 +316,7 @@ def _encoded(source: Path | None, rate: int, kbps: int, seconds: float | None) -
         input=feed, capture_output=True, check=False)
     frames = mp3_frames(result.stdout) if result.returncode == 0 else []
     if not frames:
-        name = source.name if source else "im lặng"
-        raise PlaybackError(f"Không đọc được tệp dự phòng tiếp sóng {name}; lúc mất nguồn loa nghe im lặng.")
+        raise PlaybackError(f"Không đọc được tệp dự phòng tiếp sóng {source.name if source else '(im lặng)'}")
     return [(result.stdout[at:at + length], secs) for at, length, secs in frames]
 
 
