@@ -152,6 +152,37 @@ def parse_at(text: str | None, now: datetime) -> datetime | None:
     return at
 
 
+def parse_zones(station: Station, zones) -> list[str]:
+    """The zones an officer typed (ids, or a comma-separated text), each one of the station's."""
+    if isinstance(zones, str):
+        zones = zones.split(",")
+    wanted = list(dict.fromkeys(z.strip() for z in zones or () if z and z.strip()))
+    known = station.zone_ids()
+    for zone in wanted:
+        if zone not in known:
+            if not known:
+                raise BulletinError(f"Không có vùng '{zone}': đài chưa chia vùng (mục zones trong station.yaml).",
+                                    hint="bỏ --zones để phát tới mọi loa.")
+            raise BulletinError(f"Không có vùng '{zone}' trong station.yaml.",
+                                hint=f"chọn trong: {', '.join(f'{z.id} ({z.name})' for z in station.zones)}.")
+    return wanted
+
+
+def check_zones(files: BulletinFiles, bulletin: Bulletin, station: Station) -> None:
+    """A bulletin.yaml naming a zone the station does not have (edited by hand, or the zone
+    renamed since): refused at its line, before anything is approved or queued."""
+    from radio.config import ConfigError, line_of, read_yaml
+    from radio.models import unknown_zone
+
+    known = station.zone_ids()
+    for i, zone in enumerate(bulletin.zones):
+        if zone not in known:
+            _, lines = read_yaml(files.script)
+            raise ConfigError(files.script, unknown_zone(zone, known) + ".", line=line_of(lines, ("zones", i)),
+                              hint="sửa mục zones của bản tin cho đúng mã vùng trong station.yaml, "
+                                   "hoặc bỏ trống để phát tới mọi vùng.")
+
+
 def _title_from(text: str) -> str:
     words = text.split()
     return " ".join(words[:10]) + ("…" if len(words) > 10 else "")
@@ -191,11 +222,12 @@ class Made:
 def new_bulletin(station_dir: Path, *, level: str, text: str | None = None, recording: Path | None = None,
                  title: str | None = None, at: str | None = None, repeat: int = 1,
                  every_min: float | None = None, issued_by: str | None = None, role: str | None = None,
-                 approve_now: bool = False, now: datetime | None = None) -> Made:
+                 approve_now: bool = False, now: datetime | None = None, zones: list[str] = ()) -> Made:
     """Write the bulletin, read it (or clean the recording), master it after the attention
     tone and record its making in the review trail. ``approve_now`` is the station's one-step
     emergency (``bulletins.leader_issues_emergency``): the issue and the approval both
-    recorded, the approval by the same person."""
+    recorded, the approval by the same person. ``zones``: the station's zones it reaches
+    (none: every zone)."""
     from radio.schedule import station_zone
 
     station_dir = Path(station_dir)
@@ -222,6 +254,7 @@ def new_bulletin(station_dir: Path, *, level: str, text: str | None = None, reco
     if every_min is not None and not 1 <= every_min <= 24 * 60:
         raise BulletinError(f"Khoảng cách {every_min} phút không hợp lệ.", hint="--every từ 1 đến 1440 phút.")
     when = parse_at(at, now)
+    zones = parse_zones(station, zones)
     if recording is not None and not Path(recording).is_file():
         raise BulletinError(f"Không tìm thấy tệp ghi âm {recording}.", hint="kiểm tra đường dẫn tới tệp ghi âm.")
     files = BulletinFiles(station_dir, _new_id(station_dir, now, level))
@@ -236,7 +269,8 @@ def new_bulletin(station_dir: Path, *, level: str, text: str | None = None, reco
     bulletin = Bulletin(id=files.id, title=title or (_title_from(text) if text else "Bản tin ghi âm"),
                         level=level, text=text, recording=source.name if source else None,
                         recording_sha256=_sha256(source) if source else None, at=when, repeat=repeat,
-                        every_min=every_min if repeat > 1 else None, issued_by=issued_by, issued_at=now_iso())
+                        every_min=every_min if repeat > 1 else None, zones=zones, issued_by=issued_by,
+                        issued_at=now_iso())
     save_model(files.script, bulletin, _HEADER)
     try:
         manifest = produce(files, station, bulletin)
@@ -438,6 +472,7 @@ def approve_bulletin(station_dir: Path, bulletin_id: str, by: str, role: str, no
 
     files = bulletin_files(station_dir, bulletin_id)
     bulletin = read_bulletin(files)
+    check_zones(files, bulletin, load_station(Path(station_dir)))
     store = Store(station_dir)
     with folder_lock(files.programme):
         content = script_hash(files)
@@ -450,7 +485,8 @@ def approve_bulletin(station_dir: Path, bulletin_id: str, by: str, role: str, no
         event = record_with_version(store, event, files.programme, audio[0], event)
     station = load_station(Path(station_dir))
     now = now or datetime.now(station_zone(station))
-    schedule_bulletin(Path(station_dir), files, bulletin.level, bulletin.airing_times(now), now=now)
+    schedule_bulletin(Path(station_dir), files, bulletin.level, bulletin.airing_times(now), now=now,
+                      zones=bulletin.zones)
     return event
 
 

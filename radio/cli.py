@@ -702,6 +702,9 @@ def bulletin_new(text: Optional[str] = typer.Option(None, "--text", help="Lời 
                  title: Optional[str] = typer.Option(None, "--title", help="Tiêu đề (mặc định: những chữ đầu)."),
                  by: Optional[str] = typer.Option(None, "--by", help="Họ tên người phát hành.", callback=_text),
                  role: Optional[str] = typer.Option(None, "--role", help="Chức vụ người phát hành.", callback=_text),
+                 zones: Optional[str] = typer.Option(None, "--zones", metavar="VÙNG",
+                                                     help="Chỉ phát tới các vùng này (mã vùng trong station.yaml, cách nhau "
+                                                          "bằng dấu phẩy); bỏ trống: mọi vùng."),
                  approve_now: bool = typer.Option(False, "--approve",
                                                   help="Lãnh đạo phát hành và duyệt bản tin khẩn cấp trong một bước "
                                                        "(khi đài cho phép: bulletins.leader_issues_emergency)."),
@@ -714,7 +717,7 @@ def bulletin_new(text: Optional[str] = typer.Option(None, "--text", help="Lời 
             raise RadioError("Chỉ dùng một trong --text và --file.", hint="bỏ một trong hai.")
         text = read_text_file(file)
     made = new_bulletin(station, level=level, text=text, recording=audio, title=title, at=at, repeat=repeat,
-                        every_min=every, issued_by=by, role=role, approve_now=approve_now)
+                        every_min=every, issued_by=by, role=role, approve_now=approve_now, zones=zones or ())
     console.print(f"[green]Đã tạo[/] {made.bulletin.level_name.lower()} {made.files.id}: "
                   f"{minutes(made.duration_s)} · {made.mp3}")
     if made.approval is not None:
@@ -795,6 +798,7 @@ def bulletin_show(bulletin_id: str = typer.Argument(..., metavar="MÃ", help="M�
     when = f"{b.at:%H:%M %d/%m/%Y}" if b.at else "ngay khi được duyệt"
     repeats = f", {b.repeat} lần, cách nhau {number(b.every_min, None)} phút" if b.repeat > 1 else ""
     console.print(f"Phát: {when}{repeats}. Lượt đã xếp: {item.queued}, đã phát: {item.aired}.")
+    console.print(f"Vùng: {escape(', '.join(b.zones)) if b.zones else 'mọi vùng'}.")
     console.print(escape(b.text) if b.text is not None else f"(Bản ghi âm: {b.recording})")
     if item.spoken is not None:
         console.print(f"[dim]Máy đọc:[/] {escape(item.spoken)}")
@@ -804,7 +808,8 @@ def bulletin_show(bulletin_id: str = typer.Argument(..., metavar="MÃ", help="M�
 player_app = typer.Typer(no_args_is_help=True, help="Máy phát: phát chương trình đúng giờ và ghi nhật ký phát.")
 # The outputs are those of the plugin registry (a plugin's own among them), read only when
 # the help is shown: everyday commands never look for installed plugins.
-OUTPUT_HELP = "Đầu ra: {outputs}; nhiều đầu ra cùng lúc: system,icecast."
+OUTPUT_HELP = ("Đầu ra: {outputs}; nhiều đầu ra cùng lúc: system,icecast (mặc định system; đài đã chia "
+               "vùng thì dùng đầu ra của từng vùng trong station.yaml).")
 
 
 def _outputs_help() -> str:
@@ -818,7 +823,7 @@ app.add_typer(player_app, name="player")
 
 @player_app.command("run")
 def player_run(station: Path = STATION_DIR,
-               output: str = typer.Option("system", "--output", help=OUTPUT_HELP),
+               output: Optional[str] = typer.Option(None, "--output", help=OUTPUT_HELP),
                until: Optional[str] = typer.Option(None, "--until", metavar="GIỜ",
                                                    help="Dừng lúc GIỜ:PHÚT (hôm nay) hoặc 'NĂM-THÁNG-NGÀY GIỜ:PHÚT'; lượt đang phát dở được phát hết rồi mới dừng."),
                hard: bool = typer.Option(False, "--hard", help="Dừng đúng giờ --until, cắt cả lượt đang phát (ghi là bị ngắt)."),
@@ -828,9 +833,17 @@ def player_run(station: Path = STATION_DIR,
     """Chạy máy phát (để máy chạy liên tục); dừng bằng Ctrl-C."""
     from radio.overview import output_words
     from radio.player import Player, RehearsalClock, run
-    from radio.player.outputs import get_outputs
+    from radio.player.outputs import get_outputs, zone_outputs
+    from radio.station import load_station
 
-    out = get_outputs([name.strip() for name in output.split(",") if name.strip()], station)
+    if load_station(station).zones:
+        if output is not None:
+            raise RadioError("Đài đã chia vùng phát: đầu ra của từng vùng ghi trong station.yaml (mục zones).",
+                             hint="bỏ --output; muốn đổi đầu ra thì sửa mục zones.")
+        out = zone_outputs(station)
+    else:
+        output = output or "system"
+        out = get_outputs([name.strip() for name in output.split(",") if name.strip()], station)
     reason = out.unavailable_reason()
     if reason:
         raise RadioError(f"Đầu ra '{output}' chưa dùng được: {reason}")
@@ -853,7 +866,8 @@ def player_run(station: Path = STATION_DIR,
         upcoming = ", ".join(f"{a.planned_at:%H:%M %d/%m}" for a in player.next_airings(3)) or "chưa có"
     except OutputError:  # a database held by another program is waited out by the daemon itself
         upcoming = "chưa đọc được (cơ sở dữ liệu đang bị giữ; máy phát sẽ đọc lại)"
-    shown = ", ".join(output_words(o.name) for o in out.outputs)
+    shown = ("; ".join(f"vùng {zone}: {', '.join(o.name for o in outs)}" for zone, outs in out.zones.items())
+             if out.zones else ", ".join(output_words(o.name) for o in out.outputs))
     console.print(f"Máy phát đang chạy (đầu ra: {shown}). Lượt phát sắp tới: {upcoming}")
     if stop_at:
         console.print(f"Máy phát sẽ dừng lúc {stop_at:%H:%M:%S ngày %d/%m}"
@@ -883,7 +897,7 @@ def _parse_until(text: str, now):
 def player_status(station: Path = STATION_DIR) -> None:
     """Máy phát có đang chạy không, đang phát gì, các lượt sắp tới và kết quả gần nhất."""
     from radio.clock import shown
-    from radio.overview import NO_PLAYER, players
+    from radio.overview import COUNT_COLUMNS, NO_PLAYER, count_cells, players
 
     seen = players(station)
     if not seen.players:
@@ -902,6 +916,12 @@ def player_status(station: Path = STATION_DIR) -> None:
         table.add_row(str(airing.id), f"{airing.planned_at:%H:%M %d/%m/%Y}", airing.title)
     _show(table, "chưa có lượt phát nào được xếp.")
     _print_log(seen.recent, "Kết quả gần nhất")
+    counts = Table(title="Hôm nay đã phát, theo vùng và loại")
+    for column in COUNT_COLUMNS:
+        counts.add_column(column)
+    for row in seen.today:
+        counts.add_row(*(escape(cell) for cell in count_cells(row)))
+    console.print(counts)
     _warn_if_tampered(seen.tampered)
 
 
@@ -917,12 +937,17 @@ def _log_csv(entries) -> str:
     def when(iso):
         return parsed(iso).astimezone(VIETNAM).strftime("%d/%m/%Y %H:%M:%S") if iso else ""
 
+    from radio.zones import reach_words
+
+    zoned = any(e.zones is not None for e in entries)  # a station with zones: where each went
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(["Mã lượt phát", "Giờ định phát", "Bắt đầu", "Kết thúc", "Tệp", "Đầu ra", "Kết quả", "Lỗi"])
+    writer.writerow(["Mã lượt phát", "Giờ định phát", "Bắt đầu", "Kết thúc", "Tệp", "Đầu ra", "Kết quả", "Lỗi",
+                     *(["Vùng"] if zoned else [])])
     for e in entries:
         writer.writerow([e.airing_id, when(e.planned_at), when(e.started_at), when(e.ended_at), e.file or "",
-                         e.output, RESULT_NAMES.get(e.result, e.result), e.error or ""])
+                         e.output, RESULT_NAMES.get(e.result, e.result), e.error or "",
+                         *([reach_words(e)] if zoned else [])])
     return "\ufeff" + buffer.getvalue()
 
 
@@ -933,13 +958,17 @@ def _print_log(entries, title: str) -> None:
     if not entries:
         console.print(f"{title}: không có lượt phát nào.")
         return
+    from radio.zones import reach_words
+
+    zoned = any(entry.zones is not None for entry in entries)  # a station with zones
     table = Table(title=title)
-    for column in ("Giờ định phát", "Bắt đầu", "Kết thúc", "Chương trình", "Kết quả", "Tệp", "Lỗi"):
+    for column in ("Giờ định phát", "Bắt đầu", "Kết thúc", "Chương trình", "Kết quả", "Tệp",
+                   *(["Vùng"] if zoned else []), "Lỗi"):
         table.add_column(column)
     for entry in entries:
         table.add_row(shown(entry.planned_at), shown(entry.started_at), shown(entry.ended_at),
                       entry.programme.label() if entry.programme else "", RESULT_NAMES[entry.result],
-                      entry.file or "", entry.error or "")
+                      entry.file or "", *([escape(reach_words(entry))] if zoned else []), entry.error or "")
     console.print(table)
 
 

@@ -105,15 +105,24 @@ class Checked(Model):
             for versions in _versions_in(value):
                 for version in versions.versions:
                     basis = f" theo {version.basis}" if version.basis else ""
+                    part = PART_NAMES.get(name, name)
                     if version.valid_from:
-                        found.append(Change(version.valid_from, f"nội dung mục {name} đổi{basis}"))
+                        found.append(Change(version.valid_from, f"phần «{part}» đổi{basis}"))
                     if version.until:
-                        found.append(Change(_day_after(version.until), f"nội dung mục {name} hết áp dụng"))
+                        found.append(Change(_day_after(version.until), f"phần «{part}» hết áp dụng"))
         if self.valid_from:
             found.append(Change(self.valid_from, "nội dung bắt đầu áp dụng"))
         if self.valid_until:
             found.append(Change(_day_after(self.valid_until), "nội dung hết áp dụng"))
         return sorted(set(found), key=lambda change: (change.day, change.what))
+
+
+# How the review and `radio library --changes` name the part of an item whose wording
+# changes: the leader reads them, so never the file's English field names.
+PART_NAMES = {"lead": "lời dẫn", "points": "các ý chính", "closing_thought": "lời kết", "purpose": "mục đích",
+              "who": "ai phải làm", "papers": "giấy tờ", "steps": "các bước", "fee": "lệ phí",
+              "time_limit": "thời hạn giải quyết", "where": "nơi nộp", "tips": "lời dặn",
+              "basis_spoken": "căn cứ pháp lý đọc trên sóng", "remember": "điều cần nhớ"}
 
 
 def _versions_in(value) -> list[Versions]:

@@ -76,6 +76,8 @@ class Slot(Model):
     # "local" slots carry the commune's own programmes; a "relay" slot carries a provincial
     # or national programme and never takes anything else.
     kind: Literal["local", "relay"] = "local"
+    # A relay slot's zones (station.yaml ``zones``): where its relays are heard; none, every zone.
+    zones: list[str] = Field(default_factory=list)
     # A relay slot with a ``url`` is relayed by the player itself (radio/player/relay.py): an
     # Icecast or HTTP stream, MP3 or AAC. Without one the hours are only kept free (another
     # device relays). ``fallback`` (a file in the station folder, e.g. in its kit) is played,
@@ -125,6 +127,9 @@ class AiringRule(Model):
     repeat_in: list[str] | None = None
     # Preferred weekday in each chosen week; the next free day is taken when it is not free.
     weekday: Weekday | None = None
+    # The zones (station.yaml ``zones``) the month's programme reaches; left out, every zone:
+    # the administrative-reform column is for the whole commune unless the station says not.
+    zones: list[str] = Field(default_factory=list)
 
     @field_validator("weeks")
     @classmethod
@@ -323,6 +328,50 @@ class RelaySettings(Model):
     timeout_s: float = Field(default=5, gt=0, le=60)
 
 
+def unknown_zone(zone_id: str, known: list[str]) -> str:
+    """How every file that names a zone says it does not exist."""
+    if not known:
+        return (f"vùng '{zone_id}' không có: đài chưa chia vùng (mục zones trong station.yaml); "
+                "bỏ trống để phát tới mọi loa")
+    return f"không có vùng '{zone_id}' trong station.yaml (có: {', '.join(known)})"
+
+
+class ZoneOutput(BaseModel):
+    """One output of a zone: a kind of output (``type``: system, file, icecast or a plugin's)
+    and what this one use of it sets over the plugin's own section (a mount, a folder).
+    Those settings are checked by the output's plugin when the station is read."""
+    model_config = ConfigDict(extra="allow", str_strip_whitespace=True, defer_build=True)
+    type: str = Field(pattern=SLUG_PATTERN)
+    # What the as-run log and status call it; left out, made from the type and its settings.
+    name: str | None = Field(default=None, min_length=1, max_length=80)
+
+    @property
+    def options(self) -> dict:
+        return dict(self.model_extra or {})
+
+    @property
+    def label(self) -> str:
+        if self.name:
+            return self.name
+        said = [str(value) for value in self.options.values()]
+        return f"{self.type}:{','.join(said)}" if said else self.type
+
+
+class Zone(Model):
+    """A loudspeaker zone (a hamlet, a cluster) and the outputs that reach it."""
+    id: str = Field(pattern=SLUG_PATTERN)
+    name: str = Field(min_length=1)
+    outputs: list[ZoneOutput] = Field(default_factory=list)
+
+    @field_validator("outputs")
+    @classmethod
+    def _reached_somehow(cls, value: list[ZoneOutput]) -> list[ZoneOutput]:
+        if not value:
+            raise ValueError("vùng phải có ít nhất một đầu ra (outputs), ví dụ "
+                             "[{type: icecast, mount: /thon-dong}] hoặc [{type: system}]")
+        return value
+
+
 class Station(Model):
     # The bundled example station (xã An Lạc, invented): its names and figures may air only
     # there; anywhere else they are sample data a station forgot to replace.
@@ -344,6 +393,10 @@ class Station(Model):
     audio: AudioSettings = AudioSettings()
     programme: ProgrammeRules = ProgrammeRules()
     speech: SpeechSettings = SpeechSettings()
+    # Loudspeaker zones (issue 32); none: every airing goes to every output, as before.
+    # Names, duplicates and each output's settings are checked by station.read_station_file,
+    # which knows the lines and the plugins.
+    zones: list[Zone] = Field(default_factory=list)
     schedule: ScheduleSettings = Field(default_factory=ScheduleSettings, validate_default=True)
     backup: BackupSettings = BackupSettings()
     smtp: SmtpSettings | None = None
@@ -351,6 +404,8 @@ class Station(Model):
     relays: RelaySettings = RelaySettings()
     # The sections of plugins (radio.plugins), each validated by its plugin's own model.
     _sections: dict[str, BaseModel] = PrivateAttr(default_factory=dict)
+    # Each zone's outputs as checked against their plugins (station.ZonePart), by zone id.
+    _zone_outputs: dict[str, list] = PrivateAttr(default_factory=dict)
 
     @field_validator("schedule")
     @classmethod
@@ -382,6 +437,9 @@ class Station(Model):
         if len(set(ids)) != len(ids):
             raise ValueError("mỗi phát thanh viên phải có id khác nhau")
         return value
+
+    def zone_ids(self) -> list[str]:
+        return [zone.id for zone in self.zones]
 
     def announcer(self, announcer_id: str) -> Announcer:
         for announcer in self.announcers:

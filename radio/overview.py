@@ -7,12 +7,13 @@ month has or whether a player lives is here, or in the stage it comes from.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from radio.approval import STATE_LABELS, Status, known_months, statuses
 from radio.display import number
+from radio.zones import KIND_NAMES, ZoneCount
 
 if TYPE_CHECKING:  # the player's module is read only by the commands that look at players
     from radio.player import Heartbeat
@@ -131,15 +132,27 @@ class Players:
     upcoming: list[Airing]
     recent: list[AsRun]
     tampered: str | None
+    # Today's airings on air per zone and per kind (month, bulletin level, relay).
+    today: list[ZoneCount] = field(default_factory=list)
+
+
+# The table of today's counts, as both presenters head it.
+COUNT_COLUMNS = ("Vùng", *KIND_NAMES.values(), "Không tới được")
+
+
+def count_cells(row: ZoneCount) -> list[str]:
+    """One row of that table, in the order of ``COUNT_COLUMNS``."""
+    return [row.name, *(number(row.aired[kind], None) for kind in KIND_NAMES), number(row.missed, None)]
 
 
 def players(station_dir: Path) -> Players:
     """Read-only: looking never changes the log."""
     from radio.player import overview
+    from radio.zones import day_counts
 
     seen = overview(Path(station_dir))
     return Players([liveness(beat, age) for beat, age in seen.beats], seen.playing, seen.upcoming,
-                   seen.recent, seen.tampered)
+                   seen.recent, seen.tampered, day_counts(station_dir))
 
 
 # -- the player's outputs -------------------------------------------------------------------
@@ -147,13 +160,22 @@ def players(station_dir: Path) -> Players:
 def outputs() -> list[tuple[str, str]]:
     """Every output a player can use on this machine, radio's own first, then those of
     installed plugins, each with what it is (its part's ``about``)."""
+    return _parts_here("output")
+
+
+def engines() -> list[tuple[str, str]]:
+    """Every reading engine an announcer can use on this machine, as ``outputs`` lists outputs."""
+    return _parts_here("engine")
+
+
+def _parts_here(kind: str) -> list[tuple[str, str]]:
     from radio.plugins import PluginError, parts, registry
 
     try:
-        found = parts("output")
-    except PluginError:  # a broken package must not hide radio's own outputs
+        found = parts(kind)
+    except PluginError:  # a broken package must not hide radio's own parts
         own = registry()
-        found = [own.part("output", name) for name in own.names("output")]
+        found = [own.part(kind, name) for name in own.names(kind)]
     return [(part.name, part.about) for part in found]
 
 
@@ -164,5 +186,6 @@ def output_words(name: str) -> str:
     return find_part("output", name).about or name
 
 
-__all__ = ["EVENT_NAMES", "MONTH_COLUMNS", "NO_MONTHS", "NO_PLAYER", "Liveness", "MonthRow", "Months", "Players",
-           "age_words", "liveness", "month", "months", "output_words", "outputs", "players"]
+__all__ = ["COUNT_COLUMNS", "EVENT_NAMES", "MONTH_COLUMNS", "NO_MONTHS", "NO_PLAYER", "Liveness", "MonthRow", "Months",
+           "Players", "age_words", "count_cells", "engines", "liveness", "month", "months", "output_words", "outputs",
+           "players"]

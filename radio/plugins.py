@@ -18,6 +18,12 @@ Factories are called as ``factory(settings, station_dir)``: the owning plugin's 
 - ``exporter``: returns a callable ``(station, station_dir, month, airings) -> list[Path]``
   run whenever a month's schedule changes (calendar, playlists, a vendor's upload file).
 
+An output may also be used several times over, once per loudspeaker zone (station.yaml
+``zones``: an Icecast mount per cluster, a folder per vendor): ``options``, a pydantic model
+given to ``add``, is what one use may set, and the factory then gets that model built from
+the plugin's own section overlaid with the zone's settings (``{type: icecast, mount: /dong}``).
+A part without ``options`` takes no settings of a zone's.
+
 A factory may be given as ``"module:attribute"`` so a plugin's heavy imports wait until the
 part is used; ``about`` (one Vietnamese phrase: "loa của máy tính") is what listings say of the
 part, such as the help of ``radio player run --output``. Entry points are read only when a station names something the built-in
@@ -71,6 +77,8 @@ class Part:
     factory: str | Callable[..., Any]
     plugin: Plugin
     about: str = ""
+    #: What one use of the part may set (a zone's output); ``None``: nothing.
+    options: type[BaseModel] | None = None
 
     def build(self, settings: Any, station_dir: Any) -> Any:
         factory = self.factory
@@ -86,12 +94,13 @@ class Registry:
         self._parts: dict[str, dict[str, Part]] = {kind: {} for kind in KINDS}
         self._current: Plugin | None = None
 
-    def add(self, kind: str, name: str, factory: str | Callable[..., Any], about: str = "") -> None:
+    def add(self, kind: str, name: str, factory: str | Callable[..., Any], about: str = "",
+            options: type[BaseModel] | None = None) -> None:
         """Called from a plugin's ``setup``; the first plugin to claim a name keeps it."""
         if kind not in KINDS:
             raise PluginError(f"Phần mở rộng '{self._current.name if self._current else '?'}' đăng ký "
                               f"loại '{kind}' không có.", hint=f"các loại: {', '.join(KINDS)}.")
-        self._parts[kind].setdefault(name, Part(kind, name, factory, self._current, about))
+        self._parts[kind].setdefault(name, Part(kind, name, factory, self._current, about, options))
 
     def load(self, plugin: Plugin) -> None:
         if not plugin.name or plugin.name in self.plugins:

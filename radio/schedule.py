@@ -175,12 +175,13 @@ def schedule_month(station_dir: Path, month: str, now: datetime | None = None) -
         raise ScheduleError(f"Không xếp được lượt phát nào cho tháng {month}: {' '.join(problems)}",
                             hint="xem lại khung giờ, ngày nghỉ lễ và quy tắc phát (schedule) trong station.yaml.")
     # An airing placed again at the same time with the same file keeps its number.
+    zones = tuple(station.schedule.cchc.zones)
     unchanged = {(a.slot_id, a.planned_at): a for a in movable
-                 if a.audio_sha256 == airable.audio_sha256 and a.mp3 == mp3}
+                 if a.audio_sha256 == airable.audio_sha256 and a.mp3 == mp3 and a.zones == zones}
     kept = {unchanged[(slot.id, at)].id for slot, at in placed if (slot.id, at) in unchanged}
     store.add_airings(key, [(slot.id, at) for slot, at in placed if (slot.id, at) not in unchanged],
                       duration, mp3, airable.audio_sha256, airable.manifest.title, manual=False,
-                      remove=[a.id for a in movable if a.id not in kept])
+                      remove=[a.id for a in movable if a.id not in kept], zones=zones)
     airings = queued(store, programme=key)
     return Placement(airings, problems, export_month(station, station_dir, month, airings))
 
@@ -213,7 +214,8 @@ def add_airing(station_dir: Path, month: str, at: datetime, now: datetime | None
     note = f"Xếp tay vượt kiểm tra (--force): {' '.join(warnings)}" if warnings else None
     key = ProgrammeKey.month(month)
     store.add_airings(key, [(slot, at)], duration, os.path.relpath(airable.mp3, station_dir),
-                      airable.audio_sha256, airable.manifest.title, manual=True, note=note)
+                      airable.audio_sha256, airable.manifest.title, manual=True, note=note,
+                      zones=station.schedule.cchc.zones)
     airings = queued(store, programme=key)
     return Placement(airings, [note] if note else [], export_month(station, station_dir, month, airings))
 
@@ -273,13 +275,14 @@ def _after_started(start: datetime, gap: timedelta, busy: list[tuple[datetime, d
 
 @one_scheduler_at_a_time
 def schedule_bulletin(station_dir: Path, files, level: str, times: list[datetime],
-                      now: datetime | None = None) -> Placement:
+                      now: datetime | None = None, zones: tuple[str, ...] | list[str] = ()) -> Placement:
     """Queue an approved bulletin's airings by its level (Circular 39/2020's classes):
     normal ones take the first free place from each time, nothing moved; priority ones go
     at the time, or right after the item then on air, and the queued items they would
     overlap move later; emergencies go at the time itself (the player pre-empts what plays),
     later items moved the same way. Earlier placements of the bulletin not yet aired are
-    replaced, so approving again never queues it twice."""
+    replaced, so approving again never queues it twice. ``zones``: the loudspeaker zones its
+    airings reach (none: every zone); the air is one, so placing ignores them."""
     station = load_station(station_dir)
     store = Store(station_dir)
     airable = require_airable(files, store)
@@ -322,10 +325,10 @@ def schedule_bulletin(station_dir: Path, files, level: str, times: list[datetime
         airing = movable[airing_id]
         store.add_airings(airing.programme, [(airing.slot_id, moves[airing_id])], airing.duration_s, airing.mp3,
                           airing.audio_sha256, airing.title, manual=airing.manual,
-                          note=f"Lùi giờ để {key.label()} phát trước.", remove=[airing_id])
+                          note=f"Lùi giờ để {key.label()} phát trước.", remove=[airing_id], zones=airing.zones)
     mp3 = os.path.relpath(airable.mp3, station_dir)
     store.add_airings(key, [(slot, at) for at in placed], duration, mp3, airable.audio_sha256,
-                      airable.manifest.title, manual=False, remove=[a.id for a in mine])
+                      airable.manifest.title, manual=False, remove=[a.id for a in mine], zones=zones)
     for month in sorted({movable[i].month for i in moves if movable[i].month}):
         export_month(station, station_dir, month, queued(store, programme=ProgrammeKey.month(month)))
     moved = [f"Lượt {i} ({movable[i].title}) lùi từ {movable[i].planned_at:%H:%M} sang {moves[i]:%H:%M %d/%m}."
@@ -361,7 +364,7 @@ def requeue_preempted(station_dir: Path, airing: Airing, now: datetime, heard_s:
             else f"Phát lại lượt {airing.id}, bị ngắt để nhường sóng cho bản tin khẩn cấp.")
     [new_id] = store.add_airings(airing.programme, [(RESUMED_SLOT if offset else REQUEUED_SLOT, start)], duration,
                                  airing.mp3, airing.audio_sha256, airing.title, manual=True, note=note,
-                                 resume_from_s=offset)
+                                 resume_from_s=offset, zones=airing.zones)
     if airing.programme.is_month:
         export_month(station, station_dir, airing.month, queued(store, programme=airing.programme))
     return store.queued_airing(new_id)
@@ -381,7 +384,7 @@ def _relay_rest(store: Store, airing: Airing, now: datetime, gap: timedelta) -> 
         return None
     # Manual: the relay keeper (``schedule_relays``) leaves it alone, it is not a slot's own time.
     [new_id] = store.add_airings(airing.programme, [(airing.slot_id, start)], left, airing.mp3, airing.audio_sha256,
-                                 airing.title, manual=True,
+                                 airing.title, manual=True, zones=airing.zones,
                                  note=f"Tiếp sóng tiếp sau bản tin khẩn cấp (lượt {airing.id} bị ngắt).")
     return store.queued_airing(new_id)
 
@@ -403,13 +406,15 @@ def _relay_as_configured(station: Station, zone: ZoneInfo, airing: Airing) -> bo
         return False
     local = airing.planned_at.astimezone(zone)
     return (WEEKDAYS[local.weekday()] in slot.weekdays and local == slot_start(local.date(), slot, zone)
-            and airing.duration_s == slot.length_min * 60 and airing.mp3 == slot.url and airing.title == slot.name)
+            and airing.duration_s == slot.length_min * 60 and airing.mp3 == slot.url and airing.title == slot.name
+            and tuple(airing.zones) == tuple(slot.zones))
 
 
 @one_scheduler_at_a_time
 def schedule_relays(station_dir: Path, now: datetime | None = None, days: int | None = None) -> Placement:
     """The station's relay hours as relay items in the queue, for today and the days ahead
-    (``relays.days_ahead`` unless ``days``): one per relay slot with a ``url`` and day. Items
+    (``relays.days_ahead`` unless ``days``): one per relay slot with a ``url`` and day, to the
+    slot's zones. Items
     no longer matching station.yaml (slot gone, time or address changed) are taken out if
     not yet aired; items already there stay (a relay under way included). Relays are not
     approved per airing: the source is a national or provincial station, and the address in
@@ -447,7 +452,7 @@ def schedule_relays(station_dir: Path, now: datetime | None = None, days: int | 
     for slot_id, placed in rows.items():
         slot = slots[slot_id]
         store.add_airings(relay_key(slot), placed, slot.length_min * 60.0, slot.url, "", slot.name,
-                          manual=False, remove=stale)
+                          manual=False, remove=stale, zones=slot.zones)
         stale = []
     if stale:
         for airing_id in stale:

@@ -61,7 +61,83 @@ def read_station_file(path: Path) -> Station:
                 sections[key] = validate(path, data.pop(key), lines, plugin.settings, prefix=(key,))
     station = validate(path, data, lines, Station)
     station._sections = sections
+    station._zone_outputs = _checked_zones(path, lines, station)
     return station
+
+
+@dataclass(frozen=True)
+class ZonePart:
+    """One output of a zone, checked: the plugin part and the settings it is built with."""
+    label: str  # what the as-run log and status call it
+    part: Any  # radio.plugins.Part
+    settings: Any
+
+
+def _checked_zones(path: Path, lines, station: Station) -> dict[str, list[ZonePart]]:
+    """What pydantic cannot see in station.yaml's zones: a name given twice, a zone the
+    airing rule names that does not exist, an output no plugin has or settings its plugin
+    refuses; each said at its line."""
+    if not station.zones and not station.schedule.cchc.zones and not any(s.zones for s in station.slots):
+        return {}  # a station without zones: nothing to check, no plugin loaded
+    from radio.config import ConfigError, line_of
+    from radio.models import unknown_zone
+
+    first: dict[tuple[str, str], int] = {}
+    for i, zone in enumerate(station.zones):
+        for field, value in (("id", zone.id), ("name", zone.name)):
+            line = line_of(lines, ("zones", i, field))
+            if (field, value.casefold()) in first:
+                what = "mã" if field == "id" else "tên"
+                raise ConfigError(path, f"{what} vùng '{value}' bị trùng (đã có ở dòng {first[(field, value.casefold())]}).",
+                                  line=line, hint="mỗi vùng một mã (id) và một tên (name) riêng.")
+            first[(field, value.casefold())] = line
+    known = station.zone_ids()
+    named = [(("schedule", "cchc", "zones", i), zone_id) for i, zone_id in enumerate(station.schedule.cchc.zones)]
+    named += [(("slots", i, "zones", j), zone_id) for i, slot in enumerate(station.slots)
+              for j, zone_id in enumerate(slot.zones)]
+    for where, zone_id in named:
+        if zone_id not in known:
+            raise ConfigError(path, unknown_zone(zone_id, known) + ".", line=line_of(lines, where))
+    for i, slot in enumerate(station.slots):
+        if slot.zones and slot.kind != "relay":
+            raise ConfigError(path, f"khung giờ '{slot.id}' không phải khung tiếp sóng nên không chọn vùng.",
+                              line=line_of(lines, ("slots", i, "zones")),
+                              hint="chuyên mục hằng tháng chọn vùng ở schedule: cchc: zones.")
+    built: dict[str, ZonePart] = {}
+    checked: dict[str, list[ZonePart]] = {}
+    for i, zone in enumerate(station.zones):
+        for j, spec in enumerate(zone.outputs):
+            found = _zone_part(path, lines, station, spec, ("zones", i, "outputs", j))
+            same = built.setdefault(found.label, found)
+            if same.part is not found.part or same.settings != found.settings:
+                raise ConfigError(path, f"hai đầu ra khác nhau cùng tên '{found.label}'.",
+                                  line=line_of(lines, ("zones", i, "outputs", j)),
+                                  hint="đặt cho mỗi đầu ra một tên riêng (name); một đầu ra dùng cho nhiều vùng "
+                                       "thì ghi giống hệt nhau ở mỗi vùng.")
+            if same not in checked.setdefault(zone.id, []):
+                checked[zone.id].append(same)
+    return checked
+
+
+def _zone_part(path: Path, lines, station: Station, spec, where: tuple) -> ZonePart:
+    from radio.config import ConfigError, line_of
+    from radio.plugins import PluginError, find_part
+
+    try:
+        part = find_part("output", spec.type)
+    except PluginError as exc:
+        raise ConfigError(path, f"không có đầu ra '{spec.type}'.", line=line_of(lines, where + ("type",)),
+                          hint=exc.hint) from None
+    if part.options is None:
+        if spec.options:
+            raise ConfigError(path, f"đầu ra '{spec.type}' không nhận cài đặt riêng cho từng vùng "
+                                    f"({', '.join(spec.options)}).", line=line_of(lines, where),
+                              hint=f"chỉ ghi {{type: {spec.type}}}.")
+        return ZonePart(spec.label, part, plugin_settings(station, part.plugin))
+    section = station._sections.get(part.plugin.name) if part.options is part.plugin.settings else None
+    base = section.model_dump() if section is not None else {}
+    settings = validate(path, {**base, **spec.options}, lines, part.options, prefix=where)
+    return ZonePart(spec.label, part, settings)
 
 
 def plugin_settings(station: Station | None, plugin: Any) -> Any:

@@ -13,6 +13,7 @@ read-only and never create or change it.
 from __future__ import annotations
 
 import hashlib
+import json
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -226,6 +227,15 @@ MIGRATIONS = [
     -- second of the approved file it starts at. Old rows start at the beginning.
     ALTER TABLE airings ADD COLUMN resume_from_s REAL NOT NULL DEFAULT 0;
     """,
+    """
+    -- Loudspeaker zones (issue 32): the zones an airing targets (ids joined by commas; NULL:
+    -- every zone) and, per as-run entry, where it went (JSON: zone -> outputs played, outputs
+    -- failed with why). The ledger's finish carries the latter, so it is tamper-evident too;
+    -- an empty value leaves a link as it was (see _LATER_FIELDS).
+    ALTER TABLE airings ADD COLUMN zones TEXT;
+    ALTER TABLE as_run ADD COLUMN zones TEXT;
+    ALTER TABLE as_run_ledger ADD COLUMN zones TEXT;
+    """,
 ]
 def _link(previous: str | None, *fields: object) -> str:
     """The chain value of a row: its fields and the chain of the row before it."""
@@ -233,6 +243,15 @@ def _link(previous: str | None, *fields: object) -> str:
     for field in fields:
         digest.update(b"\x1f" + ("" if field is None else str(field)).encode())
     return digest.hexdigest()
+
+
+def _linked(table: str, fields: list) -> list:
+    """The fields a row's link covers: a field added to a chain later joins it only when set,
+    so every link written before it existed still holds."""
+    later = len(_LATER_FIELDS.get(table, ()))
+    while later and fields and fields[-1] is None:
+        fields, later = fields[:-1], later - 1
+    return fields
 
 
 _EVENT_FIELDS = ("programme", "action", "at", "by_name", "role", "note", "script_sha256", "audio_sha256")
@@ -289,6 +308,8 @@ class Airing:
     #: Where in the file it starts (a programme played on after an emergency); its
     #: ``duration_s`` is then what is left.
     resume_from_s: float = 0.0
+    #: The zones it targets (station.yaml ``zones``); empty: every zone.
+    zones: tuple[str, ...] = ()
 
     @property
     def ends_at(self) -> datetime:
@@ -298,6 +319,37 @@ class Airing:
     def month(self) -> str | None:
         """The month of a month's programme (``None`` for a bulletin or a relay)."""
         return self.programme.month_id
+
+
+@dataclass(frozen=True)
+class ZoneReach:
+    """Where one airing went in one zone: the outputs that played it, and those that failed
+    with why (a zone is reached when at least one of its outputs played)."""
+    zone: str
+    played: tuple[str, ...] = ()
+    failed: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def reached(self) -> bool:
+        return bool(self.played)
+
+
+def _reach_text(reach: tuple[ZoneReach, ...] | None) -> str | None:
+    if reach is None:
+        return None
+    return json.dumps({r.zone: {"played": list(r.played), "failed": dict(r.failed)} for r in reach},
+                      ensure_ascii=False)  # in the airing's order of zones
+
+
+def _reach_of(text: str | None) -> tuple[ZoneReach, ...] | None:
+    if not text:
+        return None
+    try:
+        data = json.loads(text)
+        return tuple(ZoneReach(zone, tuple(v.get("played", ())), tuple(dict(v.get("failed", {})).items()))
+                     for zone, v in data.items())
+    except (ValueError, AttributeError, TypeError):
+        return None  # an edited row: the ledger check names it
 
 
 @dataclass(frozen=True)
@@ -313,6 +365,8 @@ class AsRun:
     programme: ProgrammeKey | None = None  # from the queue
     id: int | None = None
     audio_sha256: str | None = None  # the audio hash of the bytes sent, as the claim recorded it
+    #: Where it went, zone by zone; ``None`` for a station without zones (every output).
+    zones: tuple[ZoneReach, ...] | None = None
 
     @property
     def month(self) -> str | None:
@@ -586,7 +640,8 @@ class Store:
 
     def add_airings(self, programme: ProgrammeKey | str, rows: list[tuple[str, datetime]], duration_s: float, mp3: str,
                     audio_sha256: str, title: str, *, manual: bool, note: str | None = None,
-                    remove: list[int] = (), resume_from_s: float = 0.0) -> list[int]:
+                    remove: list[int] = (), resume_from_s: float = 0.0,
+                    zones: tuple[str, ...] | list[str] = ()) -> list[int]:
         """Queue ``(slot id, time)`` airings of one file, removing ``remove`` in the same
         transaction, so the queue is never seen half-rearranged."""
         try:
@@ -598,9 +653,10 @@ class Store:
                 for slot_id, at in rows:
                     airing_id = db.execute(
                         "INSERT INTO airings (programme, slot_id, planned_at, duration_s, mp3, audio_sha256, "
-                        "title, manual, note, created_at, resume_from_s) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        "title, manual, note, created_at, resume_from_s, zones) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         (key_text(programme), slot_id, at.isoformat(), duration_s, mp3, audio_sha256, title, int(manual),
-                         note, now_iso(), resume_from_s)).lastrowid
+                         note, now_iso(), resume_from_s, ",".join(zones) or None)).lastrowid
                     _append(db, "airings_ledger", {"airing_id": airing_id, "kind": "add",
                                                    "planned_at": at.isoformat(), "audio_sha256": audio_sha256})
                     added.append(airing_id)
@@ -655,12 +711,15 @@ class Store:
                 raise AlreadyClaimed(airing.id) from None
             raise
 
-    def finish(self, row_id: int, ended_at: datetime, result: str, error: str | None = None) -> AsRun:
+    def finish(self, row_id: int, ended_at: datetime, result: str, error: str | None = None,
+               zones: tuple[ZoneReach, ...] | None = None) -> AsRun:
+        """Close an entry; ``zones``: where it went, zone by zone (a station with zones)."""
+        reach = _reach_text(zones)
         with self._connect() as db:
-            db.execute("UPDATE as_run SET ended_at = ?, result = ?, error = ? WHERE id = ?",
-                       (ended_at.isoformat(), result, error, row_id))
+            db.execute("UPDATE as_run SET ended_at = ?, result = ?, error = ?, zones = ? WHERE id = ?",
+                       (ended_at.isoformat(), result, error, reach, row_id))
             row = db.execute(_AS_RUN_SELECT + " WHERE r.id = ?", (row_id,)).fetchone()
-            _ledger(db, row_id, row["airing_id"], "finish", ended_at.isoformat(), result, error)
+            _ledger(db, row_id, row["airing_id"], "finish", ended_at.isoformat(), result, error, zones=reach)
         return _as_run(row)
 
     def now_playing(self) -> AsRun | None:
@@ -785,12 +844,14 @@ class Store:
 
 
 def _ledger(db: sqlite3.Connection, as_run_id: int, airing_id: int, kind: str, at: str | None,
-            result: str, error: str | None, what: tuple[str, str, str] | None = None) -> None:
-    """One claim or finish in the chained ledger; a claim also fixes what was to play."""
+            result: str, error: str | None, what: tuple[str, str, str] | None = None,
+            zones: str | None = None) -> None:
+    """One claim or finish in the chained ledger; a claim also fixes what was to play, a
+    finish where it went (zones)."""
     planned_at, file, audio_sha = what or (None, None, None)
     _append(db, "as_run_ledger", {"as_run_id": as_run_id, "airing_id": airing_id, "kind": kind,
                                   "planned_at": planned_at, "file": file, "audio_sha256": audio_sha,
-                                  "at": at, "result": result, "error": error})
+                                  "at": at, "result": result, "error": error, "zones": zones})
 
 
 def _remove_airing(db: sqlite3.Connection, airing_id: int) -> None:
@@ -808,9 +869,11 @@ _CHAINED = {
     "review_events": _EVENT_FIELDS,
     "web_actions": ("at", "username", "role", "programme", "action", "detail"),
     "as_run_ledger": ("as_run_id", "airing_id", "kind", "planned_at", "file", "audio_sha256", "at",
-                      "result", "error"),
+                      "result", "error", "zones"),
     "airings_ledger": ("airing_id", "kind", "planned_at", "audio_sha256"),
 }
+# Fields added to a chained table after rows were linked without them (last in its tuple).
+_LATER_FIELDS = {"as_run_ledger": ("zones",)}
 _CHAIN_NAMES = {"review_events": "Nhật ký duyệt", "web_actions": "Nhật ký thao tác trên trang web",
                 "as_run_ledger": "Sổ nhật ký phát", "airings_ledger": "Sổ lịch phát"}
 
@@ -825,7 +888,7 @@ def _append(db: sqlite3.Connection, table: str, values: dict) -> int:
               for value in (values[name] for name in _CHAINED[table])]
     columns = ("id", *_CHAINED[table], "chain")
     db.execute(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
-               (row_id, *fields, _link(last["chain"] if last else None, row_id, *fields)))
+               (row_id, *fields, _link(last["chain"] if last else None, row_id, *_linked(table, fields))))
     return row_id
 
 
@@ -840,7 +903,7 @@ def _broken_chain(db: sqlite3.Connection, table: str) -> str | None:
     ids_from = _meta(db, f"{table}_ids_from", 1)
     previous, chained, last_id = None, False, ids_from - 1
     for row in db.execute(f"SELECT * FROM {table} ORDER BY id"):
-        fields = [row[name] for name in _CHAINED[table]]
+        fields = _linked(table, [row[name] for name in _CHAINED[table]])
         if row["id"] < ids_from:  # written before links covered ids
             if row["chain"] is None and not chained:
                 continue  # written before the table was chained at all
@@ -880,7 +943,7 @@ def _broken_as_run(db: sqlite3.Connection) -> str | None:
             state.update(started_at=entry["at"], result="playing", planned_at=entry["planned_at"],
                          file=entry["file"], audio_sha256=entry["audio_sha256"])
         else:
-            state.update(result=entry["result"], error=entry["error"],
+            state.update(result=entry["result"], error=entry["error"], zones=entry["zones"],
                          **({"ended_at": entry["at"]} if entry["at"] is not None else {}))
     return _rows_against(db, "as_run", _meta(db, "as_run_chained_from", 1), expected,
                          lambda row: f"Nhật ký phát bị sửa ngoài phần mềm ở lượt phát số {row['airing_id']}",
@@ -956,14 +1019,15 @@ _AS_RUN_SELECT = ("SELECT r.*, a.programme AS programme FROM as_run r LEFT JOIN 
 def _airing(row) -> Airing:
     return Airing(row["id"], ProgrammeKey.parse(row["programme"]), row["slot_id"], parsed(row["planned_at"]),
                   row["duration_s"], row["mp3"], row["audio_sha256"], row["title"], bool(row["manual"]),
-                  row["note"], row["resume_from_s"] if "resume_from_s" in row.keys() else 0.0)
+                  row["note"], row["resume_from_s"] if "resume_from_s" in row.keys() else 0.0,
+                  tuple(filter(None, (row["zones"] or "").split(","))) if "zones" in row.keys() else ())
 
 
 def _as_run(row) -> AsRun:
     return AsRun(row["airing_id"], row["planned_at"], row["started_at"], row["ended_at"],
                  row["file"], row["output"], row["result"], row["error"],
                  ProgrammeKey.parse(row["programme"]) if row["programme"] else None, row["id"],
-                 row["audio_sha256"])
+                 row["audio_sha256"], _reach_of(row["zones"]) if "zones" in row.keys() else None)
 
 
 # -- what tests and the chaos benchmark do to the database from outside -------------------
@@ -1062,7 +1126,7 @@ class Tamper:
             previous = None
             for row in db.execute(f"SELECT * FROM {table} ORDER BY id").fetchall():
                 own_id = (row["id"],) if row["id"] >= ids_from else ()
-                previous = _link(previous, *own_id, *(row[name] for name in _CHAINED[table]))
+                previous = _link(previous, *own_id, *_linked(table, [row[name] for name in _CHAINED[table]]))
                 db.execute(f"UPDATE {table} SET chain = ? WHERE id = ?", (previous, row["id"]))
 
 

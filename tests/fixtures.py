@@ -74,11 +74,31 @@ def make_station(parent: Path, *, segments: tuple[str, ...] | None = SHORT, prod
     return folder
 
 
+def _relay_on_other_days(folder: Path) -> None:
+    """Tests air a produced station's programme a few seconds from now or tomorrow morning;
+    the sample's evening relay, which nothing may overlap, would fail them between 18:00
+    and 19:00 in Vietnam. It keeps its hours on the other five days of the week."""
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    week = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+    today = datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date()
+    busy = {week[(today + timedelta(days=n)).weekday()] for n in (0, 1)}
+    days = [d for d in week if d not in busy]
+    path = folder / "station.yaml"
+    text = path.read_text(encoding="utf-8")
+    marker = "    kind: relay\n"
+    assert text.count(marker) == 1, "the sample station's relay slot has moved"
+    path.write_text(text.replace(marker, f"{marker}    weekdays: [{', '.join(days)}]\n"), encoding="utf-8")
+
+
 def _build(folder: Path, segments: tuple[str, ...] | None, produced: bool, approved: bool,
            first_sentence: bool) -> Path:
     shutil.copytree(sample_station_dir(), folder)
     if segments == ():
         return folder
+    if produced:
+        _relay_on_other_days(folder)
     composition, path = compose_month(folder, MONTH)
     if first_sentence:
         _short_kit(folder)

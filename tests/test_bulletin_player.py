@@ -22,8 +22,8 @@ from tests.fixtures import make_station
 
 MONTH = "2026-12"
 ZONE = station_zone(load_model(sample_station_dir() / "station.yaml", Station))
-NOTICE = ("Thông báo khẩn: nước sông đang lên nhanh. Đề nghị bà con vùng trũng di chuyển người và tài sản "
-          "lên chỗ cao trước 18 giờ hôm nay.")
+# Short, so each airing of it is a few seconds of the test's wall time.
+NOTICE = "Thông báo khẩn: nước sông đang lên nhanh. Bà con vùng trũng lên chỗ cao ngay."
 
 
 @pytest.fixture
@@ -81,7 +81,7 @@ def test_an_emergency_approved_while_a_programme_plays_is_on_air_within_two_seco
     player = daemon(station)
     try:
         wait_for(lambda: Store(station, readonly=True).now_playing(), what="the programme on air")
-        time.sleep(6)  # well into the 16.7 s programme
+        time.sleep(4)  # well into the 16.7 s programme
         approved = run_cli("bulletin", "approve", made.files.id, "--by", "Trần Văn Bình",
                            "--role", "Chủ tịch UBND xã", "-s", str(station))
         approved_at = datetime.now(ZONE)
@@ -114,7 +114,7 @@ def test_an_emergency_approved_while_a_programme_plays_is_on_air_within_two_seco
         assert abs(again_airing.resume_from_s - (heard - 2)) < 0.5
         cut_duration = Store(station).queued_airing(cut.airing_id).duration_s
         assert abs(again_airing.duration_s - (cut_duration - again_airing.resume_from_s)) < 0.01
-        assert again_airing.resume_from_s > 3
+        assert again_airing.resume_from_s > 1.5  # from well inside, not from the start
         left = 1 - again_airing.resume_from_s / cut_duration
         assert abs(second.stat().st_size / whole.stat().st_size - left) < 0.05  # what was sent
 

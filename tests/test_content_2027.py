@@ -180,3 +180,17 @@ def test_a_real_station_with_the_sample_hotline_is_refused_at_compose_and_approv
     assert "đoạn 01-opening" in caught.value.message and "Đài Truyền thanh xã An Lạc" in caught.value.message
     findings = [f for f in build_review(folder, "2026-12").findings if f.kind == "sample"]
     assert findings and all(f.segment_id for f in findings)
+
+
+def test_a_change_names_the_part_that_changes_in_vietnamese_never_its_field():
+    from radio.library import PART_NAMES, Procedure, Topic, all_procedures, all_topics
+
+    changes = 0
+    for items, model in ((all_procedures(None), Procedure), (all_topics(None), Topic)):
+        versioned = [name for name, field in model.model_fields.items() if "Versions" in str(field.annotation)]
+        assert set(versioned) <= set(PART_NAMES), set(versioned) - set(PART_NAMES)
+        for item in items:
+            changes += len(item.changes())
+            for change in item.changes():
+                assert not any(name in change.what.split() for name in model.model_fields), change
+    assert changes > 0

@@ -36,7 +36,9 @@ def with_relay(folder, url: str, start: str = "18:00", length_min: int = 60, fal
     text = path.read_text(encoding="utf-8")
     slot = (f'    start: "{start}"\n    length_min: {length_min}\n    kind: relay\n    url: {url}\n'
             + (f"    fallback: {fallback}\n" if fallback else ""))
-    path.write_text(text.replace('    start: "18:00"\n    length_min: 60\n    kind: relay\n', slot), encoding="utf-8")
+    # Every day (a produced test station keeps the sample's relay off today and tomorrow).
+    text = re.sub(r'    start: "18:00"\n    length_min: 60\n    kind: relay\n(    weekdays: .*\n)?', slot, text)
+    path.write_text(text, encoding="utf-8")
 
 
 def test_a_relay_slots_address_and_fallback_are_checked_with_their_line(tmp_path):

@@ -286,3 +286,13 @@ def test_directions_follow_the_figures(report):
     said = " ".join(directions(report))
     assert "khắc phục 3 lượt phát bỏ lỡ, lỗi hoặc bị ngắt giữa chừng" in said
     assert "Phát đủ 2 lượt còn lại" in said
+
+
+def test_the_periods_offered_are_those_begun_newest_first_a_year_after_its_halves():
+    from radio.reports.period import recent_periods
+
+    keys = [p.key for p in recent_periods("2027-02")]
+    assert keys[:3] == ["2027", "2027-H1", "2027-Q1"]  # nothing of 2027 that has not begun
+    assert keys[3:10] == ["2026", "2026-H2", "2026-Q4", "2026-Q3", "2026-H1", "2026-Q2", "2026-Q1"]
+    assert [p.label for p in recent_periods("2026-07")][:4] == \
+        ["năm 2026", "6 tháng cuối năm 2026", "quý III năm 2026", "6 tháng đầu năm 2026"]

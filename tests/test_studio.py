@@ -295,6 +295,21 @@ def test_the_leader_is_told_what_waits_and_decides_at_the_top_of_the_review(stud
     assert 'id="waiting"' not in studio.client.get("/s/an-lac/").text  # the officer does not approve
 
 
+@pytest.mark.parametrize("typed", ["02/2027", "2/2027", "tháng 2/2027", "Tháng 02 năm 2027", " 2027-02 "])
+def test_a_month_is_opened_as_the_pages_write_it(studio, typed):
+    studio.login("lan")
+    opened = studio.client.get("/s/an-lac/open", params={"month": typed}, follow_redirects=False)
+    assert opened.headers["location"].endswith("/s/an-lac/m/2027-02")
+
+
+def test_the_month_box_asks_for_the_month_as_the_pages_write_it(studio):
+    studio.login("lan")
+    page = studio.client.get("/s/an-lac/").text
+    assert 'placeholder="01/2027"' in page and "NĂM-THÁNG" not in page
+    refused = studio.client.get("/s/an-lac/open", params={"month": "13/2027"})
+    assert "không hợp lệ" in refused.text and "ví dụ 01/2027" in refused.text
+
+
 REFUSALS = [  # (account, method, path, form, where the refusal is told, what it says)
     ("lan", "get", "/s/an-lac/open?month=2027-13", {}, "/s/an-lac/", "không hợp lệ"),
     ("binh", "get", "/s/an-lac/m/2027-02/review", {}, "/s/an-lac/m/2027-02", "chưa có kịch bản"),

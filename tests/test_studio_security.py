@@ -292,6 +292,16 @@ def test_the_pages_work_in_a_browser_under_their_content_security_policy(tmp_pat
             "a.addEventListener('loadedmetadata', () => done(a.readyState), {once: true});"
             "a.addEventListener('error', () => done(-1), {once: true}); a.load();")
         assert ready >= 1
+        # The HTML report opens as the document it is: its own style and its chart.
+        browser.get(f"{base}/s/an-lac/reports")
+        from selenium.webdriver.support.ui import Select
+
+        Select(browser.find_element(By.ID, "period")).select_by_value("2026-Q4")
+        browser.find_element(By.ID, "make-report").click()
+        wait_for(browser, "#report-files a[href$='.html']", 60)
+        browser.get(f"{base}/s/an-lac/reports/bao-cao-2026-Q4.html")
+        assert browser.find_element(By.TAG_NAME, "h1").value_of_css_property("text-align") == "center"
+        assert browser.execute_script("return document.querySelector('img').naturalWidth") > 100
         complaints = [entry["message"] for entry in browser.get_log("browser")
                       if "Content Security Policy" in entry["message"]]
         assert not complaints

@@ -124,3 +124,45 @@ def test_a_new_station_walks_the_officer_through_its_blanks_until_it_can_compose
     assert 'id="first-run"' not in studio.client.get("/s/an-lac/").text
     station = load_station(folder)
     assert station.one_stop.place.startswith("Giá trị thật") and station.officer.name.startswith("Giá trị thật")
+
+
+def test_an_announcer_is_added_given_another_engine_and_one_no_file_names_is_removed(studio):
+    folder = studio.folders["an-lac"]
+    studio.login("lan")
+    page = studio.client.get("/s/an-lac/settings").text
+    assert "eSpeak NG, đọc ngay trên máy" in page and "Google, cần mạng Internet" in page
+    assert "giọng thử" not in page  # the test engine is no choice for a commune
+    form = form_of(studio)
+    form.update(voice_new_id="nam", voice_new_name="Phát thanh viên nam", voice_new_engine="offline",
+                voice_new_voice="vi", voice_new_speed="0,9", voice_engine_1="gtts")
+    saved = studio.client.post("/s/an-lac/settings", data=form)
+    assert "Đã lưu cài đặt của đài (2 mục)" in saved.text, html.unescape(saved.text)[-1500:]
+    announcers = load_station(folder).announcers
+    assert [(a.id, a.engine, a.voice, a.speed) for a in announcers][1:] == \
+        [("nu2", "gtts", "vi-ro-nu-2", 0.85), ("nam", "offline", "vi", 0.9)]
+    assert "# Giọng dùng khi phải chuyển sang bộ đọc dự phòng" in (folder / "station.yaml").read_text(encoding="utf-8")
+    form = form_of(studio)
+    form["voice_remove_2"] = "1"
+    removed = studio.client.post("/s/an-lac/settings", data=form)
+    assert "Đã lưu cài đặt của đài (1 mục)" in removed.text
+    assert [a.id for a in load_station(folder).announcers] == ["nu", "nu2"]
+
+
+def test_an_announcer_a_script_still_names_is_not_removed(studio):
+    folder = studio.folders["an-lac"]
+    scripts = folder / "scripts"
+    scripts.mkdir(exist_ok=True)
+    (scripts / "2027-03.yaml").write_text("segments:\n  - id: mo-dau\n    voice: nu2\n", encoding="utf-8")
+    before = (folder / "station.yaml").read_bytes()
+    studio.login("lan")
+    form = form_of(studio)
+    form["voice_remove_1"] = "1"
+    refused = html.unescape(studio.client.post("/s/an-lac/settings", data=form).text)
+    assert "Chưa bỏ được phát thanh viên «Phát thanh viên nữ thứ hai»" in refused
+    assert "scripts/2027-03.yaml vẫn dùng giọng này" in refused
+    assert (folder / "station.yaml").read_bytes() == before
+    form = form_of(studio)
+    form.update(voice_engine_0="khong-co")
+    refused = html.unescape(studio.client.post("/s/an-lac/settings", data=form).text)
+    assert "Không có bộ đọc 'khong-co'" in refused and "offline" in refused
+    assert (folder / "station.yaml").read_bytes() == before

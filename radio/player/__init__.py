@@ -37,7 +37,7 @@ from radio.audio.identity import audio_sha256, audio_sha256_of
 from radio.player.outputs import Clock, Output, PlaybackError, Sound
 from radio.programme import RELAY, ProgrammeKey
 from radio.schedule import EMERGENCY_SLOT, Airing, station_zone
-from radio.store import AlreadyClaimed, AsRun, DatabaseBusy, Store
+from radio.store import AlreadyClaimed, AsRun, DatabaseBusy, Store, ZoneReach
 from radio.station import load_station, programme_files
 
 _LOOKAHEAD = timedelta(seconds=1)
@@ -134,6 +134,7 @@ class _Unfinished:
     ended_at: datetime
     result: str
     error: str | None
+    zones: tuple[ZoneReach, ...] | None = None
 
 
 class _Spell:
@@ -318,13 +319,14 @@ class Player:
         except AlreadyClaimed:
             return None  # another player has it, or had it
 
-    def _finish(self, row_id: int, result: str, error: str | None = None) -> AsRun:
+    def _finish(self, row_id: int, result: str, error: str | None = None,
+                zones: tuple[ZoneReach, ...] | None = None) -> AsRun:
         ended = self.clock.now()
         try:
-            return self.store.finish(row_id, ended, result, error)
+            return self.store.finish(row_id, ended, result, error, zones)
         except OutputError:
             # The airing is over whatever the database says; write its end when it lets us.
-            self._unfinished.append(_Unfinished(row_id, ended, result, error))
+            self._unfinished.append(_Unfinished(row_id, ended, result, error, zones))
             self._say("Chưa ghi được kết quả lượt phát vào cơ sở dữ liệu; sẽ ghi lại sau.")
             return AsRun(0, "", None, ended.isoformat(), None, self.output.name, result, error, id=row_id)
 
@@ -334,7 +336,7 @@ class Player:
         while self._unfinished:
             entry = self._unfinished[0]
             try:
-                self.store.finish(entry.row_id, entry.ended_at, entry.result, entry.error)
+                self.store.finish(entry.row_id, entry.ended_at, entry.result, entry.error, entry.zones)
             except DatabaseBusy:
                 raise
             except OutputError as exc:
@@ -370,22 +372,29 @@ class Player:
         cut = self._begin(airing)
         started = self.clock.now()
         try:
-            note = self.output.play(_from_second(sound, airing.resume_from_s), airing.duration_s,
-                                    self.clock, cut, airing.title)
+            note, reach = self._play(airing, _from_second(sound, airing.resume_from_s), cut)
         except PlaybackError as exc:
             self._end()
-            return self._finish(row_id, "failed", self._fallback(exc.message))
+            return self._finish(row_id, "failed", self._fallback(exc.message), getattr(exc, "reach", None))
         except Exception as exc:  # a broken output must not stop the station
             self._end()
             return self._finish(row_id, "failed", self._fallback(f"đầu ra {self.output.name} lỗi: {exc}"))
         why = self._end()
         if why is None:
-            return self._finish(row_id, "aired", note)
+            return self._finish(row_id, "aired", note, reach)
         if why.kind == PREEMPT:
             # Queued again before the cut entry is closed: a daemon killed in between leaves
             # an entry the next daemon closes as interrupted, never a programme lost.
             self._after_preemption(airing, (self.clock.now() - started).total_seconds())
-        return self._finish(row_id, why.result, " ".join(filter(None, (why.note(), note))))
+        return self._finish(row_id, why.result, " ".join(filter(None, (why.note(), note))), reach)
+
+    def _play(self, airing: Airing, sound: Sound, cut: threading.Event) -> tuple[str | None, tuple | None]:
+        """Air ``sound`` on the outputs of the zones the airing targets (every output when
+        the station has no zones); the note and where it went, zone by zone."""
+        to_zones = getattr(self.output, "play_zones", None)
+        if to_zones is None:
+            return self.output.play(sound, airing.duration_s, self.clock, cut, airing.title), None
+        return to_zones(airing.zones, sound, airing.duration_s, self.clock, cut, airing.title)
 
     def _relay(self, airing: Airing) -> AsRun | None:
         """A relay item: the slot's stream as station.yaml gives it now, through the outputs
@@ -402,10 +411,10 @@ class Player:
         cut = self._begin(airing)
         started = self.clock.now()
         try:
-            relay = play_relay(self.output, source, airing.ends_at, self.clock, cut, airing.title)
+            relay = play_relay(self.output, source, airing.ends_at, self.clock, cut, airing.title, airing.zones)
         except PlaybackError as exc:
             self._end()
-            return self._finish(row_id, "failed", exc.message)
+            return self._finish(row_id, "failed", exc.message, getattr(exc, "reach", None))
         except Exception as exc:  # a broken output must not stop the station
             self._end()
             return self._finish(row_id, "failed", f"đầu ra {self.output.name} lỗi: {exc}")
@@ -414,11 +423,11 @@ class Player:
         note = " ".join(filter(None, (changed, relay.note(), relay.output_note)))
         if why is None:
             if relay.never_heard:
-                return self._finish(row_id, "failed", note or "Không nhận được nguồn tiếp sóng.")
-            return self._finish(row_id, "aired", note or None)
+                return self._finish(row_id, "failed", note or "Không nhận được nguồn tiếp sóng.", relay.reach)
+            return self._finish(row_id, "aired", note or None, relay.reach)
         if why.kind == PREEMPT:
             self._after_preemption(airing, (self.clock.now() - started).total_seconds())
-        return self._finish(row_id, why.result, " ".join(filter(None, (why.note(), note))))
+        return self._finish(row_id, why.result, " ".join(filter(None, (why.note(), note))), relay.reach)
 
     def _relay_source(self, airing: Airing):
         """The relay slot's stream and fallback as station.yaml says now (what is trusted:

@@ -600,7 +600,8 @@ class IcecastPlugin(Plugin):
 
     def setup(self, registry: Registry) -> None:
         registry.add("output", "icecast", IcecastOutput,
-                     about="phát trực tuyến qua Icecast tới loa IP, cấu hình ở mục icecast: của station.yaml")
+                     about="phát trực tuyến qua Icecast tới loa IP, cấu hình ở mục icecast: của station.yaml",
+                     options=IcecastSettings)  # a zone's own mount over the section
 
 
 plugin = IcecastPlugin()

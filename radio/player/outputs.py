@@ -21,11 +21,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
+from pydantic import Field
+
 from radio.audio.ffmpeg import ffmpeg_exe
 from radio.errors import RadioError
 from radio.fileio import atomic_path, write_bytes, write_text
-from radio.models import Station
+from radio.models import Model, Station
 from radio.plugins import Plugin, PluginError, Registry, find_part
+from radio.store import ZoneReach
 
 
 class PlaybackError(RadioError):
@@ -96,11 +99,17 @@ class NullOutput:
             pass
 
 
+class FileOptions(Model):
+    """What a zone's ``file`` output may set: the folder it writes into (relative to the
+    station folder, or a vendor's upload share)."""
+    folder: str = Field(default="played", min_length=1)
+
+
 class FileOutput:
     name = "file"
 
-    def __init__(self, settings: None, station_dir: Path) -> None:
-        self.folder = Path(station_dir) / "played"
+    def __init__(self, settings: FileOptions | None, station_dir: Path) -> None:
+        self.folder = Path(station_dir) / (settings.folder if settings else "played")
 
     def unavailable_reason(self) -> str | None:
         return None
@@ -224,10 +233,14 @@ def _system_play_live(output: "SystemOutput", frames: Iterator[tuple[bytes, floa
 
 class Outputs:
     """Several outputs as one (a sound card and a stream): each airing plays on all of them
-    at once. It fails only when every output failed; one output's failure is the note."""
+    at once. It fails only when every output failed; one output's failure is the note.
 
-    def __init__(self, outputs: list[Output]) -> None:
+    With loudspeaker zones (station.yaml ``zones``) each zone has its outputs among them,
+    and ``play_zones`` airs only on the outputs of the zones an airing targets."""
+
+    def __init__(self, outputs: list[Output], zones: dict[str, list[Output]] | None = None) -> None:
         self.outputs = outputs
+        self.zones = zones or {}
         self.name = "+".join(output.name for output in outputs)
 
     def unavailable_reason(self) -> str | None:
@@ -252,52 +265,115 @@ class Outputs:
              title: str = "") -> str | None:
         if len(self.outputs) == 1:
             return self.outputs[0].play(sound, duration_s, clock, stop, title)
-        return self._on_each(lambda output: output.play(sound, duration_s, clock, stop, title))
+        notes, failures = _play_on(self.outputs, sound, duration_s, clock, stop, title)
+        said = _said(notes, failures)
+        if len(failures) == len(self.outputs):
+            raise PlaybackError(said)
+        return said or None
+
+    def play_zones(self, targets: tuple[str, ...], sound: Sound, duration_s: float, clock: Clock,
+                   stop: threading.Event, title: str = "") -> tuple[str | None, tuple[ZoneReach, ...] | None]:
+        """Play on the outputs of the ``targets`` zones (every zone when empty) and say where
+        it went, zone by zone; without zones, ``play`` on everything. A zone named by an
+        airing but gone from station.yaml is recorded as not reached. Raises
+        ``PlaybackError`` (with ``reach``) when no targeted output played."""
+        if not self.zones:
+            return self.play(sound, duration_s, clock, stop, title), None
+        return self._to_zones(targets, lambda chosen: _play_on(chosen, sound, duration_s, clock, stop, title))
 
     def play_live(self, frames: Iterator[tuple[bytes, float]], clock: Clock, stop: threading.Event,
                   title: str = "") -> str | None:
         """A relay on every output: each gets every frame through a queue of its own."""
         if len(self.outputs) == 1:
             return _live_on(self.outputs[0], frames, clock, stop, title)
-        queues = {id(output): queue.SimpleQueue() for output in self.outputs}
-
-        def share() -> None:
-            for frame in frames:
-                for each in queues.values():
-                    each.put(frame)
-            for each in queues.values():
-                each.put(None)
-
-        sharing = threading.Thread(target=share, name="radio-out-share", daemon=True)
-        sharing.start()
-        try:
-            return self._on_each(lambda output: _live_on(output, iter(queues[id(output)].get, None),
-                                                         clock, stop, title))
-        finally:
-            sharing.join()
-
-    def _on_each(self, play) -> str | None:
-        notes: dict[str, str | None] = {}
-        failures: dict[str, str] = {}
-
-        def play_on(output: Output) -> None:
-            try:
-                notes[output.name] = play(output)
-            except PlaybackError as exc:
-                failures[output.name] = exc.message
-            except Exception as exc:  # one broken output must not silence the others
-                failures[output.name] = f"{type(exc).__name__}: {exc}"
-
-        threads = [threading.Thread(target=play_on, args=(o,), name=f"radio-out-{o.name}") for o in self.outputs]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        said = [f"đầu ra {name} lỗi: {why}" for name, why in failures.items()]
-        said += [f"{name}: {note}" for name, note in notes.items() if note]
+        notes, failures = _live_on_each(self.outputs, frames, clock, stop, title)
+        said = _said(notes, failures)
         if len(failures) == len(self.outputs):
-            raise PlaybackError("; ".join(said))
-        return "; ".join(said) or None
+            raise PlaybackError(said)
+        return said or None
+
+    def play_live_zones(self, targets: tuple[str, ...], frames: Iterator[tuple[bytes, float]], clock: Clock,
+                        stop: threading.Event, title: str = "") -> tuple[str | None, tuple[ZoneReach, ...] | None]:
+        """A relay on the outputs of the ``targets`` zones, said zone by zone as ``play_zones``."""
+        if not self.zones:
+            return self.play_live(frames, clock, stop, title), None
+        return self._to_zones(targets, lambda chosen: _live_on_each(chosen, frames, clock, stop, title))
+
+    def _to_zones(self, targets: tuple[str, ...], play) -> tuple[str | None, tuple[ZoneReach, ...]]:
+        wanted = list(dict.fromkeys(targets)) or list(self.zones)
+        chosen = list({id(o): o for zone in wanted for o in self.zones.get(zone, ())}.values())
+        notes, failures = play(chosen) if chosen else ({}, {})
+        reach = tuple(
+            ZoneReach(zone, tuple(o.name for o in self.zones[zone] if o.name not in failures),
+                      tuple((o.name, failures[o.name]) for o in self.zones[zone] if o.name in failures))
+            if zone in self.zones else ZoneReach(zone, (), (("", GONE_ZONE),))
+            for zone in wanted)
+        said = _said(notes, failures)
+        if not any(r.reached for r in reach):
+            gone = [r.zone for r in reach if r.zone not in self.zones]
+            error = PlaybackError(said or f"Không vùng nào được nhắm tới còn trong station.yaml ({', '.join(gone)}).")
+            error.reach = reach
+            raise error
+        return said or None, reach
+
+
+GONE_ZONE = "vùng không còn trong station.yaml"
+
+
+def _play_on(outputs: list[Output], sound: Sound, duration_s: float, clock: Clock, stop: threading.Event,
+             title: str) -> tuple[dict[str, str | None], dict[str, str]]:
+    """Each output in a thread of its own; returns the notes and the failures by output name."""
+    return _on_each(outputs, lambda output: output.play(sound, duration_s, clock, stop, title))
+
+
+def _on_each(outputs: list[Output], play) -> tuple[dict[str, str | None], dict[str, str]]:
+    notes: dict[str, str | None] = {}
+    failures: dict[str, str] = {}
+
+    def play_on(output: Output) -> None:
+        try:
+            notes[output.name] = play(output)
+        except PlaybackError as exc:
+            failures[output.name] = exc.message
+        except Exception as exc:  # one broken output must not silence the others
+            failures[output.name] = f"{type(exc).__name__}: {exc}"
+
+    if len(outputs) == 1:  # no thread for one output (most airings of a one-output zone)
+        play_on(outputs[0])
+        return notes, failures
+    threads = [threading.Thread(target=play_on, args=(o,), name=f"radio-out-{o.name}") for o in outputs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return notes, failures
+
+
+def _live_on_each(outputs: list[Output], frames: Iterator[tuple[bytes, float]], clock: Clock,
+                  stop: threading.Event, title: str) -> tuple[dict[str, str | None], dict[str, str]]:
+    """A relay on several outputs, each fed every frame through a queue of its own."""
+    queues = {id(output): queue.SimpleQueue() for output in outputs}
+
+    def share() -> None:
+        for frame in frames:
+            for each in queues.values():
+                each.put(frame)
+        for each in queues.values():
+            each.put(None)
+
+    sharing = threading.Thread(target=share, name="radio-out-share", daemon=True)
+    sharing.start()
+    try:
+        return _on_each(outputs, lambda output: _live_on(output, iter(queues[id(output)].get, None),
+                                                         clock, stop, title))
+    finally:
+        sharing.join()  # it drains the relay's frames even when no output takes them
+
+
+def _said(notes: dict[str, str | None], failures: dict[str, str]) -> str:
+    said = [f"đầu ra {name} lỗi: {why}" for name, why in failures.items()]
+    said += [f"{name}: {note}" for name, note in notes.items() if note]
+    return "; ".join(said)
 
 
 def _live_on(output: Output, frames: Iterator[tuple[bytes, float]], clock: Clock, stop: threading.Event,
@@ -319,7 +395,7 @@ class OutputsPlugin(Plugin):
 
     def setup(self, registry: Registry) -> None:
         registry.add("output", "system", SystemOutput, about="loa của máy tính")
-        registry.add("output", "file", FileOutput, about="chép tệp vào thư mục played")
+        registry.add("output", "file", FileOutput, about="chép tệp vào thư mục played", options=FileOptions)
         registry.add("output", "null", NullOutput, about="chạy thử, không ra tiếng")
 
 
@@ -341,3 +417,24 @@ def get_outputs(names: list[str], station_dir: Path, station: Station | None = N
     if not built:
         raise PlaybackError("Chưa chọn đầu ra nào.", hint="ví dụ --output system hoặc --output system,icecast.")
     return Outputs(built)
+
+
+def zone_outputs(station_dir: Path, station: Station | None = None) -> Outputs:
+    """The outputs of the station's zones (station.yaml ``zones``), each built once with the
+    settings its zone gives it, and named as the as-run log names it (``icecast:/thon-dong``)."""
+    from radio.station import load_station
+
+    station = station or load_station(station_dir)
+    built: dict[str, Output] = {}
+    zones: dict[str, list[Output]] = {}
+    for zone in station.zones:
+        for found in station._zone_outputs.get(zone.id, []):
+            if found.label not in built:
+                output = found.part.build(found.settings, station_dir)
+                output.name = found.label
+                built[found.label] = output
+            zones.setdefault(zone.id, []).append(built[found.label])
+    if not built:
+        raise PlaybackError("Đài chưa chia vùng phát (mục zones trong station.yaml).",
+                            hint="chọn đầu ra bằng --output, ví dụ --output system.")
+    return Outputs(list(built.values()), zones)

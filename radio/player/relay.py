@@ -124,6 +124,7 @@ class Relay:
         self._stalled: str | None = None  # why the pacing thread stopped ffmpeg
         self.relayed_s = 0.0  # seconds of the source that went out
         self.output_note: str | None = None  # what the outputs said (a stream's own gaps)
+        self.reach: tuple | None = None  # where it went, zone by zone (a station with zones)
 
     # -- the relay's life ------------------------------------------------------------------
     def run(self, end: datetime, clock: Clock, stop: threading.Event) -> None:
@@ -343,10 +344,10 @@ def _source_reason(said: str, code: int | None) -> str:
 
 
 def play_relay(output, source: RelaySource, end: datetime, clock: Clock, stop: threading.Event,
-               title: str = "") -> Relay:
-    """Relay ``source`` through ``output`` until ``end`` or ``stop``; the ``Relay`` returned
-    says what was relayed, its gaps and the output's own note. An output that cannot play
-    live fails the relay."""
+               title: str = "", zones: tuple[str, ...] = ()) -> Relay:
+    """Relay ``source`` through ``output`` (the outputs of ``zones`` when the station has
+    zones) until ``end`` or ``stop``; the ``Relay`` returned says what was relayed, its gaps,
+    the outputs' own note and where it went. An output that cannot play live fails the relay."""
     if not hasattr(output, "play_live"):
         raise PlaybackError(f"Đầu ra {output.name} chưa phát được chương trình tiếp sóng.")
     relay = Relay(source, clock)
@@ -355,7 +356,11 @@ def play_relay(output, source: RelaySource, end: datetime, clock: Clock, stop: t
 
     def play() -> None:
         try:
-            played["note"] = output.play_live(frames, clock, stop, title or source.name)
+            to_zones = getattr(output, "play_live_zones", None)
+            if to_zones is None:
+                played["note"] = output.play_live(frames, clock, stop, title or source.name)
+            else:
+                played["note"], relay.reach = to_zones(zones, frames, clock, stop, title or source.name)
         except Exception as exc:  # noqa: BLE001 - said in the as-run entry
             played["error"] = exc
         finally:
@@ -369,5 +374,7 @@ def play_relay(output, source: RelaySource, end: datetime, clock: Clock, stop: t
     relay.output_note = played.get("note")
     if "error" in played:
         error = played["error"]
-        raise error if isinstance(error, PlaybackError) else PlaybackError(f"đầu ra {output.name} lỗi: {error}")
+        if isinstance(error, PlaybackError):
+            raise error
+        raise PlaybackError(f"đầu ra {output.name} lỗi: {error}")
     return relay

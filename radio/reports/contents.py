@@ -24,7 +24,8 @@ def outline(report: Report, detail: bool = False) -> Outline:
             Section("2. Kết quả phát sóng theo tháng", chart=True, tables=[Table(
                 ["Tháng", "Số phút phát sóng"],
                 [[_month_vi(m), number(v)] for m, v in r.minutes_by_month.items()])]),
-            Section("3. Nội dung đã tuyên truyền", bullets=[
+            Section("3. Lượt phát theo vùng và loại chương trình", tables=[_zone_table(r)]),
+            Section("4. Nội dung đã tuyên truyền", bullets=[
                 *(f"Đã tuyên truyền: {title} (tháng {', '.join(_month_vi(m) for m in months)})."
                   for title, months in r.covered),
                 *(f"Chưa tuyên truyền: {title}." for title in r.not_covered)] or ["Không có."]),
@@ -181,9 +182,21 @@ def _programme_table(report: Report) -> Table:
     return Table(header, rows, "Không có chương trình nào.")
 
 
+def _zone_table(report: Report) -> Table:
+    """Airings that went on air, per loudspeaker zone and per kind (the monthly column, each
+    bulletin level, relays); the last column, airings aimed at a zone that did not reach it."""
+    from radio.zones import KIND_NAMES
+
+    header = ["Vùng", *KIND_NAMES.values(), "Không tới được"]
+    rows = [[row.name, *(str(row.aired[kind]) for kind in KIND_NAMES), str(row.missed)]
+            for row in report.by_zone if row.total or row.missed or row.zone is not None]
+    return Table(header, rows, "Không có lượt phát nào.")
+
+
 def detail_table(report: Report) -> tuple[list[str], list[list[str]]]:
     header = ["Số", "Chương trình tháng", "Giờ định phát", "Bắt đầu", "Kết thúc", "Kết quả", "Phút phát sóng"]
-    rows = [[str(r.airing_id), _month_vi(r.month), shown(r.planned_at), shown(r.started_at),
+    rows = [[str(r.airing_id), _month_vi(r.month) if r.month else (r.programme.label() if r.programme else ""),
+             shown(r.planned_at), shown(r.started_at),
              shown(r.ended_at), RESULT_NAMES[r.result], number(r.seconds_on_air / 60, 2)]
             for r in report.as_run]
     return header, rows

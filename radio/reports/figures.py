@@ -17,11 +17,12 @@ from radio.clock import parsed
 from radio.config import load_model
 from radio.library import all_procedures, all_topics, load_plan_items
 from radio.models import Brief, Station
-from radio.programme import RELAY
 from radio.reports.period import Period
 from radio.schedule import station_zone
+from radio.programme import RELAY, ProgrammeKey
 from radio.store import ReviewEvent, Store
 from radio.station import load_station
+from radio.zones import ZoneCount, zone_counts
 
 ON_AIR = ("aired", "interrupted", "preempted")  # results during which the programme was on air
 
@@ -53,6 +54,7 @@ class AsRunRow:
     error: str | None
     duration_s: float = 0.0  # the programme's length
     output: str = ""
+    programme: ProgrammeKey | None = None  # a month's, a bulletin's or a relay's
 
     @property
     def seconds_on_air(self) -> float:
@@ -83,6 +85,8 @@ class Report:
     tampered: str | None = None
     # The chains' heads when the report was made: a report filed away anchors the log.
     anchor: str = ""
+    # Airings on air per loudspeaker zone and per kind (month, bulletin level, relay).
+    by_zone: list[ZoneCount] = field(default_factory=list)
     # The relays of the period (national, provincial programmes), kept apart: the figures
     # above are the column's own.
     relays: list[AsRunRow] = field(default_factory=list)
@@ -134,14 +138,18 @@ def build_report(station_dir: Path, period: Period, now: datetime | None = None)
     now = now or datetime.now(zone)
     store = Store(station_dir, readonly=True)
     logged = {entry.airing_id: entry for entry in store.as_run()}
-    in_period = [a for a in store.queued()
-                 if a.planned_at.astimezone(zone).strftime("%Y-%m") in period.months]
-    relayed = [a for a in in_period if a.programme.kind == RELAY]
-    in_period = [a for a in in_period if a.programme.kind != RELAY]
-    as_run, relays = ([AsRunRow(a.id, a.month, logged[a.id].planned_at, logged[a.id].started_at,
-                                logged[a.id].ended_at, logged[a.id].result, logged[a.id].error,
-                                a.duration_s, logged[a.id].output)
-                       for a in airings if a.id in logged] for airings in (in_period, relayed))
+    everything = [a for a in store.queued()
+                  if a.planned_at.astimezone(zone).strftime("%Y-%m") in period.months]
+    # The column's figures count its monthly programmes; bulletins and relays (issue 32)
+    # are counted with them per zone and kind (``by_zone``).
+    in_period = [a for a in everything if a.month]
+    as_run = [AsRunRow(a.id, a.month, logged[a.id].planned_at, logged[a.id].started_at,
+                       logged[a.id].ended_at, logged[a.id].result, logged[a.id].error,
+                       a.duration_s, logged[a.id].output, a.programme)
+              for a in in_period if a.id in logged]
+    relays = [AsRunRow(a.id, None, logged[a.id].planned_at, logged[a.id].started_at, logged[a.id].ended_at,
+                       logged[a.id].result, logged[a.id].error, a.duration_s, logged[a.id].output, a.programme)
+              for a in everything if a.programme.kind == RELAY and a.id in logged]
     as_run.sort(key=lambda r: r.planned_at)
     relays.sort(key=lambda r: r.planned_at)
     # A programme counts where it was made and where it aired: December's programme aired
@@ -175,7 +183,10 @@ def build_report(station_dir: Path, period: Period, now: datetime | None = None)
         months_without_programme=[m for m in period.months
                                   if m <= current and m not in aired_in and m not in waiting],
         months_not_yet_due=[m for m in period.months if m > current],
-        tampered=store.broken_record(), anchor=anchor_text(store.heads()), relays=relays)
+        tampered=store.broken_record(), anchor=anchor_text(store.heads()),
+        by_zone=zone_counts(station, Path(station_dir), [logged[a.id] for a in everything if a.id in logged],
+                            {a.id: a for a in everything}),
+        relays=relays)
 
 
 def _approval_when_aired(store: Store, month: str, planned: list) -> ReviewEvent | None:

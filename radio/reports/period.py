@@ -51,3 +51,18 @@ def parse_period(kind: str, value: str) -> Period:
     label = (f"quý {ROMAN[part]} năm {year}" if kind == "quarter"
              else f"6 tháng {'đầu' if part == 1 else 'cuối'} năm {year}")
     return Period(kind, value, label, months)
+
+
+def recent_periods(today_month: str, years: int = 2) -> list[Period]:
+    """The periods an officer reports on, newest first: every quarter, half and year of the
+    last ``years`` years that has begun by ``today_month`` (YYYY-MM), a year after its halves
+    and a half after its quarters, as reports are made."""
+    year, month = int(today_month[:4]), int(today_month[5:7])
+    found: list[Period] = []
+    for y in range(year, year - years, -1):
+        for kind, key in (("year", f"{y}"), ("half", f"{y}-H2"), ("quarter", f"{y}-Q4"), ("quarter", f"{y}-Q3"),
+                          ("half", f"{y}-H1"), ("quarter", f"{y}-Q2"), ("quarter", f"{y}-Q1")):
+            period = parse_period(kind, key)
+            if y < year or int(period.months[0][5:]) <= month:
+                found.append(period)
+    return found

@@ -75,7 +75,9 @@ class SecurityHeaders:
 
         async def send_with_headers(message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []), *extra]
+                own = {name.lower() for name, _ in message.get("headers", [])}
+                # A document with a policy of its own (an HTML report) keeps it.
+                message["headers"] = [*message.get("headers", []), *(h for h in extra if h[0] not in own)]
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
@@ -360,8 +362,10 @@ async def station_page(request: Request) -> Response:
 
 
 async def open_month(request: Request) -> Response:
+    from radio.studio.forms import typed_month
+
     account_of(request)
-    month = check_month(request.query_params.get("month", "").strip())
+    month = typed_month(request.query_params.get("month", ""))
     return RedirectResponse(month_url(request, month), status_code=303)
 
 
@@ -697,6 +701,9 @@ async def reports_page(request: Request) -> Response:
     from radio.reports.formats import existing_reports, write_report
     from radio.reports.period import period_of
 
+    from radio.clock import VIETNAM
+    from radio.reports.period import recent_periods
+
     folder, account = account_of(request)
     made = None
     if request.method == "POST":
@@ -704,6 +711,7 @@ async def reports_page(request: Request) -> Response:
         made = write_report(build_report(folder, period_of(form.get("period", ""))), folder, detail=True)
         record(folder, account, None, "report", form.get("period"))
     return page(request, "reports.html.j2", account=account, files=existing_reports(folder),
+                periods=recent_periods(f"{datetime.now(VIETNAM):%Y-%m}"),
                 made=[p.name for p in made] if made else None)
 
 
@@ -715,7 +723,21 @@ async def report_file(request: Request) -> Response:
     found = find_report(folder, request.path_params["name"])
     if found is None:
         raise HTTPException(404)
+    if found.format.media_type.startswith("text/html"):  # opened here, to be read and printed
+        return FileResponse(found.path, media_type=found.format.media_type,
+                            headers={"content-security-policy": report_policy(found.path.read_bytes())})
     return FileResponse(found.path, filename=found.name, media_type=found.format.media_type)
+
+
+def report_policy(page: bytes) -> str:
+    """The HTML report is a document of its own: its one style sheet (by its hash) and its chart
+    (a data: image) are allowed, nothing else — it carries no script and loads nothing."""
+    import base64
+
+    styles = re.findall(rb"<style>(.*?)</style>", page, re.DOTALL)
+    hashes = " ".join(f"'sha256-{base64.b64encode(hashlib.sha256(s).digest()).decode()}'" for s in styles)
+    return (f"default-src 'none'; style-src {hashes or chr(39) + 'none' + chr(39)}; img-src data:; "
+            "form-action 'none'; frame-ancestors 'none'; base-uri 'none'")
 
 
 # -- errors ------------------------------------------------------------------------------

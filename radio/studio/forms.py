@@ -198,6 +198,25 @@ def calendar(folder: Path, month: str) -> list[list[Day]]:
 
 # -- how the pages write months and times --------------------------------------------------
 
+_TYPED_MONTH = re.compile(r"(?:tháng\s*)?(\d{1,2})\s*(?:[/.-]|\s+năm\s+|\s+)\s*(\d{4})", re.IGNORECASE)
+
+
+def typed_month(text: str) -> str:
+    """The month an officer typed, as pages write it ("01/2027", "tháng 1/2027", "1 năm 2027")
+    or as files name it ("2027-01"), in the files' form; anything else is refused by
+    ``check_month`` with its own message."""
+    from radio.programme import ProgrammeKeyError, check_month
+
+    text = " ".join((text or "").split())
+    said = _TYPED_MONTH.fullmatch(text)
+    if said and 1 <= int(said.group(1)) <= 12:
+        text = f"{said.group(2)}-{int(said.group(1)):02d}"
+    try:
+        return check_month(text)
+    except ProgrammeKeyError as refused:
+        raise ProgrammeKeyError(refused.message, hint="viết tháng rồi năm, ví dụ 01/2027.") from None
+
+
 def month_vi(month: str) -> str:
     """'2027-01' as a Vietnamese page writes it: 'tháng 01/2027'."""
     text = str(month or "")
@@ -343,12 +362,14 @@ def settings_context(folder: Path, form: dict | None) -> dict:
         **{f"slot_{key}_{i}": value for i, slot in enumerate(station.slots)
            for key, value in (("name", slot.name), ("start", slot.start), ("length", slot.length_min))},
         **{f"voice_{key}_{i}": value for i, a in enumerate(station.announcers)
-           for key, value in (("name", a.name), ("voice", a.voice), ("speed", str(a.speed).replace(".", ",")))}}
+           for key, value in (("name", a.name), ("engine", a.engine), ("voice", a.voice),
+                              ("speed", str(a.speed).replace(".", ",")))}}
     if form is None:
         # A [ĐIỀN …] blank shows as the input's placeholder, so the officer types into an empty box.
         values.update({f"blank_{b.line}": "" if b.value.startswith(BLANK) else b.value
                        for b in blanks})
     return {"station": station, "values": values, "presets": AUDIO_PRESETS,
+            "engines": engine_choices({a.engine for a in station.announcers}),
             "blanks": [b for b in blanks if not _FORM_FIELDS.match(b.field)], "all_blanks": blanks}
 
 
@@ -400,8 +421,12 @@ def save_settings(folder: Path, form: dict) -> list[str]:
         for key in ("name", "voice"):
             _set(announcer, key, form.get(f"voice_{key}_{i}", announcer.get(key, "")).strip(), changed,
                  f"announcers.{i}.{key}")
+        engine = form.get(f"voice_engine_{i}", announcer.get("engine", "offline")).strip()
+        if engine != announcer.get("engine", "offline"):
+            _set(announcer, "engine", _known_engine(engine), changed, f"announcers.{i}.engine")
         _set(announcer, "speed", _number(form.get(f"voice_speed_{i}", announcer.get("speed", 1.0)), float),
              changed, f"announcers.{i}.speed")
+    _add_and_remove_announcers(folder, data, form, changed)
     if not changed:
         return []
     buffer = io.StringIO()
@@ -454,6 +479,71 @@ def _append_slot(slots, new: dict, relay: bool, changed: list[str]) -> None:
         slot["kind"] = "relay"
     slots.append(slot)
     changed.append(f"slots.{len(slots) - 1} (thêm)")
+
+
+def engine_choices(in_use: set[str]) -> list[tuple[str, str]]:
+    """The reading engines an announcer may use here, each with what it is; the test engine
+    only where an announcer already uses it (no commune airs it)."""
+    from radio.overview import engines
+
+    return [(name, about or name) for name, about in engines() if name != "dummy" or name in in_use]
+
+
+def _known_engine(name: str) -> str:
+    from radio.speech.engines import engine_names
+
+    known = engine_names()
+    if name not in known:
+        raise RadioError(f"Không có bộ đọc '{name}'.", hint=f"chọn một trong: {', '.join(known)}.")
+    return name
+
+
+def _add_and_remove_announcers(folder: Path, data, form: dict, changed: list[str]) -> None:
+    """Announcers ticked for removal go unless a brief, a script or the bulletins still name
+    them (production of that month would then stop); a filled new row is added at the end."""
+    from ruamel.yaml.comments import CommentedMap
+
+    announcers = data.get("announcers")
+    if not isinstance(announcers, list):
+        return  # the model's to refuse
+    removed = [i for i in range(len(announcers)) if form.get(f"voice_remove_{i}") == "1"]
+    for i in reversed(removed):
+        announcer_id = str(announcers[i].get("id", ""))
+        users = announcer_users(folder, announcer_id, (data.get("bulletins") or {}).get("announcer"))
+        if users:
+            raise RadioError(f"Chưa bỏ được phát thanh viên «{announcers[i].get('name', announcer_id)}»: "
+                             f"{', '.join(users[:3])} vẫn dùng giọng này.",
+                             hint="đổi giọng đọc ở những nơi đó trước, hoặc giữ phát thanh viên này.")
+        changed.append(f"announcers.{i} (bỏ)")
+        del announcers[i]
+    new = {key: form.get(f"voice_new_{key}", "").strip() for key in ("id", "name", "engine", "voice", "speed")}
+    if new["id"] or new["name"]:
+        announcer = CommentedMap([("id", new["id"]), ("name", new["name"]),
+                                  ("engine", _known_engine(new["engine"] or "offline")),
+                                  ("voice", new["voice"] or "vi")])
+        if new["speed"]:
+            announcer["speed"] = _number(new["speed"], float)
+        announcers.append(announcer)
+        changed.append(f"announcers.{len(announcers) - 1} (thêm)")
+
+
+def announcer_users(folder: Path, announcer_id: str, bulletin_announcer: str | None) -> list[str]:
+    """What still names the announcer: the bulletins setting, a month's brief (its voices)
+    or script (a segment's voice). Files that cannot be read are left to their own checks."""
+    import yaml as pyyaml
+
+    users = ["cài đặt bản tin (bulletins.announcer)"] if bulletin_announcer == announcer_id else []
+    for path in sorted([*Path(folder).glob("months/*.yaml"), *Path(folder).glob("scripts/*.yaml")]):
+        try:
+            data = pyyaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except (OSError, UnicodeDecodeError, pyyaml.YAMLError):
+            continue
+        named = [*(data.get("voices") or {}).values(),
+                 *(segment.get("voice") for segment in data.get("segments") or [] if isinstance(segment, dict))] \
+            if isinstance(data, dict) else []
+        if announcer_id in named:
+            users.append(f"{path.parent.name}/{path.name}")
+    return users
 
 
 def _round_trip_yaml():

@@ -58,9 +58,12 @@ class SpeechPlugin(Plugin):
     about = "các bộ đọc có sẵn: offline (eSpeak NG), gtts (Google), piper (giọng mạng nơ-ron), dummy (thử)"
 
     def setup(self, registry: Registry) -> None:
-        for engine, target in (("offline", "offline:OfflineEngine"), ("gtts", "gtts:GttsEngine"),
-                               ("piper", "piper:PiperEngine"), ("dummy", "dummy:DummyEngine")):
-            registry.add("engine", engine, f"radio.speech.engines.{target}")
+        for engine, target, about in (
+                ("offline", "offline:OfflineEngine", "eSpeak NG, đọc ngay trên máy, không cần mạng"),
+                ("gtts", "gtts:GttsEngine", "Google, cần mạng Internet"),
+                ("piper", "piper:PiperEngine", "Piper, giọng mạng nơ-ron, cần cài giọng trước"),
+                ("dummy", "dummy:DummyEngine", "giọng thử, chỉ để kiểm tra phần mềm")):
+            registry.add("engine", engine, f"radio.speech.engines.{target}", about=about)
 
 
 plugin = SpeechPlugin()
