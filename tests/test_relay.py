@@ -3,8 +3,11 @@ and the real daemon relays a local Icecast mount through its outputs, survives t
 restart with the station's fallback file heard in the gap, and logs the gap."""
 from __future__ import annotations
 
+import functools
+import http.server
 import json
 import re
+import threading
 import subprocess
 import time
 from datetime import datetime, timedelta
@@ -239,3 +242,42 @@ def test_an_emergency_preempts_a_relay_which_goes_on_after_it_for_the_rest_of_it
     sources = [json.loads(line)["source"] for line in
                (folder / "played" / "played.jsonl").read_text(encoding="utf-8").splitlines()]
     assert sources == [first.title, emergency.file, first.title]
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args) -> None:
+        pass
+
+
+def test_a_relay_of_an_http_mp3_reaches_only_its_slots_zones(tmp_path):
+    """Over plain HTTP (a file served, not Icecast), on a station with two zones of which the
+    relay slot names one: the relay is recorded in that zone's folder only, and the as-run
+    entry says where it went."""
+    from radio.player import Player, RehearsalClock
+    from radio.player.outputs import zone_outputs
+    from tests.test_zones import ZONES
+
+    served = tmp_path / "served"
+    served.mkdir()
+    tone(served / "thoi-su.mp3", SOURCE_HZ, 30)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(served)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    folder = make_station(tmp_path, segments=())
+    with_relay(folder, f"http://127.0.0.1:{server.server_address[1]}/thoi-su.mp3", start="10:00", length_min=1)
+    path = folder / "station.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("    kind: relay\n", "    kind: relay\n    zones: [thon-dong]\n")
+                    + ZONES, encoding="utf-8")
+    tomorrow = datetime.now(ZONE).date() + timedelta(days=1)
+    start = datetime.combine(tomorrow, datetime.min.time(), ZONE).replace(hour=9, minute=59, second=59)
+    player = Player(folder, zone_outputs(folder), RehearsalClock(start, 15))  # the minute lasts 4 s
+    try:
+        player.keep_relays()
+        [entry] = [e for e in player.check() if e.programme == RELAY]
+    finally:
+        server.shutdown()
+    assert entry.result == "aired", entry
+    assert [(r.zone, r.reached) for r in entry.zones] == [("thon-dong", True)]
+    [recorded] = (folder / "played" / "thon-dong").glob("*-tiep-song.mp3")
+    assert not (folder / "played" / "thon-tay").exists()
+    runs = pitch_runs(decoded(recorded), 8000)
+    assert heard_in_order(runs) == [SOURCE_HZ] and sum(s for hz, s in runs if hz == SOURCE_HZ) > 2, runs
