@@ -416,7 +416,8 @@ def schedule_relays(station_dir: Path, now: datetime | None = None, days: int | 
     (``relays.days_ahead`` unless ``days``): one per relay slot with a ``url`` and day, to the
     slot's zones. Items
     no longer matching station.yaml (slot gone, time or address changed) are taken out if
-    not yet aired; items already there stay (a relay under way included). Relays are not
+    not yet aired; items already there stay (a relay under way included), and one the
+    operator removed stays removed. Relays are not
     approved per airing: the source is a national or provincial station, and the address in
     station.yaml is what is trusted (ARCHITECTURE.md)."""
     station = load_station(station_dir)
@@ -436,6 +437,10 @@ def schedule_relays(station_dir: Path, now: datetime | None = None, days: int | 
     mine = [a for a in everything if a.programme.kind == RELAY and not a.manual and a.id not in logged]
     stale = [a.id for a in mine if a.ends_at > now and not _relay_as_configured(station, zone, a)]
     present = {(a.slot_id, a.planned_at) for a in mine if a.id not in stale}
+    # Taken out by hand while matching station.yaml (a day the commune airs something else):
+    # it stays out. The keeper's own removals are of items station.yaml no longer describes.
+    present |= {(a.slot_id, a.planned_at) for slot in relayed_slots(station)
+                for a in store.removed_airings(relay_key(slot)) if _relay_as_configured(station, zone, a)}
     taken = {a.planned_at: a for a in everything if a.id not in stale}
     problems: list[str] = []
     rows: dict[str, list[tuple[str, datetime]]] = {}

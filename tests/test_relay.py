@@ -85,6 +85,12 @@ def test_relay_hours_become_relay_items_for_the_days_ahead(tmp_path):
     assert not {a.id for a in again} & {a.id for a in items}
     status = run_cli("player", "status", "-s", str(folder), env={"COLUMNS": "250"})
     assert "Tiếp sóng Đài Phát thanh và Truyền hình tỉnh" in status.stdout
+    # A relay the operator takes out (the commune airs something else that day) stays out.
+    skipped = again[-1]
+    removed = run_cli("schedule", "2026-12", "--remove", str(skipped.id), "-s", str(folder))
+    assert removed.returncode == 0, removed.stderr
+    kept = schedule_relays(folder, days=3).airings
+    assert [a.id for a in kept] == [a.id for a in again[:-1]]
 
 
 def tone(path, hz: int, seconds: float) -> None:
