@@ -161,8 +161,9 @@ def test_a_relay_from_an_icecast_mount_survives_the_sources_restart_with_the_fal
     path.write_text(path.read_text(encoding="utf-8") + "relays:\n  reconnect_max_s: 1\n  timeout_s: 4\n",
                     encoding="utf-8")
     tomorrow = datetime.now(ZONE).date() + timedelta(days=1)
-    start = datetime.combine(tomorrow, datetime.min.time(), ZONE).replace(hour=9, minute=59, second=59)
-    # Station time four times as fast: the one-minute relay lasts 15 s.
+    start = datetime.combine(tomorrow, datetime.min.time(), ZONE).replace(hour=9, minute=59, second=48)
+    # Station time four times as fast: the one-minute relay lasts 15 s, and the player opens
+    # the source 2 s (8 station seconds) before it.
     with open(path, "a", encoding="utf-8") as profile:  # the commune's own loudspeakers' mount
         profile.write(server.section("/an-lac.mp3"))
     player = daemon(folder, "--rehearse", f"{start.isoformat()}@4", output="null,file,icecast")

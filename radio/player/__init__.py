@@ -41,6 +41,9 @@ from radio.store import AlreadyClaimed, AsRun, DatabaseBusy, Store, ZoneReach
 from radio.station import load_station, programme_files
 
 _LOOKAHEAD = timedelta(seconds=1)
+# A relay's stream is opened this long before its time, so its first second is the source's,
+# not the silence of connecting (about 1,5 s measured: connection, probing, jitter buffer).
+_RELAY_PREROLL = timedelta(seconds=2)
 _BACKOFF_S = (1, 2, 5, 10, 30)  # waits after the database refuses, growing, never giving up
 HEARTBEAT_DIR = ".player"
 # How the operator, the log and the reports name each as-run result.
@@ -182,6 +185,7 @@ class Player:
         # The daemon looks every (real) second; in station time that is ``speed`` seconds
         # when rehearsing faster than real time.
         self.lookahead = _LOOKAHEAD * getattr(self.clock, "speed", 1.0)
+        self.preroll = _RELAY_PREROLL * getattr(self.clock, "speed", 1.0)
 
     # -- requests from outside: signals, the operator, a bulletin (issue 32) ---------------
     def shutdown(self, reason: str | None = None) -> None:
@@ -262,7 +266,7 @@ class Player:
         if airing.programme.kind == RELAY:  # live: joined late rather than missed, up to its end
             if now >= airing.ends_at - _LOOKAHEAD:
                 return self._log_missed(airing)
-            self.clock.sleep((airing.planned_at - now).total_seconds(), self.stop)
+            self.clock.sleep((airing.planned_at - self.preroll - now).total_seconds(), self.stop)
             return None if self.stop.is_set() else self._relay(airing)
         if now - airing.planned_at > self.grace:
             return self._log_missed(airing)
@@ -281,7 +285,8 @@ class Player:
     def _pending(self, until: datetime) -> list[Airing]:
         """Due airings not yet logged, emergencies first (they go on air at once)."""
         done = self.store.logged_airing_ids()
-        due = [a for a in self.store.queued(end=until) if a.id not in done]
+        due = [a for a in self.store.queued(end=until + self.preroll) if a.id not in done
+               and (a.planned_at < until or a.programme.kind == RELAY)]
         return sorted(due, key=lambda a: (a.slot_id != EMERGENCY_SLOT, a.planned_at, a.id))
 
     def emergency_due(self) -> Airing | None:
@@ -310,10 +315,12 @@ class Player:
         return next_airings(self.store, self.clock.now() - self.grace, count)
 
     # -- one airing --------------------------------------------------------------------
-    def _claim(self, airing: Airing, started: bool = True, sound: Sound | None = None) -> int | None:
-        """The airing's one as-run entry, recording the hash of the bytes about to be sent."""
+    def _claim(self, airing: Airing, started: bool = True, sound: Sound | None = None,
+               at: datetime | None = None) -> int | None:
+        """The airing's one as-run entry, recording the hash of the bytes about to be sent
+        (and when they start: ``at``, for a relay opened ahead of its time)."""
         try:
-            return self.store.claim(airing, self.clock.now() if started else None,
+            return self.store.claim(airing, (at or self.clock.now()) if started else None,
                                     self.output.name, self.identity,
                                     audio_sha256=sound.audio_sha256 if sound else None)
         except AlreadyClaimed:
@@ -402,7 +409,8 @@ class Player:
         from radio.player.relay import play_relay
 
         source, problem = self._relay_source(airing)
-        row_id = self._claim(airing)
+        begins = max(airing.planned_at, self.clock.now())
+        row_id = self._claim(airing, at=begins)
         if row_id is None:
             return None
         if problem:
@@ -411,7 +419,8 @@ class Player:
         cut = self._begin(airing)
         started = self.clock.now()
         try:
-            relay = play_relay(self.output, source, airing.ends_at, self.clock, cut, airing.title, airing.zones)
+            relay = play_relay(self.output, source, airing.ends_at, self.clock, cut, airing.title, airing.zones,
+                               begins=begins)
         except PlaybackError as exc:
             self._end()
             return self._finish(row_id, "failed", exc.message, getattr(exc, "reach", None))

@@ -127,14 +127,17 @@ class Relay:
         self.reach: tuple | None = None  # where it went, zone by zone (a station with zones)
 
     # -- the relay's life ------------------------------------------------------------------
-    def run(self, end: datetime, clock: Clock, stop: threading.Event) -> None:
-        """Hand frames to the outputs until ``end`` (station time) or ``stop``; then end the
-        sound, so every output's ``play_live`` returns."""
+    def run(self, end: datetime, clock: Clock, stop: threading.Event, begins: datetime | None = None) -> None:
+        """Hand frames to the outputs from ``begins`` (the source is opened at once, so it is
+        buffered by then) until ``end`` (station time) or ``stop``; then end the sound, so every
+        output's ``play_live`` returns."""
         reader = threading.Thread(target=self._read, name="radio-relay-reader", daemon=True)
         try:
             fallback = self._fallback_frames()
             silence = _encoded(None, self.source.rate, self.source.kbps, 1.0)
             reader.start()
+            if begins is not None:
+                clock.sleep((begins - clock.now()).total_seconds(), stop)
             self._pace(end, clock, stop, fallback, silence)
         finally:
             self._done.set()
@@ -344,7 +347,7 @@ def _source_reason(said: str, code: int | None) -> str:
 
 
 def play_relay(output, source: RelaySource, end: datetime, clock: Clock, stop: threading.Event,
-               title: str = "", zones: tuple[str, ...] = ()) -> Relay:
+               title: str = "", zones: tuple[str, ...] = (), begins: datetime | None = None) -> Relay:
     """Relay ``source`` through ``output`` (the outputs of ``zones`` when the station has
     zones) until ``end`` or ``stop``; the ``Relay`` returned says what was relayed, its gaps,
     the outputs' own note and where it went. An output that cannot play live fails the relay."""
@@ -369,7 +372,7 @@ def play_relay(output, source: RelaySource, end: datetime, clock: Clock, stop: t
 
     thread = threading.Thread(target=play, name="radio-relay-out", daemon=True)
     thread.start()
-    relay.run(end, clock, stop)
+    relay.run(end, clock, stop, begins)
     thread.join()
     relay.output_note = played.get("note")
     if "error" in played:
