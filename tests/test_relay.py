@@ -288,3 +288,26 @@ def test_a_relay_of_an_http_mp3_reaches_only_its_slots_zones(tmp_path):
     assert not (folder / "played" / "thon-tay").exists()
     runs = pitch_runs(decoded(recorded), 8000)
     assert heard_in_order(runs) == [SOURCE_HZ] and sum(s for hz, s in runs if hz == SOURCE_HZ) > 2, runs
+
+
+def test_a_source_down_for_the_whole_relay_fails_it_with_the_fallback_heard_and_the_reason_logged(tmp_path):
+    from radio.player import Player, RehearsalClock
+    from radio.player.outputs import get_outputs
+    from tests.fixtures import free_port
+
+    folder = make_station(tmp_path, segments=())
+    (folder / "kit").mkdir(exist_ok=True)
+    tone(folder / "kit" / "du-phong.wav", FALLBACK_HZ, 1.5)
+    with_relay(folder, f"http://127.0.0.1:{free_port()}/khong-ai-phat.mp3", start="10:00", length_min=1,
+               fallback="kit/du-phong.wav")
+    tomorrow = datetime.now(ZONE).date() + timedelta(days=1)
+    start = datetime.combine(tomorrow, datetime.min.time(), ZONE).replace(hour=9, minute=59, second=50)
+    player = Player(folder, get_outputs(["file"], folder), RehearsalClock(start, 15))  # the minute lasts 4 s
+    player.keep_relays()
+    [entry] = [e for e in player.check() if e.programme == RELAY]
+    assert entry.result == "failed", entry
+    assert "đến hết giờ tiếp sóng (máy chủ nguồn không nhận kết nối)" in entry.error, entry.error
+    assert "đã phát tệp dự phòng du-phong.wav thay" in entry.error
+    [recorded] = (folder / "played").glob("*-tiep-song.mp3")
+    runs = pitch_runs(decoded(recorded), 8000)
+    assert heard_in_order(runs) == [FALLBACK_HZ] and sum(s for hz, s in runs if hz == FALLBACK_HZ) > 3, runs

@@ -122,6 +122,7 @@ class Relay:
         self._process: subprocess.Popen | None = None
         self._gap_since: tuple[float, datetime, str] | None = None
         self._stalled: str | None = None  # why the pacing thread stopped ffmpeg
+        self._began = time.monotonic()  # when the relay's first frame went out
         self.relayed_s = 0.0  # seconds of the source that went out
         self.output_note: str | None = None  # what the outputs said (a stream's own gaps)
         self.reach: tuple | None = None  # where it went, zone by zone (a station with zones)
@@ -172,6 +173,7 @@ class Relay:
     def _pace(self, end: datetime, clock: Clock, stop: threading.Event, fallback: list[Frame],
               silence: list[Frame]) -> None:
         began, sent = time.monotonic(), 0.0
+        self._began = began
         playing_live, next_fallback, next_silence = False, 0, 0
         while not stop.is_set() and clock.now() < end:
             ahead = sent - (time.monotonic() - began)
@@ -217,7 +219,8 @@ class Relay:
     def _open_gap(self, why: str) -> None:
         if self._gap_since is None:
             state = self._state
-            since = state.heard_at if state.ever_heard else time.monotonic()
+            # Never heard: the relay has had no source since it began.
+            since = max(state.heard_at, self._began) if state.ever_heard else self._began
             # Dated in station time (a rehearsal runs faster than the wall clock).
             back = (time.monotonic() - since) * getattr(self.clock, "speed", 1.0)
             self._gap_since = (since, self.clock.now() - timedelta(seconds=back), why)
