@@ -154,10 +154,38 @@ def make_plan(station_dir: Path, year: int) -> tuple[YearPlan, list[Coverage], P
     items, items_file = load_plan_items(station_dir)
     plan = propose(year, items, all_topics(station_dir), all_procedures(station_dir), items_file)
     path = plan_path(station_dir, year)
-    save_model(path, plan, "# Kế hoạch chủ đề cả năm — có thể sửa chủ đề, thủ tục của từng tháng.\n"
-                           "# Đổi chủ đề của một tháng sang một chủ đề trong 'alternatives' của tháng đó\n"
-                           "# thì cả năm vẫn nói đủ mọi nội dung của kế hoạch.\n")
+    save_model(path, plan, PLAN_HEADER)
     return plan, coverage(plan, items), path
+
+
+PLAN_HEADER = ("# Kế hoạch chủ đề cả năm — có thể sửa chủ đề, thủ tục của từng tháng.\n"
+               "# Đổi chủ đề của một tháng sang một chủ đề trong 'alternatives' của tháng đó\n"
+               "# thì cả năm vẫn nói đủ mọi nội dung của kế hoạch.\n")
+
+
+def choose_alternative(station_dir: Path, year: int, month: str, topic_id: str) -> YearPlan:
+    """The month's topic swapped for one of its alternatives (so every plan item stays
+    covered); the year's plan saved (the proposal, when none was saved yet) with each month's
+    coverage and alternatives worked out again."""
+    plan = load_or_propose(station_dir, year)
+    planned = plan.for_month(month)
+    path = plan_path(station_dir, year)
+    if planned is None or topic_id not in planned.alternatives:
+        raise ConfigError(path, f"chủ đề '{topic_id}' không nằm trong các chủ đề có thể thay cho tháng {month}.",
+                          hint="chọn một chủ đề trong danh sách của tháng đó.")
+    items, _ = load_plan_items(station_dir)
+    topics, procedures = all_topics(station_dir), all_procedures(station_dir)
+    by_id, procs = {t.id: t for t in topics}, {p.id: p for p in procedures}
+    item_ids = [item.id for item in items]
+    months = []
+    for m in plan.months:
+        if m.month == month:
+            covered = set(by_id[topic_id].covers) | set(getattr(procs.get(m.procedure), "covers", []))
+            m = m.model_copy(update={"topic": topic_id, "covers": [i for i in item_ids if i in covered]})
+        months.append(m)
+    plan = _with_alternatives(plan.model_copy(update={"months": months}), item_ids, topics, procedures)
+    save_model(path, plan, PLAN_HEADER)
+    return plan
 
 
 def load_or_propose(station_dir: Path, year: int) -> YearPlan:

@@ -238,6 +238,11 @@ def _remove_month(site: Path, month: str) -> None:
                            hint="kiểm tra quyền ghi vào thư mục trang rồi chạy lại.") from None
 
 
+def has_address(station: Station) -> bool:
+    """Whether the station says where its site lives (what publishing needs first)."""
+    return bool(station.website or plugin_settings(station, plugin).base_url)
+
+
 def _base_url(station: Station, settings: PublishSettings) -> str:
     if settings.base_url:
         return settings.base_url.rstrip("/") + "/"

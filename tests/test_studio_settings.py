@@ -126,6 +126,26 @@ def test_a_new_station_walks_the_officer_through_its_blanks_until_it_can_compose
     assert station.one_stop.place.startswith("Giá trị thật") and station.officer.name.startswith("Giá trị thật")
 
 
+def test_when_a_month_goes_on_the_website_is_a_setting_of_the_page(studio):
+    from radio import publish
+    from radio.station import plugin_settings
+    from radio.studio.forms import studio_words
+
+    folder = studio.folders["an-lac"]
+    studio.login("lan")
+    form = form_of(studio)
+    assert 'value="after_airing" selected' in studio.client.get("/s/an-lac/settings").text  # the plan's default
+    form["publish_when"] = "approved"
+    saved = html.unescape(studio.client.post("/s/an-lac/settings", data=form).text)
+    assert "Đã lưu cài đặt của đài (1 mục)" in saved
+    assert plugin_settings(load_station(folder), publish.plugin).after_airing is False
+    assert "# Giọng đọc." in (folder / "station.yaml").read_text(encoding="utf-8")
+    assert 'value="approved" selected' in studio.client.get("/s/an-lac/settings").text
+    # What publishing says of the setting is said as this page's field, not as station.yaml.
+    told = studio_words("Tháng 2027-01 chưa đăng được. → " + publish._WAIT_HINT)
+    assert "station.yaml" not in told and "«Cài đặt đài»" in told and told.startswith("Tháng 01/2027")
+
+
 def test_an_announcer_is_added_given_another_engine_and_one_no_file_names_is_removed(studio):
     folder = studio.folders["an-lac"]
     studio.login("lan")

@@ -195,3 +195,98 @@ def at_loudness(samples: np.ndarray, rate: int, lufs: float) -> np.ndarray:
     if not np.isfinite(measured):
         return samples.astype(np.float32)
     return (samples * np.float32(10 ** ((lufs - measured) / 20))).astype(np.float32)
+
+
+# -- a station's own file, checked before it joins the kit (the studio's upload) ------------
+
+# The shortest file each part may be: under this it is a click, not a jingle or a loop.
+KIT_MIN_S = {"intro": 1.0, "outro": 1.0, "stinger": 0.2, "bed": 5.0}
+KIT_PARTS = tuple(_KIT_NAMES)
+# A sample this close to full scale, in a run this long, was cut off by the recorder.
+_FULL_SCALE = 0.999
+_CLIP_RUN = 3
+_CHECK_RATE = 48000  # decoded at this rate for the check (a 44.1 kHz file is resampled up, never down)
+
+
+def kit_part_name(part: str) -> str:
+    return _KIT_NAMES[part]
+
+
+@dataclass(frozen=True)
+class KitCheck:
+    """What the officer is told of a file taken into the kit."""
+    part: str
+    seconds: float
+    peak_dbfs: float
+    clip_runs: int  # runs of samples stuck at full scale: the recording was cut off (distorts)
+
+    def notes(self) -> list[str]:
+        said = [f"Dài {number(self.seconds)} giây, chỗ to nhất {number(self.peak_dbfs)} dBFS."]
+        if self.clip_runs:
+            said.append(f"Có {self.clip_runs} chỗ bị cắt đỉnh (tiếng có thể bị rè): nghe lại; nếu rè, "
+                        "xin tệp gốc chưa bị nén quá mức.")
+        return said
+
+
+def check_kit_file(path: Path, part: str, name: str) -> KitCheck:
+    """Decodable, a sane length for its part, not silent, clipping counted; ``name`` is the
+    file as the officer knows it, in every message."""
+    where = _KIT_NAMES[part]
+    try:
+        samples = ffmpeg.decode(path, _CHECK_RATE, max_seconds=KIT_MAX_S[part] + 1)[:, 0]
+    except AudioError:
+        raise AudioError(f"Tệp {name} không đọc được: tệp bị hỏng hoặc không phải tệp âm thanh.",
+                         hint="chọn tệp nhạc MP3, WAV, OGG, FLAC hoặc M4A; nếu tệp tải từ mạng, tải lại.") from None
+    seconds = samples.size / _CHECK_RATE
+    if seconds > KIT_MAX_S[part]:
+        raise AudioError(f"Tệp {name} dài hơn {number(KIT_MAX_S[part], None)} giây, quá dài cho {where}.",
+                         hint="cắt ngắn tệp, hoặc chọn tệp khác.")
+    if seconds < KIT_MIN_S[part]:
+        raise AudioError(f"Tệp {name} chỉ dài {number(seconds)} giây, quá ngắn cho {where} "
+                         f"(cần ít nhất {number(KIT_MIN_S[part], None)} giây).", hint="chọn tệp khác.")
+    if not np.isfinite(integrated_loudness(_tiled(samples, _CHECK_RATE), _CHECK_RATE)):
+        raise AudioError(f"Tệp {name} không có tiếng.", hint="chọn tệp nhạc khác.")
+    magnitude = np.abs(samples)
+    stuck = np.concatenate([[0], (magnitude >= _FULL_SCALE).astype(np.int8), [0]])
+    edges = np.flatnonzero(np.diff(stuck))
+    runs = int(np.count_nonzero(edges[1::2] - edges[::2] >= _CLIP_RUN))
+    peak = float(magnitude.max())
+    return KitCheck(part, round(seconds, 2), round(20 * np.log10(peak), 1), runs)
+
+
+def install_kit_file(station_dir: Path, part: str, name: str, data: bytes) -> tuple[str, KitCheck]:
+    """``data`` kept as kit/<part><suffix> in the station's folder, atomically and only once
+    checked (a refused file leaves the kit as it was); returns its path from the station's
+    folder, for station.yaml."""
+    import re
+
+    from radio.fileio import atomic_path
+
+    if part not in _KIT_NAMES:
+        raise AudioError(f"Không có phần nhạc '{part}'.", hint="chọn nhạc hiệu mở đầu, kết thúc, nhạc cắt hoặc nhạc nền.")
+    suffix = Path(name).suffix.lower()
+    suffix = suffix if re.fullmatch(r"\.[a-z0-9]{1,5}", suffix) else ".audio"  # ffmpeg reads the content
+    target = Path(station_dir) / "kit" / f"{part}{suffix}"
+    with atomic_path(target) as scratch:
+        scratch.write_bytes(data)
+        checked = check_kit_file(scratch, part, name)
+    return f"kit/{target.name}", checked
+
+
+def kit_preview_wav(part: str, sample_rate: int = 44100) -> bytes:
+    """The default kit's part as a WAV file, for the kit page's player."""
+    import io
+    import wave
+
+    samples = getattr(default_kit(sample_rate), part)
+    peak = float(np.max(np.abs(samples))) or 1.0
+    pcm = (samples / peak * 0.7 * 32767).astype(np.int16)  # the kit is mixed quiet; heard at a usual level
+    if part == "bed":
+        pcm = pcm[: sample_rate * 20]
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(sample_rate)
+        out.writeframes(pcm.tobytes())
+    return buffer.getvalue()

@@ -34,7 +34,10 @@ WEB_ACTION_NAMES = {"login": "đăng nhập", "logout": "đăng xuất", "brief"
                     "reject": "trả lại", "schedule-auto": "xếp lịch tự động", "schedule-add": "thêm lượt phát",
                     "schedule-remove": "gỡ lượt phát", "report": "lập báo cáo",
                     "publish": "đăng lên trang web", "settings": "sửa cài đặt đài",
-                    "record": "thu giọng đọc", "record-remove": "bỏ bản thu"}
+                    "record": "thu giọng đọc", "record-remove": "bỏ bản thu",
+                    "kit": "đổi nhạc của đài", "plan": "lập kế hoạch năm", "account-add": "thêm tài khoản",
+                    "account-password": "đặt lại mật khẩu", "account-disable": "khóa tài khoản",
+                    "account-enable": "mở khóa tài khoản"}
 # What each role may do; admin may do everything.
 PERMISSIONS = {
     "officer": {"view", "edit", "produce", "publish", "settings"},
@@ -91,8 +94,8 @@ def add_account(station_dir: Path, username: str, full_name: str, title: str, ro
                            hint="chọn một trong: " + "; ".join(f"{k} – {v}" for k, v in ROLES.items()) + ".")
     if not full_name.strip() or not title.strip():
         raise AccountError("Cần ghi họ tên và chức vụ của người dùng.",
-                           hint="họ tên và chức vụ được ghi vào nhật ký duyệt, ví dụ "
-                                "--name \"Trần Văn Bình\" --title \"Phó Chủ tịch UBND xã\".")
+                           hint="họ tên và chức vụ được ghi vào nhật ký duyệt, ví dụ họ tên "
+                                "«Trần Văn Bình», chức vụ «Phó Chủ tịch UBND xã».")
     if email is not None and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
         raise AccountError(f"Địa chỉ thư '{email}' không hợp lệ.", hint="ví dụ: binh.pct@anlac.thanhhoa.gov.vn.")
     _check_password(password)

@@ -34,7 +34,7 @@ from starlette.routing import Route
 from starlette.templating import Jinja2Templates
 
 from radio.errors import RadioError
-from radio.station import MonthFiles, check_month, load_station
+from radio.station import BLANK, MonthFiles, check_month, load_station
 from radio.store import Account, Store, WebAction, now_iso
 from radio.studio.accounts import ROLE_NAMES, WEB_ACTION_NAMES, log_in, may
 from radio.studio.job import Jobs
@@ -355,7 +355,10 @@ async def station_page(request: Request) -> Response:
 
     folder, account = account_of(request)
     seen = overview.months(folder)
-    return page(request, "overview.html.j2", account=account, station=load_station(folder),
+    station = load_station(folder)
+    named = not station.name.startswith(BLANK)  # a new station's name is still its [ĐIỀN …] blank
+    return page(request, "overview.html.j2", account=account, station=station,
+                station_name=station.name if named else "Đài mới (chưa đặt tên)",
                 columns=overview.MONTH_COLUMNS, rows=seen.rows, tampered=seen.tampered,
                 waiting=[row.month for row in seen.rows if row.waiting] if may(account, "approve") else None,
                 blanks=station_blanks(folder) if may(account, "settings") else [])
@@ -372,6 +375,7 @@ async def open_month(request: Request) -> Response:
 async def month_page(request: Request) -> Response:
     from radio import overview
     from radio.approval import history
+    from radio.publish import has_address
 
     folder, account = account_of(request)
     month = month_of(request)
@@ -381,7 +385,7 @@ async def month_page(request: Request) -> Response:
     return page(request, "month.html.j2", account=account, station=station, month=month,
                 row=overview.month(folder, month), columns=overview.MONTH_COLUMNS, event_names=overview.EVENT_NAMES,
                 events=history(MonthFiles(folder, station.id, month), store), actions=store.web_actions(month),
-                job=job.state() if job else None,
+                job=job.state() if job else None, site_known=has_address(station),
                 may=lambda p: may(account, p), stale_recordings=_stale_recordings(folder, month))
 
 
@@ -740,6 +744,192 @@ def report_policy(page: bytes) -> str:
             "form-action 'none'; frame-ancestors 'none'; base-uri 'none'")
 
 
+# -- the station's music kit, the year plan and the accounts (issue 30) ---------------------------
+
+MAX_KIT_BYTES = 100 * 1024 * 1024  # a ten-minute bed in WAV is about 100 MB
+
+
+def to_kit(request: Request) -> str:
+    return f"/s/{request.path_params['station']}/kit"
+
+
+def to_plan(request: Request) -> str:
+    year = request.path_params.get("year", "")
+    return f"/s/{request.path_params['station']}/plan" + (f"?year={year}" if str(year).isdigit() else "")
+
+
+def to_accounts(request: Request) -> str:
+    return f"/s/{request.path_params['station']}/accounts"
+
+
+def kit_part_of(request: Request) -> str:
+    from radio.audio.kit import KIT_PARTS
+
+    part = request.path_params["part"]
+    if part not in KIT_PARTS:
+        raise HTTPException(404, "Không có phần nhạc này.")
+    return part
+
+
+async def kit_page(request: Request) -> Response:
+    from radio.studio import forms
+
+    folder, account = account_of(request, "settings")
+    return page(request, "kit.html.j2", account=account, parts=forms.kit_view(folder))
+
+
+async def kit_upload(request: Request) -> Response:
+    from starlette.concurrency import run_in_threadpool
+
+    from radio.studio import forms
+
+    folder, account = account_of(request, "settings")
+    part = kit_part_of(request)
+    upload = (await request.form()).get("file")
+    if not hasattr(upload, "filename") or not upload.filename:
+        return back(request, to_kit(request), problem="Chưa chọn tệp nhạc: bấm «Chọn tệp» rồi «Tải lên».")
+    if (upload.size or 0) > MAX_KIT_BYTES:
+        return back(request, to_kit(request), problem=f"Tệp {upload.filename} quá lớn (trên 100 MB) cho nhạc của đài.")
+    said = await run_in_threadpool(forms.upload_kit, folder, part, upload.filename, await upload.read())
+    record(folder, account, None, "kit", f"{part}: {upload.filename}")
+    return back(request, to_kit(request), flash=" ".join(said))
+
+
+async def kit_remove(request: Request) -> Response:
+    from radio.audio.kit import kit_part_name
+    from radio.studio import forms
+
+    folder, account = account_of(request, "settings")
+    part = kit_part_of(request)
+    if forms.set_kit_part(folder, part, None):
+        record(folder, account, None, "kit", f"{part}: mặc định")
+    return back(request, to_kit(request), flash=f"Đã dùng lại {kit_part_name(part)} mặc định của phần mềm.")
+
+
+async def kit_audio(request: Request) -> Response:
+    from radio.audio.kit import kit_preview_wav
+
+    folder, _ = account_of(request, "settings")
+    part = kit_part_of(request)
+    name = getattr(load_station(folder).audio.kit, part)
+    if name is None:
+        return Response(kit_preview_wav(part), media_type="audio/wav")
+    path = (folder / name).resolve()
+    if not path.is_file() or not path.is_relative_to(folder.resolve()):
+        raise HTTPException(404, "Không tìm thấy tệp nhạc này trong thư mục của đài.")
+    return FileResponse(path)
+
+
+def year_of(request: Request) -> int:
+    from zoneinfo import ZoneInfo
+
+    text = request.path_params.get("year") or request.query_params.get("year")
+    if text is None:
+        return datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).year
+    if not str(text).isdigit() or not 2000 <= int(text) <= 2100:
+        raise HTTPException(400, "Năm không hợp lệ.")
+    return int(text)
+
+
+def plan_month_of(request: Request) -> tuple[int, str]:
+    year, month = year_of(request), month_of(request)
+    if month[:4] != str(year):
+        raise HTTPException(400, "Tháng không thuộc năm này.")
+    return year, month
+
+
+async def plan_page(request: Request) -> Response:
+    from radio.studio import forms
+
+    folder, account = account_of(request)
+    return page(request, "plan.html.j2", account=account, may_edit=may(account, "edit"),
+                **forms.plan_view(folder, year_of(request)))
+
+
+async def plan_make(request: Request) -> Response:
+    from radio.plan import make_plan
+
+    folder, account = account_of(request, "edit")
+    year = year_of(request)
+    make_plan(folder, year)
+    record(folder, account, None, "plan", str(year))
+    return back(request, to_plan(request), flash=f"Đã lập kế hoạch chủ đề năm {year} cho cả 12 tháng.")
+
+
+async def plan_swap(request: Request) -> Response:
+    from radio.plan import choose_alternative
+    from radio.studio.forms import month_vi
+
+    folder, account = account_of(request, "edit")
+    year, month = plan_month_of(request)
+    topic = (await form_of(request)).get("topic", "")
+    choose_alternative(folder, year, month, topic)
+    record(folder, account, month, "plan", topic)
+    return back(request, to_plan(request), flash=f"Đã đổi chủ đề {month_vi(month)}; cả năm vẫn đủ mọi nội dung của kế hoạch.")
+
+
+async def plan_brief(request: Request) -> Response:
+    from radio.studio import forms
+
+    folder, account = account_of(request, "edit")
+    _, month = plan_month_of(request)
+    path = forms.brief_from_plan(folder, month)
+    record(folder, account, month, "brief", path.name)
+    return back(request, month_url(request, month, "/brief"),
+                flash="Đã tạo bản tin theo kế hoạch năm; viết thêm tin tức, hỏi – đáp rồi bấm «Lưu bản tin».")
+
+
+def accounts_context(folder: Path, account: Account, form: dict | None = None) -> dict:
+    from radio.studio.accounts import ROLES
+
+    typed = {k: v for k, v in (form or {}).items() if "password" not in k and k != "csrf"}
+    return {"account": account, "accounts": Store(folder, readonly=True).accounts(), "roles": ROLES,
+            "values": typed}
+
+
+def accounts_again(request: Request, form: dict, problem: str) -> Response:
+    folder, account = account_of(request, "accounts")
+    return page(request, "accounts.html.j2", error=problem, **accounts_context(folder, account, form))
+
+
+async def accounts_page(request: Request) -> Response:
+    from radio.studio.accounts import add_account
+
+    folder, account = account_of(request, "accounts")
+    if request.method == "POST":
+        form = await form_of(request)
+        email = form.get("email", "").strip() or None
+        added = add_account(folder, form.get("username", "").strip(), form.get("full_name", ""),
+                            form.get("title", ""), form.get("role", ""), form.get("password", ""), email)
+        record(folder, account, None, "account-add", f"{added.username} ({added.role})")
+        return back(request, to_accounts(request), flash=f"Đã thêm tài khoản {added.username} cho {added.full_name}.")
+    return page(request, "accounts.html.j2", **accounts_context(folder, account))
+
+
+async def account_change(request: Request) -> Response:
+    from radio.studio.accounts import AccountError, set_disabled, set_password
+
+    folder, account = account_of(request, "accounts")
+    username, change = request.path_params["username"], request.path_params["change"]
+    if change == "password":
+        set_password(folder, username, (await form_of(request)).get("password", ""))
+        message = f"Đã đặt mật khẩu mới cho {username}; mọi phiên đăng nhập cũ của tài khoản này đã kết thúc."
+        if username == account.username:  # this session ended with the others: log in again
+            record(folder, account, None, "account-password", username)
+            end_session(request)
+            return back(request, "/login", flash="Đã đặt mật khẩu mới; hãy đăng nhập lại bằng mật khẩu mới.")
+    elif change in ("disable", "enable"):
+        if change == "disable" and username == account.username:
+            raise AccountError("Không thể tự khóa tài khoản mình đang dùng.",
+                               hint="nhờ một người quản trị khác khóa, nếu thật cần.")
+        set_disabled(folder, username, change == "disable")
+        message = f"Đã {'khóa' if change == 'disable' else 'mở khóa'} tài khoản {username}."
+    else:
+        raise HTTPException(404)
+    record(folder, account, None, f"account-{change}", username)
+    return back(request, to_accounts(request), flash=message)
+
+
 # -- errors ------------------------------------------------------------------------------
 
 def error_page(request: Request, message: str, status: int) -> Response:
@@ -810,6 +1000,17 @@ ROUTES = [
     ("/s/{station}/reports", reports_page, BOTH, told_on(to_reports)),
     ("/s/{station}/settings", settings_page, BOTH, form_again(settings_again)),
     ("/s/{station}/reports/{name}", report_file, GET, None),
+    # The music kit, the year plan, accounts (issue 30)
+    ("/s/{station}/kit", kit_page, GET, None),
+    ("/s/{station}/kit/{part}", kit_upload, POST, told_on(to_kit)),
+    ("/s/{station}/kit/{part}/remove", kit_remove, POST, told_on(to_kit)),
+    ("/s/{station}/kit/{part}/audio", kit_audio, GET, None),
+    ("/s/{station}/plan", plan_page, GET, None),
+    ("/s/{station}/plan/{year}/make", plan_make, POST, told_on(to_plan)),
+    ("/s/{station}/plan/{year}/{month}/topic", plan_swap, POST, told_on(to_plan)),
+    ("/s/{station}/plan/{year}/{month}/brief", plan_brief, POST, told_on(to_plan)),
+    ("/s/{station}/accounts", accounts_page, BOTH, form_again(accounts_again)),
+    ("/s/{station}/accounts/{username}/{change}", account_change, POST, told_on(to_accounts)),
 ]
 
 
@@ -873,9 +1074,10 @@ def _station_names(stations: dict[str, Path]) -> dict[str, str]:
     names = {}
     for slug, folder in stations.items():
         try:
-            names[slug] = load_station(folder).name
+            name = load_station(folder).name
         except RadioError:
-            names[slug] = slug
+            name = slug
+        names[slug] = slug if name.startswith(BLANK) else name  # a new station's name is still its blank
     return names
 
 

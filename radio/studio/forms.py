@@ -254,10 +254,20 @@ STUDIO_ACTIONS = {
     "report": "mở trang «Báo cáo»",
     "log": "mở trang «Nhật ký phát»",
     "record": "mở «Thu giọng đọc» ở trang của tháng",
+    "users": "mở trang «Tài khoản» (người quản trị)",
+    "plan": "mở trang «Kế hoạch năm»",
 }
 STUDIO_FLAGS = {"--fit": "bấm «Tự điều chỉnh cho vừa»", "--allow-length": "«Vẫn ghi kịch bản này»",
                 "--new-draft": "«Soạn bản nháp mới»", "--use-stale": "«Vẫn dùng bản thu cũ»",
                 "--remove": "«Bỏ bản thu, để máy đọc»"}
+# A setting a message tells people to write into station.yaml, said as the settings page's field.
+STUDIO_SETTINGS = {
+    "đặt publish: after_airing: false trong station.yaml":
+        "chọn «Ngay khi lãnh đạo duyệt» ở ô «Đăng lên trang web của xã» trong «Cài đặt đài»",
+    "ghi website: của đài, hoặc publish: base_url: (địa chỉ thư mục trang) trong station.yaml":
+        "điền ô «Trang web của xã» trong «Cài đặt đài»",
+}
+_MONTH_WRITTEN = re.compile(r"\b([Tt]háng) (\d{4})-(\d{2})\b")
 _QUOTED_COMMAND = re.compile(r"(?:chạy(?: lại)?:?\s+)?'radio ([a-z-]+)[^']*'")
 _BRACKETED_COMMAND = re.compile(r"\s*\((?:radio|chạy) [^)]*\)")
 _BARE_COMMAND = re.compile(r"(?:chạy(?: lại)?:?\s+)?\bradio ([a-z-]+)(?: [a-z]+)?(?: --?[\w-]+(?: \S+)?)*")
@@ -277,6 +287,9 @@ def studio_words(text) -> str:
     said = _QUOTED_COMMAND.sub(lambda m: STUDIO_ACTIONS.get(m.group(1), "dùng trang tương ứng của phòng thu"), said)
     said = _BARE_COMMAND.sub(lambda m: STUDIO_ACTIONS.get(m.group(1), "dùng trang tương ứng của phòng thu"), said)
     said = _FLAG.sub(lambda m: STUDIO_FLAGS.get(m.group(0), "lựa chọn tương ứng trên trang"), said)
+    for written, page_words in STUDIO_SETTINGS.items():
+        said = said.replace(written, page_words)
+    said = _MONTH_WRITTEN.sub(lambda m: f"{m.group(1)} {m.group(3)}/{m.group(2)}", said)
     return said.replace(" (extra_segments)", "").replace("extra_segments", "đoạn thêm")
 
 
@@ -368,8 +381,13 @@ def settings_context(folder: Path, form: dict | None) -> dict:
         # A [ĐIỀN …] blank shows as the input's placeholder, so the officer types into an empty box.
         values.update({f"blank_{b.line}": "" if b.value.startswith(BLANK) else b.value
                        for b in blanks})
-    return {"station": station, "values": values, "presets": AUDIO_PRESETS,
-            "engines": engine_choices({a.engine for a in station.announcers}),
+        placeholders = {key: values[key] for key in ("name", "hotline") if str(values[key]).startswith(BLANK)}
+        values.update({key: "" for key in placeholders})
+        values["publish_when"] = "after_airing" if _publishes_after_airing(station) else "approved"
+    else:
+        placeholders = {}
+    return {"station": station, "values": values, "presets": AUDIO_PRESETS, "placeholders": placeholders,
+            "publish_choices": PUBLISH_CHOICES, "engines": engine_choices({a.engine for a in station.announcers}),
             "blanks": [b for b in blanks if not _FORM_FIELDS.match(b.field)], "all_blanks": blanks}
 
 
@@ -378,11 +396,7 @@ def save_settings(folder: Path, form: dict) -> list[str]:
     line not changed; the new file is validated like station.yaml itself (the Station model
     and each plugin's section), with the same file-and-line messages, before it replaces the
     old one. Returns the names of the changed fields."""
-    import io
-    import tempfile
-
-    from radio.fileio import write_text
-    from radio.station import read_station_file
+    from radio.station import BLANK
 
     path = Path(folder) / "station.yaml"
     yaml = _round_trip_yaml()
@@ -398,7 +412,9 @@ def save_settings(folder: Path, form: dict) -> list[str]:
                 parent[blank.where[-1]] = _quoted_if_needed(typed.strip())
                 changed.append(blank.field)
     for key in ("name", "hotline"):
-        _set(data, key, form.get(key, "").strip(), changed, key)
+        typed = form.get(key, "").strip()
+        if typed or not str(data.get(key, "")).startswith(BLANK):  # left empty, a blank stays a blank
+            _set(data, key, typed, changed, key)
     website = form.get("website", "").strip()
     if website:
         _set(data, "website", website, changed, "website")
@@ -411,6 +427,7 @@ def save_settings(folder: Path, form: dict) -> list[str]:
             data["audio"] = {}
         data["audio"]["preset"] = preset
         changed.append("audio.preset")
+    _set_publish_when(data, form.get("publish_when"), changed)
     for i, slot in enumerate(data.get("slots") or []):
         _set(slot, "name", form.get(f"slot_name_{i}", slot.get("name", "")).strip(), changed, f"slots.{i}.name")
         _set(slot, "start", form.get(f"slot_start_{i}", slot.get("start", "")).strip(), changed, f"slots.{i}.start")
@@ -429,6 +446,19 @@ def save_settings(folder: Path, form: dict) -> list[str]:
     _add_and_remove_announcers(folder, data, form, changed)
     if not changed:
         return []
+    _write_station(path, yaml, data)
+    return changed
+
+
+def _write_station(path: Path, yaml, data) -> None:
+    """The round-trip data written back as station.yaml once the whole file validates like
+    station.yaml itself; nothing is written otherwise."""
+    import io
+    import tempfile
+
+    from radio.fileio import write_text
+    from radio.station import read_station_file
+
     buffer = io.StringIO()
     yaml.dump(data, buffer)
     text = buffer.getvalue()
@@ -442,7 +472,34 @@ def save_settings(folder: Path, form: dict) -> list[str]:
                               line=getattr(exc, "line", None),
                               hint=exc.hint or "sửa ô được nêu rồi lưu lại; tệp station.yaml chưa bị thay đổi.") from None
     write_text(path, text)
-    return changed
+
+
+# When a month goes on the commune's website (publish.after_airing in station.yaml).
+PUBLISH_CHOICES = {"after_airing": "Sau lượt phát đầu tiên trên loa (như kế hoạch ghi: tác phẩm đã phát sóng)",
+                   "approved": "Ngay khi lãnh đạo duyệt"}
+
+
+def _publishes_after_airing(station) -> bool:
+    from radio import publish
+    from radio.station import plugin_settings
+
+    return plugin_settings(station, publish.plugin).after_airing
+
+
+def _set_publish_when(data, chosen: str | None, changed: list[str]) -> None:
+    """Written only when it differs from what the file says (true when the file is silent)."""
+    if chosen not in PUBLISH_CHOICES:
+        return
+    after_airing = chosen == "after_airing"
+    section = data.get("publish")
+    if (section or {}).get("after_airing", True) == after_airing:
+        return
+    if section is None:
+        from ruamel.yaml.comments import CommentedMap
+
+        data["publish"] = section = CommentedMap()
+    section["after_airing"] = after_airing
+    changed.append("publish.after_airing")
 
 
 def _add_and_remove_slots(data, form: dict, changed: list[str]) -> None:
@@ -623,3 +680,112 @@ def recording_view(folder: Path, month: str, segment_id: str | None) -> dict:
             "previous": rows[chosen - 1][0].id if chosen > 0 else None,
             "next": rows[chosen + 1][0].id if chosen + 1 < len(rows) else None,
             "view": reading_view(folder, month, segment.id, listen=False) if held else None}
+
+
+# -- the station's music kit ---------------------------------------------------------------------
+
+@dataclass
+class KitRow:
+    part: str
+    name: str
+    file: str | None  # None: the software's own music
+    missing: bool
+
+
+def kit_view(folder: Path) -> list[KitRow]:
+    from radio.audio.kit import KIT_PARTS, kit_part_name
+
+    files = load_station(folder).audio.kit
+    rows = []
+    for part in KIT_PARTS:
+        name = getattr(files, part)
+        rows.append(KitRow(part, kit_part_name(part), name, bool(name) and not (Path(folder) / name).is_file()))
+    return rows
+
+
+def upload_kit(folder: Path, part: str, filename: str, data: bytes) -> list[str]:
+    """A file for one part of the kit: checked and stored (``audio/kit``), then named in
+    station.yaml's ``audio.kit`` through the settings' round-trip writer. Returns what to
+    tell the officer."""
+    from radio.audio.kit import install_kit_file, kit_part_name
+
+    if not data:
+        raise RadioError(f"Tệp {filename} trống (0 byte).", hint="chọn lại tệp nhạc.")
+    relative, checked = install_kit_file(folder, part, filename, data)
+    set_kit_part(folder, part, relative)
+    return [f"Đã dùng tệp {filename} làm {kit_part_name(part)}.", *checked.notes()]
+
+
+def set_kit_part(folder: Path, part: str, relative: str | None) -> bool:
+    """``audio.kit.<part>`` set to a file (``None``: the line removed, the default music back),
+    comments and every other line kept. Returns whether station.yaml changed."""
+    from ruamel.yaml.comments import CommentedMap
+
+    path = Path(folder) / "station.yaml"
+    yaml = _round_trip_yaml()
+    data = yaml.load(path.read_text(encoding="utf-8"))
+    if data.get("audio") is None:
+        data["audio"] = CommentedMap()
+    kit = data["audio"].get("kit")
+    if (kit or {}).get(part) == relative:
+        return False
+    if relative is None:
+        del kit[part]
+        if not kit:
+            del data["audio"]["kit"]
+    else:
+        if kit is None:
+            data["audio"]["kit"] = kit = CommentedMap()
+        kit[part] = relative
+    _write_station(path, yaml, data)
+    return True
+
+
+# -- the year plan --------------------------------------------------------------------------------
+
+@dataclass
+class PlanRow:
+    month: str
+    topic: str
+    procedure: str
+    covers: list[str]
+    alternatives: list[tuple[str, str]]  # (id, title)
+    has_brief: bool
+
+
+def plan_view(folder: Path, year: int) -> dict:
+    """The year's plan as saved (or as proposed, not yet saved), each month with its topic,
+    guide, the plan items it speaks of and the topics it may swap to; and every plan item
+    with the months that cover it."""
+    from radio.library import all_procedures, all_topics, load_plan_items
+    from radio.plan import coverage, load_or_propose, plan_path
+
+    topics = {t.id: t for t in all_topics(folder)}
+    procedures = {p.id: p for p in all_procedures(folder)}
+    items, _ = load_plan_items(folder)
+    titles = {i.id: i.title for i in items}
+    plan = load_or_propose(folder, year)
+    rows = [PlanRow(m.month, _title(topics, m.topic), _title(procedures, m.procedure),
+                    [titles.get(i, i) for i in m.covers],
+                    [(a, _title(topics, a)) for a in m.alternatives],
+                    (Path(folder) / "months" / f"{m.month}.yaml").exists()) for m in plan.months]
+    covered = coverage(plan, items, list(topics.values()), list(procedures.values()))
+    return {"year": year, "saved": plan_path(folder, year).exists(), "rows": rows, "coverage": covered}
+
+
+def _title(library: dict, key: str) -> str:
+    found = library.get(key)
+    return found.title if found else key
+
+
+def brief_from_plan(folder: Path, month: str) -> Path:
+    """The month's brief begun from the year plan: its topic and guide, nothing else yet
+    (news and questions are the officer's to write); an existing brief is never replaced."""
+    from radio.plan import load_or_propose
+
+    path = Path(folder) / "months" / f"{month}.yaml"
+    if path.exists():
+        raise RadioError(f"Đã có bản tin {month_vi(month)}; bản tin không bị ghi đè.",
+                         hint="mở «Sửa bản tin» ở trang của tháng.")
+    planned = load_or_propose(folder, int(month[:4])).for_month(month)
+    return save_brief(folder, month, {"topic": planned.topic, "procedure": planned.procedure})
