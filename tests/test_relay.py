@@ -27,6 +27,7 @@ from tests.conftest import run_cli
 from tests.fixtures import make_station
 from tests.icecast_server import ICECAST, LISTEN_RATE, SOURCE_PASSWORD, IcecastServer, Listener
 from tests.test_bulletin_player import ZONE, daemon, stop, wait_for
+from tests.test_icecast import status_saying
 
 RELAY = ProgrammeKey("relay", "tiep-song-tinh")
 SOURCE_HZ, FALLBACK_HZ = 440, 1000
@@ -174,7 +175,9 @@ def test_a_relay_from_an_icecast_mount_survives_the_sources_restart_with_the_fal
         listener = Listener(server.url("/an-lac.mp3"))
         time.sleep(4)
         source.stop()  # the provincial station goes off air …
-        time.sleep(3)
+        stopped = time.monotonic()
+        during_gap = status_saying(folder, "Đang mất nguồn tiếp sóng", seconds=8)
+        time.sleep(max(0.0, 3 - (time.monotonic() - stopped)))
         source.start()  # … and comes back
         [entry] = wait_for(lambda: [e for e in as_run_log(Store(folder, readonly=True), programme=RELAY)
                                     if e.result != "playing"], seconds=40, what="the relay's end")
@@ -185,6 +188,7 @@ def test_a_relay_from_an_icecast_mount_survives_the_sources_restart_with_the_fal
         source.stop()
         server.remove()
     assert entry.result == "aired", (entry, said)
+    assert "Đang mất nguồn tiếp sóng" in during_gap and "đang phát tệp dự phòng du-phong.wav" in during_gap, during_gap
     assert entry.file == server.url("/dai-tinh.mp3") and entry.output == "null+file+icecast"
     assert "Mất nguồn tiếp sóng" in entry.error and "máy chủ nguồn đóng luồng" in entry.error, entry.error
     assert "đã phát tệp dự phòng du-phong.wav thay" in entry.error

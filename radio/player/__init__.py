@@ -182,6 +182,8 @@ class Player:
         self._busy_until: datetime | None = None
         self._busy_count = 0
         self.current: Airing | None = None
+        #: The relay under way, for what the heartbeat says of its source.
+        self.relay_on_air = None
         # The daemon looks every (real) second; in station time that is ``speed`` seconds
         # when rehearsing faster than real time.
         self.lookahead = _LOOKAHEAD * getattr(self.clock, "speed", 1.0)
@@ -420,13 +422,15 @@ class Player:
         started = self.clock.now()
         try:
             relay = play_relay(self.output, source, airing.ends_at, self.clock, cut, airing.title, airing.zones,
-                               begins=begins)
+                               begins=begins, watch=lambda relay: setattr(self, "relay_on_air", relay))
         except PlaybackError as exc:
             self._end()
             return self._finish(row_id, "failed", exc.message, getattr(exc, "reach", None))
         except Exception as exc:  # a broken output must not stop the station
             self._end()
             return self._finish(row_id, "failed", f"đầu ra {self.output.name} lỗi: {exc}")
+        finally:
+            self.relay_on_air = None
         why = self._end()
         changed = f"Địa chỉ tiếp sóng trong station.yaml đã đổi thành {source.url}." if source.url != airing.mp3 else None
         note = " ".join(filter(None, (changed, relay.note(), relay.output_note)))
@@ -566,12 +570,14 @@ class Player:
         """Tell ``radio player status`` this daemon is alive (a small file, rewritten often)."""
         try:
             condition = getattr(self.output, "condition", None)
+            relay = self.relay_on_air
+            said = " ".join(filter(None, (condition() if condition else None, relay.condition() if relay else None)))
             current = self.current
             write_json(self.station_dir / HEARTBEAT_DIR / f"{self.identity}.json", {
                 "player": self.identity, "output": self.output.name, "at": self.clock.now().isoformat(),
                 "playing": current.id if current else None,
                 "playing_title": current.title if current else None,
-                "condition": condition() if condition else None})
+                "condition": said or None})
         except OutputError as exc:
             # A full disk must not stop the airing; status shows the heartbeat aging.
             self._beat_spell.failed(f"Không ghi được tín hiệu hoạt động của máy phát: {exc.message} "

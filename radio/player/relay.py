@@ -123,6 +123,7 @@ class Relay:
         self._gap_since: tuple[float, datetime, str] | None = None
         self._stalled: str | None = None  # why the pacing thread stopped ffmpeg
         self._began = time.monotonic()  # when the relay's first frame went out
+        self._dry_since: float | None = None  # since when no frame of the source went out
         self.relayed_s = 0.0  # seconds of the source that went out
         self.output_note: str | None = None  # what the outputs said (a stream's own gaps)
         self.reach: tuple | None = None  # where it went, zone by zone (a station with zones)
@@ -165,6 +166,15 @@ class Relay:
             instead = "loa nghe im lặng (khung tiếp sóng chưa có tệp dự phòng: fallback)"
         return f"Mất nguồn tiếp sóng {self.source.url}: {', '.join(said)}; {instead}."
 
+    def condition(self) -> str | None:
+        """What ``radio player status`` says while the source is lost."""
+        gap = self._gap_since
+        if gap is None:
+            return None
+        instead = (f"đang phát tệp dự phòng {self.source.fallback.name}" if self.source.fallback
+                   and not self.fallback_problem else "loa đang im lặng")
+        return f"Đang mất nguồn tiếp sóng {self.source.url} từ {gap[1]:%H:%M:%S} ({gap[2]}); {instead}; đang nối lại."
+
     @property
     def never_heard(self) -> bool:
         return self.relayed_s == 0
@@ -175,6 +185,9 @@ class Relay:
         began, sent = time.monotonic(), 0.0
         self._began = began
         playing_live, next_fallback, next_silence = False, 0, 0
+        with self._lock:  # what was buffered ahead of the relay's time: only the latest half second
+            while self._state.buffered_s > PREBUFFER_S:
+                self._state.buffered_s -= self._state.live.popleft()[1]
         while not stop.is_set() and clock.now() < end:
             ahead = sent - (time.monotonic() - began)
             if ahead > LEAD_S:
@@ -196,7 +209,10 @@ class Relay:
                 if self._gap_since is not None:
                     self._close_gap()
                 self.relayed_s += frame[1]
-            elif lost or self._gap_since is not None:  # lost, or not back yet
+                self._dry_since = None
+            elif self._dry_since is None:
+                self._dry_since = time.monotonic()  # the loudspeakers' last second of the source
+            if frame is None and (lost or self._gap_since is not None):  # lost, or not back yet
                 playing_live = False
                 self._open_gap(self._state.failure or "chưa nhận được nguồn")
                 if fallback:
@@ -219,8 +235,9 @@ class Relay:
     def _open_gap(self, why: str) -> None:
         if self._gap_since is None:
             state = self._state
-            # Never heard: the relay has had no source since it began.
-            since = max(state.heard_at, self._began) if state.ever_heard else self._began
+            # From the loudspeakers' last second of the source (what it had buffered was still
+            # heard after the loss); never heard: from the relay's start.
+            since = (self._dry_since or time.monotonic()) if state.ever_heard else self._began
             # Dated in station time (a rehearsal runs faster than the wall clock).
             back = (time.monotonic() - since) * getattr(self.clock, "speed", 1.0)
             self._gap_since = (since, self.clock.now() - timedelta(seconds=back), why)
@@ -350,13 +367,16 @@ def _source_reason(said: str, code: int | None) -> str:
 
 
 def play_relay(output, source: RelaySource, end: datetime, clock: Clock, stop: threading.Event,
-               title: str = "", zones: tuple[str, ...] = (), begins: datetime | None = None) -> Relay:
+               title: str = "", zones: tuple[str, ...] = (), begins: datetime | None = None,
+               watch=None) -> Relay:
     """Relay ``source`` through ``output`` (the outputs of ``zones`` when the station has
     zones) until ``end`` or ``stop``; the ``Relay`` returned says what was relayed, its gaps,
     the outputs' own note and where it went. An output that cannot play live fails the relay."""
     if not hasattr(output, "play_live"):
         raise PlaybackError(f"Đầu ra {output.name} chưa phát được chương trình tiếp sóng.")
     relay = Relay(source, clock)
+    if watch is not None:  # the player's heartbeat says what the relay's source is doing
+        watch(relay)
     frames = relay.sound.frames()  # subscribed before the first frame is sent
     played: dict[str, object] = {}
 
