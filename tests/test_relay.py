@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from radio.audio.ffmpeg import ffmpeg_exe
-from radio.player import as_run_log
+from radio.player import as_run_log, heartbeats
 from radio.programme import ProgrammeKey
 from radio.reports.contents import summary_lines
 from radio.reports.figures import build_report
@@ -27,7 +27,6 @@ from tests.conftest import run_cli
 from tests.fixtures import make_station
 from tests.icecast_server import ICECAST, LISTEN_RATE, SOURCE_PASSWORD, IcecastServer, Listener
 from tests.test_bulletin_player import ZONE, daemon, stop, wait_for
-from tests.test_icecast import status_saying
 
 RELAY = ProgrammeKey("relay", "tiep-song-tinh")
 SOURCE_HZ, FALLBACK_HZ = 440, 1000
@@ -176,7 +175,10 @@ def test_a_relay_from_an_icecast_mount_survives_the_sources_restart_with_the_fal
         time.sleep(4)
         source.stop()  # the provincial station goes off air …
         stopped = time.monotonic()
-        during_gap = status_saying(folder, "Đang mất nguồn tiếp sóng", seconds=8)
+        # What `radio player status` prints of the player (its heartbeat's condition).
+        during_gap = wait_for(lambda: " ".join(b.condition or "" for b in heartbeats(folder)
+                                               if "Đang mất nguồn tiếp sóng" in (b.condition or "")),
+                              seconds=8, what="the player saying the source is lost")
         time.sleep(max(0.0, 3 - (time.monotonic() - stopped)))
         source.start()  # … and comes back
         [entry] = wait_for(lambda: [e for e in as_run_log(Store(folder, readonly=True), programme=RELAY)
