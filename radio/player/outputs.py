@@ -15,8 +15,8 @@ import queue
 import shutil
 import subprocess
 import threading
-from dataclasses import dataclass
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Protocol
@@ -183,7 +183,16 @@ class SystemOutput:
 
     def play_live(self, frames: Iterator[tuple[bytes, float]], clock: Clock, stop: threading.Event,
                   title: str = "") -> None:
-        _system_play_live(self, frames)
+        reason = self.unavailable_reason()
+        if reason:
+            raise PlaybackError(reason)
+        if shutil.which("ffplay"):
+            command = ["ffplay", "-nodisp", "-loglevel", "error", "-fflags", "nobuffer", "-i", "pipe:0"]
+        else:
+            command = ["sh", "-c", f"'{ffmpeg_exe()}' -v error -i pipe:0 -f wav - | aplay -q"]
+        process = subprocess.Popen(command, stdin=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        _live_to_process(process, frames)
+        process.wait()
 
 
 def _live_to_process(process: subprocess.Popen, frames: Iterator[tuple[bytes, float]]) -> None:
@@ -216,19 +225,6 @@ def _feed_stdin(process: subprocess.Popen, data: bytes) -> None:
                 pass
 
     threading.Thread(target=feed, name="radio-out-feed", daemon=True).start()
-
-
-def _system_play_live(output: "SystemOutput", frames: Iterator[tuple[bytes, float]]) -> None:
-    reason = output.unavailable_reason()
-    if reason:
-        raise PlaybackError(reason)
-    if shutil.which("ffplay"):
-        command = ["ffplay", "-nodisp", "-loglevel", "error", "-fflags", "nobuffer", "-i", "pipe:0"]
-    else:
-        command = ["sh", "-c", f"'{ffmpeg_exe()}' -v error -i pipe:0 -f wav - | aplay -q"]
-    process = subprocess.Popen(command, stdin=subprocess.PIPE, stderr=subprocess.DEVNULL)
-    _live_to_process(process, frames)
-    process.wait()
 
 
 class Outputs:
