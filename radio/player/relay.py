@@ -263,8 +263,8 @@ class Relay:
         s = self.source
         command = [ffmpeg_exe(), "-v", "error", "-nostdin", "-rw_timeout", str(int(s.timeout_s * 1e6)),
                    # Live: no probing beyond the first frames, no input buffering.
-                   "-fflags", "nobuffer", "-probesize", "4096", "-analyzeduration", "0", "-i", s.url, "-vn", "-ac", "1", "-ar", str(s.rate), "-c:a", "libmp3lame",
-                   "-b:a", f"{s.kbps}k", "-write_xing", "0", "-id3v2_version", "0", "-flush_packets", "1",
+                   "-fflags", "nobuffer", "-probesize", "4096", "-analyzeduration", "0", "-i", s.url,
+                   "-vn", "-ac", "1", "-ar", str(s.rate), "-c:a", "libmp3lame", "-b:a", f"{s.kbps}k", "-write_xing", "0", "-id3v2_version", "0", "-flush_packets", "1",
                    "-f", "mp3", "pipe:1"]
         try:
             process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
@@ -275,6 +275,8 @@ class Relay:
         with self._lock:
             self._process = process
             self._state.running, self._state.attempt_at = True, time.monotonic()
+            if self._done.is_set():  # the relay ended while this one was starting: no orphan reader
+                process.kill()
         errors: list[bytes] = []
         listening = threading.Thread(target=lambda: errors.extend(process.stderr), name="radio-relay-errors",
                                      daemon=True)
