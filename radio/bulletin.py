@@ -67,6 +67,12 @@ class Bulletin(Model):
     zones: list[str] = Field(default_factory=list)
     issued_by: str | None = None
     issued_at: str
+    #: No airing after this moment (an imported storm warning that is over); none: no end.
+    valid_until: datetime | None = None
+    #: Where an imported bulletin came from: the source's id in station.yaml (``importers``)
+    #: and the item's own id there, so importing it again finds it (radio/importer.py).
+    source: str | None = Field(default=None, pattern=SLUG_PATTERN, max_length=64)
+    source_item: str | None = Field(default=None, min_length=1, max_length=200)
 
     @model_validator(mode="after")
     def _one_source_and_an_interval(self) -> Bulletin:
@@ -94,13 +100,16 @@ class Bulletin(Model):
         words = " ".join(self.text.split()) if self.text is not None else None
         bound = [self.id, self.title, self.level, words, self.recording_sha256,
                  self.at.isoformat() if self.at else None, self.repeat, self.every_min, sorted(self.zones)]
+        if self.valid_until is not None:  # bound when given; older bulletins keep their hash
+            bound.append(self.valid_until.isoformat())
         return hashlib.sha256(json.dumps(bound, ensure_ascii=False).encode()).hexdigest()
 
     def airing_times(self, approved_at: datetime) -> list[datetime]:
         """When it airs: its time (or the approval's moment) and each repeat after it."""
         first = self.at if self.at is not None and self.at > approved_at else approved_at
         step = timedelta(minutes=self.every_min or 0)
-        return [first + step * n for n in range(self.repeat)]
+        times = [first + step * n for n in range(self.repeat)]
+        return [t for t in times if self.valid_until is None or t < self.valid_until]
 
 
 def read_bulletin(files: BulletinFiles) -> Bulletin:
@@ -220,14 +229,16 @@ class Made:
 
 
 def new_bulletin(station_dir: Path, *, level: str, text: str | None = None, recording: Path | None = None,
-                 title: str | None = None, at: str | None = None, repeat: int = 1,
+                 title: str | None = None, at: str | datetime | None = None, repeat: int = 1,
                  every_min: float | None = None, issued_by: str | None = None, role: str | None = None,
-                 approve_now: bool = False, now: datetime | None = None, zones: list[str] = ()) -> Made:
+                 approve_now: bool = False, now: datetime | None = None, zones: list[str] = (),
+                 valid_until: datetime | None = None, origin: tuple[str, str] | None = None) -> Made:
     """Write the bulletin, read it (or clean the recording), master it after the attention
     tone and record its making in the review trail. ``approve_now`` is the station's one-step
     emergency (``bulletins.leader_issues_emergency``): the issue and the approval both
     recorded, the approval by the same person. ``zones``: the station's zones it reaches
-    (none: every zone)."""
+    (none: every zone). ``at`` as the officer types it, or a moment an importer read (one
+    already past: on approval); ``origin``: an importer's (source id, item id)."""
     from radio.schedule import station_zone
 
     station_dir = Path(station_dir)
@@ -253,7 +264,10 @@ def new_bulletin(station_dir: Path, *, level: str, text: str | None = None, reco
                             hint="thêm --every PHÚT, ví dụ --every 30.")
     if every_min is not None and not 1 <= every_min <= 24 * 60:
         raise BulletinError(f"Khoảng cách {every_min} phút không hợp lệ.", hint="--every từ 1 đến 1440 phút.")
-    when = parse_at(at, now)
+    when = (at if at > now else None) if isinstance(at, datetime) else parse_at(at, now)
+    if valid_until is not None and valid_until <= now:
+        raise BulletinError(f"Bản tin đã hết hiệu lực lúc {valid_until.astimezone(now.tzinfo):%H:%M %d/%m/%Y}.",
+                            hint="không phát một thông báo đã hết hiệu lực.")
     zones = parse_zones(station, zones)
     if recording is not None and not Path(recording).is_file():
         raise BulletinError(f"Không tìm thấy tệp ghi âm {recording}.", hint="kiểm tra đường dẫn tới tệp ghi âm.")
@@ -270,7 +284,8 @@ def new_bulletin(station_dir: Path, *, level: str, text: str | None = None, reco
                         level=level, text=text, recording=source.name if source else None,
                         recording_sha256=_sha256(source) if source else None, at=when, repeat=repeat,
                         every_min=every_min if repeat > 1 else None, zones=zones, issued_by=issued_by,
-                        issued_at=now_iso())
+                        issued_at=now_iso(), valid_until=valid_until,
+                        source=origin[0] if origin else None, source_item=origin[1] if origin else None)
     save_model(files.script, bulletin, _HEADER)
     try:
         manifest = produce(files, station, bulletin)
@@ -472,7 +487,14 @@ def approve_bulletin(station_dir: Path, bulletin_id: str, by: str, role: str, no
 
     files = bulletin_files(station_dir, bulletin_id)
     bulletin = read_bulletin(files)
-    check_zones(files, bulletin, load_station(Path(station_dir)))
+    station = load_station(Path(station_dir))
+    check_zones(files, bulletin, station)
+    now = now or datetime.now(station_zone(station))
+    times = bulletin.airing_times(now)
+    if not times:  # an approval that could air nothing is not given
+        raise BulletinError(f"Bản tin {files.id} đã hết hiệu lực lúc "
+                            f"{bulletin.valid_until.astimezone(now.tzinfo):%H:%M %d/%m/%Y}; không duyệt được.",
+                            hint="trả lại bản tin này; nếu vẫn cần phát, tạo bản tin mới.")
     store = Store(station_dir)
     with folder_lock(files.programme):
         content = script_hash(files)
@@ -483,10 +505,7 @@ def approve_bulletin(station_dir: Path, bulletin_id: str, by: str, role: str, no
         event = ReviewEvent(programme=files.key, action="approve", at=now_iso(), by_name=by, role=role,
                             note=note, script_sha256=content, audio_sha256=audio[1])
         event = record_with_version(store, event, files.programme, audio[0], event)
-    station = load_station(Path(station_dir))
-    now = now or datetime.now(station_zone(station))
-    schedule_bulletin(Path(station_dir), files, bulletin.level, bulletin.airing_times(now), now=now,
-                      zones=bulletin.zones)
+    schedule_bulletin(Path(station_dir), files, bulletin.level, times, now=now, zones=bulletin.zones)
     return event
 
 
@@ -497,6 +516,9 @@ def reject_bulletin(station_dir: Path, bulletin_id: str, by: str, role: str | No
     from radio.approval import current_audio, script_hash
     from radio.schedule import remove_airing
 
+    if not (reason or "").strip():  # for the command line and the studio alike
+        raise BulletinError("Trả lại hoặc thu hồi bản tin cần ghi lý do.",
+                            hint="ghi lý do (--reason), ví dụ: bão đã tan, thông báo đã có bản mới.")
     files = bulletin_files(station_dir, bulletin_id)
     read_bulletin(files)
     store = Store(station_dir)
@@ -529,12 +551,24 @@ class Listed:
     spoken: str | None = None
 
 
+def list_bulletin_ids(station_dir: Path) -> list[str]:
+    """Every bulletin's id, newest first."""
+    folder = Path(station_dir) / BULLETINS_DIR
+    return sorted((p.name for p in folder.iterdir() if (p / "bulletin.yaml").exists()), reverse=True) \
+        if folder.is_dir() else []
+
+
+def read_bulletin_quietly(station_dir: Path, bulletin_id: str) -> Bulletin | None:
+    """The bulletin, or ``None`` when its file cannot be read (for lookups across all of them)."""
+    try:
+        return read_bulletin(bulletin_files(station_dir, bulletin_id))
+    except RadioError:
+        return None
+
+
 def list_bulletins(station_dir: Path) -> list[Listed]:
     """Every bulletin with where it stands, newest first (read-only)."""
-    folder = Path(station_dir) / BULLETINS_DIR
-    ids = sorted((p.name for p in folder.iterdir() if (p / "bulletin.yaml").exists()), reverse=True) \
-        if folder.is_dir() else []
-    return [show_bulletin(station_dir, ident, spoken=False) for ident in ids]
+    return [show_bulletin(station_dir, ident, spoken=False) for ident in list_bulletin_ids(station_dir)]
 
 
 def show_bulletin(station_dir: Path, bulletin_id: str, *, spoken: bool = True) -> Listed:

@@ -805,6 +805,24 @@ def bulletin_show(bulletin_id: str = typer.Argument(..., metavar="MÃ", help="M�
     _show_bulletin_airings(station, bulletin_id)
 
 
+@bulletin_app.command("import")
+def bulletin_import(station: Path = STATION_DIR) -> None:
+    """Nhận bản tin từ các nguồn khai trong station.yaml (thư mục, nguồn qua mạng) một lần: mỗi bản tin mới chờ duyệt."""
+    from radio.importer import APPROVED, BROKEN, DUPLICATE, EXPIRED, FAILED, IMPORTED, import_bulletins
+
+    outcomes = import_bulletins(station)
+    colours = {IMPORTED: "green", APPROVED: "green", DUPLICATE: "dim", EXPIRED: "yellow", BROKEN: "red", FAILED: "red"}
+    for outcome in outcomes:
+        console.print(f"[{colours[outcome.kind]}]{escape(outcome.message)}[/]")
+    counts = {kind: sum(o.kind == kind for o in outcomes) for kind in colours}
+    console.print(f"Mới nhận {counts[IMPORTED] + counts[APPROVED]} (duyệt ngay {counts[APPROVED]}), đã có từ trước "
+                  f"{counts[DUPLICATE]}, hết hiệu lực {counts[EXPIRED]}, lỗi {counts[BROKEN] + counts[FAILED]}.")
+    if counts[APPROVED]:
+        _back_up_quietly(station)
+    if counts[BROKEN] or counts[FAILED]:
+        raise typer.Exit(1)
+
+
 player_app = typer.Typer(no_args_is_help=True, help="Máy phát: phát chương trình đúng giờ và ghi nhật ký phát.")
 # The outputs are those of the plugin registry (a plugin's own among them), read only when
 # the help is shown: everyday commands never look for installed plugins.

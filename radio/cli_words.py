@@ -41,6 +41,7 @@ EXAMPLES = {
     "bulletin reject": "radio bulletin reject 20261205-071500-khan-cap --by \"Trần Văn Bình\" --reason \"Bão đã tan\"",
     "bulletin list": "radio bulletin list --station dai-xa-toi",
     "bulletin show": "radio bulletin show 20261205-071500-khan-cap --station dai-xa-toi",
+    "bulletin import": "radio bulletin import --station dai-xa-toi",
     "relay": "radio relay --days 14 --station dai-xa-toi",
     "player": "radio player run --station dai-xa-toi",
     "player run": "radio player run --station dai-xa-toi --output system",

@@ -16,7 +16,10 @@ Factories are called as ``factory(settings, station_dir)``: the owning plugin's 
 - ``engine``: returns a speech engine (``radio.speech.engines.Engine``);
 - ``output``: returns a player output (``radio.player.outputs.Output``);
 - ``exporter``: returns a callable ``(station, station_dir, month, airings) -> list[Path]``
-  run whenever a month's schedule changes (calendar, playlists, a vendor's upload file).
+  run whenever a month's schedule changes (calendar, playlists, a vendor's upload file);
+- ``importer``: returns a source of inbound bulletins (``radio.importer``: an object whose
+  ``deliveries()`` yields ``Delivery`` items of the documented shape), built once per source
+  in station.yaml's ``importers: sources:`` with that source's settings as its ``options``.
 
 An output may also be used several times over, once per loudspeaker zone (station.yaml
 ``zones``: an Icecast mount per cluster, a folder per vendor): ``options``, a pydantic model
@@ -40,7 +43,7 @@ from pydantic import BaseModel
 
 from radio.errors import RadioError
 
-KINDS = ("engine", "output", "exporter")
+KINDS = ("engine", "output", "exporter", "importer")
 ENTRY_POINT_GROUP = "radio.plugins"
 # radio's own parts, registered exactly as an outside plugin would be.
 DEFAULT_PLUGINS = (
@@ -49,8 +52,9 @@ DEFAULT_PLUGINS = (
     "radio.player.icecast:plugin",
     "radio.schedule:plugin",
     "radio.publish:plugin",
+    "radio.importer:plugin",
 )
-KIND_NAMES = {"engine": "bộ đọc", "output": "đầu ra", "exporter": "bộ xuất lịch"}
+KIND_NAMES = {"engine": "bộ đọc", "output": "đầu ra", "exporter": "bộ xuất lịch", "importer": "loại nguồn bản tin"}
 
 
 class PluginError(RadioError):

@@ -7,6 +7,7 @@ import re
 import pytest
 from starlette.routing import Route
 
+from radio.bulletin import new_bulletin
 from radio.config import load_model, save_model
 from radio.models import Script, Station
 from radio.station import MonthFiles
@@ -47,9 +48,11 @@ def too_long(studio) -> None:
 def test_no_page_tells_any_role_to_type_a_command(studio):
     folder = studio.folders["an-lac"]
     add_account(folder, "quan-tri", "Phạm Văn Quản", "Quản trị viên", "admin", PASSWORD)
+    waiting = new_bulletin(folder, level="uu-tien", text="Thông báo họp dân tối nay lúc 19 giờ.", issued_by="Lan")
     pages = [*get_pages(studio.client.app), f"/s/an-lac/m/{FRESH}", f"/s/an-lac/m/{FRESH}/review",
-             f"/s/an-lac/m/{FRESH}/script", f"/s/an-lac/log?month={MONTH}"]
-    assert len(pages) >= 14
+             f"/s/an-lac/m/{FRESH}/script", f"/s/an-lac/log?month={MONTH}",
+             f"/s/an-lac/bulletins/{waiting.files.id}"]
+    assert len(pages) >= 16 and "/s/an-lac/bulletins" in pages
     for username in ("lan", "binh", "hung", "quan-tri"):
         studio.login(username)
         for path in pages:

@@ -323,3 +323,45 @@ def test_only_a_relay_slot_chooses_zones_and_only_the_stations_own(tmp_path):
     with pytest.raises(ConfigError) as caught:
         read_station_file(path)
     assert caught.value.line == line_of(folder, "zones: [thon-tay]") and "không phải khung tiếp sóng" in str(caught.value)
+
+
+def test_the_ident_played_instead_of_a_broken_airing_goes_only_where_the_airing_was_aimed(tmp_path):
+    from radio.player import Player
+    from radio.player.outputs import zone_outputs
+    from radio.schedule import queued, schedule_month
+
+    station = with_zones(make_station(tmp_path, produced=True, approved=True))
+    path = station / "station.yaml"
+    rule = "    repeat_in: [chieu]\n"
+    text = path.read_text(encoding="utf-8").replace(rule, rule + "    zones: [thon-tay]\n")
+    path.write_text(text.replace("  # fallback: nhac/nhan-dien-dai.mp3", "  fallback: nhan-dien.mp3"), encoding="utf-8")
+    schedule_month(station, MONTH, now=datetime(2026, 11, 30, 12, 0, tzinfo=ZONE))
+    first = queued(Store(station), programme=MONTH)[0]
+    approved = station / first.mp3
+    (station / "nhan-dien.mp3").write_bytes(approved.read_bytes())
+    approved.write_bytes(approved.read_bytes()[: len(approved.read_bytes()) // 2])  # broken after approval
+    [entry] = Player(station, zone_outputs(station), FakeClock(first.planned_at - timedelta(seconds=0.5))).check()
+    assert entry.result == "failed" and "Đã phát nhạc dự phòng nhan-dien.mp3" in entry.error
+    assert heard(station, "thon-tay") == ["nhan-dien.mp3"] and heard(station, "thon-dong") == []
+
+
+def test_a_quarter_with_only_bulletins_still_reports_them_per_zone_and_level(tmp_path):
+    from radio.bulletin import approve_bulletin
+    from radio.player import Player
+    from radio.player.outputs import zone_outputs
+    from radio.reports.contents import outline
+    from radio.reports.figures import build_report
+    from radio.reports.period import period_of
+
+    station = with_zones(make_station(tmp_path, produced=True, approved=True, first_sentence=True))
+    made = new_bulletin(station, level="uu-tien", text=NOTICE, zones=["thon-tay"])
+    approve_bulletin(station, made.files.id, "Trần Văn Bình", "Chủ tịch UBND xã",
+                     now=datetime(2027, 2, 1, 9, 0, tzinfo=ZONE))
+    [airing] = Store(station).queued(programme=made.files.key)
+    [entry] = Player(station, zone_outputs(station), FakeClock(airing.planned_at - timedelta(seconds=0.5))).check()
+    assert entry.result == "aired"
+    report = build_report(station, period_of("2027-Q1"), now=datetime(2027, 4, 2, tzinfo=ZONE))
+    assert report.empty  # no monthly programme in the quarter
+    [section] = [s for s in outline(report).sections if "theo vùng" in s.title]
+    assert section.tables[0].rows == [["Thôn Đông", "0", "0", "0", "0", "0", "0"],
+                                      ["Thôn Tây", "0", "0", "1", "0", "0", "0"]]

@@ -376,7 +376,7 @@ class Player:
         if row_id is None:
             return None
         if problem:
-            return self._finish(row_id, "failed", self._fallback(problem))
+            return self._finish(row_id, "failed", self._fallback(problem, airing))
         self._say(f"Lượt {airing.id}: đang phát {airing.mp3} ({airing.title}).")
         cut = self._begin(airing)
         started = self.clock.now()
@@ -384,10 +384,10 @@ class Player:
             note, reach = self._play(airing, _from_second(sound, airing.resume_from_s), cut)
         except PlaybackError as exc:
             self._end()
-            return self._finish(row_id, "failed", self._fallback(exc.message), getattr(exc, "reach", None))
+            return self._finish(row_id, "failed", self._fallback(exc.message, airing), getattr(exc, "reach", None))
         except Exception as exc:  # a broken output must not stop the station
             self._end()
-            return self._finish(row_id, "failed", self._fallback(f"đầu ra {self.output.name} lỗi: {exc}"))
+            return self._finish(row_id, "failed", self._fallback(f"đầu ra {self.output.name} lỗi: {exc}", airing))
         why = self._end()
         if why is None:
             return self._finish(row_id, "aired", note, reach)
@@ -527,15 +527,21 @@ class Player:
                                 f"({sound.audio_sha256[:12]}) không phải bản đã duyệt ({airing.audio_sha256[:12]}).")
         return sound
 
-    def _fallback(self, error: str) -> str:
-        """Play the station ident instead, if there is one; say so in the log entry."""
+    def _fallback(self, error: str, airing: Airing) -> str:
+        """Play the station ident instead, if there is one, where the airing was aimed (its
+        zones' outputs); say so in the log entry."""
         name = self.station.schedule.fallback
         if not name or self.stop.is_set():
             return f"{error} Không phát gì thay thế."
         try:
             path = self.station_dir / name
             data = path.read_bytes()
-            self.output.play(Sound(path.name, data, audio_sha256_of(data)), 0.0, self.clock, self.stop)
+            ident = Sound(path.name, data, audio_sha256_of(data))
+            to_zones = getattr(self.output, "play_zones", None)
+            if to_zones is None:
+                self.output.play(ident, 0.0, self.clock, self.stop)
+            else:
+                to_zones(airing.zones, ident, 0.0, self.clock, self.stop)
         except Exception as exc:  # the ident failing must not cost the log entry
             return f"{error} Nhạc dự phòng cũng không phát được: {exc}"
         return f"{error} Đã phát nhạc dự phòng {name}."
@@ -759,6 +765,12 @@ def run(player: Player, until: datetime | None = None, *, hard: bool = False,
             player.watch_for_emergencies()
 
     watcher = threading.Thread(target=keep_watching, name="radio-emergency", daemon=True)
+    # Bulletins from the station's sources (station.yaml importers) arrive on a thread of
+    # their own: making one takes seconds, which neither an airing nor the watcher may wait.
+    from radio.importer import keep_importing
+
+    importer = threading.Thread(target=keep_importing, args=(player.station_dir, beating, player._say),
+                                name="radio-importer", daemon=True)
     try:
         try:
             recovered = player.recover()
@@ -776,6 +788,7 @@ def run(player: Player, until: datetime | None = None, *, hard: bool = False,
         player.beat()
         beater.start()
         watcher.start()
+        importer.start()
         player.keep_copies()
         player.keep_relays()
         tick()

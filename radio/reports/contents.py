@@ -33,6 +33,8 @@ def outline(report: Report, detail: bool = False) -> Outline:
                     paragraphs=[f"Các tháng chưa đến kỳ: {', '.join(_month_vi(m) for m in r.months_not_yet_due)}."]
                     if r.months_not_yet_due else []),
         ]
+    elif any(row.total for row in r.by_zone):  # no column programme, but bulletins or relays aired
+        sections.append(Section("1. Lượt phát theo vùng và loại chương trình", tables=[_zone_table(r)]))
     sections.append(Section("III. PHƯƠNG HƯỚNG, ĐỀ XUẤT", bullets=directions(r)))
     if detail:
         header, rows = detail_table(r)

@@ -37,7 +37,9 @@ WEB_ACTION_NAMES = {"login": "đăng nhập", "logout": "đăng xuất", "brief"
                     "record": "thu giọng đọc", "record-remove": "bỏ bản thu",
                     "kit": "đổi nhạc của đài", "plan": "lập kế hoạch năm", "account-add": "thêm tài khoản",
                     "account-password": "đặt lại mật khẩu", "account-disable": "khóa tài khoản",
-                    "account-enable": "mở khóa tài khoản"}
+                    "account-enable": "mở khóa tài khoản",
+                    "bulletin-new": "tạo bản tin", "bulletin-approve": "duyệt bản tin",
+                    "bulletin-reject": "trả lại bản tin"}
 # What each role may do; admin may do everything.
 PERMISSIONS = {
     "officer": {"view", "edit", "produce", "publish", "settings"},

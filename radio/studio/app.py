@@ -40,6 +40,7 @@ from radio.studio.accounts import ROLE_NAMES, WEB_ACTION_NAMES, log_in, may
 from radio.studio.job import Jobs
 
 SEGMENT_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,40}")
+BULLETIN_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 MONTH_WORD = re.compile(r"\d{4}-\d{2}")
 GENERIC_ERRORS = {404: "Không tìm thấy trang.", 405: "Trang này không nhận yêu cầu kiểu này.",
                   403: "Bạn không được làm việc này."}
@@ -930,6 +931,105 @@ async def account_change(request: Request) -> Response:
     return back(request, to_accounts(request), flash=message)
 
 
+# -- bulletins (issue 32): typed or recorded, approved by a leader, queued by level ------------
+
+def bulletin_of(request: Request) -> str:
+    ident = request.path_params["bulletin"]
+    if not BULLETIN_ID.fullmatch(ident):
+        raise HTTPException(400, "Mã bản tin không hợp lệ.")
+    return ident
+
+
+def to_bulletins(request: Request) -> str:
+    return f"/s/{request.path_params['station']}/bulletins"
+
+
+def to_bulletin(request: Request) -> str:
+    ident = request.path_params.get("bulletin", "")
+    return f"{to_bulletins(request)}/{ident}" if BULLETIN_ID.fullmatch(ident) else to_bulletins(request)
+
+
+def bulletins_again(request: Request, form: dict, problem: str) -> Response:
+    from radio.studio import forms
+
+    folder, account = account_of(request)
+    return page(request, "bulletins.html.j2", account=account, error=problem,
+                **forms.bulletins_context(folder, account, form))
+
+
+async def bulletins_page(request: Request) -> Response:
+    """The station's bulletins, and the form that makes one: an officer's (waiting for a
+    leader), or a leader's emergency issued and approved in one step where the station allows."""
+    import shutil
+    import tempfile
+
+    from starlette.concurrency import run_in_threadpool
+
+    from radio.studio import forms
+
+    folder, account = account_of(request)
+    if request.method == "GET":
+        return page(request, "bulletins.html.j2", account=account, **forms.bulletins_context(folder, account, None))
+    form = await request.form()
+    typed = request.scope.get(POSTED, {})
+    one_step = typed.get("approve_now") == "1"
+    if not may(account, "edit") and not (one_step and may(account, "approve")):
+        raise HTTPException(403, "Vai trò của bạn không được làm việc này.")
+    upload = form.get("audio")
+    has_audio = hasattr(upload, "filename") and bool(upload.filename)
+    if has_audio and (upload.size or 0) > MAX_UPLOAD_BYTES:
+        return bulletins_again(request, typed, f"Tệp {upload.filename} quá lớn (trên 200 MB) cho một bản tin.")
+    with tempfile.TemporaryDirectory(prefix="radio-upload-") as scratch:
+        recording = None
+        if has_audio:
+            recording = Path(scratch) / ("ban-ghi" + Path(upload.filename).suffix[:10])
+            with recording.open("wb") as out:
+                shutil.copyfileobj(upload.file, out)
+        made = await run_in_threadpool(forms.make_bulletin, folder, account, typed, recording, one_step)
+    record(folder, account, None, "bulletin-new", f"{made.files.id}{' (duyệt ngay)' if made.approval else ''}")
+    said = (f"Đã tạo và duyệt {made.bulletin.level_name.lower()}; đã xếp phát." if made.approval
+            else f"Đã tạo {made.bulletin.level_name.lower()}; nghe lại rồi chờ lãnh đạo duyệt.")
+    return back(request, f"{to_bulletins(request)}/{made.files.id}", flash=said)
+
+
+async def bulletin_page(request: Request) -> Response:
+    from radio.studio import forms
+
+    folder, account = account_of(request)
+    return page(request, "bulletin.html.j2", account=account, may_decide=may(account, "approve"),
+                **forms.bulletin_context(folder, bulletin_of(request)))
+
+
+async def bulletin_audio(request: Request) -> Response:
+    from radio.bulletin import AUDIO_NAME, bulletin_files
+
+    folder, _ = account_of(request)
+    files = bulletin_files(folder, bulletin_of(request))
+    if not (files.programme / AUDIO_NAME).is_file():
+        raise HTTPException(404, "Bản tin chưa có tệp âm thanh.")
+    return FileResponse(files.programme / AUDIO_NAME, media_type="audio/mpeg")
+
+
+async def bulletin_decide(request: Request) -> Response:
+    """Approve (the airings queued by level) or reject with a reason (the stage refuses none)."""
+    from starlette.concurrency import run_in_threadpool
+
+    from radio.bulletin import approve_bulletin, reject_bulletin
+
+    folder, account = account_of(request, "approve")
+    ident = bulletin_of(request)
+    note = (await form_of(request)).get("note", "").strip()
+    decision = request.url.path.rsplit("/", 1)[1]
+    if decision == "approve":
+        await run_in_threadpool(approve_bulletin, folder, ident, account.full_name, account.title, note or None)
+        message = "Đã duyệt bản tin; các lượt phát đã được xếp."
+    else:
+        removed = await run_in_threadpool(reject_bulletin, folder, ident, account.full_name, account.title, note)
+        message = "Đã trả lại bản tin kèm lý do" + (f"; đã gỡ {len(removed)} lượt chưa phát." if removed else ".")
+    record(folder, account, None, f"bulletin-{decision}", f"{ident}: {note}" if note else ident)
+    return back(request, to_bulletin(request), flash=message)
+
+
 # -- errors ------------------------------------------------------------------------------
 
 def error_page(request: Request, message: str, status: int) -> Response:
@@ -1011,6 +1111,12 @@ ROUTES = [
     ("/s/{station}/plan/{year}/{month}/brief", plan_brief, POST, told_on(to_plan)),
     ("/s/{station}/accounts", accounts_page, BOTH, form_again(accounts_again)),
     ("/s/{station}/accounts/{username}/{change}", account_change, POST, told_on(to_accounts)),
+    # bulletins (issue 32)
+    ("/s/{station}/bulletins", bulletins_page, BOTH, form_again(bulletins_again)),
+    ("/s/{station}/bulletins/{bulletin}", bulletin_page, GET, None),
+    ("/s/{station}/bulletins/{bulletin}/audio", bulletin_audio, GET, None),
+    ("/s/{station}/bulletins/{bulletin}/approve", bulletin_decide, POST, told_on(to_bulletin)),
+    ("/s/{station}/bulletins/{bulletin}/reject", bulletin_decide, POST, told_on(to_bulletin)),
 ]
 
 

@@ -256,10 +256,16 @@ STUDIO_ACTIONS = {
     "record": "mở «Thu giọng đọc» ở trang của tháng",
     "users": "mở trang «Tài khoản» (người quản trị)",
     "plan": "mở trang «Kế hoạch năm»",
+    "bulletin": "mở trang «Bản tin»",
 }
 STUDIO_FLAGS = {"--fit": "bấm «Tự điều chỉnh cho vừa»", "--allow-length": "«Vẫn ghi kịch bản này»",
                 "--new-draft": "«Soạn bản nháp mới»", "--use-stale": "«Vẫn dùng bản thu cũ»",
-                "--remove": "«Bỏ bản thu, để máy đọc»"}
+                "--remove": "«Bỏ bản thu, để máy đọc»",
+                # the bulletin form's boxes
+                "--text": "ô «Lời bản tin»", "--file": "ô «Lời bản tin»", "--audio": "ô «Tệp ghi âm»",
+                "--level": "ô «Mức»", "--at": "ô «Vào lúc»", "--repeat": "ô «Số lần phát»",
+                "--every": "ô «Cách nhau (phút)»", "--zones": "các ô «Vùng»",
+                "--reason": "ô «Ghi chú»"}
 # A setting a message tells people to write into station.yaml, said as the settings page's field.
 STUDIO_SETTINGS = {
     "đặt publish: after_airing: false trong station.yaml":
@@ -789,3 +795,79 @@ def brief_from_plan(folder: Path, month: str) -> Path:
                          hint="mở «Sửa bản tin» ở trang của tháng.")
     planned = load_or_propose(folder, int(month[:4])).for_month(month)
     return save_brief(folder, month, {"topic": planned.topic, "procedure": planned.procedure})
+
+
+# -- bulletins (issue 32) --------------------------------------------------------------------------
+
+#: How the form offers the moment: as soon as approved, or at a time the officer picks.
+BULLETIN_WHEN = {"now": "Ngay khi được duyệt", "at": "Vào lúc"}
+
+
+def bulletins_context(folder: Path, account, typed: dict | None) -> dict:
+    """The bulletins page: every bulletin (level, state, zones, airings) and the form, with
+    what was typed when a refused form comes back."""
+    from radio.approval import STATE_LABELS
+    from radio.bulletin import LEVEL_NAMES, list_bulletins
+    from radio.station import load_station
+    from radio.studio.accounts import may
+
+    station = load_station(folder)
+    one_step = station.bulletins.leader_issues_emergency and may(account, "approve")
+    return {"bulletins": list_bulletins(folder), "states": STATE_LABELS, "levels": LEVEL_NAMES,
+            "zone_names": {z.id: z.name for z in station.zones}, "zones": station.zones,
+            "may_create": may(account, "edit") or one_step, "may_edit": may(account, "edit"), "one_step": one_step,
+            "choices": BULLETIN_WHEN, "typed": typed or {"level": "thuong", "when": "now", "repeat": "1"}}
+
+
+def make_bulletin(folder: Path, account, typed: dict, recording: Path | None, one_step: bool):
+    """The form made a bulletin by the stage the command line calls; the moment typed in the
+    page's date-time box is handed over as the command line writes it, so the same rules
+    (a past moment refused) apply."""
+    from datetime import datetime
+
+    from radio.bulletin import BulletinError, new_bulletin
+
+    text = typed.get("text", "").strip() or None
+    if text is None and recording is None:
+        raise BulletinError("Bản tin cần lời: gõ nội dung thông báo vào ô «Lời bản tin», hoặc chọn một tệp ghi âm.")
+    at = None
+    if typed.get("when") == "at":
+        try:
+            at = f"{datetime.fromisoformat(typed.get('at', '').strip()):%H:%M %d/%m/%Y}"
+        except ValueError:
+            raise BulletinError("Chọn ngày và giờ phát trong ô «Vào lúc», hoặc chọn «Ngay khi được duyệt».") from None
+    repeat = _whole(typed.get("repeat") or "1", "Số lần phát")
+    every = _whole(typed["every_min"], "Cách nhau (phút)") if typed.get("every_min", "").strip() and repeat > 1 else None
+    zones = [key[len("zone-"):] for key, value in typed.items() if key.startswith("zone-") and value == "1"]
+    return new_bulletin(folder, level=typed.get("level", ""), text=text,
+                        recording=recording, title=typed.get("title", "").strip() or None, at=at, repeat=repeat,
+                        every_min=every, issued_by=account.full_name, role=account.title, approve_now=one_step,
+                        zones=zones)
+
+
+def _whole(value: str, field: str) -> int:
+    from radio.bulletin import BulletinError
+
+    try:
+        return int(str(value).strip())
+    except ValueError:
+        raise BulletinError(f"Ô «{field}» cần một số nguyên, không phải '{value}'.") from None
+
+
+def bulletin_context(folder: Path, bulletin_id: str) -> dict:
+    """One bulletin for the leader: the words and how the engine reads them, the audio, when
+    and where it airs, what the trail holds and the airings queued."""
+    from radio.approval import STATE_LABELS
+    from radio.bulletin import bulletin_files, show_bulletin
+    from radio.overview import EVENT_NAMES
+    from radio.schedule import queued
+    from radio.station import load_station
+    from radio.store import Store
+
+    shown = show_bulletin(folder, bulletin_id)
+    files = bulletin_files(folder, bulletin_id)
+    store = Store(folder, readonly=True)
+    station = load_station(folder)
+    return {"item": shown, "b": shown.bulletin, "state_label": STATE_LABELS[shown.state],
+            "zone_names": {z.id: z.name for z in station.zones}, "events": store.review_events(str(files.key)),
+            "event_names": EVENT_NAMES, "airings": queued(store, programme=files.key)}
