@@ -943,32 +943,6 @@ def player_status(station: Path = STATION_DIR) -> None:
     _warn_if_tampered(seen.tampered)
 
 
-def _log_csv(entries) -> str:
-    """The log for a spreadsheet, in the words of the table on screen; UTF-8 with BOM so
-    Excel shows Vietnamese correctly. Seconds kept: an airing is judged to the second."""
-    import csv
-    import io
-
-    from radio.clock import VIETNAM, parsed
-    from radio.player import RESULT_NAMES
-
-    def when(iso):
-        return parsed(iso).astimezone(VIETNAM).strftime("%d/%m/%Y %H:%M:%S") if iso else ""
-
-    from radio.zones import reach_words
-
-    zoned = any(e.zones is not None for e in entries)  # a station with zones: where each went
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["Mã lượt phát", "Giờ định phát", "Bắt đầu", "Kết thúc", "Tệp", "Đầu ra", "Kết quả", "Lỗi",
-                     *(["Vùng"] if zoned else [])])
-    for e in entries:
-        writer.writerow([e.airing_id, when(e.planned_at), when(e.started_at), when(e.ended_at), e.file or "",
-                         e.output, RESULT_NAMES.get(e.result, e.result), e.error or "",
-                         *([reach_words(e)] if zoned else [])])
-    return "\ufeff" + buffer.getvalue()
-
-
 def _print_log(entries, title: str) -> None:
     from radio.clock import shown
     from radio.player import RESULT_NAMES
@@ -1119,7 +1093,7 @@ def log_command(month: Optional[str] = typer.Option(None, "--month", metavar="TH
                                              help="Tệp CSV cho phần mềm khác đọc: tên cột và kết quả bằng mã cố định "
                                                   "(airing_id, aired…), giờ dạng ISO 8601.")) -> None:
     """Nhật ký phát sóng (giờ định phát, giờ thực tế, tệp, kết quả, lỗi) của chương trình một tháng hoặc của các ngày trong một tháng."""
-    from radio.player import as_run_log, write_csv
+    from radio.player import as_run_log, spreadsheet_text, write_csv
     from radio.store import Store
 
     if csv_raw and not csv_path:
@@ -1136,7 +1110,7 @@ def log_command(month: Optional[str] = typer.Option(None, "--month", metavar="TH
         else:
             from radio.fileio import write_text
 
-            write_text(csv_path, _log_csv(entries))
+            write_text(csv_path, spreadsheet_text(entries))
         console.print(f"Đã ghi {len(entries)} dòng vào {csv_path}.")
     else:
         title = (f"Nhật ký phát sóng chương trình tháng {month}" if month else "Nhật ký phát sóng")

@@ -155,6 +155,47 @@ def players(station_dir: Path) -> Players:
                    seen.recent, seen.tampered, day_counts(station_dir))
 
 
+# -- the as-run log ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Log:
+    """The as-run log as the operator reads it: the entries (of one programme, or of the
+    airing days of one month), how many ended each way, and the months anything aired in."""
+    entries: list[AsRun]
+    #: (result as the log names it, how many), in the order of ``RESULT_NAMES``; none empty.
+    counts: list[tuple[str, int]]
+    #: The months (station time) holding a logged airing, newest first: what one may pick.
+    months: list[str]
+
+    def summary(self) -> str:
+        if not self.entries:
+            return "Không có lượt phát nào."
+        said = ", ".join(f"{name}: {count}" for name, count in self.counts)
+        return f"{len(self.entries)} lượt — {said}."
+
+
+def log(station_dir: Path, *, programme: str | None = None, aired_in: str | None = None) -> Log:
+    """Read-only, like ``radio log --month``/``--aired-in``."""
+    from collections import Counter
+
+    from radio.clock import parsed
+    from radio.player import RESULT_NAMES, as_run_log
+    from radio.schedule import station_zone
+    from radio.station import load_station
+    from radio.store import Store
+
+    station_dir = Path(station_dir)
+    store = Store(station_dir, readonly=True)
+    zone = station_zone(load_station(station_dir))
+    every = as_run_log(store)
+    aired_months = sorted({parsed(e.planned_at).astimezone(zone).strftime("%Y-%m") for e in every}, reverse=True)
+    entries = (as_run_log(store, programme=programme, aired_in=aired_in, station_dir=station_dir)
+               if programme or aired_in else every)
+    counted = Counter(e.result for e in entries)
+    counts = [(name, counted[result]) for result, name in RESULT_NAMES.items() if counted[result]]
+    return Log(entries, counts, aired_months)
+
+
 # -- the player's outputs -------------------------------------------------------------------
 
 def outputs() -> list[tuple[str, str]]:
@@ -186,6 +227,6 @@ def output_words(name: str) -> str:
     return find_part("output", name).about or name
 
 
-__all__ = ["COUNT_COLUMNS", "EVENT_NAMES", "MONTH_COLUMNS", "NO_MONTHS", "NO_PLAYER", "Liveness", "MonthRow", "Months",
-           "Players", "age_words", "count_cells", "engines", "liveness", "month", "months", "output_words", "outputs",
+__all__ = ["COUNT_COLUMNS", "EVENT_NAMES", "MONTH_COLUMNS", "NO_MONTHS", "NO_PLAYER", "Liveness", "Log", "MonthRow",
+           "Months", "Players", "age_words", "count_cells", "engines", "liveness", "log", "month", "months", "output_words", "outputs",
            "players"]

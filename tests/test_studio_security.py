@@ -36,7 +36,7 @@ def post_routes(app) -> list[str]:
     """Every path of the app that takes a POST, its parameters filled in."""
     values = {"station": "an-lac", "month": MONTH, "segment": "01-opening", "change": "auto", "part": "intro",
               "year": MONTH[:4], "username": "lan",
-              "bulletin": "20261204-070000-khan-cap"}
+              "bulletin": "20261204-070000-khan-cap", "action": "prune"}
     paths = []
     for route in app.routes:
         if isinstance(route, Route) and "POST" in (route.methods or ()):

@@ -51,7 +51,8 @@ def test_no_page_tells_any_role_to_type_a_command(studio):
     waiting = new_bulletin(folder, level="uu-tien", text="Thông báo họp dân tối nay lúc 19 giờ.", issued_by="Lan")
     pages = [*get_pages(studio.client.app), f"/s/an-lac/m/{FRESH}", f"/s/an-lac/m/{FRESH}/review",
              f"/s/an-lac/m/{FRESH}/script", f"/s/an-lac/log?month={MONTH}",
-             f"/s/an-lac/bulletins/{waiting.files.id}"]
+             f"/s/an-lac/bulletins/{waiting.files.id}", f"/s/an-lac/log?aired_in={MONTH}",
+             "/s/an-lac/voices?a=offline:vi-ro-nu&b=offline:vi-ro-nam"]
     assert len(pages) >= 16 and "/s/an-lac/bulletins" in pages
     for username in ("lan", "binh", "hung", "quan-tri"):
         studio.login(username)

@@ -51,7 +51,7 @@ RESULT_NAMES = {"playing": "đang phát", "aired": "đã phát", "failed": "lỗ
                 "interrupted": "bị ngắt giữa chừng", "preempted": "nhường sóng"}
 ABANDONED = "Máy phát dừng đột ngột khi đang phát."
 
-__all__ = ["AsRun", "Cut", "Player", "RESULT_NAMES", "as_run_log", "beat_state", "heartbeats", "run", "write_csv"]
+__all__ = ["AsRun", "Cut", "Player", "RESULT_NAMES", "as_run_log", "beat_state", "heartbeats", "run", "spreadsheet_text", "write_csv"]
 
 
 class SystemClock:
@@ -709,6 +709,34 @@ def csv_text(entries: list[AsRun]) -> str:
     for e in entries:
         writer.writerow([e.airing_id, e.planned_at, e.started_at, e.ended_at, e.file, e.output,
                          e.result, e.error])
+    return "\ufeff" + buffer.getvalue()
+
+
+LOG_COLUMNS = ("Mã lượt phát", "Giờ định phát", "Bắt đầu", "Kết thúc", "Tệp", "Đầu ra", "Kết quả", "Lỗi")
+
+
+def spreadsheet_text(entries: list[AsRun], zone=None) -> str:
+    """The log for a person's spreadsheet, in the words of the tables on screen (column names
+    and results in Vietnamese, times in ``zone``, Vietnam's by default); UTF-8 with BOM so
+    Excel shows Vietnamese correctly. Seconds kept: an airing is judged to the second.
+    ``csv_text`` is the stable form for other programs."""
+    from radio.clock import VIETNAM
+
+    zone = zone or VIETNAM
+
+    def when(iso):
+        return parsed(iso).astimezone(zone).strftime("%d/%m/%Y %H:%M:%S") if iso else ""
+
+    from radio.zones import reach_words
+
+    zoned = any(e.zones is not None for e in entries)  # a station with zones: where each went
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([*LOG_COLUMNS, *(["Vùng"] if zoned else [])])
+    for e in entries:
+        writer.writerow([e.airing_id, when(e.planned_at), when(e.started_at), when(e.ended_at), e.file or "",
+                         e.output, RESULT_NAMES.get(e.result, e.result), e.error or "",
+                         *([reach_words(e)] if zoned else [])])
     return "\ufeff" + buffer.getvalue()
 
 

@@ -169,8 +169,10 @@ class VoiceScore:
 
 
 def compare_voices(settings, station_dir: Path, cache_root: Path,
-                   sentences: tuple[str, ...] = COMPARE_SENTENCES) -> list[VoiceScore]:
-    """Every voice of every engine the station can use, heard by the recognizer; best first."""
+                   sentences: tuple[str, ...] = COMPARE_SENTENCES,
+                   only: set[tuple[str, str]] | None = None) -> list[VoiceScore]:
+    """Every voice of every engine the station can use (or ``only`` these engine and voice
+    pairs), heard by the recognizer; best first."""
     from radio.speech.cache import ClipCache, ClipKey
     from radio.speech.engines import engine_statuses, get_engine
     from radio.speech.normalize import Normalizer
@@ -183,13 +185,15 @@ def compare_voices(settings, station_dir: Path, cache_root: Path,
     clips, hearing = ClipCache(cache_root / "clips"), HeardCache(cache_root, VietAsr())
     scores: list[VoiceScore] = []
     for status in engine_statuses(settings, station_dir):
-        if status.name == "dummy":
-            continue  # a test stand-in, not a voice anyone airs
+        if status.name == "dummy" or (only is not None and status.name not in {e for e, _ in only}):
+            continue  # a test stand-in, not a voice anyone airs; or not asked for
         if status.unavailable:
             scores.append(VoiceScore(status.name, "", "", None, None, status.unavailable))
             continue
         engine = get_engine(status.name, settings, station_dir)
         for voice in status.voices:
+            if only is not None and (status.name, voice.id) not in only:
+                continue
             try:
                 heard = [_hear_once(engine, voice.id, text, clips, hearing, ClipKey) for text in spoken]
             except SpeechError as exc:

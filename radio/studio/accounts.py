@@ -22,7 +22,7 @@ from radio.store import Account, Store
 ROLES = {
     "officer": "công chức văn hóa – xã hội (soạn và sản xuất)",
     "leader": "lãnh đạo xã (duyệt)",
-    "operator": "người vận hành máy phát (xếp lịch, theo dõi)",
+    "operator": "người vận hành máy phát (xếp lịch, bật, tắt và theo dõi máy phát)",
     "admin": "quản trị (mọi việc)",
 }
 # The role as a heading or a table cell shows it.
@@ -39,12 +39,16 @@ WEB_ACTION_NAMES = {"login": "đăng nhập", "logout": "đăng xuất", "brief"
                     "account-password": "đặt lại mật khẩu", "account-disable": "khóa tài khoản",
                     "account-enable": "mở khóa tài khoản",
                     "bulletin-new": "tạo bản tin", "bulletin-approve": "duyệt bản tin",
-                    "bulletin-reject": "trả lại bản tin"}
+                    "bulletin-reject": "trả lại bản tin",
+                    # the operator's player and the officer's upkeep (issue 30)
+                    "player-start": "bật máy phát", "player-stop": "tắt máy phát",
+                    "cache-prune": "dọn bộ nhớ đệm giọng đọc", "publish-all": "đăng lại cả trang web",
+                    "voices-compare": "so sánh hai giọng", "voices-listen": "cho máy nghe thử các giọng"}
 # What each role may do; admin may do everything.
 PERMISSIONS = {
     "officer": {"view", "edit", "produce", "publish", "settings"},
     "leader": {"view", "approve"},
-    "operator": {"view", "schedule"},
+    "operator": {"view", "schedule", "player"},
 }
 FREE_TRIES = 5  # wrong passwords a client may make before it has to wait
 FIRST_WAIT = timedelta(seconds=30)  # then doubled after each further wrong password ...

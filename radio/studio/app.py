@@ -413,7 +413,10 @@ async def compose(request: Request) -> Response:
     fit, new_draft, allow_length = _compose_choices(await form_of(request))
     composition, _ = compose_month(folder, month, fit=fit, new_draft=new_draft, allow_length=allow_length)
     minutes, seconds = divmod(round(composition.estimated_s), 60)
-    kept = " ".join(w for w in composition.warnings if w.startswith("Kịch bản cũ được giữ lại"))
+    # What the record keeps besides the length: a script kept beside the new one, and a
+    # length outside the plan's range written on purpose (the officer's «Vẫn ghi kịch bản này»).
+    kept = " ".join(w for w in composition.warnings if w.startswith("Kịch bản cũ được giữ lại")
+                    or (allow_length and w.startswith("Kịch bản ước tính dài")))
     record(folder, account, month, "compose", f"{minutes} phút {seconds:02d} giây. {kept}".strip())
     fitted = (f"Để vừa thời lượng, phần mềm đã {', '.join(composition.changes)}."
               if composition.changes else "")
@@ -677,28 +680,36 @@ async def schedule_change(request: Request) -> Response:
 
 
 async def player_page(request: Request) -> Response:
-    from radio.overview import NO_PLAYER, players
+    from radio.overview import NO_PLAYER, outputs, players
     from radio.player import RESULT_NAMES
 
     folder, account = account_of(request)
     seen = players(folder)
     return page(request, "player.html.j2", account=account, players=seen.players, no_player=NO_PLAYER,
                 playing=seen.playing, upcoming=seen.upcoming, recent=list(reversed(seen.recent)),
-                results=RESULT_NAMES, tampered=seen.tampered)
+                results=RESULT_NAMES, tampered=seen.tampered, may_control=may(account, "player"),
+                running=any(p.look != "dead" for p in seen.players), outputs=outputs())
 
 
 async def log_page(request: Request) -> Response:
-    from radio.player import RESULT_NAMES, as_run_log, csv_text
+    """The as-run log of one programme (``month``) or of the airing days of one month
+    (``aired_in``), as a table or as a spreadsheet (``csv``)."""
+    from radio import overview
+    from radio.player import RESULT_NAMES, spreadsheet_text
 
     folder, account = account_of(request)
-    month = request.query_params.get("month")
-    if month:
-        checked_month(month)
-    entries = as_run_log(Store(folder, readonly=True), programme=month)
+    month, aired_in = (request.query_params.get(name) or None for name in ("month", "aired_in"))
+    for value in (month, aired_in):
+        if value:
+            checked_month(value)
+    seen = overview.log(folder, programme=month, aired_in=aired_in)
     if request.query_params.get("csv"):
-        return Response(csv_text(entries), media_type="text/csv; charset=utf-8",
-                        headers={"Content-Disposition": 'attachment; filename="nhat-ky-phat-song.csv"'})
-    return page(request, "log.html.j2", account=account, entries=entries, month=month, results=RESULT_NAMES)
+        name = "-".join(["nhat-ky-phat-song", *([f"chuong-trinh-{month}"] if month else []),
+                         *([f"phat-trong-{aired_in}"] if aired_in else [])])
+        return Response(spreadsheet_text(seen.entries, _zone_of(folder)), media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
+    return page(request, "log.html.j2", account=account, log=seen, entries=seen.entries, month=month,
+                aired_in=aired_in, results=RESULT_NAMES)
 
 
 async def reports_page(request: Request) -> Response:
@@ -1030,6 +1041,128 @@ async def bulletin_decide(request: Request) -> Response:
     return back(request, to_bulletin(request), flash=message)
 
 
+# -- the operator's player, the station's upkeep and its voices (issue 30) -------------------
+
+def to_player(request: Request) -> str:
+    return f"/s/{request.path_params['station']}/player"
+
+
+def to_upkeep(request: Request) -> str:
+    return f"/s/{request.path_params['station']}/upkeep"
+
+
+def to_voices(request: Request) -> str:
+    return f"/s/{request.path_params['station']}/voices"
+
+
+async def player_control(request: Request) -> Response:
+    """Start the player daemon (``radio player run`` with the output chosen) or stop it."""
+    from starlette.concurrency import run_in_threadpool
+
+    from radio.overview import output_words
+    from radio.player import control
+
+    folder, account = account_of(request, "player")
+    what = request.path_params["change"]
+    if what == "start":
+        output = (await form_of(request)).get("output", "")
+        started = await run_in_threadpool(control.start, folder, output)
+        record(folder, account, None, "player-start", f"đầu ra {output}, tiến trình {started.pid}")
+        said = f"Đã bật máy phát (đầu ra: {output_words(output)})."
+    elif what == "stop":
+        stopped = await run_in_threadpool(control.stop, folder)
+        record(folder, account, None, "player-stop", ", ".join(stopped))
+        said = "Đã tắt máy phát; lượt đang phát dở (nếu có) được ghi vào nhật ký là bị ngắt."
+    else:
+        raise HTTPException(404)
+    return back(request, to_player(request), flash=said)
+
+
+async def upkeep_page(request: Request) -> Response:
+    from radio.studio import upkeep
+
+    folder, account = account_of(request, "produce")
+    return page(request, "upkeep.html.j2", account=account, cache=upkeep.cache_stats(folder),
+                may_publish=may(account, "publish"))
+
+
+async def upkeep_action(request: Request) -> Response:
+    """Prune the clip cache (``radio cache prune``) or publish every month again
+    (``radio publish --all``)."""
+    from radio.studio import upkeep
+
+    what = request.path_params["action"]
+    if what == "prune":
+        folder, account = account_of(request, "produce")
+        pruned = upkeep.prune_cache(folder, await form_of(request))
+        record(folder, account, None, "cache-prune", pruned)
+        return back(request, to_upkeep(request), flash=pruned)
+    if what == "publish":
+        from radio.publish import publish
+
+        folder, account = account_of(request, "publish")
+        done = publish(folder, None)
+        said = upkeep.published_words(done)
+        record(folder, account, None, "publish-all", said)
+        return back(request, to_upkeep(request), flash=said)
+    raise HTTPException(404)
+
+
+async def voices_page(request: Request) -> Response:
+    from radio.studio import upkeep
+
+    folder, account = account_of(request)
+    job = studio_of(request).jobs.listening(request.path_params["station"], folder)
+    return page(request, "voices.html.j2", account=account, may_try=may(account, "edit"),
+                heard=job.state(), **upkeep.voices_context(folder, request.query_params))
+
+
+async def voices_action(request: Request) -> Response:
+    """Two voices say one sentence (synchronously: a sentence takes a second), or the
+    recognizer hears them (a process of its own, like a production)."""
+    from urllib.parse import urlencode
+
+    from starlette.concurrency import run_in_threadpool
+
+    from radio.speech.sample import voice_sample
+    from radio.studio.job import start_listening
+
+    folder, account = account_of(request, "edit")
+    form = await form_of(request)
+    voices = [v for v in (form.get("a", ""), form.get("b", "")) if v]
+    sentence = form.get("sentence", "")
+    what = request.path_params["action"]
+    if what == "compare":
+        samples = [await run_in_threadpool(voice_sample, folder, voice, sentence) for voice in voices]
+        record(folder, account, None, "voices-compare", " / ".join(voices))
+        query = urlencode({"a": voices[0] if voices else "", "b": voices[1] if len(voices) > 1 else "",
+                           "sentence": sentence, **{f"clip{i}": s.clip for i, s in enumerate(samples)}})
+        return back(request, f"{to_voices(request)}?{query}")
+    if what == "listen":
+        every = form.get("every") == "1"
+        if not every:
+            for voice in voices:
+                await run_in_threadpool(voice_sample, folder, voice, sentence)  # refuses what cannot be said
+        started = start_listening(studio_of(request).jobs, request.path_params["station"], folder,
+                                  [] if every else voices, None if every else " ".join(sentence.split()))
+        if started:
+            record(folder, account, None, "voices-listen", "mọi giọng" if every else " / ".join(voices))
+        return back(request, to_voices(request) + "#nghe-thu",
+                    flash="Máy đang nghe thử; trang tự tải lại khi có kết quả." if started
+                    else "Máy đang nghe thử lần trước; đợi có kết quả rồi hãy chạy lại.")
+    raise HTTPException(404)
+
+
+async def voice_sample_file(request: Request) -> Response:
+    from radio.speech.sample import sample_file
+
+    folder, _ = account_of(request)
+    found = sample_file(folder, request.path_params["clip"])
+    if found is None:
+        raise HTTPException(404)
+    return FileResponse(found, media_type="audio/wav")
+
+
 # -- errors ------------------------------------------------------------------------------
 
 def error_page(request: Request, message: str, status: int) -> Response:
@@ -1117,6 +1250,13 @@ ROUTES = [
     ("/s/{station}/bulletins/{bulletin}/audio", bulletin_audio, GET, None),
     ("/s/{station}/bulletins/{bulletin}/approve", bulletin_decide, POST, told_on(to_bulletin)),
     ("/s/{station}/bulletins/{bulletin}/reject", bulletin_decide, POST, told_on(to_bulletin)),
+    # the operator's player, the station's upkeep and voices (issue 30)
+    ("/s/{station}/player/{change}", player_control, POST, told_on(to_player)),
+    ("/s/{station}/upkeep", upkeep_page, GET, None),
+    ("/s/{station}/upkeep/{action}", upkeep_action, POST, told_on(to_upkeep)),
+    ("/s/{station}/voices", voices_page, GET, None),
+    ("/s/{station}/voices/sample/{clip:path}", voice_sample_file, GET, None),
+    ("/s/{station}/voices/{action}", voices_action, POST, told_on(to_voices)),
 ]
 
 

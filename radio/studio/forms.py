@@ -250,7 +250,7 @@ STUDIO_ACTIONS = {
     "reject": "để lãnh đạo xã mở «Nghe và duyệt» và bấm «Trả lại»",
     "schedule": "mở «Lịch phát» của tháng",
     "publish": "bấm «Đăng lên trang web» ở trang của tháng",
-    "player": "bật dịch vụ máy phát trên máy phát của đài (người quản trị máy làm một lần)",
+    "player": "bấm «Bật máy phát» ở trang «Máy phát» (người vận hành)",
     "report": "mở trang «Báo cáo»",
     "log": "mở trang «Nhật ký phát»",
     "record": "mở «Thu giọng đọc» ở trang của tháng",
@@ -265,7 +265,7 @@ STUDIO_FLAGS = {"--fit": "bấm «Tự điều chỉnh cho vừa»", "--allow-le
                 "--text": "ô «Lời bản tin»", "--file": "ô «Lời bản tin»", "--audio": "ô «Tệp ghi âm»",
                 "--level": "ô «Mức»", "--at": "ô «Vào lúc»", "--repeat": "ô «Số lần phát»",
                 "--every": "ô «Cách nhau (phút)»", "--zones": "các ô «Vùng»",
-                "--reason": "ô «Ghi chú»"}
+                "--reason": "ô «Ghi chú»", "--output": "đầu ra"}
 # A setting a message tells people to write into station.yaml, said as the settings page's field.
 STUDIO_SETTINGS = {
     "đặt publish: after_airing: false trong station.yaml":

@@ -1,7 +1,8 @@
 """A production started from the studio, run in its own process so the web server's pages
 stay quick (no shared interpreter lock) and a page reload reads the progress from a file.
 
-Run as ``python -m radio.studio.job STATION_DIR MONTH PROGRESS_FILE [--use-stale]``."""
+Run as ``python -m radio.studio.job STATION_DIR MONTH PROGRESS_FILE [--use-stale]``; the voices
+page's listening check as ``python -m radio.studio.job --listen STATION_DIR RESULT_FILE SENTENCE [VOICE…]``."""
 from __future__ import annotations
 
 import json
@@ -132,10 +133,15 @@ class Jobs:
 
     def __init__(self) -> None:
         self._jobs: dict[tuple[str, str], Job] = {}
+        self._listening: dict[tuple[str, str], Listening] = {}
         self._lock = threading.Lock()
 
     def get(self, station: str, month: str) -> Job | None:
         return self._jobs.get((station, month))
+
+    def listening(self, station: str, folder: Path) -> Listening:
+        """The listening check this server started, or the last one's result file."""
+        return self._listening.get((station, LISTEN_FILE)) or listening(folder)
 
     def start(self, station: str, folder: Path, month: str, started_by: str, *, use_stale: bool) -> bool:
         """Start producing ``month`` of the station ``folder`` (served as ``station``); False
@@ -153,6 +159,71 @@ class Jobs:
                  *(["--use-stale"] if use_stale else [])],
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         return True
+
+
+# -- the listening check: the recognizer hears voices, in a process of its own ------------
+
+LISTEN_FILE = "nghe-thu.json"
+
+
+@dataclass
+class Listening:
+    """A listening check started from the voices page; its result file is read on every page."""
+    result_file: Path
+    process: subprocess.Popen | None = None
+
+    def state(self) -> dict | None:
+        state = read(self.result_file)
+        code = self.process.poll() if self.process is not None else None
+        if state is not None and not state.get("done") and code not in (None, 0):
+            state.update(done=True, error="Tiến trình nghe thử dừng đột ngột; hãy thử lại.")
+        return state
+
+
+def listening(folder: Path) -> Listening:
+    """The station's last listening check (its result file outlives the web server)."""
+    return Listening(Path(folder) / ".studio" / LISTEN_FILE)
+
+
+def start_listening(jobs: Jobs, station: str, folder: Path, voices: list[str], sentence: str | None) -> bool:
+    """Have the recognizer hear ``voices`` ("engine:voice"; none: every voice) say
+    ``sentence`` (none: radio's everyday sentences); False while a check still runs."""
+    with jobs._lock:
+        key = (station, LISTEN_FILE)
+        running = jobs._listening.get(key)
+        if running is not None and not (running.state() or {}).get("done", True):
+            return False
+        job = jobs._listening[key] = listening(folder)
+        job.result_file.parent.mkdir(exist_ok=True)
+        write_json(job.result_file, {"done": False, "voices": voices, "sentence": sentence, "began": time.time()})
+        job.process = subprocess.Popen(
+            [sys.executable, "-m", "radio.studio.job", "--listen", str(folder), str(job.result_file),
+             sentence or "", *voices], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return True
+
+
+def listen_main(station_dir: str, result_file: str, sentence: str, *voices: str) -> int:
+    from dataclasses import asdict
+
+    from radio.paths import station_output
+    from radio.speech.listen import COMPARE_SENTENCES, compare_voices
+    from radio.station import load_station
+
+    folder, out = Path(station_dir), Path(result_file)
+    began = time.time()
+    asked = {"voices": list(voices), "sentence": sentence or None, "began": began}
+    try:
+        station = load_station(folder)
+        only = {tuple(v.split(":", 1)) for v in voices} if voices else None
+        scores = compare_voices(station.speech, folder, station_output(folder) / station.id / ".cache",
+                                (sentence,) if sentence else COMPARE_SENTENCES, only)
+        write_json(out, {**asked, "done": True, "scores": [asdict(s) for s in scores], "ended": time.time()})
+        return 0
+    except RadioError as exc:
+        write_json(out, {**asked, "done": True, "error": str(exc)})
+    except Exception as exc:  # noqa: BLE001 - the page must say it failed, not wait forever
+        write_json(out, {**asked, "done": True, "error": f"Lỗi không lường trước khi nghe thử ({type(exc).__name__}: {exc})."})
+    return 1
 
 
 def main(station_dir: str, month: str, progress_file: str, *options: str) -> int:
@@ -178,4 +249,4 @@ def main(station_dir: str, month: str, progress_file: str, *options: str) -> int
 
 
 if __name__ == "__main__":
-    sys.exit(main(*sys.argv[1:]))
+    sys.exit(listen_main(*sys.argv[2:]) if sys.argv[1:2] == ["--listen"] else main(*sys.argv[1:]))
