@@ -281,8 +281,9 @@ def test_a_relay_of_an_http_mp3_reaches_only_its_slots_zones(tmp_path):
     path.write_text(path.read_text(encoding="utf-8").replace("    kind: relay\n", "    kind: relay\n    zones: [thon-dong]\n")
                     + ZONES, encoding="utf-8")
     tomorrow = datetime.now(ZONE).date() + timedelta(days=1)
-    start = datetime.combine(tomorrow, datetime.min.time(), ZONE).replace(hour=9, minute=59, second=59)
-    player = Player(folder, zone_outputs(folder), RehearsalClock(start, 15))  # the minute lasts 4 s
+    start = datetime.combine(tomorrow, datetime.min.time(), ZONE).replace(hour=9, minute=59, second=45)
+    # The minute lasts 6 s, begun 1,5 s from now: time enough for a loaded machine to get there.
+    player = Player(folder, zone_outputs(folder), RehearsalClock(start, 10))
     try:
         player.keep_relays()
         [entry] = [e for e in player.check() if e.programme == RELAY]
@@ -307,8 +308,9 @@ def test_a_source_down_for_the_whole_relay_fails_it_with_the_fallback_heard_and_
     with_relay(folder, f"http://127.0.0.1:{free_port()}/khong-ai-phat.mp3", start="10:00", length_min=1,
                fallback="kit/du-phong.wav")
     tomorrow = datetime.now(ZONE).date() + timedelta(days=1)
-    start = datetime.combine(tomorrow, datetime.min.time(), ZONE).replace(hour=9, minute=59, second=50)
-    player = Player(folder, get_outputs(["file"], folder), RehearsalClock(start, 15))  # the minute lasts 4 s
+    start = datetime.combine(tomorrow, datetime.min.time(), ZONE).replace(hour=9, minute=59, second=45)
+    # The minute lasts 6 s, begun 1,5 s from now: time enough for a loaded machine to get there.
+    player = Player(folder, get_outputs(["file"], folder), RehearsalClock(start, 10))
     player.keep_relays()
     [entry] = [e for e in player.check() if e.programme == RELAY]
     assert entry.result == "failed", entry
