@@ -660,6 +660,30 @@ def schedule_command(month: str = typer.Argument(..., metavar="THÁNG", help="Th
         console.print(f"Đã ghi {path}")
 
 
+@app.command(name="relay")
+def relay_command(station: Path = STATION_DIR,
+                  days: Optional[int] = typer.Option(None, "--days", min=1, max=62,
+                                                     help="Xếp cho từng ấy ngày tới (mặc định: relays.days_ahead).")) -> None:
+    """Xếp các lượt tiếp sóng (khung kind: relay có url trong station.yaml) cho những ngày tới; máy phát cũng tự xếp mỗi giờ."""
+    from radio import schedule as planner
+    from radio.station import load_station
+
+    if not planner.relayed_slots(load_station(station)):
+        raise RadioError("Đài chưa có khung tiếp sóng nào có địa chỉ luồng (url).",
+                         hint="thêm url: (và fallback: tệp dự phòng) vào khung giờ kind: relay trong station.yaml.")
+    placement = planner.schedule_relays(station, days=days)
+    for problem in placement.problems:
+        console.print(f"[yellow]Chú ý:[/] {problem}")
+    table = Table(title="Các lượt tiếp sóng sắp tới")
+    for column in ("Số", "Ngày", "Giờ", "Đến", "Chương trình", "Nguồn"):
+        table.add_column(column)
+    for airing in placement.airings:
+        table.add_row(str(airing.id), f"{planner.WEEKDAY_NAMES[airing.planned_at.weekday()]} "
+                      f"{airing.planned_at:%d/%m/%Y}", f"{airing.planned_at:%H:%M}", f"{airing.ends_at:%H:%M}",
+                      airing.title, airing.mp3)
+    _show(table, "chưa có lượt tiếp sóng nào.")
+
+
 bulletin_app = typer.Typer(no_args_is_help=True,
                            help="Bản tin: thông thường, ưu tiên, khẩn cấp (Thông tư 39/2020/TT-BTTTT).")
 app.add_typer(bulletin_app, name="bulletin")
@@ -930,12 +954,13 @@ def _print_log(entries, title: str) -> None:
 
     zoned = any(entry.zones is not None for entry in entries)  # a station with zones
     table = Table(title=title)
-    for column in ("Giờ định phát", "Bắt đầu", "Kết thúc", "Kết quả", "Tệp", *(["Vùng"] if zoned else []), "Lỗi"):
+    for column in ("Giờ định phát", "Bắt đầu", "Kết thúc", "Chương trình", "Kết quả", "Tệp",
+                   *(["Vùng"] if zoned else []), "Lỗi"):
         table.add_column(column)
     for entry in entries:
         table.add_row(shown(entry.planned_at), shown(entry.started_at), shown(entry.ended_at),
-                      RESULT_NAMES[entry.result], entry.file or "",
-                      *([escape(reach_words(entry))] if zoned else []), entry.error or "")
+                      entry.programme.label() if entry.programme else "", RESULT_NAMES[entry.result],
+                      entry.file or "", *([escape(reach_words(entry))] if zoned else []), entry.error or "")
     console.print(table)
 
 

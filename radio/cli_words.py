@@ -19,7 +19,7 @@ from typer._click.formatting import HelpFormatter
 
 # Commands in the order of the month's work, then the occasional ones.
 ORDER = ["init", "library", "plan", "new-month", "compose", "normalize", "review", "record", "produce", "approve",
-         "reject", "schedule", "bulletin", "player", "publish", "status", "history", "log", "report", "studio", "users",
+         "reject", "schedule", "bulletin", "relay", "player", "publish", "status", "history", "log", "report", "studio", "users",
          "backup", "restore", "verify", "voices", "plugins", "cache", "demo"]
 
 EXAMPLES = {
@@ -42,6 +42,7 @@ EXAMPLES = {
     "bulletin list": "radio bulletin list --station dai-xa-toi",
     "bulletin show": "radio bulletin show 20261205-071500-khan-cap --station dai-xa-toi",
     "bulletin import": "radio bulletin import --station dai-xa-toi",
+    "relay": "radio relay --days 14 --station dai-xa-toi",
     "player": "radio player run --station dai-xa-toi",
     "player run": "radio player run --station dai-xa-toi --output system",
     "player status": "radio player status --station dai-xa-toi",

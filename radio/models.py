@@ -78,6 +78,44 @@ class Slot(Model):
     kind: Literal["local", "relay"] = "local"
     # A relay slot's zones (station.yaml ``zones``): where its relays are heard; none, every zone.
     zones: list[str] = Field(default_factory=list)
+    # A relay slot with a ``url`` is relayed by the player itself (radio/player/relay.py): an
+    # Icecast or HTTP stream, MP3 or AAC. Without one the hours are only kept free (another
+    # device relays). ``fallback`` (a file in the station folder, e.g. in its kit) is played,
+    # looped, while the source is down.
+    url: str | None = None
+    fallback: str | None = None
+
+    @field_validator("url")
+    @classmethod
+    def _stream_address(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname or any(c.isspace() for c in value):
+            raise ValueError(f"địa chỉ tiếp sóng '{value}' không hợp lệ; viết địa chỉ luồng http:// hoặc "
+                             "https:// của Đài (Icecast, MP3 hoặc AAC), ví dụ http://stream.example.vn:8000/vov1")
+        return value
+
+    @field_validator("fallback")
+    @classmethod
+    def _station_file(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        if value.startswith(("/", "\\")) or ":" in value or ".." in value.replace("\\", "/").split("/"):
+            raise ValueError(f"tệp dự phòng '{value}' phải là một tệp trong thư mục của đài, viết đường dẫn "
+                             "tính từ thư mục đó, ví dụ kit/tiep-song-du-phong.mp3")
+        return value
+
+    @model_validator(mode="after")
+    def _relay_source_on_relays(self) -> "Slot":
+        if self.kind != "relay" and (self.url or self.fallback):
+            raise ValueError(f"khung giờ '{self.id}' không phải khung tiếp sóng (kind: relay) nên không có "
+                             "url hay fallback")
+        if self.fallback and not self.url:
+            raise ValueError(f"khung tiếp sóng '{self.id}' có tệp dự phòng nhưng chưa có url của luồng tiếp sóng")
+        return self
 
 
 class AiringRule(Model):
@@ -280,6 +318,16 @@ class BulletinSettings(Model):
     gap_s: float = Field(default=5, ge=0, le=600)
 
 
+class RelaySettings(Model):
+    """How the player relays a stream (relay slots with a ``url``)."""
+    # Relay items are queued this many days ahead (by the player every hour, and by `radio relay`).
+    days_ahead: int = Field(default=7, ge=1, le=62)
+    # Reconnecting to a lost source waits 0.5 s, then twice as long each time, at most this.
+    reconnect_max_s: float = Field(default=10, ge=0.5, le=300)
+    # A source that sends nothing for this long is lost (the fallback file takes over).
+    timeout_s: float = Field(default=5, gt=0, le=60)
+
+
 def unknown_zone(zone_id: str, known: list[str]) -> str:
     """How every file that names a zone says it does not exist."""
     if not known:
@@ -353,6 +401,7 @@ class Station(Model):
     backup: BackupSettings = BackupSettings()
     smtp: SmtpSettings | None = None
     bulletins: BulletinSettings = BulletinSettings()
+    relays: RelaySettings = RelaySettings()
     # The sections of plugins (radio.plugins), each validated by its plugin's own model.
     _sections: dict[str, BaseModel] = PrivateAttr(default_factory=dict)
     # Each zone's outputs as checked against their plugins (station.ZonePart), by zone id.
@@ -363,7 +412,9 @@ class Station(Model):
     def _airing_slots_exist(cls, schedule: "ScheduleSettings", info) -> "ScheduleSettings":
         # Slots are declared before schedule, so they are already validated here; the error
         # then points at the schedule section, not at the whole file.
-        slots = info.data.get("slots") or []
+        if "slots" not in info.data:
+            return schedule  # the slots' own error is the one to read, not a cascade of it
+        slots = info.data["slots"]
         known = {slot.id: slot for slot in slots}
         rule = schedule.cchc
         local = [slot.id for slot in slots if slot.kind == "local"]

@@ -23,7 +23,7 @@ from radio.errors import ConfigError, RadioError
 from radio.fileio import folder_lock, write_bytes, write_text
 from radio.models import WEEKDAYS, Slot, Station
 from radio.plugins import Plugin, Registry
-from radio.programme import ProgrammeKey
+from radio.programme import RELAY, ProgrammeKey
 from radio.store import AlreadyClaimed, AlreadyQueued, Airing, Store, now_iso
 from radio.station import load_station
 
@@ -342,14 +342,17 @@ RESUME_OVERLAP_S = 2.0
 
 
 @one_scheduler_at_a_time
-def requeue_preempted(station_dir: Path, airing: Airing, now: datetime, heard_s: float = 0.0) -> Airing:
+def requeue_preempted(station_dir: Path, airing: Airing, now: datetime, heard_s: float = 0.0) -> Airing | None:
     """An airing an emergency cut, queued again at the first free place after what is
     queued now (the emergency and its neighbours), with an as-run entry of its own: whole
     (``bulletins.after_emergency: requeue``), or from where it stopped, ``heard_s`` into it,
-    less ``RESUME_OVERLAP_S`` (``resume``)."""
+    less ``RESUME_OVERLAP_S`` (``resume``). A relay is live: what is left of its window
+    is relayed after the emergency (``None`` when too little is left)."""
     station = load_station(station_dir)
     store = Store(station_dir)
     gap = timedelta(seconds=station.bulletins.gap_s)
+    if airing.programme.kind == RELAY:
+        return _relay_rest(store, airing, now, gap)
     resume = station.bulletins.after_emergency == "resume"
     offset = max(0.0, airing.resume_from_s + heard_s - RESUME_OVERLAP_S) if resume else 0.0
     offset = offset if offset < airing.resume_from_s + airing.duration_s - 1 else 0.0
@@ -365,6 +368,102 @@ def requeue_preempted(station_dir: Path, airing: Airing, now: datetime, heard_s:
     if airing.programme.is_month:
         export_month(station, station_dir, airing.month, queued(store, programme=airing.programme))
     return store.queued_airing(new_id)
+
+
+# A relay's rest shorter than this is not queued again after an emergency.
+RELAY_REST_MIN_S = 5.0
+
+
+def _relay_rest(store: Store, airing: Airing, now: datetime, gap: timedelta) -> Airing | None:
+    """What is left of a relay's window after the emergency that cut it: the national or
+    provincial programme goes on meanwhile, so it is joined again, never started over."""
+    busy = [(a.planned_at, a.ends_at) for a in queued(store, start=now - timedelta(hours=6)) if a.id != airing.id]
+    start = _first_free(now + gap, RELAY_REST_MIN_S, gap, busy)
+    left = (airing.ends_at - start).total_seconds()
+    if left < RELAY_REST_MIN_S:
+        return None
+    # Manual: the relay keeper (``schedule_relays``) leaves it alone, it is not a slot's own time.
+    [new_id] = store.add_airings(airing.programme, [(airing.slot_id, start)], left, airing.mp3, airing.audio_sha256,
+                                 airing.title, manual=True, zones=airing.zones,
+                                 note=f"Tiếp sóng tiếp sau bản tin khẩn cấp (lượt {airing.id} bị ngắt).")
+    return store.queued_airing(new_id)
+
+
+def relay_key(slot: Slot) -> ProgrammeKey:
+    return ProgrammeKey(RELAY, slot.id)
+
+
+def relayed_slots(station: Station) -> list[Slot]:
+    """The relay slots the player relays itself (those with a stream address)."""
+    return [slot for slot in station.slots if slot.kind == "relay" and slot.url]
+
+
+def _relay_as_configured(station: Station, zone: ZoneInfo, airing: Airing) -> bool:
+    """Whether a queued relay item is still what station.yaml says: same slot, weekday,
+    start, length and address."""
+    slot = next((s for s in relayed_slots(station) if relay_key(s) == airing.programme), None)
+    if slot is None:
+        return False
+    local = airing.planned_at.astimezone(zone)
+    return (WEEKDAYS[local.weekday()] in slot.weekdays and local == slot_start(local.date(), slot, zone)
+            and airing.duration_s == slot.length_min * 60 and airing.mp3 == slot.url and airing.title == slot.name
+            and tuple(airing.zones) == tuple(slot.zones))
+
+
+@one_scheduler_at_a_time
+def schedule_relays(station_dir: Path, now: datetime | None = None, days: int | None = None) -> Placement:
+    """The station's relay hours as relay items in the queue, for today and the days ahead
+    (``relays.days_ahead`` unless ``days``): one per relay slot with a ``url`` and day, to the
+    slot's zones. Items
+    no longer matching station.yaml (slot gone, time or address changed) are taken out if
+    not yet aired; items already there stay (a relay under way included), and one the
+    operator removed stays removed. Relays are not
+    approved per airing: the source is a national or provincial station, and the address in
+    station.yaml is what is trusted (ARCHITECTURE.md)."""
+    station = load_station(station_dir)
+    store = Store(station_dir)
+    zone = station_zone(station)
+    now = now or datetime.now(zone)
+    today = now.astimezone(zone).date()
+    wanted: dict[tuple[str, datetime], Slot] = {}
+    for offset in range(days or station.relays.days_ahead):
+        day = today + timedelta(days=offset)
+        for slot in relayed_slots(station):
+            start = slot_start(day, slot, zone)
+            if WEEKDAYS[day.weekday()] in slot.weekdays and start + timedelta(minutes=slot.length_min) > now:
+                wanted[(slot.id, start)] = slot
+    logged = store.logged_airing_ids()
+    everything = queued(store)
+    mine = [a for a in everything if a.programme.kind == RELAY and not a.manual and a.id not in logged]
+    stale = [a.id for a in mine if a.ends_at > now and not _relay_as_configured(station, zone, a)]
+    present = {(a.slot_id, a.planned_at) for a in mine if a.id not in stale}
+    # Taken out by hand while matching station.yaml (a day the commune airs something else):
+    # it stays out. The keeper's own removals are of items station.yaml no longer describes.
+    present |= {(a.slot_id, a.planned_at) for slot in relayed_slots(station)
+                for a in store.removed_airings(relay_key(slot)) if _relay_as_configured(station, zone, a)}
+    taken = {a.planned_at: a for a in everything if a.id not in stale}
+    problems: list[str] = []
+    rows: dict[str, list[tuple[str, datetime]]] = {}
+    for (slot_id, start), slot in sorted(wanted.items(), key=lambda item: item[0][1]):
+        if (slot_id, start) in present:
+            continue
+        other = taken.get(start)
+        if other is not None:
+            problems.append(f"Không xếp được {slot.name} lúc {start:%H:%M %d/%m}: trùng giờ với lượt "
+                            f"{other.id} ({other.title}).")
+            continue
+        rows.setdefault(slot_id, []).append((slot_id, start))
+    slots = {slot.id: slot for slot in station.slots}
+    for slot_id, placed in rows.items():
+        slot = slots[slot_id]
+        store.add_airings(relay_key(slot), placed, slot.length_min * 60.0, slot.url, "", slot.name,
+                          manual=False, remove=stale, zones=slot.zones)
+        stale = []
+    if stale:
+        for airing_id in stale:
+            store.remove_airing(airing_id)
+    airings = [a for a in queued(store, start=now - timedelta(days=1)) if a.programme.kind == RELAY and a.ends_at > now]
+    return Placement(airings, problems, [])
 
 
 def slot_names(station: Station) -> dict[str, str]:

@@ -256,14 +256,16 @@ class ProgrammeFiles(Protocol):
 
 
 def programme_files(station_dir: Path, station_id: str, key: ProgrammeKey) -> ProgrammeFiles:
-    """The files of the programme ``key`` names: a month's or a bulletin's; relays get
-    their files with the stage that makes them."""
+    """The files of the programme ``key`` names: a month's or a bulletin's. A relay has
+    none: it is not approved per airing, the player relays its slot's address
+    (radio/player/relay.py)."""
     if key.is_month:
         return MonthFiles(Path(station_dir), station_id, key.id)
     if key.kind == "bulletin":
         return BulletinFiles(Path(station_dir), key.id)
-    raise RadioError(f"Phần mềm chưa phát được {key.label()}: mới có chuyên mục tháng.",
-                     hint="gỡ lượt phát này khỏi lịch phát; nó cần phiên bản phần mềm có loại chương trình này.")
+    raise RadioError(f"{key.label().capitalize()} không có tệp để duyệt: máy phát tiếp sóng thẳng từ địa chỉ "
+                     "url của khung tiếp sóng trong station.yaml.",
+                     hint="xem hoặc sửa địa chỉ ở khung giờ kind: relay trong station.yaml.")
 
 
 # What a new station must fill in (``radio init`` writes it); nothing with it may air.

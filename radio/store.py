@@ -632,6 +632,15 @@ class Store:
                 if (start is None or a.planned_at >= start) and (end is None or a.planned_at < end)
                 and (wanted is None or a.programme == wanted)]
 
+    def removed_airings(self, programme: ProgrammeKey | str) -> list[Airing]:
+        """A programme's airings taken out of the queue (the relay keeper leaves a relay the
+        operator removed by hand out, rather than putting it back)."""
+        with self._connect() as db:
+            rows = [] if db is None else db.execute(
+                "SELECT * FROM airings WHERE removed = 1 AND programme = ? ORDER BY planned_at, id",
+                (key_text(programme),)).fetchall()
+        return [_airing(r) for r in rows]
+
     def queued_airing(self, airing_id: int) -> Airing | None:
         with self._connect() as db:
             row = None if db is None else db.execute(

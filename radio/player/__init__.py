@@ -35,12 +35,15 @@ from radio.errors import OutputError, RadioError
 from radio.fileio import write_json, write_text
 from radio.audio.identity import audio_sha256, audio_sha256_of
 from radio.player.outputs import Clock, Output, PlaybackError, Sound
-from radio.programme import ProgrammeKey
+from radio.programme import RELAY, ProgrammeKey
 from radio.schedule import EMERGENCY_SLOT, Airing, station_zone
 from radio.store import AlreadyClaimed, AsRun, DatabaseBusy, Store, ZoneReach
 from radio.station import load_station, programme_files
 
 _LOOKAHEAD = timedelta(seconds=1)
+# A relay's stream is opened this long before its time, so its first second is the source's,
+# not the silence of connecting (about 1,5 s measured: connection, probing, jitter buffer).
+_RELAY_PREROLL = timedelta(seconds=2)
 _BACKOFF_S = (1, 2, 5, 10, 30)  # waits after the database refuses, growing, never giving up
 HEARTBEAT_DIR = ".player"
 # How the operator, the log and the reports name each as-run result.
@@ -179,9 +182,12 @@ class Player:
         self._busy_until: datetime | None = None
         self._busy_count = 0
         self.current: Airing | None = None
+        #: The relay under way, for what the heartbeat says of its source.
+        self.relay_on_air = None
         # The daemon looks every (real) second; in station time that is ``speed`` seconds
         # when rehearsing faster than real time.
         self.lookahead = _LOOKAHEAD * getattr(self.clock, "speed", 1.0)
+        self.preroll = _RELAY_PREROLL * getattr(self.clock, "speed", 1.0)
 
     # -- requests from outside: signals, the operator, a bulletin (issue 32) ---------------
     def shutdown(self, reason: str | None = None) -> None:
@@ -259,6 +265,11 @@ class Player:
 
     def _handle(self, airing: Airing) -> AsRun | None:
         now = self.clock.now()
+        if airing.programme.kind == RELAY:  # live: joined late rather than missed, up to its end
+            if now >= airing.ends_at - _LOOKAHEAD:
+                return self._log_missed(airing)
+            self.clock.sleep((airing.planned_at - self.preroll - now).total_seconds(), self.stop)
+            return None if self.stop.is_set() else self._relay(airing)
         if now - airing.planned_at > self.grace:
             return self._log_missed(airing)
         self.clock.sleep((airing.planned_at - now).total_seconds(), self.stop)
@@ -276,7 +287,8 @@ class Player:
     def _pending(self, until: datetime) -> list[Airing]:
         """Due airings not yet logged, emergencies first (they go on air at once)."""
         done = self.store.logged_airing_ids()
-        due = [a for a in self.store.queued(end=until) if a.id not in done]
+        due = [a for a in self.store.queued(end=until + self.preroll) if a.id not in done
+               and (a.planned_at < until or a.programme.kind == RELAY)]
         return sorted(due, key=lambda a: (a.slot_id != EMERGENCY_SLOT, a.planned_at, a.id))
 
     def emergency_due(self) -> Airing | None:
@@ -305,10 +317,12 @@ class Player:
         return next_airings(self.store, self.clock.now() - self.grace, count)
 
     # -- one airing --------------------------------------------------------------------
-    def _claim(self, airing: Airing, started: bool = True, sound: Sound | None = None) -> int | None:
-        """The airing's one as-run entry, recording the hash of the bytes about to be sent."""
+    def _claim(self, airing: Airing, started: bool = True, sound: Sound | None = None,
+               at: datetime | None = None) -> int | None:
+        """The airing's one as-run entry, recording the hash of the bytes about to be sent
+        (and when they start: ``at``, for a relay opened ahead of its time)."""
         try:
-            return self.store.claim(airing, self.clock.now() if started else None,
+            return self.store.claim(airing, (at or self.clock.now()) if started else None,
                                     self.output.name, self.identity,
                                     audio_sha256=sound.audio_sha256 if sound else None)
         except AlreadyClaimed:
@@ -391,6 +405,72 @@ class Player:
             return self.output.play(sound, airing.duration_s, self.clock, cut, airing.title), None
         return to_zones(airing.zones, sound, airing.duration_s, self.clock, cut, airing.title)
 
+    def _relay(self, airing: Airing) -> AsRun | None:
+        """A relay item: the slot's stream as station.yaml gives it now, through the outputs
+        until the item's end, the fallback file while the source is down."""
+        from radio.player.relay import play_relay
+
+        source, problem = self._relay_source(airing)
+        begins = max(airing.planned_at, self.clock.now())
+        row_id = self._claim(airing, at=begins)
+        if row_id is None:
+            return None
+        if problem:
+            return self._finish(row_id, "failed", problem)
+        self._say(f"Lượt {airing.id}: tiếp sóng {source.url} ({airing.title}) đến {airing.ends_at:%H:%M:%S}.")
+        cut = self._begin(airing)
+        started = self.clock.now()
+        try:
+            relay = play_relay(self.output, source, airing.ends_at, self.clock, cut, airing.title, airing.zones,
+                               begins=begins, watch=lambda relay: setattr(self, "relay_on_air", relay))
+        except PlaybackError as exc:
+            self._end()
+            return self._finish(row_id, "failed", exc.message, getattr(exc, "reach", None))
+        except Exception as exc:  # a broken output must not stop the station
+            self._end()
+            return self._finish(row_id, "failed", f"đầu ra {self.output.name} lỗi: {exc}")
+        finally:
+            self.relay_on_air = None
+        why = self._end()
+        changed = f"Địa chỉ tiếp sóng trong station.yaml đã đổi thành {source.url}." if source.url != airing.mp3 else None
+        note = " ".join(filter(None, (changed, relay.note(), relay.output_note)))
+        if why is None:
+            if relay.never_heard:
+                return self._finish(row_id, "failed", note or "Không nhận được nguồn tiếp sóng.", relay.reach)
+            return self._finish(row_id, "aired", note or None, relay.reach)
+        if why.kind == PREEMPT:
+            self._after_preemption(airing, (self.clock.now() - started).total_seconds())
+        return self._finish(row_id, why.result, " ".join(filter(None, (why.note(), note))), relay.reach)
+
+    def _relay_source(self, airing: Airing):
+        """The relay slot's stream and fallback as station.yaml says now (what is trusted:
+        relays are not approved per airing), or why there is none."""
+        from radio.player.relay import RelaySource
+
+        station = load_station(self.station_dir)  # read again: the operator may have changed it
+        slot = next((s for s in station.slots if s.id == airing.programme.id), None)
+        if slot is None or slot.kind != "relay" or not slot.url:
+            return None, (f"Khung tiếp sóng '{airing.programme.id}' không còn (hoặc không còn địa chỉ url) trong "
+                          "station.yaml; không tiếp sóng.")
+        fallback = self.station_dir / slot.fallback if slot.fallback else None
+        return RelaySource(slot.name, slot.url, fallback, station.audio.sample_rate, station.audio.bitrate_kbps,
+                           station.relays.timeout_s, station.relays.reconnect_max_s), None
+
+    def keep_relays(self) -> None:
+        """The relay hours of today and the days ahead in the queue (they show in
+        ``radio player status``); a failure is said, never fatal."""
+        from radio.schedule import relayed_slots, schedule_relays
+
+        try:
+            if relayed_slots(load_station(self.station_dir)):
+                placed = schedule_relays(self.station_dir, self.clock.now())
+                for problem in placed.problems:
+                    self._say(problem)
+        except RadioError as exc:
+            self._say(f"Chưa xếp được các lượt tiếp sóng: {exc.message} Máy phát vẫn chạy.")
+        except Exception as exc:  # noqa: BLE001 - relays queued later, the station stays on air
+            self._say(f"Chưa xếp được các lượt tiếp sóng ({type(exc).__name__}: {exc}). Máy phát vẫn chạy.")
+
     def _after_preemption(self, airing: Airing, heard_s: float) -> None:
         """The cut airing queued again after the emergency, whole or from where it stopped
         (``bulletins.after_emergency``)."""
@@ -400,6 +480,9 @@ class Player:
             again = requeue_preempted(self.station_dir, airing, self.clock.now(), heard_s)
         except RadioError as exc:
             self._say(f"Chưa xếp lại được lượt {airing.id} sau bản tin khẩn cấp: {exc.message}")
+            return
+        if again is None:
+            self._say(f"Lượt tiếp sóng {airing.id} đã gần hết giờ; không tiếp sóng lại sau bản tin khẩn cấp.")
             return
         self._say(f"Lượt {airing.id} được xếp phát lại lúc {again.planned_at:%H:%M:%S} (lượt {again.id}).")
 
@@ -493,12 +576,14 @@ class Player:
         """Tell ``radio player status`` this daemon is alive (a small file, rewritten often)."""
         try:
             condition = getattr(self.output, "condition", None)
+            relay = self.relay_on_air
+            said = " ".join(filter(None, (condition() if condition else None, relay.condition() if relay else None)))
             current = self.current
             write_json(self.station_dir / HEARTBEAT_DIR / f"{self.identity}.json", {
                 "player": self.identity, "output": self.output.name, "at": self.clock.now().isoformat(),
                 "playing": current.id if current else None,
                 "playing_title": current.title if current else None,
-                "condition": condition() if condition else None})
+                "condition": said or None})
         except OutputError as exc:
             # A full disk must not stop the airing; status shows the heartbeat aging.
             self._beat_spell.failed(f"Không ghi được tín hiệu hoạt động của máy phát: {exc.message} "
@@ -528,8 +613,10 @@ def _from_second(sound: Sound, offset_s: float) -> Sound:
 # -- what the operator reads (no writes) ---------------------------------------------------
 
 def next_airings(store: Store, since: datetime, count: int = 5) -> list[Airing]:
+    """What is still to air, a relay under way (joined late, up to its end) included."""
     done = store.logged_airing_ids()
-    return [a for a in store.queued(start=since) if a.id not in done][:count]
+    return [a for a in store.queued(start=since - timedelta(days=1)) if a.id not in done and (
+        a.planned_at >= since or a.programme.kind == RELAY and a.ends_at > since)][:count]
 
 
 def as_run_log(store: Store, programme: ProgrammeKey | str | None = None, last: int | None = None, *,
@@ -688,6 +775,7 @@ def run(player: Player, until: datetime | None = None, *, hard: bool = False,
     scheduler = schedule_lib.Scheduler()
     scheduler.every(1).seconds.do(tick)
     scheduler.every(1).hours.do(player.keep_copies)
+    scheduler.every(1).hours.do(player.keep_relays)
     # The heartbeat has a thread of its own: an airing holds the tick for its whole length,
     # and the operator must see "playing", not a player that stopped answering.
     beating = threading.Event()
@@ -730,6 +818,7 @@ def run(player: Player, until: datetime | None = None, *, hard: bool = False,
         watcher.start()
         importer.start()
         player.keep_copies()
+        player.keep_relays()
         tick()
         while not player.stop.is_set() and (until is None or player.clock.now() < until):
             scheduler.run_pending()

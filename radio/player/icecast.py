@@ -28,6 +28,7 @@ import threading
 import time
 import urllib.parse
 import urllib.request
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
@@ -123,6 +124,9 @@ class _Airing:
     last_error: str | None = None
     cancelled: bool = False
     done: threading.Event = field(default_factory=threading.Event)
+    # A relay (play_live): frames arrive as they go out, into ``live``, until ``live_ended``.
+    live: deque | None = None
+    live_ended: bool = False
     # Asked on every turn of the feeder's loop: summed once, not over thousands of frames each time.
     length_s: float = field(init=False)
 
@@ -282,6 +286,36 @@ class IcecastOutput:
                                 hint="kiểm tra máy chủ Icecast đang chạy, địa chỉ, cổng và mật khẩu ở mục icecast: của station.yaml.")
         return airing.note()
 
+    def play_live(self, frames: Iterator[tuple[bytes, float]], clock: Clock, stop: threading.Event,
+                  title: str = "") -> str | None:
+        """A relay: its frames go out as they come, with its title; a gap of the mount is
+        noted as for a programme (what the mount missed is skipped, the relay stays live)."""
+        feeding = self._thread is not None and self._thread.is_alive()
+        self.open()
+        airing = _Airing(b"", [], title or "Tiếp sóng", time.monotonic(), self.zone, live=deque())
+        if feeding and not self.connected:
+            airing.lost(self.last_error or "chưa kết nối được")
+        self._announce(airing.title)
+        with self._wake:
+            self._airing = airing
+            self._wake.notify_all()
+        for frame in frames:
+            airing.live.append(frame)
+            if stop.is_set() or not self._thread.is_alive():
+                airing.cancelled = True
+                break
+        airing.live_ended = True
+        while not airing.done.wait(0.1):
+            if stop.is_set():
+                airing.cancelled = True
+            if not self._thread.is_alive():
+                break
+        if not airing.sent_any:
+            raise PlaybackError(f"Không phát được lên máy chủ Icecast {self.where}: "
+                                f"{airing.last_error or 'không kết nối được'}.",
+                                hint="kiểm tra máy chủ Icecast đang chạy, địa chỉ, cổng và mật khẩu ở mục icecast: của station.yaml.")
+        return airing.note()
+
     # -- the feeder thread ---------------------------------------------------------------
     def _feed(self) -> None:
         """The feeder's loop, with a last line of defence: whatever breaks in it ends the
@@ -334,7 +368,12 @@ class IcecastOutput:
             if self._pulse.quiet_s() > self.settings.timeout_s:
                 self._stalled(airing, self._pulse.heard_at)
                 continue
-            chunk, seconds = self._next_chunk(airing, filler)
+            got = self._next_chunk(airing, filler)
+            if got is None:
+                with self._wake:
+                    self._wake.wait(0.01)
+                continue
+            chunk, seconds = got
             try:
                 if self._server_closed():
                     raise ConnectionResetError("máy chủ đóng kết nối")
@@ -351,6 +390,8 @@ class IcecastOutput:
     def _next_chunk(self, airing: _Airing | None, filler: Iterator[tuple[bytes, float]]):
         if airing is None:
             return next(filler)
+        if airing.live is not None:
+            return self._next_live(airing)
         frames = airing.frames
         if airing.resync:  # frames whose time passed while the mount was down are skipped, not sent late
             position = time.monotonic() - airing.began
@@ -366,11 +407,30 @@ class IcecastOutput:
         airing.sent_any = True
         return airing.data[at:at + length], seconds
 
+    def _next_live(self, airing: _Airing) -> tuple[bytes, float] | None:
+        """A relay's next frame, or ``None`` while it is on its way: the relay paces itself
+        and is never padded with filler (its own silence covers its own gaps)."""
+        pending = airing.live
+        if airing.resync:  # what the mount missed while it was down is skipped, as for a programme
+            position = time.monotonic() - airing.began
+            while pending and airing.offset + pending[0][1] < position:
+                airing.offset += pending.popleft()[1]
+            airing.resync = False
+        if not pending:
+            return None
+        chunk, seconds = pending.popleft()
+        airing.offset += seconds
+        airing.sent_any = True
+        return chunk, seconds
+
     def _over(self, airing: _Airing) -> bool:
         """An airing ends on its own clock (or when the player stops); the filler follows.
         While the mount is up every frame is sent, a late tail included (a busy machine);
         frames still due when the mount is down at the end are part of the gap."""
-        if not airing.cancelled:
+        if airing.live is not None and not airing.cancelled:
+            if not airing.live_ended or (airing.live and self._socket is not None):
+                return False
+        elif not airing.cancelled:
             if time.monotonic() - airing.began < airing.length_s:
                 return False
             if self._socket is not None and airing.next_frame < len(airing.frames):

@@ -11,9 +11,11 @@ one ``Outputs``: each airing plays on all of them together.
 from __future__ import annotations
 
 import json
+import queue
 import shutil
 import subprocess
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -23,7 +25,7 @@ from pydantic import Field
 
 from radio.audio.ffmpeg import ffmpeg_exe
 from radio.errors import RadioError
-from radio.fileio import write_bytes, write_text
+from radio.fileio import atomic_path, write_bytes, write_text
 from radio.models import Model, Station
 from radio.plugins import Plugin, PluginError, Registry, find_part
 from radio.store import ZoneReach
@@ -61,6 +63,9 @@ class Output(Protocol):
         Returns a note for the as-run log when the airing went through with a problem (a
         stream that dropped and came back), else ``None``."""
 
+    # Optional: ``play_live(frames, clock, stop, title)`` plays a relay (radio/player/relay.py):
+    # MP3 frames ``(bytes, seconds)`` of the station's format, handed over as their time comes,
+    # until the iterator ends; it returns a note like ``play``.
     # Optional: ``open(clock, stop)`` when the daemon starts (a stream that must carry the
     # station ident between airings connects there), ``close()`` when it ends, and
     # ``condition()``: a sentence for ``radio player status`` when something is wrong.
@@ -88,6 +93,11 @@ class NullOutput:
         _decode_check(sound)
         clock.sleep(duration_s, stop)
 
+    def play_live(self, frames: Iterator[tuple[bytes, float]], clock: Clock, stop: threading.Event,
+                  title: str = "") -> None:
+        for _ in frames:  # the relay paces itself
+            pass
+
 
 class FileOptions(Model):
     """What a zone's ``file`` output may set: the folder it writes into (relative to the
@@ -110,12 +120,28 @@ class FileOutput:
         started = clock.now()
         target = self.folder / f"{started:%Y%m%d-%H%M%S}-{Path(sound.name).name}"
         write_bytes(target, sound.data)
-        log = self.folder / "played.jsonl"
         line = json.dumps({"at": started.isoformat(), "file": target.name, "source": sound.name,
                            "audio_sha256": sound.audio_sha256, "duration_s": duration_s},
                           ensure_ascii=False)
+        self._log(line)
+
+    def _log(self, line: str) -> None:
+        log = self.folder / "played.jsonl"
         previous = log.read_text(encoding="utf-8") if log.exists() else ""
         write_text(log, previous + line + "\n")
+
+    def play_live(self, frames: Iterator[tuple[bytes, float]], clock: Clock, stop: threading.Event,
+                  title: str = "") -> None:
+        """A relay recorded as it goes out, one MP3 file (complete once the relay ends)."""
+        started = clock.now()
+        target = self.folder / f"{started:%Y%m%d-%H%M%S}-tiep-song.mp3"
+        seconds = 0.0
+        with atomic_path(target) as partial, open(partial, "wb") as recording:
+            for chunk, length in frames:
+                recording.write(chunk)
+                seconds += length
+        self._log(json.dumps({"at": started.isoformat(), "file": target.name, "source": title, "relay": True,
+                              "duration_s": round(seconds, 3)}, ensure_ascii=False))
 
 
 class SystemOutput:
@@ -154,6 +180,34 @@ class SystemOutput:
         if not stop.is_set() and processes[-1].returncode != 0:
             raise PlaybackError(f"Thiết bị âm thanh báo lỗi khi phát {sound.name} "
                                 f"(mã {processes[-1].returncode}).")
+
+    def play_live(self, frames: Iterator[tuple[bytes, float]], clock: Clock, stop: threading.Event,
+                  title: str = "") -> None:
+        reason = self.unavailable_reason()
+        if reason:
+            raise PlaybackError(reason)
+        if shutil.which("ffplay"):
+            command = ["ffplay", "-nodisp", "-loglevel", "error", "-fflags", "nobuffer", "-i", "pipe:0"]
+        else:
+            command = ["sh", "-c", f"'{ffmpeg_exe()}' -v error -i pipe:0 -f wav - | aplay -q"]
+        process = subprocess.Popen(command, stdin=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        _live_to_process(process, frames)
+        process.wait()
+
+
+def _live_to_process(process: subprocess.Popen, frames: Iterator[tuple[bytes, float]]) -> None:
+    try:
+        for chunk, _ in frames:
+            process.stdin.write(chunk)
+            process.stdin.flush()
+    except (BrokenPipeError, OSError):
+        for _ in frames:  # the relay goes on; this output has stopped
+            pass
+    finally:
+        try:
+            process.stdin.close()
+        except OSError:
+            pass
 
 
 def _feed_stdin(process: subprocess.Popen, data: bytes) -> None:
@@ -221,9 +275,30 @@ class Outputs:
         ``PlaybackError`` (with ``reach``) when no targeted output played."""
         if not self.zones:
             return self.play(sound, duration_s, clock, stop, title), None
+        return self._to_zones(targets, lambda chosen: _play_on(chosen, sound, duration_s, clock, stop, title))
+
+    def play_live(self, frames: Iterator[tuple[bytes, float]], clock: Clock, stop: threading.Event,
+                  title: str = "") -> str | None:
+        """A relay on every output: each gets every frame through a queue of its own."""
+        if len(self.outputs) == 1:
+            return _live_on(self.outputs[0], frames, clock, stop, title)
+        notes, failures = _live_on_each(self.outputs, frames, clock, stop, title)
+        said = _said(notes, failures)
+        if len(failures) == len(self.outputs):
+            raise PlaybackError(said)
+        return said or None
+
+    def play_live_zones(self, targets: tuple[str, ...], frames: Iterator[tuple[bytes, float]], clock: Clock,
+                        stop: threading.Event, title: str = "") -> tuple[str | None, tuple[ZoneReach, ...] | None]:
+        """A relay on the outputs of the ``targets`` zones, said zone by zone as ``play_zones``."""
+        if not self.zones:
+            return self.play_live(frames, clock, stop, title), None
+        return self._to_zones(targets, lambda chosen: _live_on_each(chosen, frames, clock, stop, title))
+
+    def _to_zones(self, targets: tuple[str, ...], play) -> tuple[str | None, tuple[ZoneReach, ...]]:
         wanted = list(dict.fromkeys(targets)) or list(self.zones)
         chosen = list({id(o): o for zone in wanted for o in self.zones.get(zone, ())}.values())
-        notes, failures = _play_on(chosen, sound, duration_s, clock, stop, title) if chosen else ({}, {})
+        notes, failures = play(chosen) if chosen else ({}, {})
         reach = tuple(
             ZoneReach(zone, tuple(o.name for o in self.zones[zone] if o.name not in failures),
                       tuple((o.name, failures[o.name]) for o in self.zones[zone] if o.name in failures))
@@ -244,12 +319,16 @@ GONE_ZONE = "vùng không còn trong station.yaml"
 def _play_on(outputs: list[Output], sound: Sound, duration_s: float, clock: Clock, stop: threading.Event,
              title: str) -> tuple[dict[str, str | None], dict[str, str]]:
     """Each output in a thread of its own; returns the notes and the failures by output name."""
+    return _on_each(outputs, lambda output: output.play(sound, duration_s, clock, stop, title))
+
+
+def _on_each(outputs: list[Output], play) -> tuple[dict[str, str | None], dict[str, str]]:
     notes: dict[str, str | None] = {}
     failures: dict[str, str] = {}
 
     def play_on(output: Output) -> None:
         try:
-            notes[output.name] = output.play(sound, duration_s, clock, stop, title)
+            notes[output.name] = play(output)
         except PlaybackError as exc:
             failures[output.name] = exc.message
         except Exception as exc:  # one broken output must not silence the others
@@ -266,10 +345,44 @@ def _play_on(outputs: list[Output], sound: Sound, duration_s: float, clock: Cloc
     return notes, failures
 
 
+def _live_on_each(outputs: list[Output], frames: Iterator[tuple[bytes, float]], clock: Clock,
+                  stop: threading.Event, title: str) -> tuple[dict[str, str | None], dict[str, str]]:
+    """A relay on several outputs, each fed every frame through a queue of its own."""
+    queues = {id(output): queue.SimpleQueue() for output in outputs}
+
+    def share() -> None:
+        for frame in frames:
+            for each in queues.values():
+                each.put(frame)
+        for each in queues.values():
+            each.put(None)
+
+    sharing = threading.Thread(target=share, name="radio-out-share", daemon=True)
+    sharing.start()
+    try:
+        return _on_each(outputs, lambda output: _live_on(output, iter(queues[id(output)].get, None),
+                                                         clock, stop, title))
+    finally:
+        sharing.join()  # it drains the relay's frames even when no output takes them
+
+
 def _said(notes: dict[str, str | None], failures: dict[str, str]) -> str:
     said = [f"đầu ra {name} lỗi: {why}" for name, why in failures.items()]
     said += [f"{name}: {note}" for name, note in notes.items() if note]
     return "; ".join(said)
+
+
+def _live_on(output: Output, frames: Iterator[tuple[bytes, float]], clock: Clock, stop: threading.Event,
+             title: str) -> str | None:
+    """One output's part of a relay; the frames are drained whatever happens, so the
+    relay and the other outputs never wait for an output that failed."""
+    try:
+        if not hasattr(output, "play_live"):
+            raise PlaybackError(f"đầu ra {output.name} chưa phát được chương trình tiếp sóng")
+        return output.play_live(frames, clock, stop, title)
+    finally:
+        for _ in frames:
+            pass
 
 
 class OutputsPlugin(Plugin):

@@ -111,9 +111,11 @@ def summary_lines(report: Report) -> list[str]:
     r, p = report, report.period
     warning = [f"Cảnh báo: {r.tampered} Số liệu dưới đây có thể không đúng."] if r.tampered else []
     column = r.station.programme.column
+    relayed = [f"Tiếp sóng Đài tỉnh, Đài Trung ương: {len(r.relays)} lượt, {number(r.minutes_relayed)} phút."
+               ] if r.relays else []
     if r.empty:
         return warning + [f"Trong {p.label}, {r.station.name} chưa sản xuất và chưa phát chương trình "
-                          f"{column} nào; hệ thống chưa ghi nhận số liệu của kỳ này."]
+                          f"{column} nào; hệ thống chưa ghi nhận số liệu của kỳ này."] + relayed
     earlier = [x for x in r.programmes if not x.made_in_period]
     approved_made = sum(1 for x in r.made if x.approved_by)
     lines = warning + [
@@ -131,6 +133,7 @@ def summary_lines(report: Report) -> list[str]:
         f"Tổng thời lượng phát sóng: {number(r.minutes_aired)} phút.",
     ]
     lines += _read_in_person(r)
+    lines += relayed
     if r.covered:
         lines.append(f"Đã tuyên truyền {len(r.covered)}/{len(r.covered) + len(r.not_covered)} "
                      "nội dung của kế hoạch tuyên truyền cải cách hành chính năm.")

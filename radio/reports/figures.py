@@ -19,7 +19,7 @@ from radio.library import all_procedures, all_topics, load_plan_items
 from radio.models import Brief, Station
 from radio.reports.period import Period
 from radio.schedule import station_zone
-from radio.programme import ProgrammeKey
+from radio.programme import RELAY, ProgrammeKey
 from radio.store import ReviewEvent, Store
 from radio.station import load_station
 from radio.zones import ZoneCount, zone_counts
@@ -87,6 +87,13 @@ class Report:
     anchor: str = ""
     # Airings on air per loudspeaker zone and per kind (month, bulletin level, relay).
     by_zone: list[ZoneCount] = field(default_factory=list)
+    # The relays of the period (national, provincial programmes), kept apart: the figures
+    # above are the column's own.
+    relays: list[AsRunRow] = field(default_factory=list)
+
+    @property
+    def minutes_relayed(self) -> float:
+        return sum(row.seconds_on_air for row in self.relays) / 60
 
     def count(self, result: str) -> int:
         return sum(1 for row in self.as_run if row.result == result)
@@ -140,7 +147,11 @@ def build_report(station_dir: Path, period: Period, now: datetime | None = None)
                        logged[a.id].ended_at, logged[a.id].result, logged[a.id].error,
                        a.duration_s, logged[a.id].output, a.programme)
               for a in in_period if a.id in logged]
+    relays = [AsRunRow(a.id, None, logged[a.id].planned_at, logged[a.id].started_at, logged[a.id].ended_at,
+                       logged[a.id].result, logged[a.id].error, a.duration_s, logged[a.id].output, a.programme)
+              for a in everything if a.programme.kind == RELAY and a.id in logged]
     as_run.sort(key=lambda r: r.planned_at)
+    relays.sort(key=lambda r: r.planned_at)
     # A programme counts where it was made and where it aired: December's programme aired
     # in January is in both quarters' reports, marked as made earlier in the second.
     months = sorted(set(period.months) | {a.month for a in in_period if a.month})
@@ -174,7 +185,8 @@ def build_report(station_dir: Path, period: Period, now: datetime | None = None)
         months_not_yet_due=[m for m in period.months if m > current],
         tampered=store.broken_record(), anchor=anchor_text(store.heads()),
         by_zone=zone_counts(station, Path(station_dir), [logged[a.id] for a in everything if a.id in logged],
-                            {a.id: a for a in everything}))
+                            {a.id: a for a in everything}),
+        relays=relays)
 
 
 def _approval_when_aired(store: Store, month: str, planned: list) -> ReviewEvent | None:
