@@ -206,6 +206,7 @@ def officer_makes_the_programme(walk: Walk) -> None:
     assert "Đã lưu kịch bản (1 đoạn đã sửa)" in walk.browser.page_source, said(walk.browser)
     walk.press("#produce-from-script")
     walk.shot("dang-san-xuat")
+    walk.browser.refresh()  # the progress survives a reload
     done = wait_for(walk.browser, "#job-done", 240)
     assert "Đã sản xuất xong" in done.text, said(walk.browser)
     walk.shot("san-xuat-xong")
@@ -218,6 +219,11 @@ def leader_approves(walk: Walk) -> None:
     assert "Phó Chủ tịch UBND xã" in waiting.text  # told on login what waits, by title
     walk.shot("lanh-dao-thay-viec-cho")
     walk.press(f"#waiting a[href$='/m/{MONTH}/review']")
+    ready = walk.browser.execute_async_script(
+        "const done = arguments[arguments.length - 1], a = document.querySelector('audio');"
+        "a.addEventListener('loadedmetadata', () => done(a.readyState), {once: true});"
+        "a.addEventListener('error', () => done(-1), {once: true}); a.load();")
+    assert ready >= 1  # the browser fetched and understood the programme's audio
     decision = walk.find("#decision")
     # On a phone the decision is on the first screen, not below the whole script.
     assert decision.location["y"] < walk.browser.execute_script("return window.innerHeight")
