@@ -158,14 +158,19 @@ def add_people(folder: Path, people: dict = PEOPLE) -> None:
 def make_studio(parent: Path, *, stations: tuple[str, ...] = ("an-lac",), **station_options):
     """A studio app over copies of the sample station (one per name, each with the three
     people of ``PEOPLE``) and a client that can log in as any of them."""
-    from starlette.testclient import TestClient
-
-    from radio.studio.app import create_app
-
     folders = {}
     for name in stations:
         folders[name] = make_station(parent / name, name=name, **station_options)
         add_people(folders[name])
+    return studio_over(folders)
+
+
+def studio_over(folders: dict[str, Path]) -> "StudioClient":
+    """A studio app over station folders a test already has (their people added)."""
+    from starlette.testclient import TestClient
+
+    from radio.studio.app import create_app
+
     return StudioClient(TestClient(create_app(folders, "k" * 48)), folders)
 
 

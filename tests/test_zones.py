@@ -5,6 +5,7 @@ import csv
 import io
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -101,6 +102,16 @@ def test_a_bulletin_for_one_zone_reaches_only_that_zone_and_the_programme_reache
     status = run_cli("player", "status", "-s", str(station), env={"COLUMNS": "200"})
     assert status_row(status.stdout, "Thôn Đông") == ["1", "1", "0", "0", "0", "0"]
     assert status_row(status.stdout, "Thôn Tây") == ["1", "0", "0", "0", "0", "0"]
+    # The studio's operator page shows the same table.
+    from tests.fixtures import add_people, studio_over
+
+    add_people(station)
+    studio = studio_over({"an-lac": station})
+    studio.login("hung")
+    page = studio.client.get("/s/an-lac/player").text
+    today = page[page.index('id="today"'):page.index("</table>", page.index('id="today"'))]
+    rows = [re.findall(r"<td[^>]*>([^<]*)</td>", row) for row in today.split("<tr>")[2:]]
+    assert ["Thôn Đông", "1", "1", "0", "0", "0", "0"] in rows and ["Thôn Tây", "1", "0", "0", "0", "0", "0"] in rows
     now = datetime.now(ZONE)
     period = f"{now.year}-Q{(now.month - 1) // 3 + 1}"
     made = run_cli("report", period, "-s", str(station))

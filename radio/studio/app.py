@@ -680,12 +680,13 @@ async def schedule_change(request: Request) -> Response:
 
 
 async def player_page(request: Request) -> Response:
-    from radio.overview import NO_PLAYER, outputs, players
+    from radio.overview import COUNT_COLUMNS, NO_PLAYER, count_cells, outputs, players
     from radio.player import RESULT_NAMES
 
     folder, account = account_of(request)
     seen = players(folder)
     return page(request, "player.html.j2", account=account, players=seen.players, no_player=NO_PLAYER,
+                count_columns=COUNT_COLUMNS, counts=[count_cells(row) for row in seen.today],
                 playing=seen.playing, upcoming=seen.upcoming, recent=list(reversed(seen.recent)),
                 results=RESULT_NAMES, tampered=seen.tampered, may_control=may(account, "player"),
                 running=any(p.look != "dead" for p in seen.players), outputs=outputs())
