@@ -32,6 +32,19 @@ def pytest_configure(config):
         os.environ[SHARED] = tempfile.mkdtemp(prefix="radio-test-run-")
         config._radio_made_shared = True
     os.environ["RADIO_CACHE_DIR"] = os.path.join(os.environ[SHARED], "cache")
+    _cheap_password_hashes()
+
+
+def _cheap_password_hashes() -> None:
+    """Argon2id at its default cost (a fifth of a second of CPU per hash) is the point on a
+    station; the suite makes some 400 accounts and logs in as many times, which was a fifth
+    of its CPU. Accounts made here carry cheap parameters in their hashes, and every
+    verification — in this process or a studio server's — reads them from the hash."""
+    from argon2 import PasswordHasher
+
+    from radio.studio import accounts
+
+    accounts._hasher = lambda: PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 
 
 def pytest_unconfigure(config):
