@@ -228,3 +228,18 @@ def served_studio(folder: Path):
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+class FakeClock:
+    """A player's clock that moves only when the player sleeps: a day's airings in no time."""
+    def __init__(self, start):
+        self.t = start
+
+    def now(self):
+        return self.t
+
+    def sleep(self, seconds, stop):
+        from datetime import timedelta
+
+        if seconds > 0:
+            self.t += timedelta(seconds=seconds)

@@ -15,23 +15,13 @@ from radio.player.outputs import FileOutput, NullOutput
 from radio.schedule import ScheduleError, add_airing, queued, schedule_month, station_zone
 from radio.store import Store, Tamper, hold_exclusive_lock
 from tests.conftest import run_cli
-from tests.fixtures import make_station
+from tests.fixtures import FakeClock, make_station
 
 MONTH = "2026-12"
 ZONE = station_zone(load_model(sample_station_dir() / "station.yaml", Station))
 BEFORE = datetime(2026, 11, 30, 12, 0, tzinfo=ZONE)
 
 
-class FakeClock:
-    def __init__(self, start):
-        self.t = start
-
-    def now(self):
-        return self.t
-
-    def sleep(self, seconds, stop):
-        if seconds > 0:
-            self.t += timedelta(seconds=seconds)
 
 
 def at(day, hour, minute, second=0.0):

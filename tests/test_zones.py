@@ -24,7 +24,7 @@ from radio.schedule import add_airing, station_zone
 from radio.station import load_station, read_station_file
 from radio.store import Store, Tamper
 from tests.conftest import run_cli
-from tests.fixtures import MONTH, make_station
+from tests.fixtures import MONTH, FakeClock, make_station
 
 ZONE = station_zone(load_model(sample_station_dir() / "station.yaml", Station))
 NOTICE = "Thông báo: thôn Đông cắt điện từ 8 giờ đến 11 giờ sáng mai để sửa đường dây."
@@ -284,16 +284,6 @@ def test_a_bulletin_for_one_cluster_is_heard_on_its_mount_and_not_on_the_other(t
     assert len(tay) > 5 * 44100 and float(abs(tay).max()) < 0.01, said  # silence in Thôn Tây
 
 
-class FakeClock:
-    def __init__(self, start):
-        self.t = start
-
-    def now(self):
-        return self.t
-
-    def sleep(self, seconds, stop):
-        if seconds > 0:
-            self.t += timedelta(seconds=seconds)
 
 
 def test_the_month_airs_in_the_zones_its_rule_names_and_everywhere_once_the_rule_names_none(tmp_path):

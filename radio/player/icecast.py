@@ -275,16 +275,7 @@ class IcecastOutput:
         with self._wake:
             self._airing = airing
             self._wake.notify_all()
-        while not airing.done.wait(0.1):
-            if stop.is_set():
-                airing.cancelled = True
-            if not self._thread.is_alive():  # the feeder failed: say so rather than wait forever
-                break
-        if not airing.sent_any:
-            raise PlaybackError(f"Không phát được lên máy chủ Icecast {self.where}: "
-                                f"{airing.last_error or 'không kết nối được'}.",
-                                hint="kiểm tra máy chủ Icecast đang chạy, địa chỉ, cổng và mật khẩu ở mục icecast: của station.yaml.")
-        return airing.note()
+        return self._sent(airing, stop)
 
     def play_live(self, frames: Iterator[tuple[bytes, float]], clock: Clock, stop: threading.Event,
                   title: str = "") -> str | None:
@@ -305,10 +296,14 @@ class IcecastOutput:
                 airing.cancelled = True
                 break
         airing.live_ended = True
+        return self._sent(airing, stop)
+
+    def _sent(self, airing: "_Airing", stop: threading.Event) -> str | None:
+        """Wait until the feeder has sent ``airing`` (or it is cut); its note, or why nothing went out."""
         while not airing.done.wait(0.1):
             if stop.is_set():
                 airing.cancelled = True
-            if not self._thread.is_alive():
+            if not self._thread.is_alive():  # the feeder failed: say so rather than wait forever
                 break
         if not airing.sent_any:
             raise PlaybackError(f"Không phát được lên máy chủ Icecast {self.where}: "
