@@ -73,6 +73,11 @@ class Bulletin(Model):
     #: and the item's own id there, so importing it again finds it (radio/importer.py).
     source: str | None = Field(default=None, pattern=SLUG_PATTERN, max_length=64)
     source_item: str | None = Field(default=None, min_length=1, max_length=200)
+    #: The delivered item's digest: the same id delivered with other words, level, zones or
+    #: times is a revision, not a duplicate (radio/importer.py).
+    source_digest: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
+    #: The bulletin this one revises; approving this one withdraws that one's unaired airings.
+    revises: str | None = Field(default=None, pattern=SLUG_PATTERN, max_length=64)
 
     @model_validator(mode="after")
     def _one_source_and_an_interval(self) -> Bulletin:
@@ -232,13 +237,15 @@ def new_bulletin(station_dir: Path, *, level: str, text: str | None = None, reco
                  title: str | None = None, at: str | datetime | None = None, repeat: int = 1,
                  every_min: float | None = None, issued_by: str | None = None, role: str | None = None,
                  approve_now: bool = False, now: datetime | None = None, zones: list[str] = (),
-                 valid_until: datetime | None = None, origin: tuple[str, str] | None = None) -> Made:
+                 valid_until: datetime | None = None, origin: tuple[str, str] | None = None,
+                 source_digest: str | None = None, revises: str | None = None) -> Made:
     """Write the bulletin, read it (or clean the recording), master it after the attention
     tone and record its making in the review trail. ``approve_now`` is the station's one-step
     emergency (``bulletins.leader_issues_emergency``): the issue and the approval both
     recorded, the approval by the same person. ``zones``: the station's zones it reaches
     (none: every zone). ``at`` as the officer types it, or a moment an importer read (one
-    already past: on approval); ``origin``: an importer's (source id, item id)."""
+    already past: on approval); ``origin``: an importer's (source id, item id), with the
+    delivered item's ``source_digest``; ``revises``: the bulletin a changed delivery replaces."""
     from radio.schedule import station_zone
 
     station_dir = Path(station_dir)
@@ -285,7 +292,8 @@ def new_bulletin(station_dir: Path, *, level: str, text: str | None = None, reco
                         recording_sha256=_sha256(source) if source else None, at=when, repeat=repeat,
                         every_min=every_min if repeat > 1 else None, zones=zones, issued_by=issued_by,
                         issued_at=now_iso(), valid_until=valid_until,
-                        source=origin[0] if origin else None, source_item=origin[1] if origin else None)
+                        source=origin[0] if origin else None, source_item=origin[1] if origin else None,
+                        source_digest=source_digest, revises=revises)
     save_model(files.script, bulletin, _HEADER)
     try:
         manifest = produce(files, station, bulletin)
@@ -506,6 +514,10 @@ def approve_bulletin(station_dir: Path, bulletin_id: str, by: str, role: str, no
                             note=note, script_sha256=content, audio_sha256=audio[1])
         event = record_with_version(store, event, files.programme, audio[0], event)
     schedule_bulletin(Path(station_dir), files, bulletin.level, times, now=now, zones=bulletin.zones)
+    if bulletin.revises and read_bulletin_quietly(station_dir, bulletin.revises) is not None:
+        # Both must never air: the earlier words give way to the revision approved now.
+        reject_bulletin(station_dir, bulletin.revises, by, role,
+                        f"Đã có bản sửa {files.id}, được duyệt lúc {now:%H:%M %d/%m/%Y}.")
     return event
 
 

@@ -17,6 +17,8 @@ are imported all the same. Module level stays light: the plugin registry imports
 """
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import json
 import os
 import tempfile
@@ -456,16 +458,24 @@ def import_bulletins(station_dir: Path, *, now: datetime | None = None) -> list[
     return outcomes
 
 
-def already_imported(station_dir: Path) -> dict[tuple[str, str], str]:
-    """(source, item id) → bulletin id, for every bulletin an importer made."""
+def already_imported(station_dir: Path) -> dict[tuple[str, str], tuple[str, str | None]]:
+    """(source, item id) → (bulletin id, the delivered item's digest) of the newest bulletin
+    an importer made of that item."""
     from radio.bulletin import list_bulletin_ids, read_bulletin_quietly
 
     taken = {}
-    for ident in list_bulletin_ids(station_dir):
+    for ident in list_bulletin_ids(station_dir):  # newest first: the first one found stays
         bulletin = read_bulletin_quietly(station_dir, ident)
         if bulletin is not None and bulletin.source and bulletin.source_item:
-            taken[(bulletin.source, bulletin.source_item)] = ident
+            taken.setdefault((bulletin.source, bulletin.source_item), (ident, bulletin.source_digest))
     return taken
+
+
+def item_digest(item: Inbound) -> str:
+    """What a delivery says, whatever its layout: a change of any of it is a revision."""
+    said = {name: value.isoformat() if isinstance(value, datetime) else value
+            for name, value in dataclasses.asdict(item).items()}
+    return hashlib.sha256(json.dumps(said, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
 
 
 def _from_source(station_dir: Path, source: Source, taken: dict, zone, now: datetime) -> list[Outcome]:
@@ -493,25 +503,27 @@ def _take(station_dir: Path, spec: SourceSpec, delivery: Delivery, taken: dict, 
         item = read_item(delivery.item, zone)
     except ImporterError as exc:
         return outcome(BROKEN, f"{exc.message}; bỏ qua.")
-    if (spec.id, item.id) in taken:
-        ident = taken[(spec.id, item.id)]
-        return outcome(DUPLICATE, f"bản tin '{item.id}' đã nhận trước đây (mã {ident}); không tạo lại.", ident)
+    digest = item_digest(item)
+    earlier, earlier_digest = taken.get((spec.id, item.id), (None, None))
+    if earlier is not None and earlier_digest in (None, digest):  # (an import before digests: same)
+        return outcome(DUPLICATE, f"bản tin '{item.id}' đã nhận trước đây (mã {earlier}); không tạo lại.", earlier)
     if item.valid_until is not None and item.valid_until <= now:
         return outcome(EXPIRED, f"bản tin '{item.id}' đã hết hiệu lực lúc {item.valid_until:%H:%M %d/%m/%Y}; "
                                 "không nhận.")
     try:
-        made = _make(station_dir, spec, delivery, item, now)
+        made = _make(station_dir, spec, delivery, item, now, digest, earlier)
     except RadioError as exc:
         return outcome(_blame(exc), f"không tạo được bản tin '{item.id}': {exc}")
     except Exception as exc:  # one item must never stop the others
         return outcome(FAILED, f"không tạo được bản tin '{item.id}' ({type(exc).__name__}: {exc}).")
-    taken[(spec.id, item.id)] = made.files.id
+    taken[(spec.id, item.id)] = (made.files.id, digest)
     name = made.bulletin.level_name.lower()
+    revision = f" — bản sửa của {earlier}, bản này thay bản đó khi được duyệt" if earlier else ""
     if made.approval is not None:
-        return outcome(APPROVED, f"đã nhận {name} «{made.bulletin.title}» (mã {made.files.id}) và duyệt ngay: "
-                                 "đài tin cậy nguồn này với bản tin khẩn cấp.", made.files.id)
-    return outcome(IMPORTED, f"đã nhận {name} «{made.bulletin.title}» (mã {made.files.id}); chờ lãnh đạo duyệt.",
-                   made.files.id)
+        return outcome(APPROVED, f"đã nhận {name} «{made.bulletin.title}» (mã {made.files.id}){revision} và duyệt "
+                                 "ngay: đài tin cậy nguồn này với bản tin khẩn cấp.", made.files.id)
+    return outcome(IMPORTED, f"đã nhận {name} «{made.bulletin.title}» (mã {made.files.id}){revision}; "
+                             "chờ lãnh đạo duyệt.", made.files.id)
 
 
 def _blame(exc: RadioError) -> str:
@@ -523,7 +535,8 @@ def _blame(exc: RadioError) -> str:
     return BROKEN if isinstance(exc, (ImporterError, BulletinError, RecordingError)) else FAILED
 
 
-def _make(station_dir: Path, spec: SourceSpec, delivery: Delivery, item: Inbound, now: datetime):
+def _make(station_dir: Path, spec: SourceSpec, delivery: Delivery, item: Inbound, now: datetime,
+          digest: str, revises: str | None):
     from radio.bulletin import EMERGENCY, approve_bulletin, new_bulletin
 
     with tempfile.TemporaryDirectory(prefix="radio-import-") as scratch:
@@ -535,7 +548,7 @@ def _make(station_dir: Path, spec: SourceSpec, delivery: Delivery, item: Inbound
         made = new_bulletin(station_dir, level=item.level, text=item.text, recording=recording, title=item.title,
                             at=item.at, repeat=item.repeat, every_min=item.every_min, issued_by=spec.label,
                             role=SOURCE_ROLE, now=now, zones=item.zones, valid_until=item.valid_until,
-                            origin=(spec.id, item.id))
+                            origin=(spec.id, item.id), source_digest=digest, revises=revises)
     if item.level == EMERGENCY and spec.trusted_for_emergency:
         made.approval = approve_bulletin(
             station_dir, made.files.id, spec.label, TRUSTED_ROLE,

@@ -106,6 +106,33 @@ def test_the_same_item_imported_twice_makes_one_bulletin_and_an_expired_one_none
     assert len(list_bulletins(station)) == 1
 
 
+def test_a_changed_item_under_the_same_id_is_a_revision_that_replaces_the_first_when_approved(station):
+    inbox = folder_source(station)
+    first = {"id": "BAO-3", "level": "uu-tien", "text": NOTICE}
+    drop(inbox, "bao.json", first)
+    [taken] = import_bulletins(station)
+    approved = run_cli("bulletin", "approve", taken.bulletin_id, "--by", "Trần Văn Bình", "--role", "Chủ tịch",
+                       "-s", str(station))
+    assert approved.returncode == 0, approved.stderr
+    old = files_of(station, taken.bulletin_id)
+    assert len(queued(Store(station), programme=old.key)) == 1
+    drop(inbox, "bao-2.json", first)  # delivered again, the same: nothing new
+    assert [o.kind for o in import_bulletins(station)] == [DUPLICATE]
+    drop(inbox, "bao-3.json", {**first, "text": "Bão số 3 đổi hướng. Bà con vùng trũng sơ tán trước 17 giờ."})
+    [revised] = import_bulletins(station)
+    assert revised.kind == IMPORTED and f"bản sửa của {taken.bulletin_id}" in revised.message
+    new = files_of(station, revised.bulletin_id)
+    assert queued(Store(station), programme=new.key) == []  # the revision waits for the leader too
+    assert len(queued(Store(station), programme=old.key)) == 1  # and the first words stand until then
+    approved = run_cli("bulletin", "approve", revised.bulletin_id, "--by", "Trần Văn Bình", "--role", "Chủ tịch",
+                       "-s", str(station))
+    assert approved.returncode == 0, approved.stderr
+    assert len(queued(Store(station), programme=new.key)) == 1
+    assert queued(Store(station), programme=old.key) == []  # never both
+    [withdrawn] = [e for e in Store(station).review_events(str(old.key)) if e.action == "reject"]
+    assert f"Đã có bản sửa {revised.bulletin_id}" in withdrawn.note
+
+
 def test_broken_files_are_named_in_vietnamese_and_never_stop_the_others(station):
     inbox = folder_source(station)
     drop(inbox, "khong-phai-json.json", '{"id": "X", "level": ')
