@@ -22,6 +22,9 @@ import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from tests.fixtures import wait_for  # noqa: E402 — the tests' polling, the repository's root on the path
+
 TARGET_READY_S = 10.0
 TARGET_FIRST_SOUND_S = 2.0
 NOTICE = ("Thông báo của Ủy ban nhân dân xã: do ảnh hưởng của bão số 3, từ 17 giờ ngày 05/12/2026 có mưa "
@@ -62,16 +65,6 @@ def played(folder: Path) -> list[dict]:
     return [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()] if log.exists() else []
 
 
-def wait_for(condition, seconds: float = 120):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        found = condition()
-        if found:
-            return found
-        time.sleep(0.05)
-    raise TimeoutError
-
-
 def first_sound(folder: Path, rounds: int = 3) -> list[float]:
     from radio.bulletin import approve_bulletin, new_bulletin
     from radio.config import load_model
@@ -89,16 +82,17 @@ def first_sound(folder: Path, rounds: int = 3) -> list[float]:
         for bulletin_id in waiting:
             now = datetime.now(zone)
             add_airing(folder, "2026-12", (now + timedelta(seconds=2)).replace(tzinfo=None), now=now, force=True)
-            wait_for(lambda: Store(folder, readonly=True).now_playing())
+            wait_for(lambda: Store(folder, readonly=True).now_playing(), 120, "the programme on air", every=0.05)
             time.sleep(0.5)
             seen = len(played(folder))
             approve_bulletin(folder, bulletin_id, "Kiểm tra", "Máy")
             approved = datetime.now(zone)
-            entry = wait_for(lambda: next((e for e in played(folder)[seen:] if bulletin_id in e["source"]), None))
+            entry = wait_for(lambda: next((e for e in played(folder)[seen:] if bulletin_id in e["source"]), None),
+                             120, "the emergency aired", every=0.05)
             latencies.append((datetime.fromisoformat(entry["at"]) - approved).total_seconds())
             # The cut programme is queued again after it; the next round starts once all is played.
             wait_for(lambda: all(a.planned_at < datetime.now(zone) - timedelta(seconds=a.duration_s + 1)
-                                 for a in queued(Store(folder, readonly=True))))
+                                 for a in queued(Store(folder, readonly=True))), 120, "everything played", every=0.05)
     finally:
         daemon.send_signal(signal.SIGTERM)
         daemon.wait(timeout=30)

@@ -12,7 +12,11 @@ import fcntl
 import hashlib
 import os
 import shutil
+import signal
+import subprocess
+import sys
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -243,3 +247,36 @@ class FakeClock:
 
         if seconds > 0:
             self.t += timedelta(seconds=seconds)
+
+
+# -- the real player daemon ---------------------------------------------------------------------
+
+def player_daemon(station: Path, *extra: str, output: str | None = "null,file") -> subprocess.Popen:
+    """``radio player run`` on ``station`` in a process of its own (``output=None``: the
+    outputs station.yaml gives, its zones'), its words kept for the test."""
+    chosen = ["--output", output] if output else []
+    return subprocess.Popen([sys.executable, "-m", "radio", "player", "run", "-s", str(station), *chosen, *extra],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            env={**os.environ, "COLUMNS": "200"})
+
+
+def stop_daemon(process: subprocess.Popen, sig: int = signal.SIGTERM) -> str:
+    """Signal the daemon and wait for it (killed if it does not end in 30 s); what it said."""
+    process.send_signal(sig)
+    try:
+        return process.communicate(timeout=30)[0]
+    except subprocess.TimeoutExpired:
+        process.kill()
+        return process.communicate()[0]
+
+
+def wait_for(condition: Callable[[], object], seconds: float = 90, what: str = "", every: float = 0.1):
+    """What ``condition()`` returns once it is true, asked every ``every`` s; after
+    ``seconds`` a test failure naming ``what``."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        found = condition()
+        if found:
+            return found
+        time.sleep(every)
+    raise AssertionError(f"did not happen in {seconds} s: {what}")

@@ -1,10 +1,6 @@
 """Bulletins on air with the real daemon (issue 32): an emergency pre-empts what plays, a
 priority bulletin goes before the next programme, repeats survive a SIGKILL."""
 import json
-import os
-import signal
-import subprocess
-import sys
 import time
 from datetime import datetime, timedelta
 
@@ -18,7 +14,7 @@ from radio.player import as_run_log
 from radio.schedule import REQUEUED_SLOT, RESUMED_SLOT, add_airing, queued, station_zone
 from radio.store import Store
 from tests.conftest import run_cli
-from tests.fixtures import make_station
+from tests.fixtures import make_station, player_daemon, stop_daemon, wait_for
 
 MONTH = "2026-12"
 ZONE = station_zone(load_model(sample_station_dir() / "station.yaml", Station))
@@ -32,32 +28,6 @@ def station(tmp_path):
     path = folder / "station.yaml"
     path.write_text(path.read_text(encoding="utf-8") + "bulletins:\n  gap_s: 1\n", encoding="utf-8")
     return folder
-
-
-def daemon(station, *extra, output="null,file"):
-    return subprocess.Popen([sys.executable, "-m", "radio", "player", "run", "-s", str(station),
-                             "--output", output, *extra],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            env={**os.environ, "COLUMNS": "200"})
-
-
-def stop(process, sig=signal.SIGTERM):
-    process.send_signal(sig)
-    try:
-        return process.communicate(timeout=30)[0]
-    except subprocess.TimeoutExpired:
-        process.kill()
-        return process.communicate()[0]
-
-
-def wait_for(condition, seconds=90, what=""):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        found = condition()
-        if found:
-            return found
-        time.sleep(0.1)
-    raise AssertionError(f"did not happen in {seconds} s: {what}")
 
 
 def played(station):
@@ -78,7 +48,7 @@ def test_an_emergency_approved_while_a_programme_plays_is_on_air_within_two_seco
     made = new_bulletin(station, level="khan-cap", text=NOTICE)
     now = datetime.now(ZONE)
     add_airing(station, MONTH, (now + timedelta(seconds=4)).replace(tzinfo=None), now=now, force=True)
-    player = daemon(station)
+    player = player_daemon(station)
     try:
         wait_for(lambda: Store(station, readonly=True).now_playing(), what="the programme on air")
         time.sleep(4)  # well into the 16.7 s programme
@@ -90,7 +60,7 @@ def test_an_emergency_approved_while_a_programme_plays_is_on_air_within_two_seco
         [requeued] = wait_for(lambda: [e for e in finished(station, MONTH) if e.result == "aired"],
                               what="the programme played again after the emergency")
     finally:
-        said = stop(player)
+        said = stop_daemon(player)
     starts = dict((source, at) for at, source in reversed(played(station)))
     emergency_start = next(at for source, at in starts.items() if "bulletins/" in source)
     assert (emergency_start - approved_at).total_seconds() < 2.0, said
@@ -126,11 +96,11 @@ def test_a_priority_bulletin_plays_before_the_next_programme(station):
     approved = run_cli("bulletin", "approve", made.files.id, "--by", "Trần Văn Bình", "--role", "Chủ tịch",
                        "-s", str(station))
     assert approved.returncode == 0, approved.stderr
-    player = daemon(station)
+    player = player_daemon(station)
     try:
         wait_for(lambda: finished(station, MONTH), what="the programme aired")
     finally:
-        stop(player)
+        stop_daemon(player)
     [bulletin] = as_run_log(Store(station), programme=made.files.key)
     [programme] = as_run_log(Store(station), programme=MONTH)
     assert bulletin.result == programme.result == "aired"
@@ -148,17 +118,17 @@ def test_repeats_survive_a_sigkill_and_a_restart_exactly_once_each(station):
     assert [a.planned_at.strftime("%H:%M") for a in airings] == ["10:00", "10:01", "10:02"]
     start = datetime.combine(tomorrow, datetime.min.time(), ZONE).replace(hour=9, minute=59, second=58)
     rehearsal = f"{start.isoformat()}@10@{time.time()}"  # the same station clock across the restart
-    first = daemon(station, "--rehearse", rehearsal)
+    first = player_daemon(station, "--rehearse", rehearsal)
     try:
         wait_for(lambda: finished(station, made.files.key), what="the first airing")
     finally:
         first.kill()
         first.wait()
-    second = daemon(station, "--rehearse", rehearsal)
+    second = player_daemon(station, "--rehearse", rehearsal)
     try:
         wait_for(lambda: len(finished(station, made.files.key)) == 3, what="all three airings")
     finally:
-        stop(second)
+        stop_daemon(second)
     entries = as_run_log(Store(station), programme=made.files.key)
     assert sorted(e.airing_id for e in entries) == [a.id for a in airings]
     assert [e.result for e in entries] == ["aired"] * 3
@@ -183,7 +153,7 @@ def test_a_listener_of_the_icecast_mount_hears_the_emergency_within_two_seconds(
         made = new_bulletin(station, level="khan-cap", text=NOTICE)
         now = datetime.now(ZONE)
         add_airing(station, MONTH, (now + timedelta(seconds=6)).replace(tzinfo=None), now=now, force=True)
-        player = daemon(station, output="icecast")
+        player = player_daemon(station, output="icecast")
         listener = None
         try:
             wait_for(lambda: Store(station, readonly=True).now_playing(), what="the programme on air")
@@ -197,7 +167,7 @@ def test_a_listener_of_the_icecast_mount_hears_the_emergency_within_two_seconds(
         finally:
             if listener is not None:
                 listener.stop()
-            said = stop(player)
+            said = stop_daemon(player)
         tone = decode(require_airable(made.files, Store(station)).mp3, LISTEN_RATE)[: int(1.4 * LISTEN_RATE)]
         heard = listener.samples()
         match = fftconvolve(heard, tone[::-1], mode="valid")

@@ -17,7 +17,7 @@ from radio.schedule import EMERGENCY_SLOT, queued, station_zone
 from radio.station import BulletinFiles, load_station
 from radio.store import Store
 from tests.conftest import run_cli
-from tests.fixtures import make_station
+from tests.fixtures import make_station, player_daemon, stop_daemon, wait_for
 
 NOTICE = "Thông báo: chiều nay bão số 3 đổ bộ. Đề nghị bà con ở trong nhà, không ra đồng."
 SOURCE = "Hệ thống thông tin nguồn tỉnh"
@@ -230,10 +230,7 @@ def test_the_players_importer_thread_queues_a_trusted_emergency_and_says_it_once
     try:
         drop(inbox, "khan.json", {"id": "KC-9", "level": "khan-cap", "text": NOTICE})
         drop(inbox, "hong.json", "không phải JSON")
-        deadline = time.monotonic() + 120
-        while not queued(Store(station)) and time.monotonic() < deadline:
-            time.sleep(0.2)
-        [airing] = queued(Store(station))
+        [airing] = wait_for(lambda: queued(Store(station)), 120, "the trusted emergency queued", every=0.2)
         assert airing.slot_id == EMERGENCY_SLOT
         looked = len(said)
         time.sleep(2.5)  # two more looks: nothing new is said again
@@ -289,19 +286,18 @@ def test_an_rss_feed_over_http_is_read_as_the_same_shape(station, feed):
 
 def test_the_running_player_takes_a_trusted_emergency_from_the_folder_and_airs_it(station):
     from radio.player import as_run_log
-    from tests.test_bulletin_player import daemon, stop, wait_for
 
     inbox = station / "inbox"
     inbox.mkdir()
     with_sources(station, {"id": "tinh", "name": SOURCE, "type": "folder", "folder": "inbox",
                            "trusted_for_emergency": True}, every_s=1)
-    process = daemon(station)
+    process = player_daemon(station)
     try:
         drop(inbox, "khan.json", {"id": "KC-11", "level": "khan-cap", "text": "Thông báo khẩn: nước sông đang lên."})
         aired = wait_for(lambda: [e for e in as_run_log(Store(station, readonly=True)) if e.result == "aired"],
                          120, "the imported emergency aired")
     finally:
-        said = stop(process)
+        said = stop_daemon(process)
     [bulletin] = list_bulletins(station)
     assert aired[0].programme == files_of(station, bulletin.bulletin.id).key
     assert "duyệt ngay" in " ".join(said.split()), said

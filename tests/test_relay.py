@@ -24,9 +24,9 @@ from radio.reports.period import period_of
 from radio.schedule import queued, schedule_relays
 from radio.store import Store
 from tests.conftest import run_cli
-from tests.fixtures import make_station
+from tests.fixtures import make_station, player_daemon, stop_daemon, wait_for
 from tests.icecast_server import ICECAST, LISTEN_RATE, SOURCE_PASSWORD, IcecastServer, Listener
-from tests.test_bulletin_player import ZONE, daemon, stop, wait_for
+from tests.test_bulletin_player import ZONE
 
 RELAY = ProgrammeKey("relay", "tiep-song-tinh")
 SOURCE_HZ, FALLBACK_HZ = 440, 1000
@@ -166,7 +166,7 @@ def test_a_relay_from_an_icecast_mount_survives_the_sources_restart_with_the_fal
     # the source 2 s (8 station seconds) before it.
     with open(path, "a", encoding="utf-8") as profile:  # the commune's own loudspeakers' mount
         profile.write(server.section("/an-lac.mp3"))
-    player = daemon(folder, "--rehearse", f"{start.isoformat()}@4", output="null,file,icecast")
+    player = player_daemon(folder, "--rehearse", f"{start.isoformat()}@4", output="null,file,icecast")
     listener = None
     try:
         source.start()
@@ -186,7 +186,7 @@ def test_a_relay_from_an_icecast_mount_survives_the_sources_restart_with_the_fal
     finally:
         if listener is not None:
             listener.stop()
-        said = stop(player)
+        said = stop_daemon(player)
         source.stop()
         server.remove()
     assert entry.result == "aired", (entry, said)
@@ -228,7 +228,7 @@ def test_an_emergency_preempts_a_relay_which_goes_on_after_it_for_the_rest_of_it
     path = folder / "station.yaml"
     path.write_text(path.read_text(encoding="utf-8") + "bulletins:\n  gap_s: 1\n", encoding="utf-8")
     made = new_bulletin(folder, level="khan-cap", text=NOTICE)
-    player = daemon(folder, output="null,file")
+    player = player_daemon(folder, output="null,file")
     try:
         source.start()
         wait_for(lambda: Store(folder, readonly=True).now_playing(), seconds=30, what="the relay on air")
@@ -240,7 +240,7 @@ def test_an_emergency_preempts_a_relay_which_goes_on_after_it_for_the_rest_of_it
         wait_for(lambda: len(as_run_log(Store(folder, readonly=True), programme=RELAY)) == 2, what="the relay again")
         time.sleep(2)
     finally:
-        said = stop(player)
+        said = stop_daemon(player)
         source.stop()
         server.remove()
     cut, rest = as_run_log(Store(folder), programme=RELAY)

@@ -10,7 +10,7 @@ from datetime import datetime
 import pytest
 
 from radio.store import Store
-from tests.fixtures import MONTH, PASSWORD, make_studio
+from tests.fixtures import MONTH, PASSWORD, make_studio, wait_for
 from tests.test_reports import ZONE, log_airing
 from tests.test_studio_browser import CHROMIUM, DRIVER, browser  # noqa: F401 - fixture
 
@@ -146,9 +146,7 @@ def test_stopping_the_player_mid_airing_logs_the_airing_as_cut(studio):
         assert running(folder)
         add_airing(folder, MONTH, datetime.now(ZONE).replace(tzinfo=None, microsecond=0) + timedelta(seconds=2),
                    force=True)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and not any(b.playing_id for b in heartbeats(folder)):
-            time.sleep(0.2)
+        wait_for(lambda: any(b.playing_id for b in heartbeats(folder)), 60, "the airing on air", every=0.2)
         playing = " ".join(visible(studio.client.get("/s/an-lac/player").text).split())
         assert re.search(r"\(đầu ra null\): đang phát lượt \d+", playing), playing
         stopped = studio.client.post("/s/an-lac/player/stop", data={"csrf": token})

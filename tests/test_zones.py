@@ -4,11 +4,7 @@ status and reports count per zone."""
 import csv
 import io
 import json
-import os
 import re
-import signal
-import subprocess
-import sys
 import time
 from datetime import datetime, timedelta
 
@@ -24,7 +20,7 @@ from radio.schedule import add_airing, station_zone
 from radio.station import load_station, read_station_file
 from radio.store import Store, Tamper
 from tests.conftest import run_cli
-from tests.fixtures import MONTH, FakeClock, make_station
+from tests.fixtures import MONTH, FakeClock, make_station, player_daemon, stop_daemon, wait_for
 
 ZONE = station_zone(load_model(sample_station_dir() / "station.yaml", Station))
 NOTICE = "Thông báo: thôn Đông cắt điện từ 8 giờ đến 11 giờ sáng mai để sửa đường dây."
@@ -62,19 +58,12 @@ def heard(station, folder):
 
 def air_everything(station, expected):
     """The real daemon, with the zones' outputs, until ``expected`` entries are closed."""
-    process = subprocess.Popen([sys.executable, "-m", "radio", "player", "run", "-s", str(station)],
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                               env={**os.environ, "COLUMNS": "200"})
+    process = player_daemon(station, output=None)
     try:
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            done = [e for e in as_run_log(Store(station, readonly=True)) if e.result != "playing"]
-            if len(done) >= expected:
-                break
-            time.sleep(0.1)
+        wait_for(lambda: len([e for e in as_run_log(Store(station, readonly=True)) if e.result != "playing"])
+                 >= expected, what=f"{expected} airings closed")
     finally:
-        process.send_signal(signal.SIGTERM)
-        said = process.communicate(timeout=30)[0]
+        said = stop_daemon(process)
     return said
 
 
@@ -246,8 +235,7 @@ def test_a_bulletin_for_one_cluster_is_heard_on_its_mount_and_not_on_the_other(t
                    "  - id: thon-dong\n    name: Thôn Đông\n    outputs:\n      - {type: icecast, mount: /dong.mp3}\n"
                    "  - id: thon-tay\n    name: Thôn Tây\n    outputs:\n      - {type: icecast, mount: /tay.mp3}\n")
         made = new_bulletin(station, level="thuong", text=NOTICE, zones=["thon-dong"])
-        process = subprocess.Popen([sys.executable, "-m", "radio", "player", "run", "-s", str(station)],
-                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        process = player_daemon(station, output=None)
         listeners = []
         try:
             def mounts():
@@ -258,24 +246,19 @@ def test_a_bulletin_for_one_cluster_is_heard_on_its_mount_and_not_on_the_other(t
                         return set()
                 return {s["listenurl"].rsplit("/", 1)[-1] for s in (sources if isinstance(sources, list) else [sources])}
 
-            deadline = time.monotonic() + 60
-            while {"dong.mp3", "tay.mp3"} - mounts() and time.monotonic() < deadline:
-                time.sleep(0.1)
+            wait_for(lambda: not {"dong.mp3", "tay.mp3"} - mounts(), 60, "both mounts on the server")
             listeners = [Listener(server.url("/dong.mp3")), Listener(server.url("/tay.mp3"))]
             time.sleep(1)
             approved = run_cli("bulletin", "approve", made.files.id, "--by", "Trần Văn Bình",
                                "--role", "Chủ tịch UBND xã", "-s", str(station))
             assert approved.returncode == 0, approved.stderr
-            deadline = time.monotonic() + 60
-            while time.monotonic() < deadline and not [
-                    e for e in as_run_log(Store(station, readonly=True)) if e.result != "playing"]:
-                time.sleep(0.1)
+            wait_for(lambda: [e for e in as_run_log(Store(station, readonly=True)) if e.result != "playing"],
+                     60, "the bulletin aired")
             time.sleep(1)  # what was sent 0.3 s ahead reaches the listeners
         finally:
             for listener in listeners:
                 listener.stop()
-            process.send_signal(signal.SIGTERM)
-            said = process.communicate(timeout=30)[0]
+            said = stop_daemon(process)
     finally:
         server.remove()
     [entry] = as_run_log(Store(station), programme=made.files.key)
