@@ -30,10 +30,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from radio.errors import RadioError
-from radio.models import SLUG_PATTERN, Model
+from radio.models import SLUG_PATTERN, Model, PartChoice
 from radio.plugins import Plugin, Registry
 
 FEED_MAX_BYTES = 5 * 1024 * 1024
@@ -53,19 +53,13 @@ class ImporterError(RadioError):
 
 # -- station.yaml -------------------------------------------------------------------------
 
-class SourceSpec(BaseModel):
+class SourceSpec(PartChoice):
     """One source: its id (the issuer bulletins name), the importer type that reads it and
     that type's own settings (a folder, an address), checked by the type's ``options``."""
-    model_config = ConfigDict(extra="allow", str_strip_whitespace=True, defer_build=True)
     id: str = Field(pattern=SLUG_PATTERN, max_length=64)
     name: str | None = Field(default=None, min_length=1, max_length=120)
-    type: str = Field(pattern=SLUG_PATTERN)
     #: An emergency from this source is approved on arrival (the commune decided so).
     trusted_for_emergency: bool = False
-
-    @property
-    def options(self) -> dict:
-        return dict(self.model_extra or {})
 
     @property
     def label(self) -> str:

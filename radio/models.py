@@ -336,18 +336,23 @@ def unknown_zone(zone_id: str, known: list[str]) -> str:
     return f"không có vùng '{zone_id}' trong station.yaml (có: {', '.join(known)})"
 
 
-class ZoneOutput(BaseModel):
-    """One output of a zone: a kind of output (``type``: system, file, icecast or a plugin's)
-    and what this one use of it sets over the plugin's own section (a mount, a folder).
-    Those settings are checked by the output's plugin when the station is read."""
+class PartChoice(BaseModel):
+    """A plugin part chosen by its ``type`` in station.yaml, with that part's own settings
+    written beside it (a mount, a folder, an address): kept as given here, checked by the
+    part's ``options`` model when the station is read."""
     model_config = ConfigDict(extra="allow", str_strip_whitespace=True, defer_build=True)
     type: str = Field(pattern=SLUG_PATTERN)
-    # What the as-run log and status call it; left out, made from the type and its settings.
-    name: str | None = Field(default=None, min_length=1, max_length=80)
 
     @property
     def options(self) -> dict:
         return dict(self.model_extra or {})
+
+
+class ZoneOutput(PartChoice):
+    """One output of a zone: a kind of output (``type``: system, file, icecast or a plugin's)
+    and what this one use of it sets over the plugin's own section (a mount, a folder)."""
+    # What the as-run log and status call it; left out, made from the type and its settings.
+    name: str | None = Field(default=None, min_length=1, max_length=80)
 
     @property
     def label(self) -> str:
