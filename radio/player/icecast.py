@@ -29,7 +29,7 @@ import time
 import urllib.parse
 import urllib.request
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
@@ -266,30 +266,16 @@ class IcecastOutput:
         frames = mp3_frames(data)
         if not frames:
             raise PlaybackError(f"Tệp {sound.name} không có khung MP3 nào để phát trực tuyến.")
-        feeding = self._thread is not None and self._thread.is_alive()
-        self.open()
-        airing = _Airing(data, frames, title or Path(sound.name).stem, time.monotonic(), self.zone)
-        if feeding and not self.connected:  # down already: the gap starts with the airing
-            airing.lost(self.last_error or "chưa kết nối được")
-        self._announce(airing.title)
-        with self._wake:
-            self._airing = airing
-            self._wake.notify_all()
+        airing = self._hand_over(lambda: _Airing(data, frames, title or Path(sound.name).stem, time.monotonic(),
+                                                 self.zone))
         return self._sent(airing, stop)
 
     def play_live(self, frames: Iterator[tuple[bytes, float]], clock: Clock, stop: threading.Event,
                   title: str = "") -> str | None:
         """A relay: its frames go out as they come, with its title; a gap of the mount is
         noted as for a programme (what the mount missed is skipped, the relay stays live)."""
-        feeding = self._thread is not None and self._thread.is_alive()
-        self.open()
-        airing = _Airing(b"", [], title or "Tiếp sóng", time.monotonic(), self.zone, live=deque())
-        if feeding and not self.connected:
-            airing.lost(self.last_error or "chưa kết nối được")
-        self._announce(airing.title)
-        with self._wake:
-            self._airing = airing
-            self._wake.notify_all()
+        airing = self._hand_over(lambda: _Airing(b"", [], title or "Tiếp sóng", time.monotonic(), self.zone,
+                                                 live=deque()))
         for frame in frames:
             airing.live.append(frame)
             if stop.is_set() or not self._thread.is_alive():
@@ -297,6 +283,20 @@ class IcecastOutput:
                 break
         airing.live_ended = True
         return self._sent(airing, stop)
+
+    def _hand_over(self, make: Callable[[], "_Airing"]) -> "_Airing":
+        """The connection opened, then the airing made (its clock starts once connected) and
+        given to the feeder thread with its title."""
+        feeding = self._thread is not None and self._thread.is_alive()
+        self.open()
+        airing = make()
+        if feeding and not self.connected:  # down already: the gap starts with the airing
+            airing.lost(self.last_error or "chưa kết nối được")
+        self._announce(airing.title)
+        with self._wake:
+            self._airing = airing
+            self._wake.notify_all()
+        return airing
 
     def _sent(self, airing: "_Airing", stop: threading.Event) -> str | None:
         """Wait until the feeder has sent ``airing`` (or it is cut); its note, or why nothing went out."""
