@@ -44,6 +44,23 @@ def test_interpolator_and_upsampling_are_scipys():
     np.testing.assert_array_equal(kernels.upfirdn(taps, SPEECH_LIKE, 4), signal.upfirdn(taps, SPEECH_LIKE, 4))
 
 
+@pytest.mark.parametrize("size", [1, 11, 50_001])
+def test_true_peak_envelope_is_scipys_upsampling_aligned_to_each_sample(size):
+    """The limiter's polyphase product gives, at every sample, the largest of the sample and
+    the three values scipy's 4× upsampling puts after it, to float32 rounding."""
+    from radio.audio import master
+
+    x = SPEECH_LIKE[:size] * np.float32(0.5)
+    upsampled = signal.upfirdn(master._INTERPOLATOR, x, 4)[master._INTERPOLATOR_DELAY:][:4 * size]
+    expected = np.maximum(np.abs(x), np.abs(upsampled).reshape(size, 4).max(axis=1))
+    np.testing.assert_allclose(master._peak_envelope(x), expected, rtol=1e-6, atol=0)
+    # A sine of an eighth of the rate sampled half-way between its crests: no sample is above
+    # 0.924, the wave between them reaches 1.
+    crests_missed = np.sin(np.pi / 4 * np.arange(1000) + np.pi / 8).astype(np.float32)
+    assert np.abs(crests_missed).max() < 0.93
+    assert abs(master._peak_envelope(crests_missed)[48:-48].max() - 1) < 0.01
+
+
 @pytest.mark.parametrize("size", [3, 20, 707])
 def test_running_minimum_and_mean_are_scipys(size):
     np.testing.assert_array_equal(kernels.minimum_filter1d(SPEECH_LIKE, size),
