@@ -153,7 +153,7 @@ def ffmpeg_pass(wav: Path, mp3: Path, duration_s: float, rate: int, bitrate_kbps
     return [ffmpeg_exe(), "-hide_banner", "-nostdin", "-nostats", "-y", "-i", str(wav),
             "-af", f"apad=whole_dur={duration_s:.3f},aresample={rate},ebur128=peak=true",
             "-c:a", "libmp3lame", "-b:a", f"{bitrate_kbps}k",
-            "-compression_level", _LAME_QUALITY, "-f", "mp3", str(mp3)]
+            "-compression_level", str(_LAME_QUALITY), "-f", "mp3", str(mp3)]
 
 
 # ---------------------------------------------------------------------------- the result

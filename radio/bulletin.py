@@ -467,18 +467,14 @@ def produce(files: BulletinFiles, station: Station, bulletin: Bulletin):
                 date=bulletin.issued_at[:7], track=1, comment=f"bulletin_sha256={content}",
                 script_sha256=content, id3_version=int(station.audio.id3.split(".")[1]))
     shipped = master_and_export(mixed, settings, mp3, None, tags, Silent())
-    measured = shipped.loudness
     manifest = Manifest(
         title=bulletin.title, script_sha256=content, station=station.id, station_name=station.name,
         produced_at=now_iso(), engine=engine,
         audio=AudioRecord(path=AUDIO_NAME, sha256=sha256_file(mp3), audio_sha256=audio_sha256(mp3),
-                          duration_s=round(shipped.duration_s, 3), integrated_lufs=measured.integrated_lufs,
-                          loudness_range_lu=measured.loudness_range_lu, true_peak_dbtp=measured.true_peak_dbtp,
-                          sample_peak_dbfs=measured.sample_peak_dbfs, sample_rate=rate, channels=1,
+                          **shipped.figures(), sample_rate=rate, channels=1,
                           bitrate_kbps=settings.bitrate_kbps, preset=settings.preset,
                           target_lufs=settings.target_lufs, true_peak_limit_dbtp=settings.true_peak_dbtp,
-                          highpass_hz=settings.highpass_hz,
-                          measured_by="ffmpeg ebur128 (EBU R128) on the encoded file"))
+                          highpass_hz=settings.highpass_hz))
     write(files.manifest, manifest)
     return manifest
 

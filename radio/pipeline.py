@@ -318,7 +318,6 @@ def _manifest(station: Station, script: Script, mp3: Path, wav: Path | None, shi
               spoken: SpokenScript, settings: AudioSettings, key: str) -> Manifest:
     first_engine, _, first_voice = (spoken.engines or [":"])[0].partition(":")
     voiced = {segment.segment_id: segment for segment in spoken.segments}
-    measured = shipped.loudness
     return Manifest(
         station=station.id, station_name=station.name, month=script.month, title=script.title,
         script_sha256=script.content_hash(),
@@ -326,14 +325,10 @@ def _manifest(station: Station, script: Script, mp3: Path, wav: Path | None, shi
         radio_version=__version__,
         audio=AudioRecord(
             path=mp3.name, sha256=sha256_file(mp3), audio_sha256=audio_sha256(mp3),
-            duration_s=round(shipped.duration_s, 3),
-            integrated_lufs=measured.integrated_lufs, loudness_range_lu=measured.loudness_range_lu,
-            true_peak_dbtp=measured.true_peak_dbtp, sample_peak_dbfs=measured.sample_peak_dbfs,
-            sample_rate=mixed.sample_rate, channels=1, bitrate_kbps=settings.bitrate_kbps,
+            **shipped.figures(), sample_rate=mixed.sample_rate, channels=1, bitrate_kbps=settings.bitrate_kbps,
             preset=settings.preset, target_lufs=settings.target_lufs,
             true_peak_limit_dbtp=settings.true_peak_dbtp, highpass_hz=settings.highpass_hz,
-            wav=None if wav is None else FileRecord(path=wav.name, sha256=sha256_file(wav)),
-            measured_by="ffmpeg ebur128 (EBU R128) on the encoded file"),
+            wav=None if wav is None else FileRecord(path=wav.name, sha256=sha256_file(wav))),
         engine=EngineRecord(name=first_engine, voice=first_voice, used=spoken.engines),
         segments=[_segment_record(t, voiced.get(t.id), shipped.segment_lufs.get(t.id),
                                   mixed.kit_has_bed and t.kind in settings.bed.segments)

@@ -58,17 +58,21 @@ def pytest_unconfigure(config):
 class Ebur128:
     integrated_lufs: float
     true_peak_dbtp: float
+    loudness_range_lu: float
+    sample_peak_dbfs: float
 
 
 def ebur128(path: Path) -> Ebur128:
     result = subprocess.run(
         [ffmpeg_exe(), "-hide_banner", "-nostats", "-i", str(path), "-af",
-         "ebur128=peak=true:framelog=quiet", "-f", "null", "-"],
+         "ebur128=peak=sample+true:framelog=quiet", "-f", "null", "-"],
         capture_output=True, text=True, check=True)
     summary = result.stderr[result.stderr.rindex("Summary:"):]
     integrated = float(re.search(r"I:\s+(-?[\d.]+) LUFS", summary).group(1))
-    peak = float(re.search(r"Peak:\s+(-?[\d.]+|-inf) dBFS", summary).group(1))
-    return Ebur128(integrated, peak)
+    loudness_range = float(re.search(r"LRA:\s+(-?[\d.]+) LU", summary).group(1))
+    sample_part, true_part = summary[summary.index("Sample peak:"):].split("True peak:")
+    peak = lambda part: float(re.search(r"Peak:\s+(-?[\d.]+|-inf) dBFS", part).group(1))  # noqa: E731
+    return Ebur128(integrated, peak(true_part), loudness_range, peak(sample_part))
 
 
 def decode(path: Path, rate: int = 44100) -> np.ndarray:

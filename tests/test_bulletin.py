@@ -5,14 +5,14 @@ from datetime import datetime, timedelta
 import pytest
 
 from radio.approval import ApprovalError, require_airable
-from radio.audio.ffmpeg import decode, measure_file
+from radio.audio.ffmpeg import decode
 from radio.bulletin import BulletinError, approve_bulletin, new_bulletin, read_bulletin
 from radio.config import load_model
 from radio.models import Station
 from radio.pipeline import sample_station_dir
 from radio.schedule import EMERGENCY_SLOT, add_airing, queued, station_zone
 from radio.store import Store
-from tests.conftest import run_cli
+from tests.conftest import ebur128, run_cli
 from tests.fixtures import make_station
 
 MONTH = "2026-12"
@@ -53,7 +53,7 @@ def test_a_typed_notice_is_read_after_the_attention_tone_and_mastered(station):
     spectrum = abs(__import__("numpy").fft.rfft(head))
     peak_hz = spectrum.argmax() * rate / head.size
     assert 700 < peak_hz < 1400  # the tone's notes (G5, C6, E6), not speech, open it
-    loudness = measure_file(made.mp3)
+    loudness = ebur128(made.mp3)
     assert abs(loudness.integrated_lufs - (-16)) < 1.0 and loudness.true_peak_dbtp <= -1.0
     assert made.duration_s > 8  # three sentences read
     shown = run_cli("bulletin", "show", made.files.id, "-s", str(station))

@@ -6,8 +6,8 @@ import pyloudnorm
 import pytest
 
 from radio.audio.export import Encoder, to_pcm16
-from radio.audio.ffmpeg import measure_file
 from radio.audio.loudness import LoudnessMeter, integrated_loudness
+from tests.conftest import decode, ebur128
 
 
 def varied_noise(rate, seconds, seed=1):
@@ -50,21 +50,53 @@ def test_loudness_range_agrees_with_ebur128(tmp_path):
         handle.writeframes(to_pcm16(signal))
     meter = LoudnessMeter(rate)
     meter.feed(signal)
-    outside = measure_file(path)
+    outside = ebur128(path)
     assert meter.loudness_range() == pytest.approx(outside.loudness_range_lu, abs=1.0)
     assert meter.integrated() == pytest.approx(outside.integrated_lufs, abs=0.1)
 
 
 def test_the_encoder_measures_the_mp3_as_the_finished_file_is_measured(tmp_path):
-    """The manifest's figures come from the encoder's own stream; they must be those of the
-    file a player decodes (its codec delay dropped), whatever the folder is called."""
+    """The manifest's figures come from the encoder's own stream, decoded and measured as it
+    is made; they must be those ffmpeg's ebur128 finds in the file a player decodes (its codec
+    delay dropped), whatever the folder is called."""
     rate = 44100
-    signal = varied_noise(rate, 20, seed=4)
-    signal[-rate // 10:] = 0.9 * np.sign(signal[-rate // 10:])  # loud to the last sample
+    # Noise smoothed below 5 kHz, unclipped, as speech is (4× oversampling reads the peaks of
+    # broadband noise up to half a dB low — BS.1770-4 says so of its own meter —, ffmpeg's
+    # resampler not), then a tone louder than all of it to the last sample.
+    signal = np.convolve(varied_noise(rate, 20, seed=4), np.ones(8, np.float32) / 8)[:20 * rate]
+    end = np.arange(rate // 10)
+    signal[-end.size:] = 0.95 * np.sin(2 * np.pi * 997 * end / rate + 0.3)
     folder = tmp_path / "đài 'An Lạc' | [bản x]: 1"
     folder.mkdir()
     path = folder / "programme.mp3"
     with Encoder(path, rate, 128, frames=signal.size) as encoder:
         for begin in range(0, signal.size, 77777):
             encoder(signal[begin:begin + 77777])
-    assert encoder.measured == measure_file(path)
+    outside = ebur128(path)
+    assert encoder.measured.integrated_lufs == pytest.approx(outside.integrated_lufs, abs=0.1)
+    assert encoder.measured.loudness_range_lu == pytest.approx(outside.loudness_range_lu, abs=1.0)
+    assert encoder.measured.true_peak_dbtp == pytest.approx(outside.true_peak_dbtp, abs=0.1)
+    assert encoder.measured.sample_peak_dbfs == pytest.approx(outside.sample_peak_dbfs, abs=0.1)
+    # The meter covers the decoded programme to its end: the last tenth of a second holds
+    # the peak (the noise before it stays under −3 dBFS) and the loudest second.
+    assert encoder.measured.true_peak_dbtp > -1.5
+    assert encoder.meter.integrated(19, 20) > encoder.meter.integrated(0, 19)
+
+
+def test_the_mp3_plays_gapless_exactly_what_was_fed(tmp_path):
+    """LAME writes its tag over the stream's first frame once the stream is complete: a player
+    drops the encoder's delay and padding, so the file lasts as long as the programme and
+    every sound is where the chapters say it is."""
+    rate = 44100
+    signal = np.zeros(rate * 3 + 123, np.float32)
+    click = rate + 1000
+    signal[click:click + 64] = 0.8  # a mark to find again
+    path = tmp_path / "gapless.mp3"
+    with Encoder(path, rate, 128) as encoder:
+        encoder(signal[:50_000])
+        encoder(signal[50_000:])
+    head = path.read_bytes()[:400]
+    assert b"Info" in head and b"LAME" in head
+    decoded = decode(path, rate)
+    assert decoded.size == signal.size
+    assert abs(int(np.argmax(np.abs(decoded))) - (click + 32)) < 40

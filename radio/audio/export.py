@@ -1,13 +1,15 @@
-"""Export stage: a streaming MP3 encoder (LAME in ffmpeg), optional WAV, ID3 tags (v2.3
+"""Export stage: a streaming MP3 encoder (LAME, in a thread), optional WAV, ID3 tags (v2.3
 with TYER/TDAT by default, v2.4 on request) and chapters with mutagen.
 
 The encoder takes the mastered programme a chunk at a time, as mastering renders it, so the
-programme is never held a second time as 16-bit PCM, and LAME runs in its own process on the
-other core while the next chunk is being limited.
+programme is never held a second time as 16-bit PCM, and LAME runs on the other core while
+the next chunk is being limited.
 """
 from __future__ import annotations
 
-import subprocess
+import queue
+import tempfile
+import threading
 import wave
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,13 +18,17 @@ import numpy as np
 from mutagen.id3 import (CHAP, COMM, CTOC, ID3, TALB, TCON, TDRC, TIT2, TPE1, TRCK, TXXX,
                          CTOCFlags, ID3NoHeaderError)
 
-from radio.audio.ffmpeg import FileLoudness, ffmpeg_exe, loudness_summary, mp3_measurer
+from radio.audio.ffmpeg import mp3_decoder
+from radio.audio.identity import frame_at
+from radio.audio.lame import Lame
+from radio.audio.loudness import FileLoudness, LoudnessMeter
+from radio.audio.master import PeakMeter
 from radio.errors import AudioError
 
 _NO_OFFSET = 0xFFFFFFFF  # CHAP byte offsets unused: players seek by time
 # LAME's -q 7: twice as fast as its default and, for speech at CBR 128 kbit/s and above,
 # not audibly different; LAME is the slowest step of production.
-_LAME_QUALITY = "7"
+_LAME_QUALITY = 7
 # LAME's encoder delay (576 samples) and ffmpeg's MP3 decoder delay (529): what a player drops
 # at the start of the finished file by its LAME tag, which a stream cannot carry yet.
 _CODEC_DELAY = 1105
@@ -53,32 +59,56 @@ class Tags:
 
 
 class Dither:
-    """TPDF dither to 16 bits, one seeded generator across chunks: quiet fades into silence
-    stay smooth instead of turning to grit, and the same programme always gives the same file."""
+    """TPDF dither to 16 bits: quiet fades into silence stay smooth instead of turning to grit,
+    and the same programme always gives the same file.
+
+    The noise is drawn once, six seconds of it, and read round and round: drawing it afresh
+    cost a fifth of a second per programme, and a noise a hundred dB down repeating every
+    six seconds is as inaudible as one that never repeats. Its odd length puts each chunk at
+    a new place in it."""
+
+    _LENGTH = (1 << 18) + 1
 
     def __init__(self, seed: int = 0) -> None:
-        self._rng = np.random.default_rng(seed)
+        rng = np.random.default_rng(seed)
+        self._noise = (rng.random(self._LENGTH, dtype=np.float32)
+                       - rng.random(self._LENGTH, dtype=np.float32))
+        self._position = 0
 
-    def __call__(self, samples: np.ndarray) -> bytes:
-        noise = (self._rng.random(samples.size, dtype=np.float32)
-                 - self._rng.random(samples.size, dtype=np.float32))
-        scaled = samples * np.float32(32767.0) + noise
-        return np.clip(np.round(scaled), -32768, 32767).astype("<i2").tobytes()
+    def __call__(self, samples: np.ndarray) -> np.ndarray:
+        """16-bit samples (little-endian int16) of a float chunk."""
+        scaled = samples * np.float32(32767.0)
+        scaled += self._next_noise(scaled.size)
+        np.rint(scaled, out=scaled)
+        np.clip(scaled, -32768, 32767, out=scaled)
+        return scaled.astype("<i2")
+
+    def _next_noise(self, size: int) -> np.ndarray:
+        start = self._position % self._LENGTH
+        self._position += size
+        pieces, wanted = [], size
+        while wanted:
+            piece = self._noise[start:start + wanted]
+            pieces.append(piece)
+            wanted -= piece.size
+            start = 0
+        return pieces[0] if len(pieces) == 1 else np.concatenate(pieces)
 
 
 def to_pcm16(samples: np.ndarray, seed: int = 0) -> bytes:
-    return Dither(seed)(samples)
+    return Dither(seed)(samples).tobytes()
 
 
 class Encoder:
     """Write float chunks to an MP3 (CBR) and, if asked, to a 16-bit WAV with the same samples.
 
-    Given the number of ``frames`` it will be fed, it also measures the MP3 as a player will
-    decode it (``measured``, ffmpeg's ebur128): the encoder sends a copy of its stream to a
-    second ffmpeg process, so the file is measured on the other core while it is being made
-    instead of decoded again afterwards.
+    LAME runs in a thread of its own (``audio/lame.py``), so a chunk is encoded while the next
+    is mastered. Given the number of ``frames`` it will be fed, the encoder also measures the
+    MP3 as a player will decode it (``measured``, and ``meter`` for any stretch of it): the
+    stream also goes to an ffmpeg that decodes it, and a thread here measures what comes out,
+    so the file is measured while it is being made instead of decoded again afterwards.
 
-    Use as a context manager; leaving it with an exception kills the encoder and leaves the
+    Use as a context manager; leaving it with an exception stops the encoder and leaves the
     caller's temporary files to be discarded."""
 
     def __init__(self, mp3: Path, rate: int, bitrate_kbps: int, wav: Path | None = None,
@@ -86,74 +116,147 @@ class Encoder:
         self.mp3, self.rate, self.bitrate, self.wav_path = mp3, rate, bitrate_kbps, wav
         self.frames = frames
         self.measured: FileLoudness | None = None
+        self.meter: LoudnessMeter | None = None
         self._dither = Dither()
-        self._process: subprocess.Popen | None = None
-        self._measurer: subprocess.Popen | None = None
+        self._lame: Lame | None = None
+        self._file = None
+        self._measuring: _Measuring | None = None
         self._wav: wave.Wave_write | None = None
+        self._chunks: queue.Queue = queue.Queue(maxsize=2)
+        self._thread: threading.Thread | None = None
+        self._broken: BaseException | None = None
 
     def __enter__(self) -> "Encoder":
-        command = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
-                   "-f", "s16le", "-ar", str(self.rate), "-ac", "1", "-i", "pipe:0",
-                   "-c:a", "libmp3lame", "-b:a", f"{self.bitrate}k",
-                   "-compression_level", _LAME_QUALITY]
-        if self.frames is None:
-            command += ["-write_xing", "1", "-f", "mp3", str(self.mp3)]
-        else:  # one encoding, two copies: the file (byte for byte as above) and a stream
-            command += ["-map", "0:a", "-f", "tee",
-                        f"[f=mp3:write_xing=1]{_quoted(self.mp3)}|[f=mp3:write_xing=0]pipe:1"]
-        self._process = subprocess.Popen(command, stdin=subprocess.PIPE, stderr=subprocess.PIPE,
-                                         stdout=subprocess.DEVNULL if self.frames is None
-                                         else subprocess.PIPE)
+        self._lame = Lame(self.rate, self.bitrate, _LAME_QUALITY)
+        self._file = open(self.mp3, "wb")
         if self.frames is not None:
-            self._measurer = mp3_measurer(self._process.stdout, self.frames, _CODEC_DELAY)
-            self._process.stdout.close()  # the measurer holds the stream now
+            self._measuring = _Measuring(self.rate, self.frames)
         if self.wav_path is not None:
             self._wav = wave.open(str(self.wav_path), "wb")
             self._wav.setnchannels(1)
             self._wav.setsampwidth(2)
             self._wav.setframerate(self.rate)
+        self._thread = threading.Thread(target=self._encode, name="lame", daemon=True)
+        self._thread.start()
         return self
 
     def __call__(self, samples: np.ndarray) -> None:
         pcm = self._dither(samples)
-        try:
-            self._process.stdin.write(pcm)
-        except BrokenPipeError:
-            self._fail()
+        self._raise_if_broken()
+        self._chunks.put(pcm)
         if self._wav is not None:
-            self._wav.writeframes(pcm)
+            self._wav.writeframes(memoryview(pcm))
+
+    def _encode(self) -> None:
+        try:
+            while (pcm := self._chunks.get()) is not None:
+                self._out(self._lame.encode(pcm))
+            self._out(self._lame.flush())
+        except BaseException as exc:  # said in the caller's thread
+            self._broken = exc
+            while self._chunks.get() is not None:  # the caller must never block on a full queue
+                pass
+
+    def _out(self, data: bytes) -> None:
+        self._file.write(data)
+        if self._measuring is not None:
+            self._measuring.feed(data)
 
     def __exit__(self, kind, error, trace) -> None:
-        if self._wav is not None:
-            self._wav.close()
-        if kind is not None:
-            for process in filter(None, (self._process, self._measurer)):
-                process.kill()
-                process.wait()
+        self._chunks.put(None)
+        self._thread.join()
+        try:
+            if self._wav is not None:
+                self._wav.close()
+            if kind is None:
+                self._raise_if_broken()
+                self._file.seek(0)
+                self._file.write(self._lame.tag())  # over its placeholder: the stream is complete
+                self._file.close()
+                if self._measuring is not None:
+                    self.measured, self.meter = self._measuring.result(self.mp3)
+        finally:
+            self._file.close()
+            self._lame.close()
+            if self._measuring is not None:
+                self._measuring.stop()
+
+    def _raise_if_broken(self) -> None:
+        broken = self._broken
+        if broken is None:
             return
-        self._process.stdin.close()
-        if self._process.wait() != 0:
-            self._fail()
-        if self._measurer is not None:
-            _, log = self._measurer.communicate()
-            self.measured = loudness_summary(self._measurer.returncode, log, self.mp3)
-
-    def _fail(self) -> None:
-        self._process.kill()
-        detail = self._process.stderr.read().decode("utf-8", "replace").strip().splitlines()
-        self._process.wait()
-        if self._measurer is not None:
-            self._measurer.kill()
-            self._measurer.wait()
-        raise AudioError(f"Không mã hoá được tệp MP3 {self.mp3} "
-                         f"({detail[-1] if detail else 'ffmpeg dừng bất thường'}).",
-                         hint="kiểm tra dung lượng ổ đĩa và cài lại phần mềm nếu lỗi lặp lại.")
+        if isinstance(broken, (OSError, AudioError)):
+            raise broken  # a full disk is said by whoever writes the file (fileio)
+        raise AudioError(f"Không mã hoá được tệp MP3 {self.mp3} ({broken}).",
+                         hint="chạy lại lệnh sản xuất; nếu lỗi lặp lại, cài lại phần mềm.") from broken
 
 
-def _quoted(path: Path) -> str:
-    """A file name as ffmpeg's tee muxer reads it, whatever characters it holds."""
-    name = f"file:{Path(path).absolute()}"
-    return "'" + name.replace("'", "'\\''") + "'"
+class _Measuring:
+    """The encoder's stream decoded by ffmpeg and measured in a thread as it comes: BS.1770
+    loudness (``LoudnessMeter``) and true and sample peaks (``PeakMeter``). The stream's first
+    frame, the LAME tag's placeholder, is not sent: a player reads the finished tag there,
+    not a frame of sound."""
+
+    _CHUNK_BYTES = 4 << 18  # six seconds of float32 at 44.1 kHz
+
+    def __init__(self, rate: int, frames: int) -> None:
+        self._errors = tempfile.TemporaryFile()
+        self._decoder = mp3_decoder(frames, _CODEC_DELAY, self._errors)
+        self._head = b""  # the stream's start, until the tag frame's header says its length
+        self._skip: int | None = None
+        self._loudness = LoudnessMeter(rate)
+        self._peaks = PeakMeter()
+        self._broken: BaseException | None = None
+        self._thread = threading.Thread(target=self._read, name="mp3-meter", daemon=True)
+        self._thread.start()
+
+    def feed(self, data: bytes) -> None:
+        if self._skip is None:
+            self._head += data
+            if len(self._head) < 4:
+                return
+            tag_frame = frame_at(self._head[:4])
+            self._skip = tag_frame[0] if tag_frame else 0
+            data, self._head = self._head, b""
+        view = memoryview(data)
+        if self._skip:
+            dropped = min(self._skip, len(view))
+            view, self._skip = view[dropped:], self._skip - dropped
+        try:
+            self._decoder.stdin.write(view)
+        except BrokenPipeError:
+            pass  # the decoder failed: result() says so
+
+    def _read(self) -> None:
+        try:
+            while data := self._decoder.stdout.read(self._CHUNK_BYTES):
+                samples = np.frombuffer(data, dtype="<f4")
+                self._loudness.feed(samples)
+                self._peaks.feed(samples)
+        except BaseException as exc:  # said by result(), in the caller's thread
+            self._broken = exc
+            self._decoder.kill()
+
+    def result(self, path: Path) -> tuple[FileLoudness, LoudnessMeter]:
+        self._decoder.stdin.close()
+        self._thread.join()
+        failed = self._decoder.wait() != 0 or self._broken is not None
+        self._errors.seek(0)
+        log = self._errors.read().decode("utf-8", "replace").strip()
+        if failed:
+            raise AudioError(f"Không đo được âm lượng của tệp {path} "
+                             f"({log.splitlines()[-1] if log else self._broken}).",
+                             hint="tệp có thể bị hỏng; chạy lại lệnh sản xuất.")
+        meter = self._loudness
+        return FileLoudness(round(meter.integrated(), 2), round(meter.loudness_range(), 2),
+                            round(self._peaks.true_peak_db, 2), round(self._peaks.sample_peak_db, 2)), meter
+
+    def stop(self) -> None:
+        if self._decoder.poll() is None:
+            self._decoder.kill()
+        self._decoder.wait()
+        self._thread.join()
+        self._errors.close()
 
 
 def write_mp3(samples: np.ndarray, rate: int, path: Path, bitrate_kbps: int) -> None:

@@ -6,12 +6,9 @@ is not WAV. So every non-WAV file is decoded here, straight to float samples, by
 from __future__ import annotations
 
 import functools
-import math
 import os
-import re
 import shutil
 import subprocess
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -101,52 +98,16 @@ def change_tempo(samples: np.ndarray, sample_rate: int, factor: float) -> np.nda
                      input_bytes=mono.tobytes())[:, 0]
 
 
-@dataclass(frozen=True)
-class FileLoudness:
-    integrated_lufs: float
-    loudness_range_lu: float
-    true_peak_dbtp: float
-    sample_peak_dbfs: float
-
-
-_EBUR128 = "ebur128=peak=sample+true:framelog=quiet"
-
-
-def measure_file(path: Path | str) -> FileLoudness:
-    """EBU R128 figures of an encoded file as a player decodes it (ffmpeg's ebur128 filter),
-    streamed: nothing of the file is held in memory here."""
-    command = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-nostats", "-i", str(path),
-               "-af", _EBUR128, "-f", "null", "-"]
-    result = subprocess.run(command, capture_output=True, check=False)
-    return loudness_summary(result.returncode, result.stderr, path)
-
-
-def mp3_measurer(source, frames: int, skip: int) -> subprocess.Popen:
-    """An ffmpeg process measuring an MP3 stream read from ``source`` (a pipe) as a player
-    decodes the finished file: the first ``skip`` decoded samples (the codec's delay, which a
-    player drops by the file's LAME tag) and anything past ``frames`` are left out. Read its
-    result with ``loudness_summary`` once its input has ended."""
-    return subprocess.Popen([ffmpeg_exe(), "-hide_banner", "-nostdin", "-nostats", "-f", "mp3",
-                             "-i", "pipe:0", "-af",
-                             f"atrim=start_sample={skip}:end_sample={skip + frames},{_EBUR128}",
-                             "-f", "null", "-"],
-                            stdin=source, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-
-
-def loudness_summary(returncode: int, stderr: bytes, path: Path | str) -> FileLoudness:
-    """The figures of an ebur128 run's summary."""
-    log = stderr.decode("utf-8", "replace")
-    if returncode != 0 or "Summary:" not in log:
-        raise AudioError(f"Không đo được âm lượng của tệp {path}.",
-                         hint="tệp có thể bị hỏng; chạy lại lệnh sản xuất.")
-    summary = log[log.rindex("Summary:"):]
-
-    def value(label: str, unit: str) -> float:
-        found = re.search(rf"{label}\s+(-?[\d.]+|-inf)\s+{unit}", summary)
-        return -math.inf if found is None or found.group(1) == "-inf" else float(found.group(1))
-
-    true_section = summary[summary.index("True peak:"):]
-    sample_section = summary[summary.index("Sample peak:"):summary.index("True peak:")]
-    peak = lambda section: float(re.search(r"Peak:\s+(-?[\d.]+|-inf)", section).group(1))  # noqa: E731
-    return FileLoudness(value("I:", "LUFS"), value("LRA:", "LU"), peak(true_section),
-                        peak(sample_section))
+def mp3_decoder(frames: int, skip: int, errors) -> subprocess.Popen:
+    """An ffmpeg process decoding an MP3 stream written to its stdin as a player
+    decodes the finished file, to float32 samples on its stdout: the first ``skip`` samples
+    (the codec's delay, which a player drops by the file's LAME tag) and anything past
+    ``frames`` are left out. What it says goes to ``errors`` (a file: a pipe nobody reads
+    until the end could fill and stop it)."""
+    return subprocess.Popen([ffmpeg_exe(), "-hide_banner", "-nostdin", "-nostats", "-loglevel", "error",
+                             "-f", "mp3", "-i", "pipe:0", "-af",
+                             # whole seconds through ffmpeg's pipeline: per MP3 frame, its
+                             # threads spent more time handing over than decoding
+                             f"atrim=start_sample={skip}:end_sample={skip + frames},asetnsamples=n=65536:p=0",
+                             "-f", "f32le", "pipe:1"],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errors)

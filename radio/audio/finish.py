@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from radio.audio import export, ffmpeg
-from radio.audio.loudness import integrated_loudness
+from radio.audio.loudness import FileLoudness, integrated_loudness
 from radio.audio.master import TRUE_PEAK_MARGIN_DB, Mastering, chain_for, db_to_gain, limit
 from radio.audio.mix import Mix
 from radio.errors import AudioError
@@ -25,22 +25,30 @@ from radio.models import AudioSettings
 from radio.progress import Progress
 
 STAGE = "Chuẩn hoá âm lượng và xuất MP3"
-# ffmpeg's ebur128 reports to 0.1 LU; the file may land this far from the target.
+# How far the file may land from the target; a render further off is redone with the gain
+# corrected by the miss (the limiter took more or less than its excerpts said, or the codec
+# moved it more than the probe did).
 LOUDNESS_TOLERANCE_LU = 0.3
-# How far the full render may land from its aim before it is redone at once (the file
-# check after encoding still holds the final figure to LOUDNESS_TOLERANCE_LU).
-RENDER_TOLERANCE_LU = 0.25
 # True-peak meters differ by a few hundredths of a dB; stay clear of the limit by this much.
 TRUE_PEAK_SAFETY_DB = 0.1
 ATTEMPTS = 4
+# What the manifest says measured the file's figures.
+MEASURED_BY = "radio's BS.1770-4 / EBU R128 meter on the encoded file as ffmpeg decodes it"
 
 
 @dataclass
 class Shipped:
     """The encoded file as a listener's player decodes it."""
-    loudness: ffmpeg.FileLoudness
+    loudness: FileLoudness
     duration_s: float
     segment_lufs: dict[str, float]
+
+    def figures(self) -> dict:
+        """What a manifest's audio record says of the file's sound."""
+        return dict(duration_s=round(self.duration_s, 3), integrated_lufs=self.loudness.integrated_lufs,
+                    loudness_range_lu=self.loudness.loudness_range_lu,
+                    true_peak_dbtp=self.loudness.true_peak_dbtp,
+                    sample_peak_dbfs=self.loudness.sample_peak_dbfs, measured_by=MEASURED_BY)
 
 
 def master_and_export(mixed: Mix, settings: AudioSettings, mp3: Path, wav: Path | None,
@@ -53,25 +61,19 @@ def master_and_export(mixed: Mix, settings: AudioSettings, mp3: Path, wav: Path 
     progress.advance(STAGE)
     ceiling = settings.true_peak_dbtp - TRUE_PEAK_MARGIN_DB
     aim = settings.target_lufs - codec_loudness_shift(mastering, settings, ceiling)
-    correction = 0.0
     with contextlib.ExitStack() as files:
         tmp_mp3 = files.enter_context(atomic_path(mp3))
         tmp_wav = files.enter_context(atomic_path(wav)) if wav else None
         for attempt in range(ATTEMPTS):
             with export.Encoder(tmp_mp3, rate, settings.bitrate_kbps, tmp_wav,
                                 frames=mastering.samples.size) as encoder:
-                rendered = mastering.render(mastering.gain_for(aim, ceiling) + correction,
-                                            ceiling, [encoder])
+                mastering.render(mastering.gain_for(aim, ceiling), ceiling, [encoder])
             progress.advance(STAGE)
-            miss = aim - rendered.loudness
-            if abs(miss) > RENDER_TOLERANCE_LU:  # the limiter took more than its excerpts said
-                correction += miss
-                continue
-            export.write_tags(tmp_mp3, tags)
             shipped = encoder.measured  # the file as a player decodes it, measured as it was made
             loudness_error = settings.target_lufs - shipped.integrated_lufs
             peak_excess = shipped.true_peak_dbtp - (settings.true_peak_dbtp - TRUE_PEAK_SAFETY_DB)
             if abs(loudness_error) <= LOUDNESS_TOLERANCE_LU and peak_excess <= 0:
+                export.write_tags(tmp_mp3, tags)
                 break
             aim += loudness_error
             ceiling -= max(0.0, peak_excess + 0.1)
@@ -81,10 +83,9 @@ def master_and_export(mixed: Mix, settings: AudioSettings, mp3: Path, wav: Path 
                 f"với đỉnh dưới {settings.true_peak_dbtp} dBTP.",
                 hint="giảm mức âm lượng mục tiêu (audio.target_lufs) trong station.yaml.")
     progress.finish(STAGE)
-    codec_shift = shipped.integrated_lufs - rendered.loudness
-    segment_lufs = {t.id: round(rendered.meter.integrated(t.start_s, t.start_s + t.duration_s)
-                                + codec_shift, 2) for t in mixed.segments}
-    return Shipped(shipped, rendered.samples / rate, segment_lufs)
+    segment_lufs = {t.id: round(encoder.meter.integrated(t.start_s, t.start_s + t.duration_s), 2)
+                    for t in mixed.segments}
+    return Shipped(shipped, mastering.samples.size / rate, segment_lufs)
 
 
 def codec_loudness_shift(mastering: Mastering, settings: AudioSettings, ceiling: float) -> float:

@@ -48,22 +48,32 @@ def mp3_frames(data: bytes) -> list[tuple[int, int, float]]:
     frames: list[tuple[int, int, float]] = []
     at = start
     while at + 4 <= end:
-        header = int.from_bytes(data[at:at + 4], "big")
-        version, layer = (header >> 19) & 3, (header >> 17) & 3
-        bitrate_index, rate_index = (header >> 12) & 15, (header >> 10) & 3
-        if (header >> 21) != 0x7FF or version == 1 or layer != 1 or bitrate_index in (0, 15) or rate_index == 3:
+        frame = frame_at(data[at:at + 4])
+        if frame is None:
             at += 1  # not a frame header: resynchronise byte by byte
             continue
-        mpeg1 = version == 3
-        rate = _RATES[version][rate_index]
-        samples = 1152 if mpeg1 else 576
-        length = samples // 8 * _BITRATES[1 if mpeg1 else 2][bitrate_index] * 1000 // rate + ((header >> 9) & 1)
+        length, seconds = frame
         if at + length > end:
             break
         if not _is_info_frame(data[at:at + length]):
-            frames.append((at, length, samples / rate))
+            frames.append((at, length, seconds))
         at += length
     return frames
+
+
+def frame_at(header_bytes: bytes) -> tuple[int, float] | None:
+    """The length in bytes and seconds of the Layer III frame whose header these four bytes
+    are, or None when they are not one."""
+    header = int.from_bytes(header_bytes, "big")
+    version, layer = (header >> 19) & 3, (header >> 17) & 3
+    bitrate_index, rate_index = (header >> 12) & 15, (header >> 10) & 3
+    if (header >> 21) != 0x7FF or version == 1 or layer != 1 or bitrate_index in (0, 15) or rate_index == 3:
+        return None
+    mpeg1 = version == 3
+    rate = _RATES[version][rate_index]
+    samples = 1152 if mpeg1 else 576
+    length = samples // 8 * _BITRATES[1 if mpeg1 else 2][bitrate_index] * 1000 // rate + ((header >> 9) & 1)
+    return length, samples / rate
 
 
 def _is_info_frame(frame: bytes) -> bool:

@@ -13,6 +13,8 @@ gates); loudness range follows EBU Tech 3342 (3 s short-term windows, −20 LU r
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from radio.audio.kernels import sosfilt
@@ -23,6 +25,15 @@ _SHORT_TERM = 30  # sub-blocks in one 3 s short-term window
 # Digital silence drives the filters' state into subnormal floats, which the CPU handles
 # forty times slower; a ±1e-30 signal at Nyquist keeps it normal and adds nothing audible.
 _FLOOR = np.float32(1e-30) * (1 - 2 * (np.arange(1 << 18) % 2)).astype(np.float32)
+
+
+@dataclass(frozen=True)
+class FileLoudness:
+    """An encoded file's figures, as a player decodes it."""
+    integrated_lufs: float
+    loudness_range_lu: float
+    true_peak_dbtp: float
+    sample_peak_dbfs: float
 
 
 def _loudness(mean_square: np.ndarray | float) -> np.ndarray | float:

@@ -1,8 +1,8 @@
 """Mastering stage: loudness to the station target, true-peak safe, in bounded memory.
 
 The mixed programme is processed in place (optional loudspeaker high-pass, then a gentle
-compressor), then *rendered* a chunk at a time: gain, a look-ahead true-peak limiter, the
-streaming BS.1770 meter, and whatever sinks the caller passes (the MP3 encoder, a WAV file).
+compressor), then *rendered* a chunk at a time: gain, a look-ahead true-peak limiter, and
+whatever sinks the caller passes (the MP3 encoder, which measures the file, a WAV file).
 No second copy of the programme is ever made: a 15-minute programme at 44.1 kHz is its one
 80 MB mix (``BlockPCM``, or an array for short one-shot work) plus a few six-second
 temporaries.
@@ -65,16 +65,6 @@ class Measurement:
     integrated_lufs: float
     true_peak_dbtp: float
     sample_peak_dbfs: float
-
-
-@dataclass
-class Rendered:
-    meter: LoudnessMeter
-    samples: int
-
-    @property
-    def loudness(self) -> float:
-        return self.meter.integrated()
 
 
 def db_to_gain(db: float) -> float:
@@ -148,6 +138,51 @@ def _peak_envelope_near(block: np.ndarray, ceiling: float) -> np.ndarray:
         exact = _peak_envelope(block[context_lo:context_hi])
         envelope[lo:hi] = exact[lo - context_lo: hi - context_lo]
     return envelope
+
+
+class PeakMeter:
+    """True and sample peak of a signal fed a chunk at a time (the decoded MP3, as it comes).
+
+    Each sample's true peak needs its neighbours on both sides, so the last few samples of a
+    chunk wait for the next one. Only stretches within 6 dB of the loudest peak so far are
+    oversampled (``_peak_envelope_near``): a quieter one cannot hold the largest peak."""
+
+    _EDGE = 64  # more than the interpolator reaches on either side
+
+    def __init__(self) -> None:
+        self._past = np.zeros(0, dtype=np.float32)  # measured, kept as the next chunk's context
+        self._waiting = np.zeros(0, dtype=np.float32)  # not yet measured: its future is unknown
+        self._true = 0.0
+        self._sample = 0.0
+
+    def feed(self, chunk: np.ndarray) -> None:
+        block = np.concatenate([self._past, self._waiting, np.asarray(chunk, dtype=np.float32)])
+        cut = max(self._past.size, block.size - self._EDGE)
+        self._measure(block, self._past.size, cut)
+        self._past, self._waiting = block[max(0, cut - self._EDGE):cut], block[cut:]
+
+    def _measure(self, block: np.ndarray, first: int, last: int) -> None:
+        if last <= first:
+            return
+        self._sample = max(self._sample, float(np.abs(block[first:last]).max()))
+        ceiling = max(self._true, self._sample)
+        self._true = max(self._true, float(_peak_envelope_near(block, ceiling)[first:last].max()))
+
+    @property
+    def true_peak_db(self) -> float:
+        """The true peak, the waiting end measured as the signal's last samples: held at its
+        last value after them, as a player stopping there does, not dropped to zero (a cliff
+        no listener hears, which the interpolator would ring at)."""
+        if self._waiting.size:
+            block = np.concatenate([self._past, self._waiting])
+            held = np.pad(block, (0, self._EDGE), mode="edge")
+            self._measure(held, self._past.size, block.size)
+            self._past, self._waiting = block[-self._EDGE:], block[:0]
+        return gain_to_db(self._true)
+
+    @property
+    def sample_peak_db(self) -> float:
+        return gain_to_db(max(self._sample, float(np.abs(self._waiting).max(initial=0.0))))
 
 
 def _limiter_gain(block: np.ndarray, ceiling: float, window: int) -> np.ndarray:
@@ -306,20 +341,17 @@ class Mastering:
         for start in np.linspace(0, self.samples.size - length, _EXCERPTS).astype(int):
             yield self.samples[start:start + length]
 
-    def render(self, gain_db: float, ceiling_db: float, sinks: Iterable[Sink] = ()) -> Rendered:
-        """Stream the finished programme through ``sinks``, measuring it on the way."""
+    def render(self, gain_db: float, ceiling_db: float, sinks: Iterable[Sink] = ()) -> None:
+        """Stream the finished programme through ``sinks``."""
         sinks = list(sinks)
-        meter = LoudnessMeter(self.rate)
         gain = np.float32(db_to_gain(gain_db))
         ceiling = db_to_gain(ceiling_db)
         window = _limiter_window(self.rate)
         for _, block, keep in _blocks(self.samples, 2 * window):
             gained = block * gain
             out = (gained * _limiter_gain(gained, ceiling, window))[keep]
-            meter.feed(out)
             for sink in sinks:
                 sink(out)
-        return Rendered(meter, self.samples.size)
 
     def render_array(self, gain_db: float, ceiling_db: float) -> np.ndarray:
         out = np.empty(self.samples.size, dtype=np.float32)
