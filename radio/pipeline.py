@@ -76,42 +76,47 @@ def produce(station: Station, script: Script, out_dir: Path, *, station_dir: Pat
             clip_cache(out_dir, station.id).keep_young(made.clip_files)
             return _finish(station, script, target_dir, made, store, script_path, fresh=False,
                            warnings=reading_warnings)
-    # The audio stages load here: an unchanged programme needs none of them. The kit comes
-    # first, so a broken station file is named before minutes of speech are made.
+    # The audio stages load here: an unchanged programme needs none of them. The mixer's
+    # thread loads the kit first and places each segment as soon as it is spoken; a broken
+    # kit file stops production at the first segment, before minutes of speech are made.
     from radio.audio.finish import master_and_export
     from radio.audio.kit import load_kit
-    from radio.audio.mix import mix
+    from radio.audio.mix import Mixer
     from radio.record import spoken_segment
 
-    kit = load_kit(settings.kit, station_dir, settings.sample_rate)
-    lexicon = load_lexicon(station_lexicon)
-    cache = clip_cache(out_dir, station.id)
-    spoken = synthesize_script(script, station, Normalizer(lexicon, clock=station.speech.clock), cache,
-                               base_dir=station_dir,
-                               engine_override=engine_override, progress=progress,
-                               recorded={segment_id: spoken_segment(held, settings.sample_rate)
-                                         for segment_id, held in readings.items()})
-    key = production_key(station, script, spoken, _kit_digest(settings, station_dir))
-    with production_lock(target_dir):
-        remove_leftovers(target_dir)
-        manifest = _unchanged_output(target_dir, key, spoken)
-        fresh = manifest is None
-        if fresh:
-            mixed = mix(script, spoken, kit, settings, progress)
-            spoken.drop_audio()  # mastering then holds the programme alone
-            mp3 = target_dir / "programme.mp3"
-            wav = target_dir / "programme.wav" if settings.wav else None
-            shipped = master_and_export(mixed, settings, mp3, wav,
-                                        _tags(station, script, mixed, None, _readers(spoken)), progress)
-            manifest = _manifest(station, script, mp3, wav, shipped, mixed, spoken, settings, key)
-        # A programme made through a fallback engine is made again next time, so the
-        # intended voice returns once its engine does; only then is the quick key kept.
-        manifest = manifest.model_copy(update={
-            "input_key": None if spoken.warnings else inputs,
-            "clip_files": [clip_name(segment.engine, sentence.clip_digest)
-                           for segment in spoken.synthesized_segments for sentence in segment.sentences]})
-        return _finish(station, script, target_dir, manifest, store, script_path, fresh=fresh,
-                       warnings=spoken.warnings + reading_warnings)
+    mixer = Mixer(script, lambda: load_kit(settings.kit, station_dir, settings.sample_rate), settings)
+    with _abandoned_unless_finished(mixer):
+        lexicon = load_lexicon(station_lexicon)
+        cache = clip_cache(out_dir, station.id)
+        spoken = synthesize_script(script, station, Normalizer(lexicon, clock=station.speech.clock), cache,
+                                   base_dir=station_dir,
+                                   engine_override=engine_override, progress=progress,
+                                   recorded={segment_id: spoken_segment(held, settings.sample_rate)
+                                             for segment_id, held in readings.items()},
+                                   on_ready=mixer.take)
+        key = production_key(station, script, spoken, _kit_digest(settings, station_dir))
+        with production_lock(target_dir):
+            remove_leftovers(target_dir)
+            manifest = _unchanged_output(target_dir, key, spoken)
+            fresh = manifest is None
+            if fresh:
+                mixed = mixer.finish(progress)
+                spoken.drop_audio()  # mastering then holds the programme alone
+                mp3 = target_dir / "programme.mp3"
+                wav = target_dir / "programme.wav" if settings.wav else None
+                shipped = master_and_export(mixed, settings, mp3, wav,
+                                            _tags(station, script, mixed, None, _readers(spoken)), progress)
+                manifest = _manifest(station, script, mp3, wav, shipped, mixed, spoken, settings, key)
+            else:
+                mixer.abandon()
+            # A programme made through a fallback engine is made again next time, so the
+            # intended voice returns once its engine does; only then is the quick key kept.
+            manifest = manifest.model_copy(update={
+                "input_key": None if spoken.warnings else inputs,
+                "clip_files": [clip_name(segment.engine, sentence.clip_digest)
+                               for segment in spoken.synthesized_segments for sentence in segment.sentences]})
+            return _finish(station, script, target_dir, manifest, store, script_path, fresh=fresh,
+                           warnings=spoken.warnings + reading_warnings)
 
 
 def _finish(station: Station, script: Script, target_dir: Path, manifest: Manifest, store: Store | None,
@@ -143,6 +148,16 @@ def _record_production(store: Store, script: Script, target_dir: Path, manifest:
     if fresh:
         store.add_review_event(production_event(script.month, script_sha, audio_sha))
     return manifest
+
+
+@contextlib.contextmanager
+def _abandoned_unless_finished(mixer):
+    """The mixer's thread ends with the block: finished by it, or abandoned."""
+    try:
+        yield
+    finally:
+        if not mixer.finished:
+            mixer.abandon()
 
 
 @contextlib.contextmanager

@@ -22,12 +22,27 @@ _SILENT = np.float32(1e-20)
 
 
 class BlockPCM:
-    def __init__(self, size: int) -> None:
+    def __init__(self, size: int, capacity: int | None = None) -> None:
         self.size = size
-        blocks = -(-size // BLOCK)
-        # Zeros from calloc: pages a programme never writes (none, usually) cost nothing.
+        blocks = -(-max(size, capacity or 0) // BLOCK)
+        # Zeros from calloc: pages a programme never writes cost nothing, so room for a
+        # programme whose length is not known yet is free until it is used.
         self._codes = np.zeros(blocks * BLOCK, dtype=np.int16)
         self._scales = np.zeros(blocks, dtype=np.float32)
+
+    def resize(self, size: int) -> None:
+        """Make the programme ``size`` samples long: what is cut is gone, what is added is
+        silence. Growing past the room allocated copies the programme once."""
+        if size > self._codes.size:
+            blocks = -(-max(size, 2 * self._codes.size) // BLOCK)
+            codes = np.zeros(blocks * BLOCK, dtype=np.int16)
+            scales = np.zeros(blocks, dtype=np.float32)
+            codes[:self._codes.size] = self._codes
+            scales[:self._scales.size] = self._scales
+            self._codes, self._scales = codes, scales
+        elif size < self.size:
+            self[size:self.size] = np.zeros(self.size - size, dtype=np.float32)
+        self.size = size
 
     def __len__(self) -> int:
         return self.size

@@ -7,6 +7,8 @@ the next chunk is being limited.
 """
 from __future__ import annotations
 
+import contextlib
+import os
 import queue
 import tempfile
 import threading
@@ -228,6 +230,8 @@ class _Measuring:
             pass  # the decoder failed: result() says so
 
     def _read(self) -> None:
+        with contextlib.suppress(OSError, AttributeError):  # Linux: a thread's own priority
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
         try:
             while data := self._decoder.stdout.read(self._CHUNK_BYTES):
                 samples = np.frombuffer(data, dtype="<f4")

@@ -110,4 +110,11 @@ def mp3_decoder(frames: int, skip: int, errors) -> subprocess.Popen:
                              # threads spent more time handing over than decoding
                              f"atrim=start_sample={skip}:end_sample={skip + frames},asetnsamples=n=65536:p=0",
                              "-f", "f32le", "pipe:1"],
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errors)
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errors,
+                            preexec_fn=_yielding)
+
+
+def _yielding() -> None:
+    """A measuring process runs at a lower priority: it may lag behind the encoder and catch
+    up when the encoder is done, while the encoder, the longest step, never waits for it."""
+    os.nice(10)

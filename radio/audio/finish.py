@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -57,10 +58,14 @@ def master_and_export(mixed: Mix, settings: AudioSettings, mp3: Path, wav: Path 
     The files are replaced only once the MP3 is on target (old files stay until then)."""
     progress.start(STAGE, 3)
     rate = mixed.sample_rate
-    mastering = Mastering(mixed.samples, rate, chain_for(settings))
-    progress.advance(STAGE)
     ceiling = settings.true_peak_dbtp - TRUE_PEAK_MARGIN_DB
-    aim = settings.target_lufs - codec_loudness_shift(mastering, settings, ceiling)
+    # The codec's shift is measured on an excerpt compressed by itself, in a thread, while
+    # the whole programme is compressed here: the excerpt must be taken before that starts.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="codec-probe") as probe:
+        shift = probe.submit(codec_loudness_shift, _middle(mixed.samples, rate), mixed, settings, ceiling)
+        mastering = Mastering(mixed.samples, rate, chain_for(settings), reference_lufs=mixed.speech_lufs)
+        aim = settings.target_lufs - shift.result()
+    progress.advance(STAGE)
     with contextlib.ExitStack() as files:
         tmp_mp3 = files.enter_context(atomic_path(mp3))
         tmp_wav = files.enter_context(atomic_path(wav)) if wav else None
@@ -88,12 +93,19 @@ def master_and_export(mixed: Mix, settings: AudioSettings, mp3: Path, wav: Path 
     return Shipped(shipped, mastering.samples.size / rate, segment_lufs)
 
 
-def codec_loudness_shift(mastering: Mastering, settings: AudioSettings, ceiling: float) -> float:
+def _middle(samples, rate: int, seconds: int = 30) -> np.ndarray:
+    """A copy of the programme's middle: its mastering must not touch the programme."""
+    middle = samples.size // 2
+    return np.array(samples[max(0, middle - seconds // 2 * rate): middle + seconds // 2 * rate],
+                    dtype=np.float32)
+
+
+def codec_loudness_shift(excerpt: np.ndarray, mixed: Mix, settings: AudioSettings, ceiling: float) -> float:
     """How much the MP3 encoder changes loudness (LAME CBR loses about 0.4 LU), measured on
-    a 30-second excerpt so the full programme is normally mastered and encoded only once."""
-    rate = mastering.rate
-    middle = mastering.samples.size // 2
-    excerpt = mastering.samples[max(0, middle - 15 * rate): middle + 15 * rate]
+    a 30-second excerpt of the mix, mastered as the programme will be, so the full programme
+    is normally mastered and encoded only once."""
+    rate = mixed.sample_rate
+    excerpt = Mastering(excerpt, rate, chain_for(settings), reference_lufs=mixed.speech_lufs).samples
     excerpt = limit(excerpt * np.float32(db_to_gain(settings.target_lufs
                                                     - integrated_loudness(excerpt, rate))),
                     db_to_gain(ceiling), rate)

@@ -294,24 +294,33 @@ def _highpass_in_place(samples: np.ndarray | BlockPCM, rate: int, cutoff_hz: flo
         samples[begin:begin + _CHUNK] = filtered
 
 
+def _refuse_silence(loudness: float) -> None:
+    if not np.isfinite(loudness):
+        raise AudioError("Chương trình không có tiếng (toàn im lặng), không thể chuẩn hoá âm lượng.",
+                         hint="kiểm tra kịch bản có nội dung và bộ đọc hoạt động (lệnh radio voices).")
+
+
 class Mastering:
     """One programme's mastering. Takes over ``samples`` and processes them in place."""
 
-    def __init__(self, samples: np.ndarray | BlockPCM, rate: int, chain: Chain = Chain()) -> None:
+    def __init__(self, samples: np.ndarray | BlockPCM, rate: int, chain: Chain = Chain(),
+                 reference_lufs: float | None = None) -> None:
+        """``reference_lufs``: the level the mixer put the programme's speech at, which
+        compression is set by; without it the programme is measured first (one more pass)."""
         self.samples = samples
         self.rate = rate
         if chain.highpass_hz:
             _highpass_in_place(samples, rate, chain.highpass_hz)
-        measured = integrated_loudness(samples, rate)
-        if not np.isfinite(measured):
-            raise AudioError("Chương trình không có tiếng (toàn im lặng), không thể chuẩn hoá âm lượng.",
-                             hint="kiểm tra kịch bản có nội dung và bộ đọc hoạt động (lệnh radio voices).")
-        threshold = measured + chain.compress_above_db
+        if reference_lufs is None:
+            reference_lufs = integrated_loudness(samples, rate)
+            _refuse_silence(reference_lufs)
+        threshold = reference_lufs + chain.compress_above_db
         window = max(1, int(0.010 * rate))
         meter = LoudnessMeter(rate)
         _gain_in_place(samples, lambda b: _compressor_gain(b, rate, threshold, chain.compress_ratio),
                        context=4 * window, meter=meter)
         self.loudness = meter.integrated()
+        _refuse_silence(self.loudness)
         self._limiter_loss: dict[tuple[float, float], float] = {}
 
     def gain_for(self, target_lufs: float, ceiling_db: float) -> float:

@@ -10,6 +10,9 @@ with look-ahead, hold and attack/release ramps.
 """
 from __future__ import annotations
 
+import queue
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,9 +22,9 @@ from radio.audio.blockpcm import BlockPCM
 from radio.audio.kernels import resample_poly
 from radio.audio.kit import SPEECH_LUFS, Kit
 from radio.audio.loudness import LoudnessMeter
-from radio.models import AudioSettings, BedSettings, Script
+from radio.models import AudioSettings, BedSettings, Script, Segment
 from radio.progress import Progress, Silent
-from radio.audio.voiced import VoicedScript
+from radio.audio.voiced import VoicedScript, VoicedSegment
 
 STAGE = "Trộn âm thanh"
 _TALK_UP_S = 0.9  # speech starts over the intro's ringing tail, as announcers do
@@ -47,6 +50,9 @@ class Mix:
     sample_rate: int
     segments: list[SegmentTiming]
     kit_has_bed: bool = False
+    #: Where the mixer levelled the speech (mastering's compression is set by it); None:
+    #: not levelled here (a bulletin's parts), mastering measures the whole.
+    speech_lufs: float | None = None
 
 
 def to_float(audio: AudioSegment, rate: int) -> np.ndarray:
@@ -97,71 +103,189 @@ class Layout:
     total: int
 
 
-def layout(script: Script, sentences: list[list[SentenceSlot]], kit: KitLengths,
-           settings: AudioSettings, rate: int) -> Layout:
-    seconds = lambda s: int(round(s * rate))  # noqa: E731
-    timings = [SegmentTiming("intro", "intro", "Nhạc hiệu mở đầu", 0.0, kit.intro / rate)]
-    stingers: list[int] = []
-    speech: list[list[int]] = []
-    cursor = max(0, kit.intro - seconds(_TALK_UP_S))
-    for index, (segment, slots) in enumerate(zip(script.segments, sentences)):
-        if index > 0 and segment.stinger_before:
-            cursor += seconds(settings.segment_gap_s)
-            stingers.append(cursor)
-            cursor += kit.stinger
-        cursor += seconds(settings.segment_gap_s)
-        start = cursor
+class Timeline:
+    """The layout worked out a segment at a time, in script order: the mixer places each
+    segment as soon as it is spoken, compose's estimate lays out a whole script at once."""
+
+    def __init__(self, kit: KitLengths, settings: AudioSettings, rate: int) -> None:
+        self.kit, self.settings, self.rate = kit, settings, rate
+        self.timings = [SegmentTiming("intro", "intro", "Nhạc hiệu mở đầu", 0.0, kit.intro / rate)]
+        self.stingers: list[int] = []
+        self.speech: list[list[int]] = []
+        self.cursor = max(0, kit.intro - self._samples(_TALK_UP_S))
+
+    def _samples(self, seconds: float) -> int:
+        return int(round(seconds * self.rate))
+
+    def add(self, segment: Segment, slots: list[SentenceSlot]) -> list[int]:
+        """Lay out the next segment; the start of each of its sentences."""
+        gap = self._samples(self.settings.segment_gap_s)
+        if self.speech and segment.stinger_before:
+            self.cursor += gap
+            self.stingers.append(self.cursor)
+            self.cursor += self.kit.stinger
+        self.cursor += gap
+        start = self.cursor
         starts = []
         for position, slot in enumerate(slots):
             if position:
-                cursor += seconds(settings.paragraph_pause_s if slots[position - 1].paragraph_end
-                                  else settings.sentence_pause_s)
-            starts.append(cursor)
-            cursor += slot.length
-        speech.append(starts)
-        timings.append(SegmentTiming(segment.id, segment.kind, segment.title, start / rate,
-                                     (cursor - start) / rate))
-    cursor += seconds(settings.segment_gap_s)
-    timings.append(SegmentTiming("outro", "outro", "Nhạc hiệu kết thúc", cursor / rate,
-                                 kit.outro / rate))
-    return Layout(stingers, speech, timings, cursor, cursor + kit.outro)
+                self.cursor += self._samples(self.settings.paragraph_pause_s if slots[position - 1].paragraph_end
+                                             else self.settings.sentence_pause_s)
+            starts.append(self.cursor)
+            self.cursor += slot.length
+        self.speech.append(starts)
+        self.timings.append(SegmentTiming(segment.id, segment.kind, segment.title, start / self.rate,
+                                          (self.cursor - start) / self.rate))
+        return starts
+
+    def close(self) -> Layout:
+        outro = self.cursor + self._samples(self.settings.segment_gap_s)
+        timings = [*self.timings, SegmentTiming("outro", "outro", "Nhạc hiệu kết thúc", outro / self.rate,
+                                                self.kit.outro / self.rate)]
+        return Layout(self.stingers, self.speech, timings, outro, outro + self.kit.outro)
+
+
+def layout(script: Script, sentences: list[list[SentenceSlot]], kit: KitLengths,
+           settings: AudioSettings, rate: int) -> Layout:
+    timeline = Timeline(kit, settings, rate)
+    for segment, slots in zip(script.segments, sentences):
+        timeline.add(segment, slots)
+    return timeline.close()
 
 
 def mix(script: Script, spoken: VoicedScript, kit: Kit, settings: AudioSettings,
         progress: Progress | None = None) -> Mix:
-    progress = progress or Silent()
-    rate = kit.sample_rate
-    progress.start(STAGE, len(script.segments) + 1)
-    slots = [[SentenceSlot(resampled_length(sentence.audio, rate), sentence.paragraph_end)
-              for sentence in voiced.sentences] for voiced in spoken.segments]
-    plan = layout(script, slots, KitLengths.of(kit), settings, rate)
-    out = BlockPCM(plan.total)
-    hop = int(rate * _FRAME_S)
+    """Mix a programme whose every segment is spoken already."""
+    mixer = Mixer(script, lambda: kit, settings)
+    for segment, voiced in zip(script.segments, spoken.segments):
+        mixer.take(segment.id, voiced)
+    return mixer.finish(progress)
 
-    def add(start: int, samples: np.ndarray) -> None:
-        samples = samples[: out.size - start]
-        out[start:start + samples.size] += samples
 
-    speech_energy = np.zeros(plan.total // hop + 2)
-    # One clip at a time: no copy of a segment is ever made.
-    for voiced, starts, segment_slots in zip(spoken.segments, plan.speech, slots):
-        level = _segment_gain(_speech_loudness(voiced.sentences, rate))
-        for sentence, slot, start in zip(voiced.sentences, segment_slots, starts):
-            clip = to_float(sentence.audio, rate)[: slot.length]
+# Room for a programme of this length is reserved before its length is known (untouched
+# pages cost nothing); a longer one grows the buffer once.
+_ROOM_S = 20 * 60
+
+
+class Mixer:
+    """Mixes a programme segment by segment, in a thread of its own, as synthesis hands each
+    one over (``take``): on two cores the mix is done by the time the last sentence is read.
+
+    Segments are placed in script order, whatever order they are spoken in. The kit is
+    loaded by the thread first; a kit that cannot be loaded stops the production at the next
+    segment handed over, as any failure of the thread does, so nothing is read in vain."""
+
+    def __init__(self, script: Script, load_kit: Callable[[], Kit], settings: AudioSettings) -> None:
+        self.script, self.settings = script, settings
+        self._order = {segment.id: index for index, segment in enumerate(script.segments)}
+        self._handed: queue.Queue = queue.Queue()
+        self._failure: BaseException | None = None
+        self._abandoned = False
+        self.finished = False
+        self._result: Mix | None = None
+        self._thread = threading.Thread(target=self._run, args=(load_kit,), name="mixer", daemon=True)
+        self._thread.start()
+
+    def take(self, segment_id: str, voiced: VoicedSegment) -> None:
+        """A segment whose every sentence is spoken (or a person's reading)."""
+        self._raise_failure()
+        self._handed.put((self._order[segment_id], voiced))
+
+    def finish(self, progress: Progress | None = None) -> Mix:
+        progress = progress or Silent()
+        progress.start(STAGE, 1)
+        self.finished = True
+        self._handed.put(None)
+        self._thread.join()
+        self._raise_failure()
+        if self._result is None:
+            raise RuntimeError("the mixer was finished before every segment was handed over")
+        progress.finish(STAGE)
+        return self._result
+
+    def abandon(self) -> None:
+        """Stop the thread without a programme (production failed or was not needed)."""
+        self._abandoned = self.finished = True
+        self._handed.put(None)
+        self._thread.join()
+
+    def _raise_failure(self) -> None:
+        if self._failure is not None:
+            raise self._failure
+
+    def _run(self, load_kit: Callable[[], Kit]) -> None:
+        try:
+            self._result = self._mix(load_kit())
+        except BaseException as exc:  # said in the producing thread
+            self._failure = exc
+            while self._handed.get() is not None:  # let take() and finish() go on
+                pass
+
+    def _mix(self, kit: Kit) -> Mix | None:
+        rate = kit.sample_rate
+        timeline = Timeline(KitLengths.of(kit), self.settings, rate)
+        placed = _Placed(BlockPCM(0, capacity=_ROOM_S * rate), rate)
+        placed.add(0, kit.intro)
+        waiting: dict[int, VoicedSegment] = {}
+        for index, segment in enumerate(self.script.segments):
+            if self._abandoned:
+                return None
+            while index not in waiting:
+                handed = self._handed.get()
+                if handed is None:
+                    return None  # abandoned, or finished without this segment: nothing to give
+                waiting[handed[0]] = handed[1]
+            voiced = waiting.pop(index)
+            stingers = len(timeline.stingers)
+            slots = [SentenceSlot(resampled_length(sentence.audio, rate), sentence.paragraph_end)
+                     for sentence in voiced.sentences]
+            starts = timeline.add(segment, slots)
+            for start in timeline.stingers[stingers:]:
+                placed.add(start, kit.stinger)
+            placed.speech(voiced, slots, starts)
+        plan = timeline.close()
+        placed.add(plan.outro, kit.outro)
+        placed.out.resize(plan.total)
+        if kit.bed is not None:
+            energy = placed.energy_until(plan.total)
+            for begin, end in bed_spans(plan.timings, self.settings.bed, rate):
+                _add_bed(placed.out, kit.bed, begin, end, energy, self.settings.bed, rate)
+        if self._handed.get() is not None or self._abandoned:
+            return None  # a segment handed twice, or nobody wants the programme any more
+        return Mix(placed.out, rate, plan.timings, kit.bed is not None, speech_lufs=SPEECH_LUFS)
+
+
+class _Placed:
+    """The programme being mixed and the speech's energy in 10 ms frames, both growing."""
+
+    def __init__(self, out: BlockPCM, rate: int) -> None:
+        self.out, self.rate = out, rate
+        self.hop = int(rate * _FRAME_S)
+        self.energy = np.zeros(0)
+
+    def add(self, start: int, samples: np.ndarray) -> None:
+        end = start + samples.size
+        if end > self.out.size:
+            self.out.resize(end)
+        self.out[start:end] += samples
+
+    def speech(self, voiced: VoicedSegment, slots: list[SentenceSlot], starts: list[int]) -> None:
+        """A segment's sentences, each levelled with the segment's one gain, and their energy."""
+        level = _segment_gain(_speech_loudness(voiced.sentences, self.rate))
+        for sentence, slot, start in zip(voiced.sentences, slots, starts):
+            clip = to_float(sentence.audio, self.rate)[: slot.length]
             clip *= level
-            add(start, clip)
-            _add_energy(speech_energy, clip, start, hop)
-        progress.advance(STAGE)
-    add(0, kit.intro)
-    for start in plan.stingers:
-        add(start, kit.stinger)
-    add(plan.outro, kit.outro)
-    if kit.bed is not None:
-        for begin, end in bed_spans(plan.timings, settings.bed, rate):
-            _add_bed(out, kit.bed, begin, end, speech_energy, settings.bed, rate)
-    progress.advance(STAGE)
-    progress.finish(STAGE)
-    return Mix(out, rate, plan.timings, kit.bed is not None)
+            self.add(start, clip)
+            _add_energy(self.energy_until(start + clip.size), clip, start, self.hop)
+
+    def energy_until(self, sample: int) -> np.ndarray:
+        """The energy frames, enough of them to cover the programme up to ``sample``."""
+        frames = sample // self.hop + 2
+        if frames > self.energy.size:
+            grown = np.zeros(max(frames, 2 * self.energy.size))
+            grown[:self.energy.size] = self.energy
+            self.energy = grown
+        return self.energy[:frames]
 
 
 def _segment_gain(loudness: float) -> np.float32:

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import ctypes
 import re
+from collections import Counter
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -146,9 +148,11 @@ class _Clip(NamedTuple):
 def synthesize_script(script: Script, station: Station, normalizer: Normalizer, cache: ClipCache,
                       *, base_dir: Path | None = None, engine_override: str | None = None,
                       progress: Progress | None = None,
-                      recorded: dict[str, SpokenSegment] | None = None) -> SpokenScript:
+                      recorded: dict[str, SpokenSegment] | None = None,
+                      on_ready: Callable[[str, SpokenSegment], None] | None = None) -> SpokenScript:
     """Speak every segment, through the cache, falling back along the station's engine chain;
-    a segment in ``recorded`` (a person's reading) is taken as it is.
+    a segment in ``recorded`` (a person's reading) is taken as it is. ``on_ready`` is told of
+    each segment as soon as all of it is spoken (the mixer starts on it while the rest is read).
 
     A whole segment is spoken by one engine, so a voice never changes mid-segment. An engine
     that fails once is not asked again in this production (a dead network would otherwise
@@ -157,6 +161,9 @@ def synthesize_script(script: Script, station: Station, normalizer: Normalizer, 
     configure_pydub()
     progress = progress or Silent()
     recorded = recorded or {}
+    on_ready = on_ready or (lambda segment_id, spoken: None)
+    for segment_id, reading in recorded.items():
+        on_ready(segment_id, reading)
     jobs = [_job(segment, station, engine_override) for segment in script.segments
             if segment.id not in recorded]
     voiced = {job.spoken.segment_id: job.spoken for job in jobs}
@@ -186,7 +193,11 @@ def synthesize_script(script: Script, station: Station, normalizer: Normalizer, 
                 progress.advance(STAGE)
             else:
                 missing.append(clip)
-        failed = _render(missing, cache, broken, progress)
+        unspoken = Counter(clip.job.spoken.segment_id for clip in missing)
+        for job in waiting:
+            if not unspoken[job.spoken.segment_id]:
+                on_ready(job.spoken.segment_id, job.spoken)
+        failed = _render(missing, cache, broken, progress, unspoken, on_ready)
         waiting = [job for job in waiting if job.spoken.segment_id in failed]
     progress.finish(STAGE)
     final = [sentence for segment in spoken.synthesized_segments for sentence in segment.sentences]
@@ -263,9 +274,10 @@ def _sentences(segment: Segment, engine: Engine, normalizer: Normalizer) -> list
             for written, paragraph_end in split_sentences(segment.text, engine.max_chars)]
 
 
-def _render(clips: list[_Clip], cache: ClipCache, broken: dict[str, str],
-            progress: Progress) -> set[str]:
-    """Synthesize missing clips, each engine in its own pool; return segments that failed."""
+def _render(clips: list[_Clip], cache: ClipCache, broken: dict[str, str], progress: Progress,
+            unspoken: Counter, on_ready: Callable[[str, SpokenSegment], None]) -> set[str]:
+    """Synthesize missing clips, each engine in its own pool; return segments that failed.
+    A segment whose last clip is spoken (``unspoken`` counts them down) is ready."""
     failed: set[str] = set()
     pools: dict[str, ThreadPoolExecutor] = {}
     futures = {}
@@ -284,6 +296,10 @@ def _render(clips: list[_Clip], cache: ClipCache, broken: dict[str, str],
                 pass  # the worker has recorded why in ``broken``
             else:
                 progress.advance(STAGE)
+                segment_id = job.spoken.segment_id
+                unspoken[segment_id] -= 1
+                if not unspoken[segment_id] and segment_id not in failed:
+                    on_ready(segment_id, job.spoken)
                 continue
             if job.spoken.segment_id not in failed:
                 failed.add(job.spoken.segment_id)
