@@ -26,7 +26,9 @@ clip cache and a fresh RADIO_CACHE_DIR.
 Each process is waited for with os.wait4, which gives its own CPU time (its reaped children
 included: radio's LAME and ffmpeg processes) and its peak resident set (the largest single
 process of its tree, as getrusage's ru_maxrss counts it). The floor's wall and CPU times are
-the sums of its two steps, its peak the larger of the two.
+the sums of its two steps, its peak the larger of the two. Radio and the floor run in turns,
+three rounds, and the medians are compared: on a shared machine the same floor took 3.3 s in
+one minute and 4.9 s in another.
 """
 from __future__ import annotations
 
@@ -172,6 +174,9 @@ def ratio_line(label: str, value: float, floor: float, unit: str) -> str:
     return f"  {label:<12} radio {value:8.2f} {unit:<3} floor {floor:8.2f} {unit:<3} ratio {value / floor:5.2f}"
 
 
+ROUNDS = 3
+
+
 def main() -> int:
     if len(sys.argv) == 4 and sys.argv[1] == "--speak":  # the floor's eSpeak process
         speak(Path(sys.argv[2]), Path(sys.argv[3]))
@@ -181,29 +186,35 @@ def main() -> int:
     month = SAMPLE_MONTH
     with tempfile.TemporaryDirectory(prefix="bench-floor-") as scratch:
         tmp = Path(scratch)
-        station = tmp / "station"
-        shutil.copytree(sample_station_dir(), station)
-        env = radio_env(tmp / "cache")
-        subprocess.run([sys.executable, "-m", "radio", "compose", month], cwd=station, env=env,
-                       check=True, capture_output=True)
+        composed = tmp / "composed"
+        shutil.copytree(sample_station_dir(), composed)
+        subprocess.run([sys.executable, "-m", "radio", "compose", month], cwd=composed,
+                       env=radio_env(tmp / "compose-cache"), check=True, capture_output=True)
         jobs = tmp / "spoken.json"
-        jobs.write_text(json.dumps(spoken_jobs(station, month), ensure_ascii=False), encoding="utf-8")
-
-        radio = timed([sys.executable, "-m", "radio", "produce", month], cwd=station, env=env)
-        manifest = _manifest(station, month)
-        audio = manifest.audio
-
-        speech = timed([sys.executable, __file__, "--speak", str(jobs), str(tmp / "speech.wav")])
-        encode = timed(ffmpeg_pass(tmp / "speech.wav", tmp / "floor.mp3", audio.duration_s,
-                                   audio.sample_rate, audio.bitrate_kbps))
-        floor = speech + encode
+        jobs.write_text(json.dumps(spoken_jobs(composed, month), ensure_ascii=False), encoding="utf-8")
+        # The machine's speed drifts from minute to minute (other work shares it): radio and
+        # its floor run in turns, each cold, and the medians are compared.
+        radios, floors = [], []
+        for round_ in range(ROUNDS):
+            station = tmp / f"station-{round_}"
+            shutil.copytree(composed, station)
+            radios.append(timed([sys.executable, "-m", "radio", "produce", month], cwd=station,
+                                env=radio_env(tmp / f"cache-{round_}")))
+            manifest = _manifest(station, month)
+            audio = manifest.audio
+            speech = timed([sys.executable, __file__, "--speak", str(jobs), str(tmp / "speech.wav")])
+            encode = timed(ffmpeg_pass(tmp / "speech.wav", tmp / "floor.mp3", audio.duration_s,
+                                       audio.sample_rate, audio.bitrate_kbps))
+            floors.append(speech + encode)
         lufs, peak = file_figures(_programme(station, month), audio.sample_rate)
+    radio, floor = _median(radios), _median(floors)
 
     print(f"cold production of the sample programme ({audio.duration_s / 60:.1f} min, "
-          f"{manifest.clips.synthesized} clips spoken) against its floor")
-    print(f"  floor: eSpeak NG {speech.wall_s:.2f} s wall, {speech.cpu_s:.2f} s CPU, "
-          f"{speech.peak_mb:.0f} MB; ffmpeg decode + ebur128 + LAME {encode.wall_s:.2f} s wall, "
-          f"{encode.cpu_s:.2f} s CPU, {encode.peak_mb:.0f} MB")
+          f"{manifest.clips.synthesized} clips spoken) against its floor, {ROUNDS} rounds in turn, medians")
+    print(f"  floor: eSpeak NG then ffmpeg decode + ebur128 + LAME, "
+          f"{', '.join(f'{f.wall_s:.2f}' for f in floors)} s wall")
+    print(f"  radio: {', '.join(f'{r.wall_s:.2f}' for r in radios)} s wall; ratios by round "
+          f"{', '.join(f'{r.wall_s / f.wall_s:.2f}' for r, f in zip(radios, floors))}")
     print(ratio_line("wall time", radio.wall_s, floor.wall_s, "s"))
     print(ratio_line("CPU time", radio.cpu_s, floor.cpu_s, "s"))
     print(ratio_line("peak memory", radio.peak_mb, floor.peak_mb, "MB"))
@@ -213,10 +224,17 @@ def main() -> int:
     print(f"  peak memory {radio.peak_mb:.0f} MB: ratio to target {radio.peak_mb / TARGET_PEAK_MB:.2f} "
           f"(≤ 1 is on target: ≤ {TARGET_PEAK_MB:.0f} MB)")
     print(f"  result: {lufs:.2f} LUFS integrated, {peak:.2f} dBTP true peak (radio's meter on the "
-          f"decoded MP3); manifest (ffmpeg ebur128) {audio.integrated_lufs} LUFS, "
+          f"decoded MP3); manifest (radio's meter as the file was made) {audio.integrated_lufs} LUFS, "
           f"{audio.true_peak_dbtp} dBTP; target {audio.target_lufs} LUFS under "
           f"{audio.true_peak_limit_dbtp} dBTP")
     return 0
+
+
+def _median(runs: list[Run]) -> Run:
+    """Each figure's median over the rounds."""
+    middle = lambda values: sorted(values)[len(values) // 2]  # noqa: E731
+    return Run(middle([r.wall_s for r in runs]), middle([r.cpu_s for r in runs]),
+               middle([r.peak_mb for r in runs]))
 
 
 def _programme_dir(station: Path, month: str) -> Path:

@@ -6,6 +6,7 @@ decoded programme.
 """
 import json
 import subprocess
+import time
 
 import numpy as np
 import pytest
@@ -204,3 +205,67 @@ def test_a_very_long_bed_is_refused_after_decoding_only_its_limit(tmp_path):
         load_kit(KitFiles(bed="nen.mp3"), tmp_path, 44100)
     assert "nen.mp3" in caught.value.message and "audio.kit.bed" in caught.value.message
     assert f"{KIT_MAX_S['bed']:g} giây" in caught.value.message
+
+
+def test_a_broken_kit_stops_production_before_the_programme_is_read(tmp_path, station, monkeypatch):
+    """The kit is loaded by the mixer's thread while the first sentences are read; when it
+    cannot be, production stops at the next segment handed over, not after every sentence
+    (the engine reads one sentence at a time, as the offline voice does)."""
+    from radio.speech.engines import dummy
+
+    spoken = []
+    real = dummy.DummyEngine.synthesize
+
+    def counted(self, *args, **kwargs):
+        spoken.append(args[0])
+        time.sleep(0.05)  # as long as a real engine takes over a sentence, near enough
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(dummy.DummyEngine, "synthesize", counted)
+    monkeypatch.setattr(dummy.DummyEngine, "parallel", 1)
+    audio = AudioSettings(kit=KitFiles(intro="kit/khong-co.mp3"))
+    with pytest.raises(AudioError) as caught:
+        produce(station.model_copy(update={"audio": audio}), script(3, sentences=6), tmp_path / "out",
+                station_dir=tmp_path, engine_override="dummy")
+    assert "khong-co.mp3" in str(caught.value)
+    assert len(spoken) < 3 * 6
+
+
+def test_segments_handed_over_in_any_order_are_mixed_in_script_order(station, tmp_path):
+    """Engines that speak several sentences at once finish segments out of order; the mix
+    is the same sample for sample."""
+    from radio.audio.kit import load_kit
+    from radio.audio.mix import Mixer, mix
+    from radio.speech.cache import ClipCache
+    from radio.speech.normalize import Normalizer, load_lexicon
+    from radio.speech.synthesize import synthesize_script
+
+    made = script(3, sentences=3)
+    spoken = synthesize_script(made, station, Normalizer(load_lexicon(None)), ClipCache(tmp_path),
+                               engine_override="dummy")
+    settings = station.audio
+    kit = load_kit(settings.kit, None, settings.sample_rate)
+    in_order = mix(made, spoken, kit, settings)
+    mixer = Mixer(made, lambda: kit, settings)
+    for segment, voiced in reversed(list(zip(made.segments, spoken.segments))):
+        mixer.take(segment.id, voiced)
+    shuffled = mixer.finish()
+    assert shuffled.segments == in_order.segments
+    np.testing.assert_array_equal(shuffled.samples[:], in_order.samples[:])
+
+
+def test_a_programme_longer_than_the_room_reserved_grows_without_losing_a_sample():
+    from radio.audio.blockpcm import BlockPCM
+
+    rng = np.random.default_rng(5)
+    first, second = (rng.standard_normal(n).astype(np.float32) * 0.1 for n in (1000, 3000))
+    grown = BlockPCM(0, capacity=1024)
+    grown.resize(1000)
+    grown[0:1000] = first
+    grown.resize(4000)
+    grown[1000:4000] += second
+    expected = np.concatenate([first, second])
+    np.testing.assert_allclose(grown[:], expected, atol=np.abs(expected).max() / 30000)
+    grown.resize(500)
+    grown.resize(600)
+    assert not grown[500:600].any()  # what was cut comes back as silence
