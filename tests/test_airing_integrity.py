@@ -4,7 +4,6 @@ Each test first reproduces an attack that broke those promises: a file swapped b
 check and the airing, schedulers racing, an emptied database, rows deleted or hidden and a
 chain recomputed by an insider, a player that looked dead while it was airing.
 """
-import hashlib
 import json
 import os
 import subprocess
@@ -16,7 +15,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from radio.audio.identity import audio_sha256, audio_sha256_of
-from radio.backup import back_up, backups, restore
+from radio.backup import back_up, backups
 from radio.player import Player, as_run_log
 from radio.player.outputs import FileOutput
 from radio.schedule import ScheduleError, add_airing, queued, schedule_month

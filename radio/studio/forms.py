@@ -6,7 +6,6 @@ from __future__ import annotations
 import calendar as month_calendar
 import re
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 
 from radio.config import load_model, save_model
