@@ -241,13 +241,16 @@ def test_segments_handed_over_in_any_order_are_mixed_in_script_order(station, tm
     from radio.speech.synthesize import synthesize_script
 
     made = script(3, sentences=3)
-    spoken = synthesize_script(made, station, Normalizer(load_lexicon(None)), ClipCache(tmp_path),
-                               engine_override="dummy")
+
+    def spoken():  # the mixer lets the clips go once placed; the cache gives them again
+        return synthesize_script(made, station, Normalizer(load_lexicon(None)), ClipCache(tmp_path),
+                                 engine_override="dummy")
+
     settings = station.audio
     kit = load_kit(settings.kit, None, settings.sample_rate)
-    in_order = mix(made, spoken, kit, settings)
+    in_order = mix(made, spoken(), kit, settings)
     mixer = Mixer(made, lambda: kit, settings)
-    for segment, voiced in reversed(list(zip(made.segments, spoken.segments))):
+    for segment, voiced in reversed(list(zip(made.segments, spoken().segments))):
         mixer.take(segment.id, voiced)
     shuffled = mixer.finish()
     assert shuffled.segments == in_order.segments

@@ -187,7 +187,9 @@ class Mixer:
         self._thread.start()
 
     def take(self, segment_id: str, voiced: VoicedSegment) -> None:
-        """A segment whose every sentence is spoken (or a person's reading)."""
+        """A segment whose every sentence is spoken (or a person's reading). It is the
+        mixer's from then on: its clips' audio is let go as soon as it is placed, so the
+        speech and the programme are not both held whole."""
         self._raise_failure()
         self._handed.put((self._order[segment_id], voiced))
 
@@ -243,6 +245,7 @@ class Mixer:
             for start in timeline.stingers[stingers:]:
                 placed.add(start, kit.stinger)
             placed.speech(voiced, slots, starts)
+            voiced.drop_audio()
         plan = timeline.close()
         placed.add(plan.outro, kit.outro)
         placed.out.resize(plan.total)

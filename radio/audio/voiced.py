@@ -22,6 +22,9 @@ class VoicedSegment(Protocol):
     @property
     def sentences(self) -> Sequence[VoicedSentence]: ...
 
+    def drop_audio(self) -> None:
+        """Let the clips' audio go (the mixer calls it once the segment is placed)."""
+
 
 class VoicedScript(Protocol):
     """One entry per script segment, in the script's order."""

@@ -61,6 +61,10 @@ class SpokenSegment:
     fallback_from: list[Failure] = field(default_factory=list)
     reader: Reader | None = None
 
+    def drop_audio(self) -> None:
+        for sentence in self.sentences:
+            sentence.audio = None
+
 
 @dataclass
 class SpokenScript:
@@ -82,8 +86,7 @@ class SpokenScript:
         """Let every clip's audio go once the programme is mixed (its speech is tens of
         megabytes); what the manifest says of the clips (digests, engines, readers) stays."""
         for segment in self.segments:
-            for sentence in segment.sentences:
-                sentence.audio = None
+            segment.drop_audio()
         _return_freed_memory()
 
 
