@@ -106,6 +106,7 @@ def produce(station: Station, script: Script, out_dir: Path, *, station_dir: Pat
                 wav = target_dir / "programme.wav" if settings.wav else None
                 shipped = master_and_export(mixed, settings, mp3, wav,
                                             _tags(station, script, mixed, None, _readers(spoken)), progress)
+                mixed.drop_audio()
                 manifest = _manifest(station, script, mp3, wav, shipped, mixed, spoken, settings, key)
             else:
                 mixer.abandon()

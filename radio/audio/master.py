@@ -103,17 +103,25 @@ def _peak_envelope(block: np.ndarray) -> np.ndarray:
     The 4× interpolation is done as its polyphase form, one matrix product: every sample's
     twelve neighbours times the filter's four phases. BLAS does that three times faster than
     a direct FIR loop, and the limiter and the file's measurement call it on most of a
-    programme."""
+    programme. It goes 65,536 samples at a time: their neighbours (3 MB) stay in the CPU's
+    cache, which is faster still, and memory stays small."""
     block = block.astype(np.float32, copy=False)
     size = block.size
     padded = np.zeros(size + _PHASE_TAPS + _TAIL, dtype=np.float32)
     padded[_PHASE_TAPS - 1:_PHASE_TAPS - 1 + size] = block
-    neighbours = sliding_window_view(padded, _PHASE_TAPS)
-    phases = np.abs(neighbours @ _POLYPHASE)  # row n: the interpolated values 4n … 4n + 3
     peak = np.abs(block)
-    for row_shift, phase in _ALIGNED_PHASES:  # column by column: far faster than max(axis=1)
-        np.maximum(peak, phases[row_shift:row_shift + size, phase], out=peak)
+    first_row = _ALIGNED_PHASES[0][0]
+    for begin in range(0, size, _PIECE):
+        end = min(size, begin + _PIECE)
+        rows = padded[begin + first_row:end + _TAIL + _PHASE_TAPS]
+        phases = np.abs(sliding_window_view(rows, _PHASE_TAPS) @ _POLYPHASE)  # row: outputs 4n … 4n + 3
+        for row_shift, phase in _ALIGNED_PHASES:  # column by column: far faster than max(axis=1)
+            shift = row_shift - first_row
+            np.maximum(peak[begin:end], phases[shift:shift + end - begin, phase], out=peak[begin:end])
     return peak
+
+
+_PIECE = 1 << 16
 
 
 _HOT_BLOCK = 256

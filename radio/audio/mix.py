@@ -1,9 +1,9 @@
 """Mix stage: lay speech clips, pauses, the music kit and ducked beds on one timeline.
 
-The timeline is planned first and the output buffer allocated once, so memory is one
-programme-length buffer (``BlockPCM``: 16-bit blocks with their own scale, half of float32) no
-matter how many clips there are; everything else is read and written a clip or a few seconds
-at a time. Each segment's speech is brought to one reference loudness, so segments spoken by
+The timeline is laid a segment at a time, as synthesis finishes each (``Mixer``, a thread of
+its own), into one programme-length buffer (``BlockPCM``: 16-bit blocks with their own scale,
+half of float32) no matter how many clips there are; each segment's clips are let go once
+placed, and everything else is read and written a clip or a few seconds at a time. Each segment's speech is brought to one reference loudness, so segments spoken by
 different engines (after a fallback) or voices sit level with each other. The bed is ducked
 by a sidechain on the speech: the speech's own level, in 10 ms frames, drives the bed's gain
 with look-ahead, hold and attack/release ramps.
@@ -46,13 +46,18 @@ class SegmentTiming:
 
 @dataclass
 class Mix:
-    samples: BlockPCM  # mono; slices read as float32
+    samples: BlockPCM | np.ndarray | None  # mono; slices read as float32; None once let go
     sample_rate: int
     segments: list[SegmentTiming]
     kit_has_bed: bool = False
     #: Where the mixer levelled the speech (mastering's compression is set by it); None:
     #: not levelled here (a bulletin's parts), mastering measures the whole.
     speech_lufs: float | None = None
+
+    def drop_audio(self) -> None:
+        """Let the programme's samples go once they are in the MP3 (its timings stay): the
+        manifest then reads the file back without the mix still held beside it."""
+        self.samples = None
 
 
 def to_float(audio: AudioSegment, rate: int) -> np.ndarray:
