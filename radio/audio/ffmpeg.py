@@ -111,7 +111,7 @@ def mp3_decoder(frames: int, skip: int, errors) -> subprocess.Popen:
                              f"atrim=start_sample={skip}:end_sample={skip + frames},asetnsamples=n=65536:p=0",
                              "-f", "f32le", "pipe:1"],
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errors,
-                            preexec_fn=_yielding)
+                            preexec_fn=_yielding if os.name == "posix" else None)
 
 
 def _yielding() -> None:
