@@ -62,6 +62,21 @@ class LoudnessMeter:
         self._energies.append(np.einsum("ij,ij->i", blocks, blocks, dtype=np.float64))
         self._carry = weighted[whole:]
 
+    def primed(self, heard: np.ndarray) -> "LoudnessMeter":
+        """A new meter whose filters have heard ``heard`` (a whole number of 100 ms sub-blocks,
+        the signal just before what it will measure) but which counts none of it."""
+        meter = LoudnessMeter(self.rate)
+        meter.feed(heard)
+        meter._energies.clear()
+        meter._carry = meter._carry[:0]
+        return meter
+
+    def extend(self, later: "LoudnessMeter") -> None:
+        """Count what ``later`` measured as following what this meter measured (this one
+        ended on a sub-block boundary)."""
+        self._energies.extend(later._energies)
+        self._carry, self._state = later._carry, later._state
+
     @property
     def subblocks(self) -> np.ndarray:
         """Sum of squared K-weighted samples of every complete 100 ms sub-block."""

@@ -9,13 +9,15 @@ temporaries.
 """
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from radio.audio.blockpcm import BlockPCM
+from radio.audio.blockpcm import BLOCK, BlockPCM
 from radio.audio.kernels import firwin_kaiser, minimum_filter1d, sosfilt, uniform_filter1d
 from radio.audio.loudness import LoudnessMeter, integrated_loudness
 from radio.errors import AudioError
@@ -275,20 +277,54 @@ def _step_means(values: np.ndarray, step: int) -> np.ndarray:
 
 
 def _gain_in_place(samples: np.ndarray | BlockPCM, gain: Callable[[np.ndarray], np.ndarray],
-                   context: int, meter: LoudnessMeter | None = None) -> None:
+                   context: int, meter: LoudnessMeter) -> None:
     """``samples *= gain(samples)`` a chunk at a time, each chunk's gain computed on the
-    original signal around it (the part before it is kept aside before it is overwritten);
-    ``meter`` measures the result on the way."""
-    before = samples[:0].copy()
-    for begin in range(0, samples.size, _CHUNK):
-        end = min(samples.size, begin + _CHUNK)
-        block = np.concatenate([before, samples[begin:min(samples.size, end + context)]])
+    original signal around it; ``meter`` measures the result on the way.
+
+    A long programme is done as two halves at once, one per core: each half is given the
+    original signal on its far side before either is changed, and the second half's meter
+    starts with filters that have heard what comes before it, so the halves' measurements
+    join into the one the whole would have given."""
+    split = _split_point(samples.size, meter)
+    if split is None:
+        _gain_stretch(samples, gain, context, meter, 0, samples.size, samples[:0].copy(), samples[:0].copy())
+        return
+    before, after = samples[split - context:split].copy(), samples[split:split + context].copy()
+    second = meter.primed(samples[split - meter.rate // 2:split])
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="compress") as other_core:
+        later = other_core.submit(_gain_stretch, samples, gain, context, second, split, samples.size,
+                                  before, samples[:0].copy())
+        _gain_stretch(samples, gain, context, meter, 0, split, samples[:0].copy(), after)
+        later.result()
+    meter.extend(second)
+
+
+def _split_point(size: int, meter: LoudnessMeter) -> int | None:
+    """Where two halves can be processed apart: on a boundary of both BlockPCM's blocks (no
+    block written by two threads) and the meter's 100 ms sub-blocks; None for short work."""
+    step = math.lcm(BLOCK, meter.sub)
+    split = size // 2 // step * step
+    return split if split >= _SPLIT_MIN and split >= meter.rate else None
+
+
+_SPLIT_MIN = 16 * _CHUNK  # about a minute and a half: shorter work is not worth a thread
+
+
+def _gain_stretch(samples: np.ndarray | BlockPCM, gain: Callable[[np.ndarray], np.ndarray], context: int,
+                  meter: LoudnessMeter, first: int, last: int, before: np.ndarray, after: np.ndarray) -> None:
+    """``_gain_in_place`` over samples[first:last]: ``before`` and ``after`` are the original
+    signal on either side (the part before each chunk is kept aside before it is overwritten)."""
+    for begin in range(first, last, _CHUNK):
+        end = min(last, begin + _CHUNK)
+        ahead = samples[begin:min(last, end + context)]
+        if end + context > last:
+            ahead = np.concatenate([ahead, after[:end + context - last]])
+        block = np.concatenate([before, ahead])
         factor = gain(block)
         before = samples[max(begin, end - context):end].copy()
-        start = block.size - (min(samples.size, end + context) - begin)
+        start = block.size - ahead.size
         samples[begin:end] *= factor[start:start + end - begin]
-        if meter is not None:
-            meter.feed(samples[begin:end])
+        meter.feed(samples[begin:end])
 
 
 def _highpass_in_place(samples: np.ndarray | BlockPCM, rate: int, cutoff_hz: float) -> None:
