@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from radio.audio import export, ffmpeg
+from radio.audio import export
 from radio.audio.loudness import FileLoudness, integrated_loudness
 from radio.audio.master import TRUE_PEAK_MARGIN_DB, Mastering, chain_for, db_to_gain, limit
 from radio.audio.mix import Mix
@@ -106,11 +106,12 @@ def codec_loudness_shift(excerpt: np.ndarray, mixed: Mix, settings: AudioSetting
     is normally mastered and encoded only once."""
     rate = mixed.sample_rate
     excerpt = Mastering(excerpt, rate, chain_for(settings), reference_lufs=mixed.speech_lufs).samples
-    excerpt = limit(excerpt * np.float32(db_to_gain(settings.target_lufs
-                                                    - integrated_loudness(excerpt, rate))),
-                    db_to_gain(ceiling), rate)
+    excerpt *= np.float32(db_to_gain(settings.target_lufs - integrated_loudness(excerpt, rate)))
+    excerpt = limit(excerpt, db_to_gain(ceiling), rate)
     with tempfile.TemporaryDirectory(prefix="radio-probe-") as scratch:
-        probe = Path(scratch) / "probe.mp3"
-        export.write_mp3(excerpt, rate, probe, settings.bitrate_kbps)
-        decoded = ffmpeg.decode(probe, rate)[:, 0]
-    return integrated_loudness(decoded, rate) - integrated_loudness(excerpt, rate)
+        # Measured as the programme's file is, while it is encoded: no decoded copy is held.
+        with export.Encoder(Path(scratch) / "probe.mp3", rate, settings.bitrate_kbps,
+                            frames=excerpt.size) as encoder:
+            for begin in range(0, excerpt.size, 1 << 18):
+                encoder(excerpt[begin:begin + (1 << 18)])
+    return encoder.measured.integrated_lufs - integrated_loudness(excerpt, rate)

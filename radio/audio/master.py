@@ -308,14 +308,16 @@ def _split_point(size: int, meter: LoudnessMeter) -> int | None:
 
 
 _SPLIT_MIN = 16 * _CHUNK  # about a minute and a half: shorter work is not worth a thread
+# Three seconds at a time: two halves at once hold two chunks' temporaries.
+_COMPRESS_CHUNK = _CHUNK // 2
 
 
 def _gain_stretch(samples: np.ndarray | BlockPCM, gain: Callable[[np.ndarray], np.ndarray], context: int,
                   meter: LoudnessMeter, first: int, last: int, before: np.ndarray, after: np.ndarray) -> None:
     """``_gain_in_place`` over samples[first:last]: ``before`` and ``after`` are the original
     signal on either side (the part before each chunk is kept aside before it is overwritten)."""
-    for begin in range(first, last, _CHUNK):
-        end = min(last, begin + _CHUNK)
+    for begin in range(first, last, _COMPRESS_CHUNK):
+        end = min(last, begin + _COMPRESS_CHUNK)
         ahead = samples[begin:min(last, end + context)]
         if end + context > last:
             ahead = np.concatenate([ahead, after[:end + context - last]])
