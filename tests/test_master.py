@@ -108,3 +108,18 @@ def test_a_long_programme_compressed_in_two_halves_at_once_is_the_programme_comp
     assert np.mean(gain_difference > 0.01) < 0.01
     around = slice(split - RATE // 100, split + RATE // 100)  # no step, no click at the join
     assert np.abs(np.diff(halves[around])).max() <= 1.05 * np.abs(np.diff(whole[around])).max()
+
+
+@pytest.mark.parametrize("ceiling", [0.3, 0.6, 0.9])
+def test_the_limiter_skips_only_stretches_that_cannot_reach_its_ceiling(ceiling):
+    """Oversampling only near loud samples changes nothing the limiter does, even for
+    broadband noise, whose inter-sample peaks rise furthest above its samples."""
+    from radio.audio import master as mastering
+
+    rng = np.random.default_rng(11)
+    levels = np.repeat(rng.uniform(0.05, 0.6, 40), 1000).astype(np.float32)
+    noise = rng.standard_normal(levels.size).astype(np.float32) * levels / 2
+    full = np.minimum(1, ceiling / np.maximum(mastering._peak_envelope(noise), 1e-9))
+    near = np.minimum(1, ceiling / np.maximum(mastering._peak_envelope_near(noise, ceiling), 1e-9))
+    np.testing.assert_array_equal(near, full)
+    assert (mastering._peak_envelope_near(noise, ceiling) < mastering._peak_envelope(noise)).any()

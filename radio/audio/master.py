@@ -127,14 +127,16 @@ _PIECE = 1 << 16
 
 
 _HOT_BLOCK = 256
-# Inter-sample peaks of real audio stay within 3 dB of the sample peaks; stretches whose
-# sample peaks are 6 dB under the ceiling cannot reach it and are not oversampled at all.
-_HOT_MARGIN = 0.5
+# No interpolated value can exceed the largest of the twelve samples it is made of times
+# the sum of its phase's weights' sizes (1.78, 5.0 dB): stretches whose sample peaks, and
+# their neighbours', are that far under the ceiling cannot reach it, and are not oversampled.
+_HOT_MARGIN = float(1 / max(np.abs(_POLYPHASE[:, phase]).sum() for phase in range(_OVERSAMPLE)))
 
 
 def _peak_envelope_near(block: np.ndarray, ceiling: float) -> np.ndarray:
-    """``_peak_envelope`` where it matters: oversampled only around sample peaks within 6 dB
-    of the ceiling (speech leaves most of the programme well under it)."""
+    """``_peak_envelope`` where it matters: oversampled only around sample peaks close enough
+    to the ceiling to reach it (``_HOT_MARGIN``; speech leaves most of the programme under).
+    Elsewhere the sample peaks stand in: they are under the ceiling, as any true peak there."""
     envelope = np.abs(block)
     count = -(-block.size // _HOT_BLOCK)
     padded = np.zeros(count * _HOT_BLOCK, dtype=envelope.dtype)
@@ -154,7 +156,7 @@ class PeakMeter:
     """True and sample peak of a signal fed a chunk at a time (the decoded MP3, as it comes).
 
     Each sample's true peak needs its neighbours on both sides, so the last few samples of a
-    chunk wait for the next one. Only stretches within 6 dB of the loudest peak so far are
+    chunk wait for the next one. Only stretches that could reach the loudest peak so far are
     oversampled (``_peak_envelope_near``): a quieter one cannot hold the largest peak."""
 
     _EDGE = 64  # more than the interpolator reaches on either side
