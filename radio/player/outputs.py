@@ -158,17 +158,7 @@ class SystemOutput:
 
     def play(self, sound: Sound, duration_s: float, clock: Clock, stop: threading.Event,
              title: str = "") -> None:
-        reason = self.unavailable_reason()
-        if reason:
-            raise PlaybackError(reason)
-        if shutil.which("ffplay"):
-            processes = [subprocess.Popen(["ffplay", "-nodisp", "-autoexit", "-loglevel", "error", "-i", "pipe:0"],
-                                          stdin=subprocess.PIPE, stderr=subprocess.PIPE)]
-        else:
-            decoder = subprocess.Popen([ffmpeg_exe(), "-v", "error", "-i", "pipe:0", "-f", "wav", "-"],
-                                       stdin=subprocess.PIPE, stdout=subprocess.PIPE)
-            processes = [decoder, subprocess.Popen(["aplay", "-q"], stdin=decoder.stdout,
-                                                   stderr=subprocess.PIPE)]
+        processes = self._player()
         _feed_stdin(processes[0], sound.data)
         while processes[-1].poll() is None:
             if stop.wait(0.2):
@@ -183,16 +173,27 @@ class SystemOutput:
 
     def play_live(self, frames: Iterator[tuple[bytes, float]], clock: Clock, stop: threading.Event,
                   title: str = "") -> None:
+        processes = self._player(live=True)
+        _live_to_process(processes[0], frames)
+        for process in processes:
+            process.wait()
+
+    def _player(self, live: bool = False) -> list[subprocess.Popen]:
+        """The processes that play MP3 bytes written to the first one's stdin on the sound
+        card: ffplay (without buffering ahead for a live relay), or ffmpeg decoding into aplay.
+        Both end when their input does."""
         reason = self.unavailable_reason()
         if reason:
             raise PlaybackError(reason)
         if shutil.which("ffplay"):
-            command = ["ffplay", "-nodisp", "-loglevel", "error", "-fflags", "nobuffer", "-i", "pipe:0"]
-        else:
-            command = ["sh", "-c", f"'{ffmpeg_exe()}' -v error -i pipe:0 -f wav - | aplay -q"]
-        process = subprocess.Popen(command, stdin=subprocess.PIPE, stderr=subprocess.DEVNULL)
-        _live_to_process(process, frames)
-        process.wait()
+            live_flags = ["-fflags", "nobuffer"] if live else []
+            return [subprocess.Popen(["ffplay", "-nodisp", "-autoexit", "-loglevel", "error", *live_flags,
+                                      "-i", "pipe:0"], stdin=subprocess.PIPE, stderr=subprocess.DEVNULL)]
+        decoder = subprocess.Popen([ffmpeg_exe(), "-v", "error", "-i", "pipe:0", "-f", "wav", "-"],
+                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        player = subprocess.Popen(["aplay", "-q"], stdin=decoder.stdout, stderr=subprocess.DEVNULL)
+        decoder.stdout.close()  # aplay holds the pipe: it sees the end when the decoder ends
+        return [decoder, player]
 
 
 def _live_to_process(process: subprocess.Popen, frames: Iterator[tuple[bytes, float]]) -> None:
