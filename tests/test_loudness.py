@@ -1,12 +1,17 @@
-"""The streaming BS.1770 meter against pyloudnorm and ffmpeg's ebur128."""
+"""The streaming BS.1770 meter against pyloudnorm and ffmpeg's ebur128, and the MP3 stream
+measured as it is made against the finished file."""
+import threading
 import wave
 
 import numpy as np
 import pyloudnorm
 import pytest
 
-from radio.audio.export import Encoder, to_pcm16
+from radio.audio.decoder import StreamDecoder
+from radio.audio.export import _CODEC_DELAY, Encoder, _Measuring, to_pcm16
+from radio.audio.lame import Lame
 from radio.audio.loudness import LoudnessMeter, integrated_loudness
+from radio.errors import AudioError
 from tests.conftest import decode, ebur128
 
 
@@ -100,3 +105,46 @@ def test_the_mp3_plays_gapless_exactly_what_was_fed(tmp_path):
     decoded = decode(path, rate)
     assert decoded.size == signal.size
     assert abs(int(np.argmax(np.abs(decoded))) - (click + 32)) < 40
+
+
+def _lame_stream(signal, rate):
+    """A LAME stream as the encoder hands it over (the tag's placeholder first), and its tag."""
+    lame = Lame(rate, 128, 7)
+    try:
+        stream = lame.encode(np.frombuffer(to_pcm16(signal), np.int16)) + lame.flush()
+        return stream, lame.tag(), lame.frames
+    finally:
+        lame.close()
+
+
+def test_the_stream_is_measured_sample_for_sample_as_the_finished_file_plays(tmp_path):
+    """The decoder fed while LAME writes gives what ffmpeg decodes from the finished file,
+    once the codec's delay is dropped: the same samples at the same places, none missing at
+    the start (where a decoder resynchronising would lose frames) or the end."""
+    rate = 44100
+    signal = np.convolve(varied_noise(rate, 6, seed=5), np.ones(4, np.float32) / 4)[:6 * rate]
+    stream, tag, frames = _lame_stream(signal, rate)
+    decoder = StreamDecoder(rate)
+    feeder = threading.Thread(target=lambda: ([decoder.feed(stream[at:at + 999])
+                                               for at in range(0, len(stream), 999)], decoder.end()))
+    feeder.start()
+    heard = np.concatenate(list(decoder.samples()))
+    feeder.join()
+    assert decoder.decoded == frames * 1152
+    path = tmp_path / "finished.mp3"
+    path.write_bytes(tag + stream[len(tag):])
+    played = decode(path, rate)
+    assert played.size == signal.size
+    assert np.abs(heard[_CODEC_DELAY:_CODEC_DELAY + played.size] - played).max() < 1e-3
+
+
+def test_a_stream_the_decoder_did_not_give_back_whole_is_not_measured(tmp_path):
+    rate = 44100
+    signal = varied_noise(rate, 4, seed=6)
+    stream, _, frames = _lame_stream(signal, rate)
+    measuring = _Measuring(rate, signal.size)
+    measuring.feed(stream[:len(stream) - 20 * 417])  # the last frames lost on the way
+    with pytest.raises(AudioError) as caught:
+        measuring.result(tmp_path / "programme.mp3", frames)
+    assert "Không đo được âm lượng của tệp" in str(caught.value)
+    assert "programme.mp3" in str(caught.value)

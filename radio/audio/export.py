@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import os
 import queue
-import tempfile
 import threading
 import wave
 from dataclasses import dataclass, field
@@ -20,8 +19,7 @@ import numpy as np
 from mutagen.id3 import (CHAP, COMM, CTOC, ID3, TALB, TCON, TDRC, TIT2, TPE1, TRCK, TXXX,
                          CTOCFlags, ID3NoHeaderError)
 
-from radio.audio.ffmpeg import mp3_decoder
-from radio.audio.identity import frame_at
+from radio.audio.decoder import SAMPLES_PER_FRAME, StreamDecoder
 from radio.audio.lame import Lame
 from radio.audio.loudness import FileLoudness, LoudnessMeter
 from radio.audio.master import PeakMeter
@@ -31,8 +29,8 @@ _NO_OFFSET = 0xFFFFFFFF  # CHAP byte offsets unused: players seek by time
 # LAME's -q 7: twice as fast as its default and, for speech at CBR 128 kbit/s and above,
 # not audibly different; LAME is the slowest step of production.
 _LAME_QUALITY = 7
-# LAME's encoder delay (576 samples) and ffmpeg's MP3 decoder delay (529): what a player drops
-# at the start of the finished file by its LAME tag, which a stream cannot carry yet.
+# LAME's encoder delay (576 samples) and an MP3 decoder's delay (529): what a player drops at
+# the start of the finished file by its LAME tag, which a stream cannot carry yet.
 _CODEC_DELAY = 1105
 
 
@@ -176,7 +174,7 @@ class Encoder:
                 self._file.write(self._lame.tag())  # over its placeholder: the stream is complete
                 self._file.close()
                 if self._measuring is not None:
-                    self.measured, self.meter = self._measuring.result(self.mp3)
+                    self.measured, self.meter = self._measuring.result(self.mp3, self._lame.frames)
         finally:
             self._file.close()
             self._lame.close()
@@ -194,18 +192,14 @@ class Encoder:
 
 
 class _Measuring:
-    """The encoder's stream decoded by ffmpeg and measured in a thread as it comes: BS.1770
-    loudness (``LoudnessMeter``) and true and sample peaks (``PeakMeter``). The stream's first
-    frame, the LAME tag's placeholder, is not sent: a player reads the finished tag there,
-    not a frame of sound."""
-
-    _CHUNK_BYTES = 4 << 18  # six seconds of float32 at 44.1 kHz
+    """The encoder's stream decoded in this process (``audio/decoder.py``) and measured in a
+    thread as it comes: BS.1770 loudness (``LoudnessMeter``) and true and sample peaks
+    (``PeakMeter``). The stream's first frame is the LAME tag's placeholder, which the decoder
+    passes over as a player passes over the finished tag."""
 
     def __init__(self, rate: int, frames: int) -> None:
-        self._errors = tempfile.TemporaryFile()
-        self._decoder = mp3_decoder(frames, _CODEC_DELAY, self._errors)
-        self._head = b""  # the stream's start, until the tag frame's header says its length
-        self._skip: int | None = None
+        self._frames = frames
+        self._decoder = StreamDecoder(rate)
         self._loudness = LoudnessMeter(rate)
         self._peaks = PeakMeter()
         self._broken: BaseException | None = None
@@ -213,54 +207,40 @@ class _Measuring:
         self._thread.start()
 
     def feed(self, data: bytes) -> None:
-        if self._skip is None:
-            self._head += data
-            if len(self._head) < 4:
-                return
-            tag_frame = frame_at(self._head[:4])
-            self._skip = tag_frame[0] if tag_frame else 0
-            data, self._head = self._head, b""
-        view = memoryview(data)
-        if self._skip:
-            dropped = min(self._skip, len(view))
-            view, self._skip = view[dropped:], self._skip - dropped
-        try:
-            self._decoder.stdin.write(view)
-        except BrokenPipeError:
-            pass  # the decoder failed: result() says so
+        self._decoder.feed(data)
 
     def _read(self) -> None:
+        # The encoder, the longest step, goes first: the meter may lag and catch up after.
         with contextlib.suppress(OSError, AttributeError):  # Linux: a thread's own priority
             os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
         try:
-            while data := self._decoder.stdout.read(self._CHUNK_BYTES):
-                samples = np.frombuffer(data, dtype="<f4")
-                self._loudness.feed(samples)
-                self._peaks.feed(samples)
+            heard = 0  # samples of the programme measured, the codec's delay not counted
+            for samples in self._decoder.samples():
+                begin = max(0, _CODEC_DELAY - (self._decoder.decoded - samples.size))
+                end = max(begin, min(samples.size, begin + self._frames - heard))
+                self._loudness.feed(samples[begin:end])
+                self._peaks.feed(samples[begin:end])
+                heard += end - begin
         except BaseException as exc:  # said by result(), in the caller's thread
             self._broken = exc
-            self._decoder.kill()
 
-    def result(self, path: Path) -> tuple[FileLoudness, LoudnessMeter]:
-        self._decoder.stdin.close()
+    def result(self, path: Path, encoded_frames: int) -> tuple[FileLoudness, LoudnessMeter]:
+        """The figures, once the whole stream is in: ``encoded_frames`` MPEG frames, every one
+        of which the decoder must have given back, or the measure is not the file's."""
+        self._decoder.end()
         self._thread.join()
-        failed = self._decoder.wait() != 0 or self._broken is not None
-        self._errors.seek(0)
-        log = self._errors.read().decode("utf-8", "replace").strip()
-        if failed:
-            raise AudioError(f"Không đo được âm lượng của tệp {path} "
-                             f"({log.splitlines()[-1] if log else self._broken}).",
+        decoded, expected = self._decoder.decoded, encoded_frames * SAMPLES_PER_FRAME
+        if self._broken is not None or decoded != expected:
+            cause = self._broken or f"giải mã được {decoded} mẫu, tệp có {expected}"
+            raise AudioError(f"Không đo được âm lượng của tệp {path} ({cause}).",
                              hint="tệp có thể bị hỏng; chạy lại lệnh sản xuất.")
         meter = self._loudness
         return FileLoudness(round(meter.integrated(), 2), round(meter.loudness_range(), 2),
                             round(self._peaks.true_peak_db, 2), round(self._peaks.sample_peak_db, 2)), meter
 
     def stop(self) -> None:
-        if self._decoder.poll() is None:
-            self._decoder.kill()
-        self._decoder.wait()
+        self._decoder.end()
         self._thread.join()
-        self._errors.close()
 
 
 def write_mp3(samples: np.ndarray, rate: int, path: Path, bitrate_kbps: int) -> None:

@@ -96,25 +96,3 @@ def change_tempo(samples: np.ndarray, sample_rate: int, factor: float) -> np.nda
     return _to_float(["-f", "f32le", "-ar", str(sample_rate), "-ac", "1", "-i", "pipe:0",
                       "-filter:a", f"atempo={factor:.4f}"], sample_rate, 1,
                      input_bytes=mono.tobytes())[:, 0]
-
-
-def mp3_decoder(frames: int, skip: int, errors) -> subprocess.Popen:
-    """An ffmpeg process decoding an MP3 stream written to its stdin as a player
-    decodes the finished file, to float32 samples on its stdout: the first ``skip`` samples
-    (the codec's delay, which a player drops by the file's LAME tag) and anything past
-    ``frames`` are left out. What it says goes to ``errors`` (a file: a pipe nobody reads
-    until the end could fill and stop it)."""
-    return subprocess.Popen([ffmpeg_exe(), "-hide_banner", "-nostdin", "-nostats", "-loglevel", "error",
-                             "-f", "mp3", "-i", "pipe:0", "-af",
-                             # whole seconds through ffmpeg's pipeline: per MP3 frame, its
-                             # threads spent more time handing over than decoding
-                             f"atrim=start_sample={skip}:end_sample={skip + frames},asetnsamples=n=65536:p=0",
-                             "-f", "f32le", "pipe:1"],
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errors,
-                            preexec_fn=_yielding if os.name == "posix" else None)
-
-
-def _yielding() -> None:
-    """A measuring process runs at a lower priority: it may lag behind the encoder and catch
-    up when the encoder is done, while the encoder, the longest step, never waits for it."""
-    os.nice(10)

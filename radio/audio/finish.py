@@ -34,7 +34,7 @@ LOUDNESS_TOLERANCE_LU = 0.3
 TRUE_PEAK_SAFETY_DB = 0.1
 ATTEMPTS = 4
 # What the manifest says measured the file's figures.
-MEASURED_BY = "radio's BS.1770-4 / EBU R128 meter on the encoded file as ffmpeg decodes it"
+MEASURED_BY = "radio's BS.1770-4 / EBU R128 meter on the encoded file as a player decodes it (dr_mp3)"
 
 
 @dataclass

@@ -40,6 +40,7 @@ def _library() -> ctypes.CDLL:
         lib.lame_encode_flush.argtypes = [_Handle, ctypes.c_void_p, ctypes.c_int]
         lib.lame_get_lametag_frame.argtypes = [_Handle, ctypes.c_void_p, ctypes.c_size_t]
         lib.lame_get_lametag_frame.restype = ctypes.c_size_t
+        lib.lame_get_frameNum.argtypes = [_Handle]
         lib.lame_close.argtypes = [_Handle]
         return lib
     except (ImportError, OSError, AttributeError) as exc:
@@ -84,6 +85,11 @@ class Lame:
     def tag(self) -> bytes:
         out = self._room(int(self._lib.lame_get_lametag_frame(self._handle, None, 0)))
         return out[:self._lib.lame_get_lametag_frame(self._handle, out.ctypes.data, out.size)].tobytes()
+
+    @property
+    def frames(self) -> int:
+        """MPEG frames of sound encoded so far (the tag's frame not counted)."""
+        return self._lib.lame_get_frameNum(self._handle)
 
     def close(self) -> None:
         if self._handle:
