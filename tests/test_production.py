@@ -133,6 +133,24 @@ def test_full_disk_is_reported_in_vietnamese_and_leaves_no_partial_file(tmp_path
     assert not [p for p in done.manifest_path.parent.iterdir() if p.name.startswith(".manifest")]
 
 
+def test_a_full_disk_while_caching_clips_stops_production_with_its_reason(tmp_path, station, monkeypatch):
+    """Clips are written to the cache beside the speaking, not by it: a write that fails
+    still stops production, says why in Vietnamese, and leaves no programme behind."""
+    real_replace = os.replace
+
+    def full(src, dst):
+        if str(dst).endswith(".wav"):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", full)
+    with pytest.raises(OutputError) as caught:
+        produce(station, short_script("Một câu chưa từng đọc."), tmp_path)
+    assert "ổ đĩa đã đầy" in str(caught.value)
+    assert ".wav" in str(caught.value)
+    assert not list(tmp_path.rglob("programme.mp3"))
+
+
 def test_engine_override_uses_the_dummy_engine(tmp_path, station):
     done = produce(station, short_script(), tmp_path, engine_override="dummy")
     manifest = manifest_of(done)

@@ -284,14 +284,16 @@ def _render(clips: list[_Clip], cache: ClipCache, broken: dict[str, str], progre
     failed: set[str] = set()
     pools: dict[str, ThreadPoolExecutor] = {}
     futures = {}
+    writer = _CacheWriter(cache)
     try:
         for clip in clips:
             engine = clip.engine
             if engine.name not in pools:
                 pools[engine.name] = ThreadPoolExecutor(max_workers=max(1, engine.parallel),
                                                         thread_name_prefix=f"tts-{engine.name}")
-            futures[pools[engine.name].submit(_speak, clip, cache, broken)] = clip
+            futures[pools[engine.name].submit(_speak, clip, writer, broken)] = clip
         for future in as_completed(futures):
+            writer.raise_if_failed()
             job, engine = futures[future].job, futures[future].engine
             try:
                 future.result()
@@ -311,10 +313,36 @@ def _render(clips: list[_Clip], cache: ClipCache, broken: dict[str, str], progre
         # On Ctrl-C, queued clips are dropped at once; finished ones are already cached.
         for pool in pools.values():
             pool.shutdown(wait=True, cancel_futures=True)
+        writer.close()
+    writer.raise_if_failed()
     return failed
 
 
-def _speak(clip: _Clip, cache: ClipCache, broken: dict[str, str]) -> None:
+class _CacheWriter:
+    """Clips written to the cache in a thread of their own, each as soon as it exists (an
+    interrupted run resumes from there), so an engine that speaks one sentence at a time does
+    not also wait for the disk. A failed write (a full disk) stops production at the next
+    clip spoken."""
+
+    def __init__(self, cache: ClipCache) -> None:
+        self._cache = cache
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="clip-cache")
+        self._writes: list = []
+
+    def put(self, key: ClipKey, audio: AudioSegment) -> None:
+        self._writes.append(self._pool.submit(self._cache.put, key, audio))
+
+    def raise_if_failed(self) -> None:
+        for write in self._writes:
+            if write.done() and write.exception() is not None:
+                raise write.exception()
+        self._writes = [write for write in self._writes if not write.done()]
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True)
+
+
+def _speak(clip: _Clip, cache: _CacheWriter, broken: dict[str, str]) -> None:
     engine, key = clip.engine, clip.key
     if engine.name in broken:
         raise _Skipped()
@@ -327,6 +355,5 @@ def _speak(clip: _Clip, cache: ClipCache, broken: dict[str, str]) -> None:
     except Exception as exc:  # a vendor engine's own exception must not kill production
         broken.setdefault(engine.name, f"bộ đọc {engine.name} gặp lỗi: {exc}")
         raise SpeechError(broken[engine.name]) from exc
-    # Cache each clip as soon as it exists: an interrupted run resumes from here.
     cache.put(key, audio)
     clip.sentence.audio = audio
