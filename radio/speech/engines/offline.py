@@ -20,9 +20,6 @@ from radio.models import EspeakStyle, SpeechSettings
 from radio.speech.engines import Voice
 
 _AUDIO_OUTPUT_SYNCHRONOUS = 2
-# Sound handed back a second at a time instead of eSpeak's default 60 ms: each hand-over
-# needs the interpreter, which the mixer's thread holds at times; the samples are the same.
-_BUFFER_MS = 1000
 _CHARS_UTF8 = 1
 _SSML = 0x10
 _PARAM_RATE, _PARAM_PITCH, _PARAM_RANGE, _PARAM_WORDGAP = 1, 3, 4, 7
@@ -74,7 +71,7 @@ class _ESpeak:
         lib.espeak_Info.restype = ctypes.c_char_p
         lib.espeak_Info.argtypes = [ctypes.c_void_p]
         data = espeakng_loader.get_data_path().encode()
-        self.sample_rate = lib.espeak_Initialize(_AUDIO_OUTPUT_SYNCHRONOUS, _BUFFER_MS, data, 0)
+        self.sample_rate = lib.espeak_Initialize(_AUDIO_OUTPUT_SYNCHRONOUS, 0, data, 0)
         if self.sample_rate <= 0:
             raise OSError("espeak_Initialize failed")
         self.version = lib.espeak_Info(None).decode()
