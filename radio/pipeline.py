@@ -79,12 +79,13 @@ def produce(station: Station, script: Script, out_dir: Path, *, station_dir: Pat
     # The audio stages load here: an unchanged programme needs none of them. The mixer's
     # thread loads the kit first and places each segment as soon as it is spoken; a broken
     # kit file stops production at the first segment, before minutes of speech are made.
-    from radio.audio.finish import master_and_export
+    from radio.audio.finish import CodecProbe, master_and_export
     from radio.audio.kit import load_kit
     from radio.audio.mix import Mixer
     from radio.record import spoken_segment
 
     mixer = Mixer(script, lambda: load_kit(settings.kit, station_dir, settings.sample_rate), settings)
+    probe = CodecProbe(mixer, settings)
     with _abandoned_unless_finished(mixer):
         lexicon = load_lexicon(station_lexicon)
         cache = clip_cache(out_dir, station.id)
@@ -105,7 +106,8 @@ def produce(station: Station, script: Script, out_dir: Path, *, station_dir: Pat
                 mp3 = target_dir / "programme.mp3"
                 wav = target_dir / "programme.wav" if settings.wav else None
                 shipped = master_and_export(mixed, settings, mp3, wav,
-                                            _tags(station, script, mixed, None, _readers(spoken)), progress)
+                                            _tags(station, script, mixed, None, _readers(spoken)), progress,
+                                            probe)
                 mixed.drop_audio()
                 manifest = _manifest(station, script, mp3, wav, shipped, mixed, spoken, settings, key)
             else:

@@ -272,3 +272,67 @@ def test_a_programme_longer_than_the_room_reserved_grows_without_losing_a_sample
     grown.resize(500)
     grown.resize(600)
     assert not grown[500:600].any()  # what was cut comes back as silence
+
+
+def test_the_mixer_shows_a_stretch_as_soon_as_it_is_placed_as_it_ends_up_in_the_mix(station, tmp_path):
+    """The codec probe measures a stretch while the rest of the programme is still being
+    read: the mixer hands it over once the segments reaching into it are placed, before the
+    next one arrives, sample for sample as the finished mix has it (no bed here)."""
+    from radio.audio.kit import load_kit
+    from radio.audio.mix import Mixer
+    from radio.speech.cache import ClipCache
+    from radio.speech.normalize import Normalizer, load_lexicon
+    from radio.speech.synthesize import synthesize_script
+
+    made = script(3, sentences=4)
+    settings = with_audio(station).audio
+    kit = load_kit(settings.kit, None, settings.sample_rate)
+    spoken = synthesize_script(made, station, Normalizer(load_lexicon(None)), ClipCache(tmp_path),
+                               engine_override="dummy")
+    shown, never = [], []
+    mixer = Mixer(made, lambda: kit, settings)
+    mixer.watch(4.0, 9.0, shown.append)
+    mixer.take(made.segments[0].id, spoken.segments[0])
+    deadline = time.monotonic() + 10
+    while not shown and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert len(shown) == 1, "not shown once the first segment was placed"
+    for segment, voiced in list(zip(made.segments, spoken.segments))[1:]:
+        mixer.take(segment.id, voiced)
+    mixed = mixer.finish()
+    np.testing.assert_array_equal(shown[0], mixed.samples[4 * RATE:9 * RATE])
+
+    longer_than_it = Mixer(made, lambda: kit, settings)
+    longer_than_it.watch(3600.0, 3630.0, never.append)
+    for segment, voiced in zip(made.segments, synthesize_script(
+            made, station, Normalizer(load_lexicon(None)), ClipCache(tmp_path), engine_override="dummy").segments):
+        longer_than_it.take(segment.id, voiced)
+    longer_than_it.finish()
+    assert never == []
+
+
+@pytest.mark.parametrize("sentences", [1, 14])
+def test_the_codec_is_probed_once_early_or_on_the_middle_of_a_short_programme(tmp_path, station, monkeypatch,
+                                                                              sentences):
+    """LAME's shift is measured once per production: on 10–40 s of the programme while the
+    rest is read when it lasts that long (`CodecProbe`), otherwise on its middle beside the
+    compression; either way the file lands on target."""
+    from radio.audio import finish
+
+    probed = []
+    real = finish.codec_loudness_shift
+
+    def recorded(excerpt, *args):
+        probed.append(excerpt.copy())
+        return real(excerpt, *args)
+
+    monkeypatch.setattr(finish, "codec_loudness_shift", recorded)
+    done = produce(with_audio(station), script(3, sentences=sentences), tmp_path, engine_override="dummy")
+    audio = manifest_of(done)["audio"]
+    assert len(probed) == 1
+    programme = decode(done.mp3, RATE)
+    if audio["duration_s"] > finish.CodecProbe.SPAN_S[1]:
+        assert probed[0].size == 30 * RATE
+    else:
+        assert probed[0].size == programme.size  # a short programme is its own middle
+    assert abs(ebur128(done.mp3).integrated_lufs - (-16.0)) <= 0.5

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import tempfile
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,7 +19,7 @@ import numpy as np
 from radio.audio import export
 from radio.audio.loudness import FileLoudness, integrated_loudness
 from radio.audio.master import TRUE_PEAK_MARGIN_DB, Mastering, chain_for, db_to_gain, limit
-from radio.audio.mix import Mix
+from radio.audio.mix import Mix, Mixer
 from radio.errors import AudioError
 from radio.fileio import atomic_path
 from radio.models import AudioSettings
@@ -52,17 +52,44 @@ class Shipped:
                     sample_peak_dbfs=self.loudness.sample_peak_dbfs, measured_by=MEASURED_BY)
 
 
+class CodecProbe:
+    """LAME's loudness shift (``codec_loudness_shift``) measured early, in a thread of its
+    own, on ``SPAN_S`` of the programme as soon as the mixer has placed it (``Mixer.watch``):
+    while the rest is still being read, instead of beside the compression. The shift hardly
+    depends on where it is measured (−0.441 to −0.448 LU across the sample programme)."""
+
+    SPAN_S = (10.0, 40.0)  # past the intro's music, into the speech
+
+    def __init__(self, mixer: Mixer, settings: AudioSettings) -> None:
+        self._settings, self._rate, self._speech_lufs = settings, settings.sample_rate, mixer.speech_lufs
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="codec-probe")
+        self._shift: Future | None = None
+        mixer.watch(*self.SPAN_S, self.measure)
+
+    def measure(self, excerpt: np.ndarray) -> None:
+        ceiling = self._settings.true_peak_dbtp - TRUE_PEAK_MARGIN_DB
+        self._shift = self._pool.submit(codec_loudness_shift, excerpt, self._rate, self._speech_lufs,
+                                        self._settings, ceiling)
+        self._pool.shutdown(wait=False)
+
+    def shift(self) -> Future | None:
+        """The measurement, if the programme was long enough for it to begin."""
+        return self._shift
+
+
 def master_and_export(mixed: Mix, settings: AudioSettings, mp3: Path, wav: Path | None,
-                      tags: export.Tags, progress: Progress) -> Shipped:
+                      tags: export.Tags, progress: Progress, probe: CodecProbe | None = None) -> Shipped:
     """Master, encode and tag ``mp3`` (and ``wav``); return the encoded file's own figures.
-    The files are replaced only once the MP3 is on target (old files stay until then)."""
+    The files are replaced only once the MP3 is on target (old files stay until then). The
+    codec's shift is the ``probe``'s, or measured here on the middle of the programme."""
     progress.start(STAGE, 3)
     rate = mixed.sample_rate
     ceiling = settings.true_peak_dbtp - TRUE_PEAK_MARGIN_DB
-    # The codec's shift is measured on an excerpt compressed by itself, in a thread, while
-    # the whole programme is compressed here: the excerpt must be taken before that starts.
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="codec-probe") as probe:
-        shift = probe.submit(codec_loudness_shift, _middle(mixed.samples, rate), mixed, settings, ceiling)
+    # Without an early probe, the shift is measured on an excerpt compressed by itself, in a
+    # thread, while the whole programme is compressed here: taken before that starts.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="codec-probe") as here:
+        shift = (probe and probe.shift()) or here.submit(
+            codec_loudness_shift, _middle(mixed.samples, rate), rate, mixed.speech_lufs, settings, ceiling)
         mastering = Mastering(mixed.samples, rate, chain_for(settings), reference_lufs=mixed.speech_lufs)
         aim = settings.target_lufs - shift.result()
     progress.advance(STAGE)
@@ -100,12 +127,12 @@ def _middle(samples, rate: int, seconds: int = 30) -> np.ndarray:
                     dtype=np.float32)
 
 
-def codec_loudness_shift(excerpt: np.ndarray, mixed: Mix, settings: AudioSettings, ceiling: float) -> float:
+def codec_loudness_shift(excerpt: np.ndarray, rate: int, speech_lufs: float | None, settings: AudioSettings,
+                         ceiling: float) -> float:
     """How much the MP3 encoder changes loudness (LAME CBR loses about 0.4 LU), measured on
     a 30-second excerpt of the mix, mastered as the programme will be, so the full programme
     is normally mastered and encoded only once."""
-    rate = mixed.sample_rate
-    excerpt = Mastering(excerpt, rate, chain_for(settings), reference_lufs=mixed.speech_lufs).samples
+    excerpt = Mastering(excerpt, rate, chain_for(settings), reference_lufs=speech_lufs).samples
     excerpt *= np.float32(db_to_gain(settings.target_lufs - integrated_loudness(excerpt, rate)))
     excerpt = limit(excerpt, db_to_gain(ceiling), rate)
     with tempfile.TemporaryDirectory(prefix="radio-probe-") as scratch:

@@ -180,6 +180,9 @@ class Mixer:
     loaded by the thread first; a kit that cannot be loaded stops the production at the next
     segment handed over, as any failure of the thread does, so nothing is read in vain."""
 
+    #: Where every segment's speech is levelled; mastering's compression is set by it.
+    speech_lufs = SPEECH_LUFS
+
     def __init__(self, script: Script, load_kit: Callable[[], Kit], settings: AudioSettings) -> None:
         self.script, self.settings = script, settings
         self._order = {segment.id: index for index, segment in enumerate(script.segments)}
@@ -188,8 +191,16 @@ class Mixer:
         self._abandoned = False
         self.finished = False
         self._result: Mix | None = None
+        self._watch: tuple[float, float, Callable[[np.ndarray], None]] | None = None
         self._thread = threading.Thread(target=self._run, args=(load_kit,), name="mixer", daemon=True)
         self._thread.start()
+
+    def watch(self, start_s: float, end_s: float, placed: Callable[[np.ndarray], None]) -> None:
+        """Have ``placed`` given a copy of the programme from ``start_s`` to ``end_s`` as soon
+        as every segment reaching into that stretch is placed (its beds and outro not yet:
+        they are laid at the end), from the mixer's thread; never, if the programme is shorter.
+        Set before the first segment is handed over."""
+        self._watch = (start_s, end_s, placed)
 
     def take(self, segment_id: str, voiced: VoicedSegment) -> None:
         """A segment whose every sentence is spoken (or a person's reading). It is the
@@ -219,6 +230,15 @@ class Mixer:
     def _raise_failure(self) -> None:
         if self._failure is not None:
             raise self._failure
+
+    def _show_watched(self, out: BlockPCM, rate: int, placed_until: int) -> None:
+        if self._watch is None:
+            return
+        start_s, end_s, placed = self._watch
+        begin, end = int(start_s * rate), int(end_s * rate)
+        if placed_until >= end:
+            self._watch = None
+            placed(np.array(out[begin:end], dtype=np.float32))
 
     def _run(self, load_kit: Callable[[], Kit]) -> None:
         try:
@@ -251,6 +271,7 @@ class Mixer:
                 placed.add(start, kit.stinger)
             placed.speech(voiced, slots, starts)
             voiced.drop_audio()
+            self._show_watched(placed.out, rate, timeline.cursor)
         plan = timeline.close()
         placed.add(plan.outro, kit.outro)
         placed.out.resize(plan.total)
@@ -260,7 +281,7 @@ class Mixer:
                 _add_bed(placed.out, kit.bed, begin, end, energy, self.settings.bed, rate)
         if self._handed.get() is not None or self._abandoned:
             return None  # a segment handed twice, or nobody wants the programme any more
-        return Mix(placed.out, rate, plan.timings, kit.bed is not None, speech_lufs=SPEECH_LUFS)
+        return Mix(placed.out, rate, plan.timings, kit.bed is not None, speech_lufs=self.speech_lufs)
 
 
 class _Placed:
