@@ -63,12 +63,21 @@ def _hz(note: float) -> float:
 
 def _pluck(freq: float, seconds: float, rate: int) -> np.ndarray:
     t = np.arange(int(seconds * rate)) / rate
+    # Each partial from the two before it (sin((k+1)x) = 2·cos x·sin kx − sin((k−1)x)) and
+    # each decay from the one before: two sines and two exponentials per note instead of
+    # seven each, the same sound to 1e-13 (the kit is made while the first sentences are read).
+    phase = 2 * np.pi * freq * t
+    partial, before = np.sin(phase), np.zeros_like(t)
+    twice_cos = 2 * np.cos(phase)
+    faster = np.exp(-1.6 * t)  # upper partials die faster, as on a plucked string
+    decay = np.exp(-2.2 * t) * faster
     tone = np.zeros_like(t)
     for k in range(1, 8):
         if freq * k > rate / 2.2:
             break
-        # Upper partials die faster, as on a plucked string.
-        tone += (0.55 ** (k - 1)) * np.sin(2 * np.pi * freq * k * t) * np.exp(-t * (2.2 + 1.6 * k))
+        tone += (0.55 ** (k - 1)) * partial * decay
+        partial, before = twice_cos * partial - before, partial
+        decay *= faster
     attack = np.minimum(1.0, t / 0.004)
     return tone * attack
 
