@@ -280,3 +280,18 @@ def wait_for(condition: Callable[[], object], seconds: float = 90, what: str = "
             return found
         time.sleep(every)
     raise AssertionError(f"did not happen in {seconds} s: {what}")
+
+
+def disk_full_when_replacing(monkeypatch, *names: str) -> None:
+    """The disk fills up as a file whose name ends with one of ``names`` is put in place
+    (written to a temporary file, then renamed): what every atomic write meets first."""
+    import errno
+
+    real_replace = os.replace
+
+    def full(src, dst):
+        if str(dst).endswith(names):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", full)

@@ -1,7 +1,5 @@
 """Producing a script: the clip cache, and nothing made is lost or half-written."""
-import errno
 import json
-import os
 
 import pytest
 
@@ -9,6 +7,7 @@ from radio.errors import OutputError, SpeechError
 from radio.models import Script, Segment
 from radio.pipeline import load_station, produce, sample_station_dir
 from radio.speech.engines.dummy import DummyEngine
+from tests.fixtures import disk_full_when_replacing
 
 
 @pytest.fixture(scope="module")
@@ -118,14 +117,7 @@ def test_failed_production_keeps_the_previous_programme(tmp_path, station, monke
 def test_full_disk_is_reported_in_vietnamese_and_leaves_no_partial_file(tmp_path, station, monkeypatch):
     done = produce(station, short_script(), tmp_path)
     before = done.manifest_path.read_bytes()
-    real_replace = os.replace
-
-    def full(src, dst):
-        if str(dst).endswith("manifest.json"):
-            raise OSError(errno.ENOSPC, "No space left on device")
-        return real_replace(src, dst)
-
-    monkeypatch.setattr(os, "replace", full)
+    disk_full_when_replacing(monkeypatch, "manifest.json")
     with pytest.raises(OutputError) as caught:
         produce(station, short_script(), tmp_path)
     assert "ổ đĩa đã đầy" in str(caught.value)
@@ -136,14 +128,7 @@ def test_full_disk_is_reported_in_vietnamese_and_leaves_no_partial_file(tmp_path
 def test_a_full_disk_while_caching_clips_stops_production_with_its_reason(tmp_path, station, monkeypatch):
     """Clips are written to the cache beside the speaking, not by it: a write that fails
     still stops production, says why in Vietnamese, and leaves no programme behind."""
-    real_replace = os.replace
-
-    def full(src, dst):
-        if str(dst).endswith(".wav"):
-            raise OSError(errno.ENOSPC, "No space left on device")
-        return real_replace(src, dst)
-
-    monkeypatch.setattr(os, "replace", full)
+    disk_full_when_replacing(monkeypatch, ".wav")
     with pytest.raises(OutputError) as caught:
         produce(station, short_script("Một câu chưa từng đọc."), tmp_path)
     assert "ổ đĩa đã đầy" in str(caught.value)

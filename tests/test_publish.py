@@ -15,7 +15,7 @@ from radio.approval import MonthFiles, reject
 from radio.manifest import read as read_manifest
 from radio.store import Store
 from tests.conftest import run_cli
-from tests.fixtures import MONTH, make_station
+from tests.fixtures import MONTH, disk_full_when_replacing, make_station
 
 CHROMIUM, DRIVER = shutil.which("chromium"), shutil.which("chromedriver")
 
@@ -236,19 +236,9 @@ def test_a_station_that_publishes_only_what_aired_waits_for_the_first_airing(app
 
 
 def test_a_full_disk_leaves_the_published_site_as_it_was(approved, monkeypatch):
-    import errno
-    import os
-
     site = publish(approved, MONTH)
     before = {p: p.read_bytes() for p in site.rglob("*") if p.is_file()}
-    real_replace = os.replace
-
-    def full(src, dst):
-        if str(dst).endswith(("feed.xml", "index.html")):
-            raise OSError(errno.ENOSPC, "No space left on device")
-        return real_replace(src, dst)
-
-    monkeypatch.setattr(os, "replace", full)
+    disk_full_when_replacing(monkeypatch, "feed.xml", "index.html")
     result = run_cli("publish", "--all", "-s", str(approved))
     assert result.returncode != 0 and "ổ đĩa đã đầy" in result.stderr
     assert {p: p.read_bytes() for p in site.rglob("*") if p.is_file()} == before  # nothing half-written

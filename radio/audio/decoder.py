@@ -21,8 +21,8 @@ SAMPLES_PER_FRAME = 1152  # an MPEG-1 Layer III frame
 
 class StreamDecoder:
     """MP3 bytes in from one thread (``feed``, then ``end``), float32 samples out in another
-    (``samples``): the decoder waits for bytes rather than taking a pause for the stream's
-    end. ``decoded`` counts every sample it gave, the codec's delay included."""
+    (``samples``), as soon as there are bytes enough. ``decoded`` counts every sample given,
+    the codec's delay included."""
 
     def __init__(self, rate: int) -> None:
         self.rate = rate

@@ -327,16 +327,18 @@ class _CacheWriter:
     def __init__(self, cache: ClipCache) -> None:
         self._cache = cache
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="clip-cache")
-        self._writes: list = []
+        self._failure: BaseException | None = None
 
     def put(self, key: ClipKey, audio: AudioSegment) -> None:
-        self._writes.append(self._pool.submit(self._cache.put, key, audio))
+        self._pool.submit(self._cache.put, key, audio).add_done_callback(self._note)
+
+    def _note(self, write) -> None:
+        if self._failure is None and not write.cancelled() and write.exception() is not None:
+            self._failure = write.exception()
 
     def raise_if_failed(self) -> None:
-        for write in self._writes:
-            if write.done() and write.exception() is not None:
-                raise write.exception()
-        self._writes = [write for write in self._writes if not write.done()]
+        if self._failure is not None:
+            raise self._failure
 
     def close(self) -> None:
         self._pool.shutdown(wait=True)
