@@ -82,8 +82,10 @@ def produce(station: Station, script: Script, out_dir: Path, *, station_dir: Pat
     from radio.audio.finish import CodecProbe, master_and_export
     from radio.audio.kit import load_kit
     from radio.audio.mix import Mixer
+    from radio.memory import share_heaps
     from radio.record import spoken_segment
 
+    share_heaps()  # before production's threads start
     mixer = Mixer(script, lambda: load_kit(settings.kit, station_dir, settings.sample_rate), settings)
     probe = CodecProbe(mixer, settings)
     with _abandoned_unless_finished(mixer):

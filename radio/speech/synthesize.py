@@ -1,7 +1,6 @@
 """Synthesis stage: script → normalized sentences → audio clips, through the clip cache."""
 from __future__ import annotations
 
-import ctypes
 import re
 from collections import Counter
 from collections.abc import Callable
@@ -14,6 +13,7 @@ from pydub import AudioSegment
 
 from radio.audio.ffmpeg import configure_pydub
 from radio.errors import SpeechError
+from radio.memory import return_freed
 from radio.models import Announcer, Script, Segment, Station
 from radio.progress import Progress, Silent
 from radio.speech.cache import ClipCache, ClipKey
@@ -87,17 +87,7 @@ class SpokenScript:
         megabytes); what the manifest says of the clips (digests, engines, readers) stays."""
         for segment in self.segments:
             segment.drop_audio()
-        _return_freed_memory()
-
-
-def _return_freed_memory() -> None:
-    """glibc keeps freed blocks of a few hundred kilobytes (a clip each) for reuse and does not
-    give them back by itself: 40 MB of the sample programme's speech stayed with the process
-    through mastering. Elsewhere (another C library) this does nothing."""
-    try:
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):
-        pass
+        return_freed()
 
 
 def split_sentences(text: str, max_chars: int) -> list[tuple[str, bool]]:
