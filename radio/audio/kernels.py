@@ -13,6 +13,8 @@ slower to start, the same results.
 """
 from __future__ import annotations
 
+import functools
+
 import importlib.machinery
 import importlib.util
 from pathlib import Path
@@ -102,6 +104,27 @@ def resample_poly(x: np.ndarray, up: int, down: int) -> np.ndarray:
         n_post_pad += 1
     h = np.concatenate([np.zeros(n_pre_pad, h.dtype), h, np.zeros(n_post_pad, h.dtype)])
     return upfirdn(h, x, up, down)[n_pre_remove:n_pre_remove + n_out]
+
+
+def upsample_by_2(x: np.ndarray) -> np.ndarray:
+    """``resample_poly(x, 2, 1)`` for a 1-D float32 ``x`` (eSpeak's 22,050 Hz to 44,100 Hz)
+    in half the work, equal to it within 1e-16 (tested): its 41-tap filter is half-band, so
+    the outputs that fall on input samples are those samples times the centre tap (the other
+    taps of that phase are under 4e-17), and only the outputs between them need a filter."""
+    taps = _half_band_taps()
+    between = upfirdn(taps[1::2], x, 1)
+    out = np.empty(2 * x.size, dtype=np.float32)
+    out[0::2] = x * taps[_HALF_BAND_CENTRE]
+    out[1::2] = between[_HALF_BAND_CENTRE // 2:_HALF_BAND_CENTRE // 2 + x.size]
+    return out
+
+
+_HALF_BAND_CENTRE = 20  # resample_poly's filter for 2/1: 2 · 10 · 2 + 1 taps
+
+
+@functools.lru_cache(maxsize=1)
+def _half_band_taps() -> np.ndarray:
+    return firwin_kaiser(2 * _HALF_BAND_CENTRE + 1, 0.5, 5.0).astype(np.float32) * 2
 
 
 def minimum_filter1d(x: np.ndarray, size: int) -> np.ndarray:

@@ -19,7 +19,7 @@ import numpy as np
 from pydub import AudioSegment
 
 from radio.audio.blockpcm import BlockPCM
-from radio.audio.kernels import resample_poly
+from radio.audio.kernels import resample_poly, upsample_by_2
 from radio.audio.kit import SPEECH_LUFS, Kit
 from radio.audio.loudness import LoudnessMeter
 from radio.models import AudioSettings, BedSettings, Script, Segment
@@ -65,7 +65,9 @@ def to_float(audio: AudioSegment, rate: int) -> np.ndarray:
     audio = audio.set_channels(1)
     scale = float(1 << (8 * audio.sample_width - 1))
     samples = np.asarray(audio.get_array_of_samples(), dtype=np.float32) / scale
-    if audio.frame_rate != rate:
+    if audio.frame_rate * 2 == rate:  # eSpeak's rate: the most common by far
+        samples = upsample_by_2(samples)
+    elif audio.frame_rate != rate:
         divisor = np.gcd(audio.frame_rate, rate)
         samples = resample_poly(samples, rate // divisor, audio.frame_rate // divisor)
     return samples.astype(np.float32, copy=False)
