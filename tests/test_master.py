@@ -128,3 +128,21 @@ def test_the_limiter_skips_only_samples_that_cannot_reach_its_ceiling(ceiling):
     clipped = np.clip(noise * 4, -ceiling, ceiling)  # square edges: the largest overshoots
     for signal in (noise, clipped):
         assert (mastering._envelope_bound(signal) >= mastering._peak_envelope(signal)).all()
+
+
+def test_a_whole_array_reads_the_true_peak_the_files_meter_reads():
+    """One rule for the ends everywhere: a programme that stops at full level is read with
+    its last sample held, as the meter of the produced file reads it, not as a cliff to
+    zero whose ringing no listener hears."""
+    from radio.audio.master import PeakMeter, true_peak
+
+    t = np.arange(RATE) / RATE
+    crest_at_the_end = np.pi / 2 - 2 * np.pi * 997 * t[-1]
+    stops_loud = (0.9 * np.sin(2 * np.pi * 997 * t + crest_at_the_end) * np.minimum(1, t * 20)).astype(np.float32)
+    meter = PeakMeter()
+    for begin in range(0, stops_loud.size, 7777):
+        meter.feed(stops_loud[begin:begin + 7777])
+    assert true_peak(stops_loud) == pytest.approx(meter.true_peak_db, abs=1e-6)
+    assert true_peak(stops_loud) < 20 * np.log10(0.9) + 0.05  # no overshoot invented at the end
+    with_a_cliff = np.concatenate([stops_loud, np.zeros(64, np.float32)])
+    assert true_peak(with_a_cliff) > true_peak(stops_loud) + 0.3  # what dropping to zero read

@@ -78,11 +78,12 @@ def gain_to_db(gain: float) -> float:
 
 
 def true_peak(samples: np.ndarray) -> float:
-    """Peak of the 4× oversampled signal, in dBTP (BS.1770-4 Annex 2 in spirit)."""
-    peak = 0.0
-    for _, block, keep in _blocks(samples, context=256):
-        peak = max(peak, float(_peak_envelope(block)[keep].max(initial=0.0)))
-    return gain_to_db(peak)
+    """Peak of the 4× oversampled signal, in dBTP (BS.1770-4 Annex 2 in spirit), read as the
+    file's meter reads a stream (``PeakMeter``: the last sample held, not dropped to zero)."""
+    meter = PeakMeter()
+    for begin in range(0, samples.size, _CHUNK):
+        meter.feed(samples[begin:begin + _CHUNK])
+    return meter.true_peak_db
 
 
 def measure(samples: np.ndarray, rate: int) -> Measurement:
