@@ -105,8 +105,8 @@ class Encoder:
     LAME runs in a thread of its own (``audio/lame.py``), so a chunk is encoded while the next
     is mastered. Given the number of ``frames`` it will be fed, the encoder also measures the
     MP3 as a player will decode it (``measured``, and ``meter`` for any stretch of it): the
-    stream also goes to an ffmpeg that decodes it, and a thread here measures what comes out,
-    so the file is measured while it is being made instead of decoded again afterwards.
+    stream is also decoded in this process (``audio/decoder.py``) and a thread measures what
+    comes out, so the file is measured while it is being made instead of decoded afterwards.
 
     Use as a context manager; leaving it with an exception stops the encoder and leaves the
     caller's temporary files to be discarded."""

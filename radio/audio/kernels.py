@@ -14,7 +14,6 @@ slower to start, the same results.
 from __future__ import annotations
 
 import functools
-
 import importlib.machinery
 import importlib.util
 from pathlib import Path

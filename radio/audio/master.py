@@ -101,30 +101,9 @@ def _blocks(samples: np.ndarray | BlockPCM, context: int):
 
 
 def _peak_envelope(block: np.ndarray) -> np.ndarray:
-    """Per-sample peak including the inter-sample peaks a DAC or MP3 decoder will make.
-
-    The 4× interpolation is done as its polyphase form, one matrix product: every sample's
-    twelve neighbours times the filter's four phases. BLAS does that three times faster than
-    a direct FIR loop, and the limiter and the file's measurement call it on most of a
-    programme. It goes 65,536 samples at a time: their neighbours (3 MB) stay in the CPU's
-    cache, which is faster still, and memory stays small."""
-    block = block.astype(np.float32, copy=False)
-    size = block.size
-    padded = np.zeros(size + _PHASE_TAPS + _TAIL, dtype=np.float32)
-    padded[_PHASE_TAPS - 1:_PHASE_TAPS - 1 + size] = block
-    peak = np.abs(block)
-    first_row = _ALIGNED_PHASES[0][0]
-    for begin in range(0, size, _PIECE):
-        end = min(size, begin + _PIECE)
-        rows = padded[begin + first_row:end + _TAIL + _PHASE_TAPS]
-        phases = np.abs(sliding_window_view(rows, _PHASE_TAPS) @ _POLYPHASE)  # row: outputs 4n … 4n + 3
-        for row_shift, phase in _ALIGNED_PHASES:  # column by column: far faster than max(axis=1)
-            shift = row_shift - first_row
-            np.maximum(peak[begin:end], phases[shift:shift + end - begin, phase], out=peak[begin:end])
-    return peak
-
-
-_PIECE = 1 << 16
+    """Per-sample peak including the inter-sample peaks a DAC or MP3 decoder will make, at
+    every sample (production asks only where ``_envelope_bound`` says it could matter)."""
+    return _peak_envelope_at(block, np.arange(block.size))
 
 
 def _reach_weights() -> np.ndarray:
@@ -161,7 +140,11 @@ def _envelope_bound(block: np.ndarray) -> np.ndarray:
 
 
 def _peak_envelope_at(block: np.ndarray, where: np.ndarray) -> np.ndarray:
-    """``_peak_envelope(block)[where]``, computed only there."""
+    """``_peak_envelope(block)[where]``, computed only there.
+
+    The 4× interpolation is done as its polyphase form, a matrix product: each chosen
+    sample's twelve neighbours times the filter's four phases. BLAS does that three times
+    faster than a direct FIR loop."""
     block = block.astype(np.float32, copy=False)
     padded = np.zeros(block.size + _PHASE_TAPS + _TAIL, dtype=np.float32)
     padded[_PHASE_TAPS - 1:_PHASE_TAPS - 1 + block.size] = block
@@ -169,7 +152,8 @@ def _peak_envelope_at(block: np.ndarray, where: np.ndarray) -> np.ndarray:
     peak = np.abs(block[where])
     for row_shift in sorted({row_shift for row_shift, _ in _ALIGNED_PHASES}):
         phases = [phase for shift, phase in _ALIGNED_PHASES if shift == row_shift]
-        # all four phases, as _peak_envelope computes them: the same sums to the last bit
+        # all four phases in one product, whichever rows are asked for: the same sums to the
+        # last bit for one sample or a whole block
         outputs = np.abs(windows[where + row_shift] @ _POLYPHASE)[:, phases]
         np.maximum(peak, outputs.max(axis=1), out=peak)
     return peak

@@ -3,8 +3,9 @@
 The timeline is laid a segment at a time, as synthesis finishes each (``Mixer``, a thread of
 its own), into one programme-length buffer (``BlockPCM``: 16-bit blocks with their own scale,
 half of float32) no matter how many clips there are; each segment's clips are let go once
-placed, and everything else is read and written a clip or a few seconds at a time. Each segment's speech is brought to one reference loudness, so segments spoken by
-different engines (after a fallback) or voices sit level with each other. The bed is ducked
+placed, and everything else is read and written a clip or a few seconds at a time. Each
+segment's speech is brought to one reference loudness, so segments spoken by different
+engines (after a fallback) or voices sit level with each other. The bed is ducked
 by a sidechain on the speech: the speech's own level, in 10 ms frames, drives the bed's gain
 with look-ahead, hold and attack/release ramps.
 """
